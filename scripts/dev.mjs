@@ -1,0 +1,74 @@
+// `npm run dev`: the whole stack on 127.0.0.1 with local state under .wrangler/state:
+// the origin (:8080) and every Worker on its [dev] port. Cron triggers do not fire by
+// themselves under `wrangler dev`, so this script fires each Worker's crons once a minute.
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { listWorkers, root } from './workers.mjs';
+
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const children = [];
+
+function start(label, cmd, args) {
+  const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `[${label}] `;
+  const relay = (stream, out) => {
+    let buf = '';
+    stream.on('data', (chunk) => {
+      buf += chunk;
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) out.write(prefix + line + '\n');
+    });
+  };
+  relay(child.stdout, process.stdout);
+  relay(child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    process.stderr.write(`${prefix}exited (${code ?? signal})\n`);
+    if (!stopping) stop(1);
+  });
+  children.push(child);
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const c of children) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+const originPort = process.env.ORIGIN_PORT ?? '8080';
+start('origin', bin('tsx'), ['origin/main.ts', '--port', originPort, '--host', '127.0.0.1', ...process.argv.slice(2)]);
+
+const workers = listWorkers();
+for (const w of workers) {
+  const dir = w.name === 'edge' ? '.' : w.dir;
+  const vars = join(root, dir, '.dev.vars');
+  const example = join(root, dir, '.dev.vars.example');
+  if (!existsSync(vars) && existsSync(example)) copyFileSync(example, vars);
+  start(w.name, bin('wrangler'), ['dev', '-c', w.config, '--ip', '127.0.0.1', '--port', String(w.port),
+    '--persist-to', join(root, '.wrangler', 'state'), '--show-interactive-dev-session=false',
+    '--inspector-port', String(w.port + 1000)]);
+}
+
+// Fire crons once a minute, at the top of the minute as Cloudflare does.
+const cronWorkers = workers.filter((w) => w.crons.length > 0);
+if (cronWorkers.length > 0) {
+  const fire = async () => {
+    for (const w of cronWorkers) {
+      for (const cron of w.crons) {
+        try {
+          await fetch(`http://127.0.0.1:${w.port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+        } catch { /* the Worker may still be starting */ }
+      }
+    }
+  };
+  setTimeout(() => { void fire(); setInterval(() => void fire(), 60_000); }, 60_000 - (Date.now() % 60_000));
+  setTimeout(() => void fire(), 8_000);
+}
+
+process.stdout.write(`pushpull dev: origin http://127.0.0.1:${originPort}\n` +
+  workers.map((w) => `  ${w.name.padEnd(8)} http://127.0.0.1:${w.port}\n`).join(''));

@@ -1,0 +1,48 @@
+// The Workers of the stack, discovered from their wrangler configs: the root wrangler.toml
+// (the edge) and workers/<name>/wrangler.toml. Used by the test, dev and deploy scripts.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * @typedef {object} WorkerInfo
+ * @property {string} name        directory name under workers/ (edge for the root config)
+ * @property {string} config      path of its wrangler.toml, relative to the root
+ * @property {string} dir         workers/<name>
+ * @property {number} port        [dev] port
+ * @property {string[]} crons     [triggers] crons
+ * @property {string[]} typesWith further configs for `wrangler types` (service bindings' types)
+ */
+
+/** @returns {WorkerInfo[]} */
+export function listWorkers() {
+  const found = [];
+  const add = (name, config) => {
+    const text = readFileSync(join(root, config), 'utf8');
+    const port = Number(/^\s*port\s*=\s*(\d+)/m.exec(text)?.[1] ?? 0);
+    const cronsLine = /^\s*crons\s*=\s*\[(.*)\]/m.exec(text)?.[1] ?? '';
+    const crons = [...cronsLine.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    // `# types-with: workers/metrics/wrangler.toml` lets a Worker's generated types include
+    // the RPC types of the Workers it binds to.
+    const typesWith = [...text.matchAll(/^#\s*types-with:\s*(\S+)/gm)].map((m) => m[1]);
+    found.push({ name, config, dir: join('workers', name), port, crons, typesWith });
+  };
+  add('edge', 'wrangler.toml');
+  for (const entry of readdirSync(join(root, 'workers'), { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name === 'edge' || entry.name === 'shared') continue;
+    const config = join('workers', entry.name, 'wrangler.toml');
+    if (existsSync(join(root, config))) add(entry.name, config);
+  }
+  return found;
+}
+
+/** Arguments for `wrangler types` that write (or, with check, verify) a Worker's binding types. */
+export function typesArgs(worker, check) {
+  const args = ['types', join(worker.dir, 'worker-configuration.d.ts'), '-c', worker.config];
+  for (const other of worker.typesWith) args.push('-c', other);
+  args.push('--include-runtime=false', '--strict-vars=false');
+  if (check) args.push('--check');
+  return args;
+}

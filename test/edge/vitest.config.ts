@@ -1,0 +1,22 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: '../../wrangler.toml' },
+      miniflare: {
+        bindings: {
+          ORIGIN_URL: `http://127.0.0.1:${inject('originPort')}`,
+          ORIGIN_TIMEOUT_MS: '1500',
+          PUSHPULL_TOKEN: 'test-token',
+        },
+      },
+    })),
+  ],
+  test: {
+    name: 'edge',
+    globalSetup: ['./global-setup.ts'],
+    include: ['**/*.test.ts'],
+  },
+});
