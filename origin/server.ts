@@ -1,0 +1,247 @@
+/**
+ * The origin server the edge pulls from: a folder served with strong validators, per-path
+ * Cache-Control, conditional and Range requests (RFC 9110 §13, §14), `/metrics`, and a few
+ * dynamic endpoints for demos and benchmarks. Hono on @hono/node-server.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { serve } from '@hono/node-server';
+import type { HttpBindings } from '@hono/node-server';
+import { ApiError, jsonErrorHandler } from '../workers/shared/errors';
+import {
+  DEFAULT_CACHE_CONTROL, DEFAULT_RULES, compileCachePolicy,
+  type CachePolicy, type CacheRule, type CacheHeaders,
+} from './cache-control-rules';
+import { evaluatePreconditions, formatHttpDate, ifRangeAllows } from './conditional';
+import { contentTypeFor } from './content-types';
+import { dynamicRoutes, type HitCounter, createHitCounter } from './dynamic';
+import { createOriginMetrics, recordMetrics, type OriginMetrics } from './metrics';
+import { contentRange, multipartLayout, parseRange } from './ranges';
+import { FileStore, PathRejected, type FileVersion } from './static-files';
+
+/** Options of {@link createOriginApp}. */
+export interface OriginOptions {
+  /** Folder to serve. Nothing outside it (after resolving symlinks) is ever served. */
+  dir: string;
+  /** Ordered Cache-Control rules, or a whole policy with its default; see cache-control-rules.ts. */
+  cacheControl?: CacheRule[] | CachePolicy;
+  /** Also collect prom-client's default process/Node metrics (default true). */
+  defaultMetrics?: boolean;
+}
+
+/** Variables the origin app sets on the context. */
+type OriginEnv = { Bindings: Partial<HttpBindings> };
+
+/** The methods static files answer. */
+const STATIC_METHODS = 'GET, HEAD';
+
+function policyOf(option: OriginOptions['cacheControl']): CachePolicy {
+  if (option === undefined) return { rules: [...DEFAULT_RULES], defaultCacheControl: DEFAULT_CACHE_CONTROL };
+  if (Array.isArray(option)) return { rules: option, defaultCacheControl: DEFAULT_CACHE_CONTROL };
+  return option;
+}
+
+/**
+ * The request target exactly as the client sent it. @hono/node-server normalises dot segments
+ * while building the Request URL, so the traversal checks must see the raw target.
+ */
+function rawTarget(c: Context<OriginEnv>): string {
+  const raw = c.env?.incoming?.url;
+  if (typeof raw === 'string' && raw.startsWith('/')) return raw;
+  const url = new URL(c.req.url);
+  return url.pathname + url.search;
+}
+
+function cacheHeaders(headers: Headers, policy: CacheHeaders): void {
+  headers.set('cache-control', policy.cacheControl);
+  if (policy.cacheTag !== undefined) headers.set('cache-tag', policy.cacheTag);
+}
+
+/**
+ * Builds the origin app. `app.metrics` exposes its private prom-client registry.
+ */
+export function createOriginApp(options: OriginOptions): Hono<OriginEnv> & { metrics: OriginMetrics; hits: HitCounter } {
+  const store = new FileStore(options.dir);
+  const cachePolicy = compileCachePolicy(policyOf(options.cacheControl));
+  const metrics = createOriginMetrics(options.defaultMetrics ?? true);
+  const hits = createHitCounter();
+  const app = new Hono<OriginEnv>();
+
+  app.onError(async (err, c) => {
+    if (err instanceof PathRejected) {
+      return c.json({ error: err.code, message: err.message }, err.status, { 'cache-control': 'no-store' });
+    }
+    const res = await jsonErrorHandler(err, c);
+    res.headers.set('cache-control', 'no-store');
+    return res;
+  });
+  app.use('*', recordMetrics(metrics, '/metrics'));
+  app.use('*', async function countHits(c, next) {
+    await next();
+    if (c.req.path !== '/metrics' && c.req.path !== '/api/hits') hits.record(c.req.path, c.res.status);
+  });
+
+  // The scrape endpoint: Prometheus text format, never cached.
+  app.all('/metrics', async (c) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed on /metrics`);
+    }
+    const text = await metrics.registry.metrics();
+    return c.body(text, 200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+  });
+
+  app.route('/api', dynamicRoutes(hits));
+
+  app.all('*', async (c) => {
+    const target = rawTarget(c);
+    const q = target.indexOf('?');
+    const found = await store.lookup(target, q === -1 ? '' : target.slice(q));
+    if (found.kind === 'missing') {
+      throw new ApiError(404, 'not_found', `no file at ${c.req.path}`);
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const res = c.json({ error: 'method_not_allowed', message: `${c.req.method} is not allowed on static files` }, 405);
+      res.headers.set('allow', STATIC_METHODS);
+      res.headers.set('cache-control', 'no-store');
+      return res;
+    }
+    if (found.kind === 'redirect') {
+      return c.body(null, 301, { location: found.location, 'content-length': '0', 'cache-control': cachePolicy(c.req.path).cacheControl });
+    }
+    return serveFile(c, store, found.file, cachePolicy(found.urlPath));
+  });
+
+  return Object.assign(app, { metrics, hits });
+}
+
+/** Answers GET/HEAD for one file version: 200, 206, 304, 412 or 416. */
+function serveFile(c: Context<OriginEnv>, store: FileStore, file: FileVersion, policy: CacheHeaders): Response {
+  const isHead = c.req.method === 'HEAD';
+  const headers = new Headers();
+  headers.set('etag', file.etag);
+  headers.set('last-modified', formatHttpDate(file.mtimeSec));
+  cacheHeaders(headers, policy);
+  const validators = { etag: file.etag, lastModifiedSec: file.mtimeSec };
+
+  // RFC 9110 §13.2.2 steps 1-4.
+  const pre = evaluatePreconditions({
+    ifMatch: c.req.header('if-match') ?? null,
+    ifNoneMatch: c.req.header('if-none-match') ?? null,
+    ifModifiedSince: c.req.header('if-modified-since') ?? null,
+    ifUnmodifiedSince: c.req.header('if-unmodified-since') ?? null,
+  }, validators);
+  if (pre === 'not-modified') return new Response(null, { status: 304, headers });
+  if (pre === 'failed') {
+    headers.set('cache-control', 'no-store');
+    headers.delete('cache-tag');
+    return jsonResponse(412, { error: 'precondition_failed', message: 'If-Match or If-Unmodified-Since did not match the current representation' }, headers);
+  }
+
+  const contentType = contentTypeFor(file.path);
+  headers.set('content-type', contentType);
+  headers.set('accept-ranges', 'bytes');
+
+  // RFC 9110 §13.2.2 step 5 and §14.2: Range only for GET, only when If-Range allows it.
+  const rangeHeader = c.req.header('range') ?? null;
+  if (!isHead && rangeHeader !== null && ifRangeAllows(c.req.header('if-range') ?? null, validators)) {
+    const outcome = parseRange(rangeHeader, file.size);
+    if (outcome.kind === 'unsatisfiable') {
+      // §15.5.17: the current length in Content-Range.
+      const h = new Headers({ 'content-range': `bytes */${file.size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
+      return jsonResponse(416, { error: 'range_not_satisfiable', message: `no range in "${rangeHeader}" overlaps the ${file.size} bytes of ${c.req.path}` }, h);
+    }
+    if (outcome.kind === 'ranges') {
+      const [only] = outcome.ranges;
+      if (outcome.ranges.length === 1 && only) {
+        headers.set('content-range', contentRange(only, file.size));
+        headers.set('content-length', String(only.end - only.start + 1));
+        return new Response(store.stream(file, only.start, only.end), { status: 206, headers });
+      }
+      // §14.6: several ranges go as multipart/byteranges.
+      const boundary = `pushpull-${randomBytes(12).toString('hex')}`;
+      const layout = multipartLayout(outcome.ranges, file.size, contentType, boundary);
+      headers.set('content-type', `multipart/byteranges; boundary=${boundary}`);
+      headers.set('content-length', String(layout.length));
+      return new Response(multipartStream(store, file, layout), { status: 206, headers });
+    }
+  }
+
+  headers.set('content-length', String(file.size));
+  return new Response(isHead ? null : store.stream(file), { status: 200, headers });
+}
+
+function multipartStream(store: FileStore, file: FileVersion, layout: ReturnType<typeof multipartLayout>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (const part of layout.parts) {
+      yield encoder.encode(part.head);
+      for await (const chunk of store.stream(file, part.range.start, part.range.end)) yield chunk;
+    }
+    yield encoder.encode(layout.tail);
+  }
+  const it = chunks();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await it.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await it.return(undefined);
+    },
+  });
+}
+
+/** A JSON response with an exact Content-Length. */
+export function jsonResponse(status: number, body: unknown, headers = new Headers()): Response {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  headers.set('content-type', 'application/json; charset=utf-8');
+  headers.set('content-length', String(bytes.byteLength));
+  return new Response(bytes, { status, headers });
+}
+
+/** Options of {@link startOrigin}. */
+export interface StartOriginOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Bind address; default 127.0.0.1. */
+  host?: string;
+  dir: string;
+  cacheControl?: OriginOptions['cacheControl'];
+  defaultMetrics?: boolean;
+}
+
+/** A running origin. */
+export interface RunningOrigin {
+  port: number;
+  url: string;
+  app: ReturnType<typeof createOriginApp>;
+  /** Stops listening and closes open connections (slow requests included). */
+  close(): Promise<void>;
+}
+
+/** Starts the origin on `host:port` and resolves once it listens. */
+export async function startOrigin(options: StartOriginOptions): Promise<RunningOrigin> {
+  const host = options.host ?? '127.0.0.1';
+  const app = createOriginApp({ dir: options.dir, cacheControl: options.cacheControl, defaultMetrics: options.defaultMetrics });
+  // Fail early on a missing folder rather than on the first request.
+  await new FileStore(options.dir).realRoot();
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: host }, () => resolve(s as Server)) as Server;
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    port,
+    url: `http://${urlHost}:${port}`,
+    app,
+    close: () => new Promise<void>((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeAllConnections();
+    }),
+  };
+}
