@@ -1,0 +1,24 @@
+/**
+ * The metrics Worker: push ingest (InfluxDB, Pushgateway, remote_write, RPC) into a sharded
+ * time-series store, read back through a Prometheus-compatible query API. Only wires routes.
+ */
+import { Hono } from 'hono';
+import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { influxApi } from './influx';
+import { pushgatewayApi } from './pushgateway';
+import { queryApi } from './query-api';
+import { remoteWriteApi } from './remote-write-route';
+
+const app = new Hono<{ Bindings: Env }>();
+app.onError(jsonErrorHandler);
+app.notFound(jsonNotFound);
+
+app.route('/api/v1/write', remoteWriteApi);
+app.route('/api/v1', queryApi);
+app.route('/metrics', pushgatewayApi);
+app.route('/', influxApi);
+
+export default app;
+export { MetricsRpc } from './rpc';
+export { MetricsShard } from './shard';
+export { PushGroup } from './push-group';

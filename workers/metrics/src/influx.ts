@@ -1,0 +1,143 @@
+/**
+ * InfluxDB write API: `POST /api/v2/write` (InfluxDB 2.x), `POST /write` (1.x compatibility),
+ * `GET|HEAD /ping`, `GET /health`. Status codes and JSON bodies as InfluxDB answers them:
+ *   204 written; 400 {"code":"invalid","message":"partial write error (N written): ...","line":L}
+ *   (the good lines are kept); 401 {"code":"unauthorized",...}; 413 {"code":"request too large",...}.
+ * Points map onto series as described in influx-mapping.ts (VictoriaMetrics style).
+ */
+import { Hono, type Context } from 'hono';
+import { presentedToken, requireToken, timingSafeEqualStrings } from '../../shared/auth';
+import { ApiError } from '../../shared/errors';
+import { pointsToSeries, type MappingOptions, type MappingResult } from './influx-mapping';
+import { readLimits, type MetricsLimits } from './limits';
+import { parseLineProtocol, type LineError, type Point, type Precision } from './line-protocol';
+import { BodyError, decodeUtf8, readBody } from './request-body';
+import { prepareSeries } from './series';
+import { writeSeries } from './store';
+
+/** The version the ping and health endpoints report. */
+export const INFLUX_VERSION = 'v2.7.0';
+
+/** An InfluxDB-style error: `{"code": ..., "message": ..., "line"?: ...}`. */
+export class InfluxError extends Error {
+  constructor(readonly status: 400 | 401 | 404 | 413 | 415 | 500, readonly code: string, message: string, readonly line?: number) {
+    super(message);
+  }
+}
+
+const INFLUX_CODES: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 404: 'not found', 413: 'request too large', 415: 'unsupported media type', 500: 'internal error' };
+
+/** The InfluxDB sub-app, mounted at /. */
+export const influxApi = new Hono<{ Bindings: Env }>();
+
+influxApi.onError((err, c) => {
+  if (err instanceof InfluxError) {
+    const body: Record<string, unknown> = { code: err.code, message: err.message };
+    if (err.line !== undefined) body.line = err.line;
+    return c.json(body, err.status);
+  }
+  if (err instanceof ApiError) {
+    const status = err.status as 400 | 401 | 413 | 415;
+    return c.json({ code: INFLUX_CODES[status] ?? 'invalid', message: err.status === 401 ? `unauthorized access: ${err.message}` : err.message }, status);
+  }
+  console.error('influx write failed', err);
+  return c.json({ code: 'internal error', message: 'internal error: the write may be retried' }, 500);
+});
+
+const V2_PRECISIONS = new Set(['ns', 'us', 'ms', 's']);
+const V1_PRECISIONS = new Set(['ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h']);
+
+influxApi.on(['GET', 'HEAD'], '/ping', (c) => {
+  c.header('X-Influxdb-Version', INFLUX_VERSION);
+  c.header('X-Influxdb-Build', 'OSS');
+  if (c.req.query('verbose') === 'true') return c.json({ version: INFLUX_VERSION });
+  return c.body(null, 204);
+});
+
+influxApi.get('/health', (c) => c.json({ name: 'influxdb', message: 'ready for queries and writes', status: 'pass', checks: [], version: INFLUX_VERSION, commit: 'pushpull' }));
+
+influxApi.post('/api/v2/write', requireToken({ secret: (env) => (env as Env).PUSHPULL_TOKEN, allowTokenScheme: true }), async (c) => {
+  const precision = c.req.query('precision') ?? 'ns';
+  if (!V2_PRECISIONS.has(precision)) throw new InfluxError(400, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
+  const bucket = c.req.query('bucket');
+  if (!bucket) throw new InfluxError(400, 'invalid', 'bucket not specified: the bucket query parameter is required');
+  return ingest(c, precision as Precision, { bucket, org: c.req.query('org') });
+});
+
+influxApi.post('/write', async (c) => {
+  await requireV1Token(c);
+  const precision = c.req.query('precision') || 'ns';
+  if (!V1_PRECISIONS.has(precision)) throw new InfluxError(400, 'invalid', 'invalid precision; valid precision units are n, ns, u, us, ms, s, m and h');
+  const db = c.req.query('db');
+  if (!db) throw new InfluxError(400, 'invalid', 'database is required: the db query parameter is missing');
+  return ingest(c, precision as Precision, { db });
+});
+
+/**
+ * InfluxDB 1.x authentication, as the 2.x compatibility API accepts it: `Authorization: Token`
+ * or `Bearer`, Basic auth with the token as password, or the `p` query parameter.
+ */
+async function requireV1Token(c: Context<{ Bindings: Env }>): Promise<void> {
+  const expected = c.env.PUSHPULL_TOKEN;
+  if (!expected) throw new InfluxError(401, 'unauthorized', 'unauthorized access: no token secret (PUSHPULL_TOKEN) is set');
+  const header = c.req.header('authorization');
+  let presented = presentedToken(header, ['token', 'bearer']);
+  if (presented === undefined && header && /^basic /i.test(header)) {
+    try {
+      const decoded = atob(header.slice(6).trim());
+      presented = decoded.slice(decoded.indexOf(':') + 1);
+    } catch {
+      presented = undefined;
+    }
+  }
+  presented ??= c.req.query('p');
+  if (presented === undefined || presented === '') throw new InfluxError(401, 'unauthorized', 'unauthorized access: no token (Authorization header, basic auth password or p parameter)');
+  if (!(await timingSafeEqualStrings(presented, expected))) throw new InfluxError(401, 'unauthorized', 'unauthorized access');
+}
+
+async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mapping: MappingOptions): Promise<Response> {
+  const limits = readLimits(c.env);
+  let text: string;
+  try {
+    text = decodeUtf8((await readBody(c.req.raw, limits)).bytes);
+  } catch (e) {
+    if (e instanceof BodyError) {
+      if (e.status === 413) throw new InfluxError(413, 'request too large', `unable to read data: ${e.message}`);
+      throw new InfluxError(e.status, INFLUX_CODES[e.status], e.message);
+    }
+    throw e;
+  }
+  const now = Date.now();
+  const parsed = parseLineProtocol(text, { precision, now: () => now, maxLines: limits.maxLinesPerRequest });
+  if (parsed.limitExceeded) {
+    throw new InfluxError(413, 'request too large', `unable to read data: more than MAX_LINES_PER_REQUEST (${limits.maxLinesPerRequest}) lines: nothing written`);
+  }
+  const { points, refused, mapped } = dropInvalidPoints(parsed.points, mapping, limits, now);
+  if (mapped.series.length > limits.maxSeriesPerRequest) {
+    throw new InfluxError(413, 'request too large', `unable to read data: ${mapped.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`);
+  }
+  if (mapped.series.length) await writeSeries(c.env, mapped.series, now, limits);
+  const errors = [...parsed.errors, ...refused].sort((a, b) => a.line - b.line);
+  if (errors.length === 0) return c.body(null, 204);
+  const shown = errors.slice(0, 10).map((e) => e.message).join('; ');
+  const more = errors.length > 10 ? `; and ${errors.length - 10} more errors` : '';
+  throw new InfluxError(400, 'invalid', `partial write error (${points.length} written): ${shown}${more}`, errors[0].line);
+}
+
+/**
+ * Points whose series the store would refuse (label limits, timestamps out of bounds) become
+ * line errors, so the partial write names their lines and every other line is kept. The fast
+ * path maps the whole request once; only when something is refused is each point checked alone.
+ */
+function dropInvalidPoints(points: Point[], mapping: MappingOptions, limits: MetricsLimits, now: number): { points: Point[]; refused: LineError[]; mapped: MappingResult } {
+  const all = pointsToSeries(points, mapping);
+  if (prepareSeries(all.series, limits, now).errors.length === 0) return { points, refused: [], mapped: all };
+  const kept: Point[] = [];
+  const refused: LineError[] = [];
+  for (const p of points) {
+    const errors = prepareSeries(pointsToSeries([p], mapping).series, limits, now).errors;
+    if (errors.length === 0) { kept.push(p); continue; }
+    refused.push({ line: p.line, reason: errors[0], message: `unable to store line ${p.line}: ${errors[0]}` });
+  }
+  return { points: kept, refused, mapped: pointsToSeries(kept, mapping) };
+}

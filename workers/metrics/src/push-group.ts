@@ -1,0 +1,184 @@
+/**
+ * One Pushgateway group (a grouping key such as {job="batch", instance="a"}) as a Durable
+ * Object with SQLite storage. It keeps the group's current metric families, like the
+ * Pushgateway's in-memory store, and turns them into samples of the time-series store:
+ *
+ * - every accepted push stores the group's current samples at the push time;
+ * - an alarm re-emits the current samples every PUSH_INTERVAL_SECONDS (what a Prometheus
+ *   scraping a Pushgateway records), so `[5m]` ranges and `rate()`-style history exist
+ *   between pushes;
+ * - series that leave the group (PUT without them, DELETE) get a staleness marker, as a
+ *   Prometheus scrape marks series that disappeared from a target;
+ * - each group has `push_time_seconds` and `push_failure_time_seconds` (0 until a push fails).
+ *
+ * Tables (docs/metrics.md, Storage):
+ *   families(name TEXT PRIMARY KEY, samples TEXT)  samples = JSON [[labelsRecord, valueString], ...]
+ *   meta(key TEXT PRIMARY KEY, value TEXT)         grouping, push_time_ms, failure_time_ms
+ */
+import { DurableObject } from 'cloudflare:workers';
+import type { SeriesBatch } from '../../shared/metrics-contract';
+import { readLimits } from './limits';
+import { canonicalKey, prepareSeries, sortedLabelPairs } from './series';
+import { writeSeries } from './store';
+
+/** A family as the group stores it: labels already merged with the grouping key. */
+export interface GroupFamily {
+  name: string;
+  samples: { labels: Record<string, string>; value: number }[];
+}
+
+/** Outcome of a push. */
+export type PushOutcome = { ok: true; series: number } | { ok: false; message: string };
+
+/** The Pushgateway group Durable Object. */
+export class PushGroup extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec('CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, samples TEXT NOT NULL)');
+    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  }
+
+  private meta(key: string): string | undefined {
+    const rows = this.sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray();
+    return rows[0]?.value;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.sql.exec('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
+
+  private families(): Map<string, GroupFamily> {
+    const out = new Map<string, GroupFamily>();
+    for (const row of this.sql.exec<{ name: string; samples: string }>('SELECT name, samples FROM families')) {
+      const samples = (JSON.parse(row.samples) as [Record<string, string>, string][]).map(([labels, v]) => ({ labels, value: Number(v) }));
+      out.set(row.name, { name: row.name, samples });
+    }
+    return out;
+  }
+
+  /** The series the group shows at `nowMs` (its samples plus the two push-time gauges). */
+  private currentSeries(families: Map<string, GroupFamily>, grouping: Record<string, string>, nowMs: number): SeriesBatch[] {
+    const out: SeriesBatch[] = [];
+    for (const f of families.values()) {
+      for (const s of f.samples) out.push({ labels: s.labels, timestamps: [nowMs], values: [s.value] });
+    }
+    const pushMs = Number(this.meta('push_time_ms') ?? 0);
+    const failMs = Number(this.meta('failure_time_ms') ?? 0);
+    out.push({ labels: { ...grouping, __name__: 'push_time_seconds' }, timestamps: [nowMs], values: [pushMs / 1000] });
+    out.push({ labels: { ...grouping, __name__: 'push_failure_time_seconds' }, timestamps: [nowMs], values: [failMs / 1000] });
+    return out;
+  }
+
+  private staleFor(gone: SeriesBatch[], nowMs: number): SeriesBatch[] {
+    return gone.map((s) => ({ labels: s.labels, timestamps: [nowMs], values: [NaN], staleAt: [0] }));
+  }
+
+  /**
+   * Applies a push: PUT (`replace`) replaces the whole group, POST replaces the families of the
+   * same names. The new state is validated as a whole (duplicate series, store limits); an
+   * invalid push changes nothing but `push_failure_time_seconds`.
+   */
+  async push(grouping: Record<string, string>, pushed: GroupFamily[], replace: boolean, nowMs: number): Promise<PushOutcome> {
+    const limits = readLimits(this.env);
+    const before = this.families();
+    const hadGroup = this.meta('grouping') !== undefined;
+    const oldSeries = hadGroup ? this.currentSeries(before, grouping, nowMs) : [];
+    const after = replace ? new Map<string, GroupFamily>() : new Map(before);
+    for (const f of pushed) after.set(f.name, f);
+
+    const problem = checkGroup(after);
+    const prepared = prepareSeries(
+      [...after.values()].flatMap((f) => f.samples.map((s) => ({ labels: s.labels, timestamps: [nowMs], values: [s.value] }))),
+      limits, nowMs,
+    );
+    if (problem || prepared.errors.length) {
+      await this.recordFailure(grouping, nowMs);
+      return { ok: false, message: problem ?? prepared.errors[0] };
+    }
+
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec('DELETE FROM families');
+      for (const f of after.values()) {
+        const rows = f.samples.map((s) => [s.labels, String(s.value)]);
+        this.sql.exec('INSERT INTO families (name, samples) VALUES (?, ?)', f.name, JSON.stringify(rows));
+      }
+      this.setMeta('grouping', JSON.stringify(grouping));
+      this.setMeta('push_time_ms', String(nowMs));
+      if (this.meta('failure_time_ms') === undefined) this.setMeta('failure_time_ms', '0');
+    });
+    const current = this.currentSeries(after, grouping, nowMs);
+    const keep = new Set(current.map((s) => canonicalKey(sortedLabelPairs(s.labels))));
+    const gone = oldSeries.filter((s) => !keep.has(canonicalKey(sortedLabelPairs(s.labels))));
+    await writeSeries(this.env, [...current, ...this.staleFor(gone, nowMs)], nowMs, limits);
+    await this.ensureAlarm(limits.pushIntervalSeconds);
+    return { ok: true, series: current.length };
+  }
+
+  /**
+   * A refused push: only `push_failure_time_seconds` changes (the group is created, empty,
+   * when it did not exist, as the Pushgateway does).
+   */
+  async recordFailure(grouping: Record<string, string>, nowMs: number): Promise<void> {
+    const limits = readLimits(this.env);
+    this.setMeta('grouping', JSON.stringify(grouping));
+    this.setMeta('failure_time_ms', String(nowMs));
+    if (this.meta('push_time_ms') === undefined) this.setMeta('push_time_ms', '0');
+    await writeSeries(this.env, this.currentSeries(this.families(), grouping, nowMs), nowMs, limits);
+    await this.ensureAlarm(limits.pushIntervalSeconds);
+  }
+
+  /** DELETE: the group's series get staleness markers and the group is forgotten. */
+  async remove(nowMs: number): Promise<void> {
+    const groupingText = this.meta('grouping');
+    if (groupingText !== undefined) {
+      const old = this.currentSeries(this.families(), JSON.parse(groupingText) as Record<string, string>, nowMs);
+      await writeSeries(this.env, this.staleFor(old, nowMs), nowMs);
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  /** The group's current state, for the status endpoint and tests. */
+  async snapshot(): Promise<{ grouping: Record<string, string>; families: GroupFamily[]; pushTimeMs: number; failureTimeMs: number } | null> {
+    const groupingText = this.meta('grouping');
+    if (groupingText === undefined) return null;
+    return {
+      grouping: JSON.parse(groupingText) as Record<string, string>,
+      families: [...this.families().values()],
+      pushTimeMs: Number(this.meta('push_time_ms') ?? 0),
+      failureTimeMs: Number(this.meta('failure_time_ms') ?? 0),
+    };
+  }
+
+  private async ensureAlarm(intervalSeconds: number): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + intervalSeconds * 1000);
+  }
+
+  /** Re-emits the group's current values, then schedules the next re-emission. */
+  override async alarm(): Promise<void> {
+    const groupingText = this.meta('grouping');
+    if (groupingText === undefined) return;
+    const limits = readLimits(this.env);
+    const now = Date.now();
+    await writeSeries(this.env, this.currentSeries(this.families(), JSON.parse(groupingText) as Record<string, string>, now), now, limits);
+    await this.ctx.storage.setAlarm(now + limits.pushIntervalSeconds * 1000);
+  }
+}
+
+/** Pushgateway's consistency check: no two samples of a group with the same labels. */
+export function checkGroup(families: Map<string, GroupFamily>): string | undefined {
+  const seen = new Set<string>();
+  for (const f of families.values()) {
+    for (const s of f.samples) {
+      const key = canonicalKey(sortedLabelPairs(s.labels));
+      if (seen.has(key)) {
+        return `collected metric ${JSON.stringify(s.labels.__name__)} with labels ${key} was collected before with the same name and label values`;
+      }
+      seen.add(key);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,27 @@
+/**
+ * The RPC entrypoint other Workers bind (the scraper):
+ *   [[services]] binding = "METRICS" service = "pushpull-metrics" entrypoint = "MetricsRpc"
+ * `write` applies the same limits as the HTTP ingest routes.
+ */
+import { WorkerEntrypoint } from 'cloudflare:workers';
+import type { MetricsWriter, SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import { readLimits } from './limits';
+import { writeSeries } from './store';
+
+/** `MetricsRpc.write(batches)`: validated, sharded, stored; see the contract in workers/shared. */
+export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
+  /**
+   * Stores the batches. A request with more than MAX_SERIES_PER_REQUEST batches is refused
+   * whole (nothing written, one error naming the limit); otherwise each invalid series is
+   * refused alone and named in `errors`, and the rest is stored.
+   */
+  async write(batches: SeriesBatch[]): Promise<WriteResult> {
+    const limits = readLimits(this.env);
+    if (!Array.isArray(batches)) return { series: 0, samples: 0, errors: ['write expects an array of SeriesBatch'] };
+    if (batches.length > limits.maxSeriesPerRequest) {
+      return { series: 0, samples: 0, errors: [`request has ${batches.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`] };
+    }
+    const result = await writeSeries(this.env, batches, Date.now(), limits);
+    return { series: result.series, samples: result.samples, errors: result.errors };
+  }
+}

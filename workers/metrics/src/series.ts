@@ -1,0 +1,151 @@
+/**
+ * Series identity and write validation (pure, binding-free).
+ *
+ * A series is its label set. Its canonical key is the JSON of the label pairs sorted by name,
+ * with empty values dropped (in Prometheus an empty label value is the same as no label).
+ * The shard of a series is FNV-1a(key) mod SHARD_COUNT, so every writer agrees on it.
+ */
+import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { MetricsLimits } from './limits';
+
+/** A validated series ready for its shard. */
+export interface PreparedSeries {
+  /** Canonical key (see {@link canonicalKey}). */
+  key: string;
+  /** Value of `__name__`. */
+  name: string;
+  /** Sorted label pairs, empty values dropped. */
+  labels: [string, string][];
+  timestamps: number[];
+  values: number[];
+  /** Indexes of staleness markers. */
+  staleAt: number[];
+}
+
+/** Sorted label pairs of a label record, empty values dropped. */
+export function sortedLabelPairs(labels: Record<string, string>): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const name of Object.keys(labels)) {
+    const value = labels[name];
+    if (value !== '' && value !== undefined) pairs.push([name, value]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return pairs;
+}
+
+/** The canonical key of a label set: JSON of its sorted pairs. */
+export function canonicalKey(pairs: [string, string][]): string {
+  return JSON.stringify(pairs);
+}
+
+/** 32-bit FNV-1a over the UTF-16 code units of a string: stable across runtimes and deploys. */
+export function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The shard index of a series key. */
+export function shardOf(key: string, shardCount: number): number {
+  return fnv1a32(key) % shardCount;
+}
+
+/** UTF-8 byte length of a string, without allocating. */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
+}
+
+/** Prometheus text form of a label set, for error messages: `name{a="b"}`. */
+export function describeLabels(labels: Record<string, string>): string {
+  const name = labels.__name__ ?? '';
+  const rest = Object.keys(labels).filter((k) => k !== '__name__').sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`);
+  const text = `${name}{${rest.join(', ')}}`;
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** Result of {@link prepareSeries}. */
+export interface PreparedWrite {
+  series: PreparedSeries[];
+  /** One message per refused series. */
+  errors: string[];
+  /** Samples in the refused series. */
+  refusedSamples: number;
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Validates series for the store: label names (Prometheus's `[a-zA-Z_][a-zA-Z0-9_]*`), a
+ * non-empty `__name__`, label count and lengths, aligned integer timestamps within
+ * [now - MAX_SAMPLE_AGE_SECONDS, now + MAX_FUTURE_SECONDS]. A series with any problem is refused
+ * whole and named in `errors`; the others are returned prepared.
+ */
+export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLimits, nowMs: number): PreparedWrite {
+  const out: PreparedWrite = { series: [], errors: [], refusedSamples: 0 };
+  const minTs = nowMs - limits.maxSampleAgeSeconds * 1000;
+  const maxTs = nowMs + limits.maxFutureSeconds * 1000;
+  for (const batch of batches) {
+    const problem = seriesProblem(batch, limits, minTs, maxTs);
+    if (problem) {
+      out.errors.push(`series ${describeLabels(batch.labels ?? {})}: ${problem}`);
+      out.refusedSamples += Array.isArray(batch.timestamps) ? batch.timestamps.length : 0;
+      continue;
+    }
+    const labels = sortedLabelPairs(batch.labels);
+    const stale = (batch.staleAt ?? []).filter((i) => Number.isInteger(i) && i >= 0 && i < batch.values.length);
+    out.series.push({
+      key: canonicalKey(labels),
+      name: batch.labels.__name__,
+      labels,
+      timestamps: batch.timestamps,
+      values: batch.values,
+      staleAt: stale,
+    });
+  }
+  return out;
+}
+
+function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number, maxTs: number): string | undefined {
+  if (!batch || typeof batch.labels !== 'object' || batch.labels === null) return 'labels missing';
+  if (!Array.isArray(batch.timestamps) || !Array.isArray(batch.values)) return 'timestamps and values must be arrays';
+  if (batch.timestamps.length !== batch.values.length) {
+    return `${batch.timestamps.length} timestamps but ${batch.values.length} values`;
+  }
+  const names = Object.keys(batch.labels);
+  const name = batch.labels.__name__;
+  if (typeof name !== 'string' || name === '') return 'missing metric name (__name__)';
+  if (names.length > limits.maxLabelsPerSeries) {
+    return `${names.length} labels, over MAX_LABELS_PER_SERIES (${limits.maxLabelsPerSeries})`;
+  }
+  for (const label of names) {
+    const value = batch.labels[label];
+    if (typeof value !== 'string') return `label ${JSON.stringify(label)} has a non-string value`;
+    if (utf8Length(label) > limits.maxLabelNameLength) {
+      return `label name ${JSON.stringify(label.slice(0, 40))}... longer than MAX_LABEL_NAME_LENGTH (${limits.maxLabelNameLength} bytes)`;
+    }
+    if (!LABEL_NAME.test(label)) return `invalid label name ${JSON.stringify(label)}`;
+    if (utf8Length(value) > limits.maxLabelValueLength) {
+      return `value of label ${JSON.stringify(label)} longer than MAX_LABEL_VALUE_LENGTH (${limits.maxLabelValueLength} bytes)`;
+    }
+  }
+  for (let i = 0; i < batch.timestamps.length; i++) {
+    const ts = batch.timestamps[i];
+    if (!Number.isSafeInteger(ts)) return `timestamp ${String(ts)} is not an integer number of milliseconds`;
+    if (ts > maxTs) return `timestamp ${new Date(ts).toISOString()} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
+    if (ts < minTs) return `timestamp ${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is older than MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`;
+    if (typeof batch.values[i] !== 'number') return `value at index ${i} is not a number`;
+  }
+  return undefined;
+}

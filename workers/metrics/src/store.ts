@@ -1,0 +1,88 @@
+/**
+ * The store as the Worker sees it: routes validated series to their shards and fans reads
+ * out to every shard in parallel, merging the answers.
+ */
+import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import { readLimits, type MetricsLimits } from './limits';
+import type { LabelMatcher } from './selector';
+import { prepareSeries, shardOf, type PreparedSeries } from './series';
+import type { ShardSelect } from './shard';
+
+/** The shard stub for index `n`. */
+function shard(env: Env, n: number): DurableObjectStub<import('./shard').MetricsShard> {
+  return env.SHARDS.get(env.SHARDS.idFromName(`shard-${n}`));
+}
+
+/** Result of {@link writeSeries}: the contract's WriteResult plus the refused sample count. */
+export interface StoreWriteResult extends WriteResult {
+  refusedSamples: number;
+}
+
+/**
+ * Validates and stores series. Invalid series are refused one by one (named in `errors`);
+ * the valid ones are written, each shard in one transaction. A shard failure throws (the
+ * caller answers 5xx, which remote_write clients retry; rewriting the same samples is
+ * idempotent since a duplicate (series, ts) keeps the last value).
+ */
+export async function writeSeries(env: Env, batches: readonly SeriesBatch[], nowMs = Date.now(), limits: MetricsLimits = readLimits(env)): Promise<StoreWriteResult> {
+  const prepared = prepareSeries(batches, limits, nowMs);
+  const perShard = new Map<number, PreparedSeries[]>();
+  for (const s of prepared.series) {
+    const n = shardOf(s.key, limits.shardCount);
+    const list = perShard.get(n);
+    if (list) list.push(s); else perShard.set(n, [s]);
+  }
+  const results = await Promise.all([...perShard].map(([n, list]) => shard(env, n).write(list)));
+  let series = 0;
+  let samples = 0;
+  for (const r of results) { series += r.series; samples += r.samples; }
+  return { series, samples, errors: prepared.errors, refusedSamples: prepared.refusedSamples };
+}
+
+/** Thrown when a read would load more than QUERY_MAX_SAMPLES samples. */
+export class TooManySamplesError extends Error {
+  constructor(readonly limit: number) {
+    super('query processing would load too many samples into memory in query execution');
+  }
+}
+
+/** Samples of the matching series from every shard, merged and sorted by label set. */
+export async function selectSeries(env: Env, req: Omit<ShardSelect, 'maxSamples'>): Promise<SeriesBatch[]> {
+  const limits = readLimits(env);
+  const answers = await Promise.all(
+    Array.from({ length: limits.shardCount }, (_, n) => shard(env, n).select({ ...req, maxSamples: limits.queryMaxSamples })),
+  );
+  let total = 0;
+  const out: SeriesBatch[] = [];
+  for (const a of answers) {
+    total += a.samples;
+    if (a.tooMany || total > limits.queryMaxSamples) throw new TooManySamplesError(limits.queryMaxSamples);
+    out.push(...a.series);
+  }
+  out.sort((a, b) => compareLabels(a.labels, b.labels));
+  return out;
+}
+
+/** Label sets with samples in [startMs, endMs] matching any of the matcher sets, from every shard. */
+export async function selectLabelSets(env: Env, matcherSets: LabelMatcher[][], startMs: number, endMs: number): Promise<Record<string, string>[]> {
+  const limits = readLimits(env);
+  const answers = await Promise.all(
+    Array.from({ length: limits.shardCount }, (_, n) => shard(env, n).seriesLabels(matcherSets, startMs, endMs)),
+  );
+  const out = answers.flat();
+  out.sort(compareLabels);
+  return out;
+}
+
+/** Orders label sets as Prometheus does: by sorted label pairs. */
+export function compareLabels(a: Record<string, string>, b: Record<string, string>): number {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+    if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+    const va = a[ka[i]];
+    const vb = b[kb[i]];
+    if (va !== vb) return va < vb ? -1 : 1;
+  }
+  return ka.length - kb.length;
+}
