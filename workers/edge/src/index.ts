@@ -1,11 +1,57 @@
+/**
+ * The edge Worker: the pull CDN (Cache API in front of ORIGIN_URL) and the edge's own API
+ * under /_cache (purge). Routes only; the logic lives in the modules named for it.
+ */
 import { Hono } from 'hono';
-import { jsonErrorHandler } from '../../shared/errors';
+import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { cacheSettings, formatCacheStatus, originErrorResponse, serveCached, type Upstream } from './cache';
+import { fetchOrigin, OriginError } from './origin';
+import { invalidateAfterUnsafe } from './purge';
+import { cacheApi } from './purge-api';
+
+export { PurgeLog } from './purge';
 
 const app = new Hono<{ Bindings: Env }>();
 app.onError(jsonErrorHandler);
-app.all('*', (c) => c.text('edge'));
+
+app.route('/_cache', cacheApi);
+app.all('/_cache/*', jsonNotFound);
+
+/** The pull upstream: the configured origin, and only it. */
+function originUpstream(env: Env, clientIp: string | null): Upstream {
+  const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS || '10000');
+  return (request) => fetchOrigin(env.ORIGIN_URL, new URL(request.url), { method: 'GET', headers: request.headers, timeoutMs, clientIp });
+}
+
+app.on(['GET', 'HEAD'], '*', (c) => serveCached(c.req.raw, {
+  env: c.env,
+  settings: cacheSettings(c.env),
+  waitUntil: (p) => c.executionCtx.waitUntil(p),
+  upstream: originUpstream(c.env, c.req.header('cf-connecting-ip') ?? null),
+}));
+
+// Every other method passes through to the origin, body and all, and is never cached;
+// a successful unsafe one invalidates what is cached for its URI (RFC 9111 §4.4).
+app.all('*', async (c) => {
+  const url = new URL(c.req.url);
+  try {
+    const res = await fetchOrigin(c.env.ORIGIN_URL, url, {
+      method: c.req.method,
+      headers: c.req.raw.headers,
+      body: c.req.raw.body,
+      timeoutMs: Number(c.env.ORIGIN_TIMEOUT_MS || '10000'),
+      clientIp: c.req.header('cf-connecting-ip') ?? null,
+    });
+    if (c.req.method !== 'OPTIONS' && c.req.method !== 'TRACE') {
+      invalidateAfterUnsafe(c.env, url, res, (p) => c.executionCtx.waitUntil(p));
+    }
+    const headers = new Headers(res.headers);
+    headers.set('cache-status', formatCacheStatus({ fwd: 'method', fwdStatus: res.status }));
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  } catch (err) {
+    if (err instanceof OriginError) return originErrorResponse(err, { fwd: 'method' });
+    throw err;
+  }
+});
 
 export default app;
-export class PurgeLog implements DurableObject {
-  fetch(): Response { return new Response('todo'); }
-}

@@ -1,0 +1,73 @@
+/**
+ * Cache keys: the normalised URL (sorted query, ignored parameters dropped) and, for
+ * responses that Vary, the values of the named request headers folded in, because the
+ * Cache API itself ignores Vary.
+ */
+
+/** Compiles `IGNORED_QUERY_PARAMS` ("utm_*,fbclid") into a predicate on parameter names. */
+export function ignoredParams(spec: string | undefined): (name: string) => boolean {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const raw of (spec ?? '').split(',')) {
+    const p = raw.trim().toLowerCase();
+    if (!p) continue;
+    if (p.endsWith('*')) prefixes.push(p.slice(0, -1));
+    else exact.add(p);
+  }
+  return (name) => {
+    const n = name.toLowerCase();
+    return exact.has(n) || prefixes.some((p) => n.startsWith(p));
+  };
+}
+
+/**
+ * The primary cache key: scheme, host, path and the query sorted by name (stable for equal
+ * names), with ignored parameters removed. Fragment never takes part.
+ */
+export function primaryKey(url: URL, isIgnored: (name: string) => boolean): string {
+  const params = [...url.searchParams].filter(([name]) => !isIgnored(name));
+  params.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const search = params.length > 0 ? '?' + new URLSearchParams(params).toString() : '';
+  return `${url.protocol}//${url.host}${url.pathname}${search}`;
+}
+
+/** Field names listed by a Vary header, lower-cased, sorted, without duplicates. */
+export function varyNames(vary: string | null): string[] {
+  if (!vary) return [];
+  return [...new Set(vary.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))].sort();
+}
+
+/**
+ * Normalises Accept-Encoding to the one coding an origin would pick, so that the hundreds of
+ * browser spellings of it make at most three variants.
+ */
+export function normaliseAcceptEncoding(value: string | null): string {
+  if (!value) return 'identity';
+  const accepted = new Map<string, number>();
+  for (const part of value.toLowerCase().split(',')) {
+    const [coding, ...params] = part.trim().split(';');
+    let q = 1;
+    for (const p of params) {
+      const m = /^\s*q=([0-9.]+)\s*$/.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    if (coding) accepted.set(coding.trim(), q);
+  }
+  const ok = (c: string): boolean => (accepted.get(c) ?? accepted.get('*') ?? 0) > 0;
+  if (ok('br')) return 'br';
+  if (ok('gzip')) return 'gzip';
+  return 'identity';
+}
+
+/** The value of one request header as the cache key sees it (§4.1: whitespace and case of the list folded). */
+export function normalisedHeader(headers: Headers, name: string): string {
+  if (name === 'accept-encoding') return normaliseAcceptEncoding(headers.get(name));
+  const v = headers.get(name);
+  return v === null ? '' : v.split(',').map((s) => s.trim()).join(',');
+}
+
+/** The secondary key for a response that varies on `names`. */
+export function variantKey(primary: string, names: string[], headers: Headers): string {
+  const parts = names.map((n) => `${n}=${encodeURIComponent(normalisedHeader(headers, n))}`);
+  return `${primary}${primary.includes('?') ? '&' : '?'}pushpull-vary=${encodeURIComponent(parts.join('&'))}`;
+}

@@ -1,0 +1,521 @@
+/**
+ * The edge's HTTP cache in front of an upstream (the origin for pulled content, the push
+ * store for pushed content), with RFC 9111 semantics on top of the Cache API:
+ * freshness and age, validation with 304s, stale-while-revalidate and stale-if-error
+ * (RFC 5861), Vary (folded into the key), coalesced misses, global purge, and RFC 9211
+ * Cache-Status on every response.
+ *
+ * The Cache API evicts by its own rules and ignores Vary, so each stored response carries
+ * the cache's bookkeeping in an internal header and a storage lifetime long enough for
+ * stale serving and revalidation; the original Cache-Control/Expires/Date/Vary are restored
+ * before anything is served.
+ */
+import { ignoredParams, primaryKey, variantKey, varyNames, normalisedHeader } from './cache-key';
+import { evaluateConditionals, ifRangeAllows, notModified, parseRange, rangeResponse } from './conditional';
+import {
+  correctedInitialAge, decideReuse, entryPolicy, freshnessLifetime, mayServeStaleOnError, parseCacheControl,
+  qualifiedFields, requestConstraints, ttlLeft, whyNotStorable,
+  type EntryTimes, type FreshnessSettings, type RequestConstraints,
+} from './freshness';
+import { OriginError } from './origin';
+import { isPurged, purgeKeyOf, purgeSnapshot, type PurgeSnapshot } from './purge';
+import { SharedBody } from './shared-body';
+
+/** An upstream answers GET requests like an origin (full responses or 304s); throws {@link OriginError} when it cannot. */
+export type Upstream = (request: Request) => Promise<Response>;
+
+/** Internal response header: a pushed file's expiry (unix ms), caps freshness and storage. */
+export const EXPIRES_AT_HEADER = 'x-pushpull-expires-at';
+const META_HEADER = 'x-pushpull-meta';
+const VARY_MARKER_HEADER = 'x-pushpull-vary';
+/** Fields used by the cache and never passed to clients. */
+const INTERNAL_HEADERS = [META_HEADER, VARY_MARKER_HEADER, EXPIRES_AT_HEADER, 'cache-tag', 'surrogate-key', 'surrogate-control'];
+/** Fields a 304 must not overwrite in the stored response (RFC 9111 §3.2). */
+const NOT_UPDATED_BY_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range', 'content-type']);
+const CACHE_NAME = 'pushpull';
+
+/** The cache's settings, from the Worker's vars. */
+export interface CacheSettings extends FreshnessSettings {
+  staleRetain: number;
+  maxStore: number;
+  isIgnored: (name: string) => boolean;
+  purgePollMs: number;
+}
+
+/** The vars the cache reads. */
+export interface CacheEnv {
+  DEFAULT_TTL?: string;
+  NEGATIVE_TTL?: string;
+  HEURISTIC_MAX_SECONDS?: string;
+  STALE_RETAIN_SECONDS?: string;
+  MAX_STORE_SECONDS?: string;
+  IGNORED_QUERY_PARAMS?: string;
+  PURGE_POLL_MS?: string;
+  EDGE_KV: KVNamespace;
+}
+
+function num(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`setting ${name} must be a non-negative number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Reads and checks the cache settings. */
+export function cacheSettings(env: CacheEnv): CacheSettings {
+  return {
+    defaultTtl: num(env.DEFAULT_TTL, 60, 'DEFAULT_TTL'),
+    negativeTtl: num(env.NEGATIVE_TTL, 10, 'NEGATIVE_TTL'),
+    heuristicMax: num(env.HEURISTIC_MAX_SECONDS, 86400, 'HEURISTIC_MAX_SECONDS'),
+    staleRetain: num(env.STALE_RETAIN_SECONDS, 86400, 'STALE_RETAIN_SECONDS'),
+    maxStore: num(env.MAX_STORE_SECONDS, 604800, 'MAX_STORE_SECONDS'),
+    isIgnored: ignoredParams(env.IGNORED_QUERY_PARAMS ?? 'utm_*'),
+    purgePollMs: num(env.PURGE_POLL_MS, 1000, 'PURGE_POLL_MS'),
+  };
+}
+
+/** What the cache keeps about a stored response beside its headers and body. */
+interface StoredMeta extends EntryTimes {
+  storedAt: number;
+  tags: string[];
+  /** Original fields restored when serving. */
+  cacheControl: string | null;
+  expires: string | null;
+  date: string | null;
+  vary: string | null;
+  size: number;
+}
+
+/** RFC 9211 Cache-Status parameters for one response. */
+interface CacheStatus {
+  hit?: boolean;
+  fwd?: 'uri-miss' | 'vary-miss' | 'miss' | 'request' | 'stale' | 'bypass' | 'method';
+  fwdStatus?: number;
+  stored?: boolean;
+  collapsed?: boolean;
+  ttl?: number;
+  detail?: string;
+}
+
+/** Formats a Cache-Status field value (RFC 9211 §2). */
+export function formatCacheStatus(s: CacheStatus): string {
+  const parts = [CACHE_NAME];
+  if (s.hit) parts.push('hit');
+  if (s.fwd) parts.push(`fwd=${s.fwd}`);
+  if (s.fwdStatus !== undefined) parts.push(`fwd-status=${s.fwdStatus}`);
+  if (s.stored) parts.push('stored');
+  if (s.collapsed) parts.push('collapsed');
+  if (s.ttl !== undefined) parts.push(`ttl=${s.ttl}`);
+  if (s.detail) parts.push(`detail=${s.detail}`);
+  return parts.join('; ');
+}
+
+/** A response fetched from upstream, shared by every request that collapsed onto it. */
+interface Fetched {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: SharedBody;
+  /** Stored in the cache (so shareable with collapsed requests). */
+  storable: boolean;
+  /** Request-header values the response varies on, as the fetching request had them. */
+  vary: string[];
+  varyValues: string[];
+  meta: StoredMeta | null;
+}
+
+type FetchOutcome = { ok: true; fetched: Fetched } | { ok: false; error: OriginError };
+
+/** In-flight upstream fetches of this isolate, by cache key: concurrent misses share one. */
+const inflight = new Map<string, Promise<FetchOutcome>>();
+/** Keys with a background revalidation running in this isolate (one per key). */
+const revalidating = new Set<string>();
+
+/** Per-request context the cache needs from the Worker. */
+export interface CacheContext {
+  env: CacheEnv;
+  settings: CacheSettings;
+  waitUntil: (p: Promise<unknown>) => void;
+  upstream: Upstream;
+}
+
+/**
+ * Serves a GET or HEAD through the cache. Anything else is the caller's (pass-through).
+ */
+export async function serveCached(request: Request, cx: CacheContext): Promise<Response> {
+  const url = new URL(request.url);
+  const key = primaryKey(url, cx.settings.isIgnored);
+  const keyUrl = new URL(key);
+  const purgeKey = purgeKeyOf(keyUrl.pathname + keyUrl.search);
+  const reqCc = requestConstraints(request.headers);
+  const head = request.method === 'HEAD';
+  const cache = await caches.open(CACHE_NAME);
+
+  // RFC 9111 §3.5: requests with credentials are not answered from the cache.
+  if (request.headers.has('authorization')) {
+    const outcome = await fetchAndMaybeStore(request, key, purgeKey, cx, cache, null);
+    return outcome.ok
+      ? answerFetched(request, outcome.fetched, { fwd: 'bypass', fwdStatus: outcome.fetched.status, stored: outcome.fetched.storable, detail: 'authorization' }, cx)
+      : originErrorResponse(outcome.error, { fwd: 'bypass' });
+  }
+
+  const now = Date.now();
+  const snapshot = await purgeSnapshot(cx.env.EDGE_KV, cx.settings.purgePollMs, cx.waitUntil);
+  const found = await lookup(cache, key, request.headers, purgeKey, snapshot, now);
+
+  if (found.entry && found.meta) {
+    const { entry, meta, entryKey } = found;
+    const reuse = decideReuse(meta, reqCc, now);
+    if (reuse.kind === 'fresh') {
+      return answerStored(request, entry, meta, { hit: true, ttl: ttlLeft(meta, now) }, now);
+    }
+    if (reuse.kind === 'stale-while-revalidate') {
+      if (!revalidating.has(entryKey)) {
+        revalidating.add(entryKey);
+        cx.waitUntil(revalidateInBackground(request, entryKey, key, purgeKey, meta, cx, cache).finally(() => revalidating.delete(entryKey)));
+      }
+      return answerStored(request, entry, meta, { hit: true, ttl: ttlLeft(meta, now), detail: 'stale-while-revalidate' }, now);
+    }
+    return validate(request, entry, meta, entryKey, key, purgeKey, reuse.reason === 'request' ? 'request' : 'stale', reqCc, cx, cache);
+  }
+
+  if (reqCc.onlyIfCached) {
+    return jsonResponse(504, { error: 'not_cached', message: 'only-if-cached: no stored response for this request' },
+      { fwd: found.reason, detail: 'only-if-cached' });
+  }
+
+  const { outcome, collapsed } = await coalescedFetch(request, found.variantKey ?? key, key, purgeKey, cx, cache, found.reason);
+  if (!outcome.ok) return originErrorResponse(outcome.error, { fwd: found.reason, collapsed });
+  const f = outcome.fetched;
+  void head;
+  return answerFetched(request, f, { fwd: found.reason, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined }, cx);
+}
+
+interface Lookup {
+  entry: Response | null;
+  meta: StoredMeta | null;
+  entryKey: string;
+  /** Set when the primary key holds a Vary marker: the key of this request's variant. */
+  variantKey: string | null;
+  reason: 'uri-miss' | 'vary-miss' | 'miss';
+}
+
+/** Finds the stored response for a request: primary key, then the variant its Vary marker names. */
+async function lookup(cache: Cache, key: string, headers: Headers, purgeKey: string, snapshot: PurgeSnapshot, now: number): Promise<Lookup> {
+  const primary = await cache.match(key);
+  if (!primary) return { entry: null, meta: null, entryKey: key, variantKey: null, reason: 'uri-miss' };
+  let entry: Response | undefined = primary;
+  let entryKey = key;
+  let variant: string | null = null;
+  const marker = primary.headers.get(VARY_MARKER_HEADER);
+  if (marker !== null) {
+    await primary.body?.cancel();
+    variant = variantKey(key, marker.split(',').filter(Boolean), headers);
+    entryKey = variant;
+    entry = await cache.match(variant);
+    if (!entry) return { entry: null, meta: null, entryKey, variantKey: variant, reason: 'vary-miss' };
+  }
+  const meta = readMeta(entry.headers);
+  if (!meta || isPurged(snapshot, purgeKey, meta.tags, meta.storedAt) || (meta.expiresAt !== undefined && now >= meta.expiresAt)) {
+    await entry.body?.cancel();
+    return { entry: null, meta: null, entryKey, variantKey: variant, reason: 'miss' };
+  }
+  return { entry, meta, entryKey, variantKey: variant, reason: 'miss' };
+}
+
+function readMeta(headers: Headers): StoredMeta | null {
+  const raw = headers.get(META_HEADER);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as StoredMeta;
+  } catch {
+    return null;
+  }
+}
+
+/** The request sent upstream: always a full GET, without the client's conditionals or Range. */
+function upstreamRequest(request: Request, validators?: { etag: string | null; lastModified: string | null }): Request {
+  const headers = new Headers(request.headers);
+  for (const name of ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range']) headers.delete(name);
+  headers.set('accept-encoding', normalisedHeader(request.headers, 'accept-encoding'));
+  if (validators?.etag) headers.set('if-none-match', validators.etag);
+  if (validators?.lastModified) headers.set('if-modified-since', validators.lastModified);
+  return new Request(request.url, { method: 'GET', headers });
+}
+
+async function callUpstream(request: Request, cx: CacheContext, validators?: { etag: string | null; lastModified: string | null }): Promise<{ ok: true; response: Response; requestTime: number; responseTime: number } | { ok: false; error: OriginError }> {
+  const requestTime = Date.now();
+  try {
+    const response = await cx.upstream(upstreamRequest(request, validators));
+    return { ok: true, response, requestTime, responseTime: Date.now() };
+  } catch (err) {
+    if (err instanceof OriginError) return { ok: false, error: err };
+    throw err;
+  }
+}
+
+/** Reads the policy of a fresh upstream response and decides whether and how long to store it. */
+function planStorage(request: Request, response: Response, requestTime: number, responseTime: number, settings: CacheSettings): { meta: StoredMeta | null; storeFor: number } {
+  const headers = response.headers;
+  const rcc = parseCacheControl(headers.get('cache-control'));
+  const scc = parseCacheControl(headers.get('surrogate-control'));
+  if (scc.has('no-store')) return { meta: null, storeFor: 0 };
+  if (whyNotStorable(response.status, request.headers, headers, rcc) !== null) return { meta: null, storeFor: 0 };
+  let { lifetime } = freshnessLifetime(response.status, headers, rcc, responseTime, settings);
+  // Surrogate-Control (Edge Architecture 1.0) max-age speaks to this cache only.
+  const surrogateMaxAge = scc.get('max-age');
+  if (typeof surrogateMaxAge === 'string' && /^\d+$/.test(surrogateMaxAge)) lifetime = Number(surrogateMaxAge);
+  const policy = entryPolicy(rcc);
+  const expiresAtRaw = headers.get(EXPIRES_AT_HEADER);
+  const expiresAt = expiresAtRaw !== null && Number.isFinite(Number(expiresAtRaw)) ? Number(expiresAtRaw) : undefined;
+  const hasValidators = headers.has('etag') || headers.has('last-modified');
+  const staleKeep = Math.max(policy.staleWhileRevalidate, policy.staleIfError, hasValidators ? settings.staleRetain : 0);
+  let storeFor = Math.min(settings.maxStore, lifetime + staleKeep);
+  if (expiresAt !== undefined) storeFor = Math.min(storeFor, Math.floor((expiresAt - responseTime) / 1000));
+  if (storeFor <= 0 || (lifetime <= 0 && !hasValidators && policy.staleIfError <= 0)) return { meta: null, storeFor: 0 };
+  const tags = [...(headers.get('cache-tag') ?? '').split(','), ...(headers.get('surrogate-key') ?? '').split(' ')]
+    .map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const meta: StoredMeta = {
+    ...policy,
+    initialAge: correctedInitialAge(headers, requestTime, responseTime),
+    responseTime,
+    lifetime,
+    expiresAt,
+    storedAt: Date.now(),
+    tags,
+    cacheControl: headers.get('cache-control'),
+    expires: headers.get('expires'),
+    date: headers.get('date'),
+    vary: headers.get('vary'),
+    size: -1,
+  };
+  return { meta, storeFor };
+}
+
+/** Headers as stored: the cache's own lifetime and bookkeeping instead of the originals. */
+function storedHeaders(headers: Headers, meta: StoredMeta, storeFor: number): Headers {
+  const out = new Headers(headers);
+  const rcc = parseCacheControl(headers.get('cache-control'));
+  // RFC 9111 §5.2.2.4 / §5.2.2.7: fields named by qualified no-cache/private are not stored.
+  for (const name of [...qualifiedFields(rcc, 'no-cache'), ...qualifiedFields(rcc, 'private')]) out.delete(name);
+  for (const name of ['set-cookie', 'age', 'date', 'expires', 'vary', 'cache-control', 'cache-tag', 'surrogate-key', 'surrogate-control', EXPIRES_AT_HEADER]) out.delete(name);
+  out.set('cache-control', `public, max-age=${storeFor}`);
+  out.set(META_HEADER, JSON.stringify(meta));
+  return out;
+}
+
+/** Writes a response (and, for Vary, its marker) to the cache once its body is complete. */
+async function store(cache: Cache, primary: string, variant: string | null, f: Fetched, storeFor: number): Promise<void> {
+  if (!f.meta || !(await f.body.complete())) return;
+  f.meta.size = f.body.received;
+  if (variant !== null && f.vary.length > 0) {
+    const marker = new Headers({ 'cache-control': `public, max-age=${storeFor}`, [VARY_MARKER_HEADER]: f.vary.join(',') });
+    await cache.put(primary, new Response(null, { status: 200, headers: marker }));
+  }
+  await cache.put(variant ?? primary, new Response(f.body.reader(), { status: f.status, statusText: f.statusText, headers: storedHeaders(f.headers, f.meta, storeFor) }));
+}
+
+/** Fetches upstream and stores what may be stored; the body is shared so others can read it. */
+async function fetchAndMaybeStore(request: Request, key: string, purgeKey: string, cx: CacheContext, cache: Cache, onStored: (() => void) | null): Promise<FetchOutcome> {
+  const got = await callUpstream(request, cx);
+  if (!got.ok) return got;
+  const { response, requestTime, responseTime } = got;
+  const plan = planStorage(request, response, requestTime, responseTime, cx.settings);
+  const vary = varyNames(response.headers.get('vary'));
+  const body = new SharedBody(response.body);
+  cx.waitUntil(body.pump);
+  const fetched: Fetched = {
+    status: response.status,
+    statusText: response.statusText,
+    headers: new Headers(response.headers),
+    body,
+    storable: plan.meta !== null,
+    vary,
+    varyValues: vary.map((n) => normalisedHeader(request.headers, n)),
+    meta: plan.meta,
+  };
+  if (plan.meta) {
+    const variant = vary.length > 0 ? variantKey(key, vary, request.headers) : null;
+    const stored = store(cache, key, variant, fetched, plan.storeFor)
+      .catch((err: unknown) => console.error('cache store failed', purgeKey, err))
+      .finally(() => onStored?.());
+    cx.waitUntil(stored);
+  } else {
+    onStored?.();
+  }
+  return { ok: true, fetched };
+}
+
+/**
+ * Concurrent misses for one key share one upstream fetch. A collapsed request uses the
+ * shared response only if it may be shared: stored (not private, no-store, Set-Cookie …)
+ * and, for a Vary response, with the same values of the varying headers; otherwise it
+ * fetches on its own.
+ */
+async function coalescedFetch(request: Request, flightKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache, _reason: string): Promise<{ outcome: FetchOutcome; collapsed: boolean }> {
+  const existing = inflight.get(flightKey);
+  if (existing) {
+    const outcome = await existing;
+    if (outcome.ok && outcome.fetched.storable
+      && outcome.fetched.vary.every((n, i) => normalisedHeader(request.headers, n) === outcome.fetched.varyValues[i])) {
+      return { outcome, collapsed: true };
+    }
+    if (!outcome.ok) return { outcome, collapsed: true };
+    return { outcome: await fetchAndMaybeStore(request, key, purgeKey, cx, cache, null), collapsed: false };
+  }
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  const flight = fetchAndMaybeStore(request, key, purgeKey, cx, cache, () => release());
+  inflight.set(flightKey, flight);
+  // Late arrivals keep joining until the response is in the cache (or known not storable).
+  const cleanup = Promise.race([released, flight.then((o) => { if (!o.ok) release(); })]).then(() => released)
+    .finally(() => { if (inflight.get(flightKey) === flight) inflight.delete(flightKey); });
+  cx.waitUntil(cleanup);
+  return { outcome: await flight, collapsed: false };
+}
+
+/** Merges a 304's fields into the stored ones (RFC 9111 §3.2, §4.3.4). */
+function mergeHeaders(stored: Headers, meta: StoredMeta, fresh: Headers): Headers {
+  const merged = new Headers(stored);
+  for (const name of [META_HEADER, 'cache-control']) merged.delete(name);
+  if (meta.cacheControl !== null) merged.set('cache-control', meta.cacheControl);
+  if (meta.expires !== null) merged.set('expires', meta.expires);
+  if (meta.date !== null) merged.set('date', meta.date);
+  if (meta.vary !== null) merged.set('vary', meta.vary);
+  if (meta.tags.length > 0) merged.set('cache-tag', meta.tags.join(','));
+  for (const [name, value] of fresh) {
+    if (NOT_UPDATED_BY_304.has(name)) continue;
+    merged.set(name, value);
+  }
+  return merged;
+}
+
+/** Validates a stored entry upstream; answers from it on 304, or replaces it. */
+async function validate(request: Request, entry: Response, meta: StoredMeta, entryKey: string, key: string, purgeKey: string, why: 'stale' | 'request', reqCc: RequestConstraints, cx: CacheContext, cache: Cache): Promise<Response> {
+  const validators = { etag: entry.headers.get('etag'), lastModified: entry.headers.get('last-modified') };
+  const now = Date.now();
+  const got = await callUpstream(request, cx, validators);
+  const originFailed = !got.ok || got.response.status >= 500;
+  if (originFailed && mayServeStaleOnError(meta, reqCc, now)) {
+    if (got.ok) await got.response.body?.cancel();
+    return answerStored(request, entry, meta, { fwd: 'stale', fwdStatus: got.ok ? got.response.status : undefined, ttl: ttlLeft(meta, now), detail: got.ok ? 'stale-if-error' : `stale-if-error-${got.error.kind}` }, now);
+  }
+  if (!got.ok) {
+    await entry.body?.cancel();
+    return originErrorResponse(got.error, { fwd: why });
+  }
+  const { response, requestTime, responseTime } = got;
+  if (response.status === 304) {
+    const merged = mergeHeaders(entry.headers, meta, response.headers);
+    const fresh = new Response(null, { status: 200, headers: merged });
+    const plan = planStorage(request, fresh, requestTime, responseTime, cx.settings);
+    const body = new SharedBody(entry.body);
+    cx.waitUntil(body.pump);
+    if (plan.meta) {
+      const f: Fetched = { status: entry.status, statusText: entry.statusText, headers: merged, body, storable: true, vary: varyNames(merged.get('vary')), varyValues: [], meta: plan.meta };
+      cx.waitUntil(store(cache, key, entryKey === key ? null : entryKey, f, plan.storeFor).catch((err: unknown) => console.error('cache refresh failed', purgeKey, err)));
+      plan.meta.size = meta.size;
+      const served = new Response(body.reader(), { status: entry.status, headers: storedHeaders(merged, plan.meta, plan.storeFor) });
+      return answerStored(request, served, plan.meta, { fwd: why, fwdStatus: 304, stored: true, ttl: ttlLeft(plan.meta, Date.now()) }, Date.now());
+    }
+    // No longer storable (e.g. the 304 said no-store): answer from the merged copy once.
+    const served = new Response(body.reader(), { status: entry.status, headers: merged });
+    return withCacheStatus(served, { fwd: why, fwdStatus: 304 });
+  }
+  await entry.body?.cancel();
+  const plan = planStorage(request, response, requestTime, responseTime, cx.settings);
+  const vary = varyNames(response.headers.get('vary'));
+  const body = new SharedBody(response.body);
+  cx.waitUntil(body.pump);
+  const f: Fetched = { status: response.status, statusText: response.statusText, headers: new Headers(response.headers), body, storable: plan.meta !== null, vary, varyValues: [], meta: plan.meta };
+  if (plan.meta) {
+    const variant = vary.length > 0 ? variantKey(key, vary, request.headers) : null;
+    cx.waitUntil(store(cache, key, variant, f, plan.storeFor).catch((err: unknown) => console.error('cache store failed', purgeKey, err)));
+  }
+  return answerFetched(request, f, { fwd: why, fwdStatus: response.status, stored: f.storable, ttl: plan.meta ? ttlLeft(plan.meta, Date.now()) : undefined }, cx);
+}
+
+/** stale-while-revalidate: refresh the entry without anyone waiting. */
+async function revalidateInBackground(request: Request, entryKey: string, key: string, purgeKey: string, meta: StoredMeta, cx: CacheContext, cache: Cache): Promise<void> {
+  const entry = await cache.match(entryKey);
+  if (!entry) return;
+  const response = await validate(request, entry, meta, entryKey, key, purgeKey, 'stale', { noCache: false, onlyIfCached: false }, cx, cache);
+  await response.body?.cancel();
+}
+
+/** Headers served to a client: originals restored, internals removed. */
+function servedHeaders(stored: Headers, meta: StoredMeta | null): Headers {
+  const out = new Headers(stored);
+  if (meta) {
+    out.delete('cache-control');
+    if (meta.cacheControl !== null) out.set('cache-control', meta.cacheControl);
+    if (meta.expires !== null) out.set('expires', meta.expires);
+    if (meta.date !== null) out.set('date', meta.date);
+    if (meta.vary !== null) out.set('vary', meta.vary);
+  }
+  for (const name of INTERNAL_HEADERS) out.delete(name);
+  return out;
+}
+
+/** Answers from a stored entry: Age, Cache-Status, and the client's own conditionals/Range/HEAD. */
+function answerStored(request: Request, entry: Response, meta: StoredMeta, status: CacheStatus, now: number): Response {
+  const headers = servedHeaders(entry.headers, meta);
+  headers.set('age', String(Math.max(0, Math.floor(meta.initialAge + (now - meta.responseTime) / 1000))));
+  headers.set('cache-status', formatCacheStatus(status));
+  return answerClient(request, entry.status, entry.statusText, headers, entry.body, meta.size >= 0 ? meta.size : null);
+}
+
+/** Answers from a fresh upstream response (shared body). */
+function answerFetched(request: Request, f: Fetched, status: CacheStatus, _cx: CacheContext): Response {
+  const headers = servedHeaders(f.headers, null);
+  headers.set('cache-status', formatCacheStatus(status));
+  const length = f.headers.get('content-length');
+  return answerClient(request, f.status, f.statusText, headers, f.body.reader(), length !== null && /^\d+$/.test(length) ? Number(length) : null);
+}
+
+/** The client's conditionals (304/412), Range (206/416) and HEAD, applied to a full response. */
+function answerClient(request: Request, status: number, statusText: string, headers: Headers, body: ReadableStream<Uint8Array> | null, size: number | null): Response {
+  const head = request.method === 'HEAD';
+  if (status === 200) {
+    const cond = evaluateConditionals(request.method, request.headers, headers.get('etag'), headers.get('last-modified'));
+    if (cond === 304) {
+      void body?.cancel();
+      return notModified(headers);
+    }
+    if (cond === 412) {
+      void body?.cancel();
+      return jsonResponse(412, { error: 'precondition_failed', message: 'a precondition (If-Match / If-Unmodified-Since) failed' }, undefined, headers.get('cache-status'));
+    }
+    if (size !== null && request.headers.has('range') && ifRangeAllows(request.headers, headers.get('etag'), headers.get('last-modified'))) {
+      const ranges = parseRange(request.headers.get('range'), size);
+      if (ranges !== null) return rangeResponse(body, headers, ranges, size, head);
+    }
+    if (size !== null) headers.set('accept-ranges', 'bytes');
+  }
+  if (head) {
+    void body?.cancel();
+    return new Response(null, { status, statusText, headers });
+  }
+  return new Response(body, { status, statusText, headers });
+}
+
+function withCacheStatus(response: Response, status: CacheStatus): Response {
+  const headers = servedHeaders(response.headers, null);
+  headers.set('cache-status', formatCacheStatus(status));
+  return new Response(response.body, { status: response.status, headers });
+}
+
+/** A JSON error response with a Cache-Status. */
+export function jsonResponse(status: number, body: Record<string, unknown>, cacheStatus?: CacheStatus, rawCacheStatus?: string | null): Response {
+  const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+  const cs = cacheStatus ? formatCacheStatus(cacheStatus) : rawCacheStatus;
+  if (cs) headers.set('cache-status', cs);
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** 504 for an origin timeout, 502 for an origin that could not be reached. */
+export function originErrorResponse(error: OriginError, status: CacheStatus): Response {
+  return error.kind === 'timeout'
+    ? jsonResponse(504, { error: 'origin_timeout', message: error.message }, { ...status, detail: 'origin-timeout' })
+    : jsonResponse(502, { error: 'origin_unreachable', message: error.message }, { ...status, detail: 'origin-unreachable' });
+}

@@ -1,0 +1,269 @@
+/**
+ * HTTP caching arithmetic for a shared cache, with no bindings: Cache-Control parsing,
+ * storability (RFC 9111 §3), freshness lifetime (§4.2.1), heuristic freshness (§4.2.2),
+ * age (§4.2.3), and the stale-serving windows of RFC 5861.
+ */
+
+/** Parsed Cache-Control directives: lower-cased names; `true` for directives without a value. */
+export type Directives = Map<string, string | true>;
+
+/** RFC 9111 §1.2.2: delta-seconds that overflow are taken as 2^31. */
+const DELTA_SECONDS_MAX = 2147483648;
+
+/** Parses a Cache-Control field value (RFC 9111 §5.2). The first occurrence of a directive wins (§4.2.1). */
+export function parseCacheControl(value: string | null | undefined): Directives {
+  const out: Directives = new Map();
+  if (!value) return out;
+  let i = 0;
+  const n = value.length;
+  while (i < n) {
+    while (i < n && (value[i] === ',' || value[i] === ' ' || value[i] === '\t')) i++;
+    if (i >= n) break;
+    let j = i;
+    while (j < n && value[j] !== '=' && value[j] !== ',') j++;
+    const name = value.slice(i, j).trim().toLowerCase();
+    let arg: string | true = true;
+    if (j < n && value[j] === '=') {
+      j++;
+      if (value[j] === '"') {
+        let s = '';
+        j++;
+        while (j < n && value[j] !== '"') {
+          if (value[j] === '\\' && j + 1 < n) j++;
+          s += value[j];
+          j++;
+        }
+        j++; // closing quote
+        while (j < n && value[j] !== ',') j++;
+        arg = s;
+      } else {
+        let k = j;
+        while (k < n && value[k] !== ',') k++;
+        arg = value.slice(j, k).trim();
+        j = k;
+      }
+    }
+    if (name && !out.has(name)) out.set(name, arg);
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
+ * A directive's delta-seconds (§1.2.2). Undefined when absent; NaN when present but invalid
+ * (the caller treats an invalid freshness directive as "stale", §4.2.1).
+ */
+export function deltaSeconds(d: Directives, name: string): number | undefined {
+  const v = d.get(name);
+  if (v === undefined) return undefined;
+  if (v === true || !/^\d+$/.test(v)) return Number.NaN;
+  const n = Number(v);
+  return n > DELTA_SECONDS_MAX ? DELTA_SECONDS_MAX : n;
+}
+
+/** Field names listed in a qualified `private="a, b"` or `no-cache="a"` directive (§5.2.2.4, §5.2.2.7). */
+export function qualifiedFields(d: Directives, name: 'private' | 'no-cache'): string[] {
+  const v = d.get(name);
+  if (typeof v !== 'string') return [];
+  return v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+}
+
+/** Status codes that are heuristically cacheable (RFC 9110 §15.1). */
+export const HEURISTICALLY_CACHEABLE = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]);
+
+/** Settings that shape the cache's own choices where the RFC leaves them to the cache. */
+export interface FreshnessSettings {
+  /** Seconds of freshness for a heuristically cacheable response with no explicit freshness and no Last-Modified. */
+  defaultTtl: number;
+  /** Same, for the negative statuses (404, 405, 410, 414, 501); never more than defaultTtl. */
+  negativeTtl: number;
+  /** Upper bound on heuristic freshness from Last-Modified. */
+  heuristicMax: number;
+}
+
+/** Why a response cannot be stored, or null when it can. */
+export function whyNotStorable(
+  status: number,
+  requestHeaders: Headers,
+  responseHeaders: Headers,
+  rcc: Directives,
+): string | null {
+  if (status < 200 || status === 206 || status === 304) return `status ${status}`;
+  const qcc = parseCacheControl(requestHeaders.get('cache-control'));
+  if (qcc.has('no-store')) return 'request no-store';
+  if (rcc.has('no-store')) return 'no-store';
+  if (rcc.get('private') === true) return 'private';
+  if (responseHeaders.has('set-cookie')) return 'set-cookie';
+  const vary = responseHeaders.get('vary');
+  if (vary && vary.split(',').some((v) => v.trim() === '*')) return 'vary-star';
+  // §3.5: a response to a request with Authorization only if the response explicitly allows it.
+  if (requestHeaders.has('authorization')
+    && !(rcc.has('public') || rcc.has('s-maxage') || rcc.has('must-revalidate'))) {
+    return 'authorization';
+  }
+  // §3: something must make it cacheable.
+  const explicit = rcc.has('max-age') || rcc.has('s-maxage') || responseHeaders.has('expires');
+  if (!explicit && !rcc.has('public') && !HEURISTICALLY_CACHEABLE.has(status)) return 'not cacheable';
+  return null;
+}
+
+/** Parses an HTTP-date (RFC 9110 §5.6.7); NaN when invalid. */
+export function parseHttpDate(value: string | null): number {
+  if (!value) return Number.NaN;
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : Number.NaN;
+}
+
+/**
+ * Freshness lifetime in seconds (§4.2.1), with `heuristic` set when it came from §4.2.2 or
+ * the configured default.
+ */
+export function freshnessLifetime(
+  status: number,
+  headers: Headers,
+  rcc: Directives,
+  responseTime: number,
+  settings: FreshnessSettings,
+): { lifetime: number; heuristic: boolean } {
+  const sMaxAge = deltaSeconds(rcc, 's-maxage');
+  if (sMaxAge !== undefined) return { lifetime: Number.isNaN(sMaxAge) ? 0 : sMaxAge, heuristic: false };
+  const maxAge = deltaSeconds(rcc, 'max-age');
+  if (maxAge !== undefined) return { lifetime: Number.isNaN(maxAge) ? 0 : maxAge, heuristic: false };
+  if (headers.has('expires')) {
+    // §5.3: an invalid Expires (e.g. "0") means already expired.
+    const expires = parseHttpDate(headers.get('expires'));
+    if (Number.isNaN(expires)) return { lifetime: 0, heuristic: false };
+    const date = parseHttpDate(headers.get('date'));
+    const base = Number.isNaN(date) ? responseTime : date;
+    return { lifetime: Math.max(0, Math.floor((expires - base) / 1000)), heuristic: false };
+  }
+  if (!HEURISTICALLY_CACHEABLE.has(status) && !rcc.has('public')) return { lifetime: 0, heuristic: false };
+  const lastModified = parseHttpDate(headers.get('last-modified'));
+  const negative = status === 404 || status === 405 || status === 410 || status === 414 || status === 501;
+  if (!Number.isNaN(lastModified)) {
+    // §4.2.2: a typical heuristic is 10% of the time since Last-Modified.
+    const date = parseHttpDate(headers.get('date'));
+    const base = Number.isNaN(date) ? responseTime : date;
+    const tenth = Math.max(0, Math.floor((base - lastModified) / 10_000));
+    return { lifetime: Math.min(tenth, settings.heuristicMax), heuristic: true };
+  }
+  const fallback = negative ? Math.min(settings.negativeTtl, settings.defaultTtl) : settings.defaultTtl;
+  return { lifetime: fallback, heuristic: true };
+}
+
+/** The age bookkeeping of §4.2.3, computed once when a response is received. */
+export function correctedInitialAge(headers: Headers, requestTime: number, responseTime: number): number {
+  const date = parseHttpDate(headers.get('date'));
+  const apparentAge = Number.isNaN(date) ? 0 : Math.max(0, (responseTime - date) / 1000);
+  const ageHeader = Number(headers.get('age') ?? '0');
+  const ageValue = Number.isFinite(ageHeader) && ageHeader > 0 ? ageHeader : 0;
+  const responseDelay = Math.max(0, (responseTime - requestTime) / 1000);
+  return Math.max(apparentAge, ageValue + responseDelay);
+}
+
+/** The stored facts about a cached response that the freshness decisions need. */
+export interface EntryTimes {
+  /** Seconds of age when it was received (§4.2.3 corrected_initial_age). */
+  initialAge: number;
+  /** When it was received (ms). */
+  responseTime: number;
+  /** §4.2.1 freshness lifetime (s). */
+  lifetime: number;
+  /** RFC 5861 windows (s), 0 when absent or forbidden. */
+  staleWhileRevalidate: number;
+  staleIfError: number;
+  /** must-revalidate, proxy-revalidate or s-maxage: never served stale (§4.2.4, §5.2.2.2). */
+  mustRevalidate: boolean;
+  /** Response no-cache: every reuse needs validation (§5.2.2.4). */
+  noCache: boolean;
+  /** An absolute cap on use (ms), e.g. a pushed file's expiry. */
+  expiresAt?: number;
+}
+
+/** §4.2.3 current_age in whole seconds. */
+export function currentAge(t: EntryTimes, now: number): number {
+  return Math.floor(t.initialAge + Math.max(0, now - t.responseTime) / 1000);
+}
+
+/** Seconds of freshness left (negative once stale). */
+export function ttlLeft(t: EntryTimes, now: number): number {
+  let ttl = t.lifetime - currentAge(t, now);
+  if (t.expiresAt !== undefined) ttl = Math.min(ttl, Math.floor((t.expiresAt - now) / 1000));
+  return ttl;
+}
+
+/** The request's own Cache-Control constraints (§5.2.1). */
+export interface RequestConstraints {
+  noCache: boolean;
+  maxAge?: number;
+  maxStale?: number;
+  minFresh?: number;
+  onlyIfCached: boolean;
+  staleIfError?: number;
+}
+
+/** Reads a request's Cache-Control (and `Pragma: no-cache` when there is no Cache-Control, §5.4). */
+export function requestConstraints(headers: Headers): RequestConstraints {
+  const cc = headers.get('cache-control');
+  const d = parseCacheControl(cc);
+  const num = (name: string): number | undefined => {
+    const v = deltaSeconds(d, name);
+    return v === undefined || Number.isNaN(v) ? undefined : v;
+  };
+  const maxStaleRaw = d.get('max-stale');
+  return {
+    noCache: d.has('no-cache') || (!cc && /(^|,)\s*no-cache\s*(,|$)/i.test(headers.get('pragma') ?? '')),
+    maxAge: num('max-age'),
+    maxStale: maxStaleRaw === true ? DELTA_SECONDS_MAX : num('max-stale'),
+    minFresh: num('min-fresh'),
+    onlyIfCached: d.has('only-if-cached'),
+    staleIfError: num('stale-if-error'),
+  };
+}
+
+/** How a stored entry may be used for this request. */
+export type Reuse =
+  | { kind: 'fresh' }
+  | { kind: 'stale-while-revalidate' }
+  | { kind: 'validate'; reason: 'stale' | 'request' | 'no-cache' };
+
+/** Decides whether a stored entry can be served as is (§4.2, §4.3, RFC 5861 §3). */
+export function decideReuse(t: EntryTimes, req: RequestConstraints, now: number): Reuse {
+  if (t.expiresAt !== undefined && now >= t.expiresAt) return { kind: 'validate', reason: 'stale' };
+  if (req.noCache) return { kind: 'validate', reason: 'request' };
+  if (t.noCache) return { kind: 'validate', reason: 'no-cache' };
+  const age = currentAge(t, now);
+  if (req.maxAge !== undefined && age > req.maxAge) return { kind: 'validate', reason: 'request' };
+  const ttl = t.lifetime - age;
+  if (req.minFresh !== undefined && ttl < req.minFresh) return { kind: 'validate', reason: 'request' };
+  if (ttl > 0) return { kind: 'fresh' };
+  if (t.mustRevalidate) return { kind: 'validate', reason: 'stale' };
+  if (req.maxStale !== undefined && -ttl <= req.maxStale) return { kind: 'fresh' };
+  if (-ttl < t.staleWhileRevalidate) return { kind: 'stale-while-revalidate' };
+  return { kind: 'validate', reason: 'stale' };
+}
+
+/** Whether a stale entry may stand in for an origin error (RFC 5861 §4; request stale-if-error too). */
+export function mayServeStaleOnError(t: EntryTimes, req: RequestConstraints, now: number): boolean {
+  if (t.mustRevalidate) return false;
+  if (t.expiresAt !== undefined && now >= t.expiresAt) return false;
+  const staleFor = -(t.lifetime - currentAge(t, now));
+  const window = Math.max(t.staleIfError, req.staleIfError ?? 0);
+  return staleFor <= window;
+}
+
+/** Reads the windows and flags of an entry from the response's Cache-Control. */
+export function entryPolicy(rcc: Directives): Pick<EntryTimes, 'staleWhileRevalidate' | 'staleIfError' | 'mustRevalidate' | 'noCache'> {
+  const mustRevalidate = rcc.has('must-revalidate') || rcc.has('proxy-revalidate') || rcc.has('s-maxage');
+  const num = (name: string): number => {
+    const v = deltaSeconds(rcc, name);
+    return v === undefined || Number.isNaN(v) ? 0 : v;
+  };
+  return {
+    staleWhileRevalidate: mustRevalidate ? 0 : num('stale-while-revalidate'),
+    staleIfError: mustRevalidate ? 0 : num('stale-if-error'),
+    mustRevalidate,
+    // An unqualified no-cache forces validation; a qualified one only strips the named fields.
+    noCache: rcc.get('no-cache') === true,
+  };
+}

@@ -1,0 +1,68 @@
+import { Hono } from 'hono';
+import { requireToken } from '../../shared/auth';
+import { ApiError } from '../../shared/errors';
+import { purge, type PurgeRequest } from './purge';
+
+/** Most URLs + prefixes + tags one purge request may name. */
+export const MAX_PURGE_ITEMS = 1000;
+/** Longest URL, prefix or tag accepted. */
+export const MAX_PURGE_ITEM_LENGTH = 2048;
+
+/** Checks a purge body and returns it typed, or throws a 400 naming the problem. */
+export function parsePurgeBody(body: unknown): PurgeRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'invalid_body', 'expected a JSON object {urls?, prefixes?, tags?, everything?}');
+  }
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) {
+    if (!['urls', 'prefixes', 'tags', 'everything'].includes(k)) throw new ApiError(400, 'invalid_body', `unknown field "${k}"`);
+  }
+  const list = (name: 'urls' | 'prefixes' | 'tags'): string[] => {
+    const v = b[name];
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || !v.every((s): s is string => typeof s === 'string' && s.length > 0)) {
+      throw new ApiError(400, 'invalid_body', `"${name}" must be an array of non-empty strings`);
+    }
+    for (const s of v) {
+      if (s.length > MAX_PURGE_ITEM_LENGTH) throw new ApiError(400, 'invalid_body', `an entry of "${name}" is longer than ${MAX_PURGE_ITEM_LENGTH} characters`);
+      if (name !== 'tags' && !s.startsWith('/') && !/^https?:\/\//i.test(s)) {
+        throw new ApiError(400, 'invalid_body', `"${name}" entries must be absolute URLs or paths starting with "/": ${JSON.stringify(s)}`);
+      }
+    }
+    return v;
+  };
+  const urls = list('urls');
+  const prefixes = list('prefixes').map((p) => (/^https?:\/\//i.test(p) ? new URL(p).pathname : p));
+  const tags = list('tags');
+  const everything = b.everything === true;
+  if (b.everything !== undefined && typeof b.everything !== 'boolean') throw new ApiError(400, 'invalid_body', '"everything" must be a boolean');
+  if (urls.length + prefixes.length + tags.length > MAX_PURGE_ITEMS) {
+    throw new ApiError(413, 'too_many_items', `at most ${MAX_PURGE_ITEMS} urls + prefixes + tags per purge`);
+  }
+  if (!everything && urls.length + prefixes.length + tags.length === 0) {
+    throw new ApiError(400, 'invalid_body', 'nothing to purge: give urls, prefixes, tags or everything: true');
+  }
+  return { urls, prefixes, tags, everything };
+}
+
+/** `/_cache/*`: the edge's own cache API (authenticated). */
+export const cacheApi = new Hono<{ Bindings: Env }>();
+
+cacheApi.use('*', requireToken({ secret: (env) => (env as Env).PUSHPULL_TOKEN }));
+
+cacheApi.post('/purge', async (c) => {
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+  }
+  const request = parsePurgeBody(body);
+  const snapshot = await purge(c.env, request);
+  return c.json({
+    purged: { urls: request.urls?.length ?? 0, prefixes: request.prefixes?.length ?? 0, tags: request.tags?.length ?? 0, everything: request.everything ?? false },
+    version: snapshot.version,
+    // Applied on this edge now; elsewhere once KV has propagated the snapshot (up to ~60 s) plus PURGE_POLL_MS.
+    propagation: 'immediate on this location; other locations within ~60 s (KV propagation) + PURGE_POLL_MS',
+  });
+});
