@@ -113,7 +113,8 @@ export class FileStore {
     if (!found) return { kind: 'missing' };
     if (found.stats.isDirectory()) {
       const path = rawPath.split('?', 1)[0] ?? '/';
-      if (!path.endsWith('/')) return { kind: 'redirect', location: `${path}/${query}` };
+      // Collapse leading slashes so the Location can never become a scheme-relative `//host/`.
+      if (!path.endsWith('/')) return { kind: 'redirect', location: `/${path.replace(/^\/+/, '')}/${query}` };
       const index = await this.#resolveInside(root, join(found.real, 'index.html'));
       if (!index || !index.stats.isFile()) return { kind: 'missing' };
       return { kind: 'file', file: await this.#version(index.real, index.stats), urlPath: `${urlPath}index.html` };

@@ -64,6 +64,14 @@ describe('path safety', () => {
     expect(res.body).toBe('inside');
   });
 
+  it('never redirects a directory to another host (scheme-relative Location)', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(`${fx.site}/evil.example`, { recursive: true });
+    const res = await rawRequest(origin.port, '//evil.example');
+    expect(res.status).toBe(301);
+    expect(res.headers.location).toBe('/evil.example/');
+  });
+
   it('never serves dotfiles', async () => {
     for (const target of ['/.env', '/%2eenv']) {
       const res = await rawRequest(origin.port, target);
