@@ -1,0 +1,105 @@
+import { Hono } from 'hono';
+import { requireToken } from '../../shared/auth';
+import { ApiError } from '../../shared/errors';
+import { type FeedEnv, ids, readJsonObject } from './context';
+import { parseId } from './snowflake';
+import { ID_CHUNK } from './store';
+import { hashToken } from './tokens';
+import { handleProblem } from './users';
+
+/**
+ * `/admin`: bulk loading for benchmarks and seeding, behind the operator token
+ * (`Authorization: Bearer $PUSHPULL_TOKEN`). Bulk follows do not backfill timelines: load the
+ * graph before the posts.
+ */
+export const admin = new Hono<FeedEnv>();
+
+admin.use('*', requireToken({ secret: (env) => (env as Env).PUSHPULL_TOKEN }));
+
+/** Rows per multi-row INSERT, keeping bound parameters under D1's 100. */
+const USER_ROWS = 16; // 6 parameters each
+const FOLLOW_ROWS = 33; // 3 parameters each
+const MIN_TOKEN_LENGTH = 16;
+const MAX_TOKEN_LENGTH = 256;
+
+// Bulk load: { users?: [{handle, token}], follows?: [[followerId, followeeId]] }. All or nothing.
+admin.post('/bulk', async (c) => {
+  const settings = c.var.settings;
+  const body = await readJsonObject(c, settings.bulkMaxBodyBytes);
+  const userList = body.users ?? [];
+  const followList = body.follows ?? [];
+  if (!Array.isArray(userList) || !Array.isArray(followList)) {
+    throw new ApiError(400, 'invalid_bulk', 'users and follows must be arrays');
+  }
+  if (userList.length + followList.length > settings.bulkMaxItems) {
+    throw new ApiError(400, 'too_many_items', `at most ${settings.bulkMaxItems} users + follows per request`,
+      { limit: settings.bulkMaxItems });
+  }
+  const now = Date.now();
+  const newUsers: { id: string; handle: string; tokenHash: string }[] = [];
+  const handles = new Set<string>();
+  for (const [i, item] of userList.entries()) {
+    const u = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    const problem = handleProblem(u.handle, settings.maxHandleLength);
+    if (problem) throw new ApiError(400, 'invalid_handle', `users[${i}]: ${problem}`);
+    const handle = u.handle as string;
+    if (handles.has(handle)) throw new ApiError(400, 'invalid_bulk', `users[${i}]: duplicate handle ${handle}`);
+    handles.add(handle);
+    if (typeof u.token !== 'string' || u.token.length < MIN_TOKEN_LENGTH || u.token.length > MAX_TOKEN_LENGTH) {
+      throw new ApiError(400, 'invalid_token', `users[${i}]: token must be a string of ${MIN_TOKEN_LENGTH}..${MAX_TOKEN_LENGTH} characters`);
+    }
+    newUsers.push({ id: ids.next(now), handle, tokenHash: await hashToken(u.token) });
+  }
+  const follows: [string, string][] = [];
+  const referenced = new Set<string>();
+  for (const [i, item] of followList.entries()) {
+    const pair = Array.isArray(item) && item.length === 2 ? item.map((v) => parseId(String(v))) : [];
+    const [a, b] = pair;
+    if (a === undefined || b === undefined) throw new ApiError(400, 'invalid_bulk', `follows[${i}] must be [followerId, followeeId]`);
+    if (a === b) throw new ApiError(400, 'self_follow', `follows[${i}]: a user cannot follow themselves`);
+    follows.push([a.toString(), b.toString()]);
+    referenced.add(a.toString());
+    referenced.add(b.toString());
+  }
+  const refs = [...referenced];
+  for (let i = 0; i < refs.length; i += ID_CHUNK) {
+    const chunk = refs.slice(i, i + ID_CHUNK);
+    const row = await c.env.DB.prepare(`SELECT COUNT(*) AS n FROM users WHERE id IN (${chunk.map(() => '?').join(',')})`)
+      .bind(...chunk).first<{ n: number }>();
+    if ((row?.n ?? 0) !== chunk.length) throw new ApiError(400, 'user_not_found', 'follows name users that do not exist');
+  }
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < newUsers.length; i += USER_ROWS) {
+    const rows = newUsers.slice(i, i + USER_ROWS);
+    statements.push(c.env.DB.prepare(
+      `INSERT INTO users (id, handle, token_hash, created_at, last_active_at, follower_count) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, 0)').join(',')}`,
+    ).bind(...rows.flatMap((u) => [u.id, u.handle, u.tokenHash, now, now])));
+  }
+  for (let i = 0; i < follows.length; i += FOLLOW_ROWS) {
+    const rows = follows.slice(i, i + FOLLOW_ROWS);
+    statements.push(c.env.DB.prepare(
+      `INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) VALUES ${rows.map(() => '(?, ?, ?)').join(',')}`,
+    ).bind(...rows.flatMap(([a, b]) => [a, b, now])));
+  }
+  for (let i = 0; i < refs.length; i += ID_CHUNK) {
+    const chunk = refs.slice(i, i + ID_CHUNK);
+    const marks = chunk.map(() => '?').join(',');
+    statements.push(c.env.DB.prepare(
+      `UPDATE users SET follower_count = (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),
+         following_count = (SELECT COUNT(*) FROM follows WHERE follower_id = users.id) WHERE id IN (${marks})`,
+    ).bind(...chunk));
+  }
+  try {
+    if (statements.length > 0) await c.env.DB.batch(statements);
+  } catch (err) {
+    if (String(err).includes('UNIQUE')) throw new ApiError(409, 'handle_taken', 'a handle in users is taken');
+    throw err;
+  }
+  return c.json({ users: newUsers.map((u) => ({ id: u.id, handle: u.handle })), follows: follows.length }, 201);
+});
+
+// Fan-out backlog: steps not yet done (the bench waits on this).
+admin.get('/fanout', async (c) => {
+  const row = await c.env.DB.prepare('SELECT COUNT(*) AS n FROM fanout_chunks WHERE done_at IS NULL').first<{ n: number }>();
+  return c.json({ pending_steps: row?.n ?? 0 });
+});

@@ -1,0 +1,116 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { ApiError } from '../../shared/errors';
+import { presentedToken } from '../../shared/auth';
+import type { RebuildMessage } from './messages';
+import { type FeedSettings, readSettings } from './settings';
+import { parseId, SnowflakeGenerator } from './snowflake';
+import { findUserByTokenHash, type UserRow } from './store';
+import { hashToken } from './tokens';
+
+/** Hono environment of the feed Worker. */
+export interface FeedEnv {
+  Bindings: Env;
+  Variables: { settings: FeedSettings; viewer: UserRow };
+}
+
+/** Context of a feed handler. */
+export type FeedContext = Context<FeedEnv>;
+
+let generator: SnowflakeGenerator | undefined;
+
+/**
+ * Ids minted by this isolate; 10 random generator bits keep concurrent isolates apart.
+ * Created on first use: Workers forbid random values in global scope.
+ */
+export const ids = {
+  next(nowMs: number): string {
+    generator ??= new SnowflakeGenerator(crypto.getRandomValues(new Uint16Array(1))[0] & 0x3ff);
+    return generator.next(nowMs);
+  },
+};
+
+/** An authenticated request refreshes `last_active_at` at most this often. */
+export const ACTIVITY_TOUCH_MS = 60 * 60 * 1000;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Middleware: parses the settings once per request into `c.var.settings`. */
+export const loadSettings: MiddlewareHandler<FeedEnv> = async function loadSettings(c, next) {
+  c.set('settings', readSettings(c.env as unknown as Record<string, unknown>));
+  await next();
+};
+
+/** The `:id` path parameter as a validated id string (400 otherwise). */
+export function pathId(c: FeedContext, name: string): string {
+  const raw = c.req.param(name);
+  const id = parseId(raw);
+  if (id === undefined) throw new ApiError(400, 'invalid_id', `${name} must be a decimal id`, { param: name });
+  return id.toString();
+}
+
+/**
+ * Middleware: the request must carry the token of the user named by `:id`
+ * (`Authorization: Bearer <token>`): 401 without a valid token, 403 with another user's.
+ * A user returning after ACTIVE_DAYS of inactivity gets their timelines rebuilt.
+ */
+export const requireOwner: MiddlewareHandler<FeedEnv> = async function requireOwner(c, next) {
+  const id = pathId(c, 'id');
+  const token = presentedToken(c.req.header('authorization'), ['bearer']);
+  if (token === undefined) {
+    throw new ApiError(401, 'unauthorized', 'missing Authorization header (expected: Bearer <your user token>)');
+  }
+  const viewer = await findUserByTokenHash(c.env.DB, await hashToken(token));
+  if (!viewer) throw new ApiError(401, 'unauthorized', 'invalid token');
+  if (viewer.id !== id) throw new ApiError(403, 'forbidden', 'this token belongs to another user');
+  await touchActivity(c.env, c.var.settings, viewer, Date.now());
+  c.set('viewer', viewer);
+  await next();
+};
+
+/** Whether a user counts as active (gets fan-out writes) at `nowMs`. */
+export function isActive(lastActiveAt: number, nowMs: number, settings: FeedSettings): boolean {
+  return lastActiveAt >= nowMs - settings.activeDays * DAY_MS;
+}
+
+/** The oldest `last_active_at` that still counts as active at `nowMs`. */
+export function activeSince(nowMs: number, settings: FeedSettings): number {
+  return nowMs - settings.activeDays * DAY_MS;
+}
+
+/**
+ * Records activity. On the transition inactive -> active the inbox is marked rebuilding
+ * *before* the user becomes eligible for fan-out again, then a rebuild is enqueued
+ * (Mastodon's FeedManager regenerates the home feed of a returning user).
+ */
+async function touchActivity(env: Env, settings: FeedSettings, viewer: UserRow, nowMs: number): Promise<void> {
+  if (nowMs - viewer.last_active_at < ACTIVITY_TOUCH_MS) return;
+  const returning = !isActive(viewer.last_active_at, nowMs, settings);
+  if (returning) await env.INBOX.getByName(viewer.id).markRebuilding();
+  await env.DB.prepare('UPDATE users SET last_active_at = ? WHERE id = ?').bind(nowMs, viewer.id).run();
+  if (returning) {
+    const message: RebuildMessage = { kind: 'rebuild', userId: viewer.id };
+    await env.FANOUT_QUEUE.send(message);
+  }
+}
+
+/** Reads a JSON object body of at most `maxBytes` (413 beyond, 400 when not a JSON object). */
+export async function readJsonObject(c: FeedContext, maxBytes: number): Promise<Record<string, unknown>> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'the request body must be a JSON object');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ApiError(400, 'invalid_json', 'the request body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(413, 'payload_too_large', `the request body exceeds ${maxBytes} bytes`, { limit: maxBytes });
+}

@@ -1,0 +1,48 @@
+import { MAX_ID } from './snowflake';
+
+/** A range of follower ids: `after` exclusive, `through` inclusive, decimal strings. */
+export interface FollowerRange {
+  after: string;
+  through: string;
+}
+
+/**
+ * Splits an author's follower ids (ascending) into ranges of at most `chunk` followers, one
+ * per fan-out queue message. The last range runs to the largest id so that a follower added
+ * while the fan-out is in flight is not missed by a range boundary (they also get a backfill).
+ */
+export function planFollowerRanges(sortedFollowerIds: readonly string[], chunk: number): FollowerRange[] {
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError('chunk must be a positive integer');
+  if (sortedFollowerIds.length === 0) return [];
+  const ranges: FollowerRange[] = [];
+  let after = '0';
+  for (let i = 0; i < sortedFollowerIds.length; i += chunk) {
+    const last = i + chunk >= sortedFollowerIds.length;
+    const through = last ? MAX_ID.toString() : sortedFollowerIds[i + chunk - 1];
+    ranges.push({ after, through });
+    after = through;
+  }
+  return ranges;
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight; never rejects. */
+export async function settleWithConcurrency<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array<PromiseSettledResult<R>>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await task(items[index]) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,129 @@
+import { DurableObject } from 'cloudflare:workers';
+import type { PageWindow } from './page-window';
+import type { PushedMode } from './settings';
+import { MAX_ID } from './snowflake';
+
+/** One pushed timeline entry: a post id and its author (ids as decimal strings). */
+export interface InboxEntry {
+  postId: string;
+  authorId: string;
+}
+
+/** Entries to insert per pushed timeline. */
+export type InboxInsert = Partial<Record<PushedMode, InboxEntry[]>>;
+
+/** What an insert did: rows newly written per timeline (re-inserting an id writes 0). */
+export type InboxWriteCounts = Record<PushedMode, number>;
+
+/** A page of a pushed timeline. */
+export interface InboxPage {
+  entries: InboxEntry[];
+  /** True while a rebuild for a returning inactive user is pending. */
+  rebuilding: boolean;
+  rowsRead: number;
+}
+
+const TABLES: Record<PushedMode, string> = { push: 'timeline_push', hybrid: 'timeline_hybrid' };
+
+/**
+ * One user's pushed timelines (fan-out on write), in the Durable Object's SQLite:
+ * `timeline_push` (every followed author) and `timeline_hybrid` (authors at or under
+ * HYBRID_THRESHOLD followers), each capped at TIMELINE_CAP post ids, plus `meta`.
+ * Inserts are idempotent (`INSERT OR IGNORE` on the post id) because Queues deliver at
+ * least once; pages come out ordered by id.
+ */
+export class TimelineInbox extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    for (const table of Object.values(TABLES)) {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (post_id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE INDEX IF NOT EXISTS ${table}_author ON ${table} (author_id)`);
+    }
+    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  }
+
+  /** Inserts entries (idempotently) and trims each touched timeline to `cap` newest ids. */
+  insert(entries: InboxInsert, cap: number): InboxWriteCounts {
+    const counts: InboxWriteCounts = { push: 0, hybrid: 0 };
+    this.ctx.storage.transactionSync(() => {
+      for (const mode of Object.keys(TABLES) as PushedMode[]) {
+        const list = entries[mode];
+        if (!list || list.length === 0) continue;
+        const table = TABLES[mode];
+        for (const entry of list) {
+          this.sql.exec(`INSERT OR IGNORE INTO ${table} (post_id, author_id) VALUES (?, ?)`, entry.postId, entry.authorId);
+          counts[mode] += this.changes();
+        }
+        this.sql.exec(
+          `DELETE FROM ${table} WHERE post_id <= (SELECT post_id FROM ${table} ORDER BY post_id DESC LIMIT 1 OFFSET ?)`,
+          cap,
+        );
+      }
+    });
+    return counts;
+  }
+
+  /** Removes every entry by `authorId` (unfollow). Returns rows removed. */
+  removeAuthor(authorId: string): number {
+    let removed = 0;
+    for (const table of Object.values(TABLES)) {
+      this.sql.exec(`DELETE FROM ${table} WHERE author_id = ?`, authorId);
+      removed += this.changes();
+    }
+    return removed;
+  }
+
+  /** Removes the given post ids (deleted posts). Returns rows removed. */
+  removePosts(postIds: string[]): number {
+    let removed = 0;
+    for (const table of Object.values(TABLES)) {
+      for (const id of postIds) {
+        this.sql.exec(`DELETE FROM ${table} WHERE post_id = ?`, id);
+        removed += this.changes();
+      }
+    }
+    return removed;
+  }
+
+  /** The entries of one pushed timeline inside `window`, newest first. */
+  page(mode: PushedMode, window: PageWindow): InboxPage {
+    const table = TABLES[mode];
+    const after = (window.after ?? 0n).toString();
+    const before = (window.before ?? MAX_ID).toString();
+    const cursor = this.sql.exec<{ post_id: string; author_id: string }>(
+      `SELECT CAST(post_id AS TEXT) AS post_id, CAST(author_id AS TEXT) AS author_id FROM ${table}
+       WHERE post_id > ? AND post_id < ? ORDER BY post_id ${window.ascending ? 'ASC' : 'DESC'} LIMIT ?`,
+      after, before, window.limit,
+    );
+    const entries = cursor.toArray().map((row) => ({ postId: row.post_id, authorId: row.author_id }));
+    if (window.ascending) entries.reverse();
+    return { entries, rebuilding: this.isRebuilding(), rowsRead: cursor.rowsRead };
+  }
+
+  /** Number of entries per timeline (for tests and the bench). */
+  size(): InboxWriteCounts {
+    const count = (table: string): number => this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
+    return { push: count(TABLES.push), hybrid: count(TABLES.hybrid) };
+  }
+
+  /** Marks the timeline as being rebuilt (a returning inactive user); reads answer 206 until done. */
+  markRebuilding(): void {
+    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuilding', ?)`, String(Date.now()));
+  }
+
+  /** Ends a rebuild started by {@link markRebuilding}. */
+  finishRebuild(): void {
+    this.sql.exec(`DELETE FROM meta WHERE key = 'rebuilding'`);
+  }
+
+  private isRebuilding(): boolean {
+    return this.sql.exec(`SELECT 1 FROM meta WHERE key = 'rebuilding'`).toArray().length > 0;
+  }
+
+  private changes(): number {
+    return this.sql.exec<{ n: number }>('SELECT changes() AS n').one().n;
+  }
+}

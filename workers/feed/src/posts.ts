@@ -1,0 +1,135 @@
+import { Hono } from 'hono';
+import { ApiError } from '../../shared/errors';
+import { type FeedEnv, ids, pathId, readJsonObject, requireOwner } from './context';
+import { firstFanoutStep } from './fanout';
+import type { InboxInsert } from './inbox';
+import { linkHeader, parsePageWindow } from './page-window';
+import { authorPosts, findUser, type PostRow } from './store';
+
+/** `/users/:id/posts` (an author's posts) and `/posts/:id`. */
+export const userPosts = new Hono<FeedEnv>();
+/** `/posts/:id`: one post and its fan-out status. */
+export const posts = new Hono<FeedEnv>();
+
+/** The JSON of a post. Ids are strings: they do not fit in a JS number. */
+export function postJson(post: PostRow): Record<string, unknown> {
+  return {
+    id: post.id,
+    author: { id: post.author_id, handle: post.handle },
+    body: post.body,
+    created_at: new Date(post.created_at).toISOString(),
+  };
+}
+
+/** Validates a post body; returns the problem, or undefined. Length counts Unicode code points. */
+export function postBodyProblem(body: unknown, maxLength: number): { code: string; message: string } | undefined {
+  if (typeof body !== 'string') return { code: 'invalid_post', message: 'body must be a string' };
+  if (body.trim().length === 0) return { code: 'empty_post', message: 'body must not be empty' };
+  const length = [...body].length;
+  if (length > maxLength) {
+    return { code: 'post_too_long', message: `body is ${length} characters; the limit is ${maxLength}` };
+  }
+  return undefined;
+}
+
+// Create a post: stored in D1, put into the author's own timelines at once (read-after-write),
+// then fanned out to followers through the Queue.
+userPosts.post('/', requireOwner, async (c) => {
+  const settings = c.var.settings;
+  const viewer = c.var.viewer;
+  const input = await readJsonObject(c, settings.maxBodyBytes);
+  const problem = postBodyProblem(input.body, settings.maxPostLength);
+  if (problem) throw new ApiError(400, problem.code, problem.message, { limit: settings.maxPostLength });
+  const body = input.body as string;
+  const now = Date.now();
+  const id = ids.next(now);
+  const hybrid = viewer.follower_count <= settings.hybridThreshold;
+  const step = firstFanoutStep(c.env.DB, settings, 'insert', { id, authorId: viewer.id, hybrid }, viewer.follower_count, now);
+  await c.env.DB.batch([
+    c.env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)')
+      .bind(id, viewer.id, body, now, hybrid ? 1 : 0),
+    ...step.statements,
+  ]);
+  if (step.message) {
+    try {
+      await c.env.FANOUT_QUEUE.send(step.message);
+    } catch (err) {
+      // Without its fan-out the post would reach only pull readers: undo it and say so.
+      console.error('fan-out enqueue failed, undoing the post', err);
+      await c.env.DB.batch([
+        c.env.DB.prepare('DELETE FROM posts WHERE id = ?').bind(id),
+        c.env.DB.prepare('DELETE FROM fanout_chunks WHERE post_id = ?').bind(id),
+      ]);
+      throw new ApiError(503, 'fanout_unavailable', 'the fan-out queue is unavailable; the post was not created');
+    }
+  }
+  const own: InboxInsert = {};
+  for (const mode of settings.fanoutModes) own[mode] = [{ postId: id, authorId: viewer.id }];
+  await c.env.INBOX.getByName(viewer.id).insert(own, settings.timelineCap);
+  return c.json(postJson({ id, author_id: viewer.id, handle: viewer.handle, body, created_at: now, hybrid_pushed: hybrid ? 1 : 0 }), 201);
+});
+
+// An author's own posts, newest first, with Mastodon's cursors. Public.
+userPosts.get('/', async (c) => {
+  const settings = c.var.settings;
+  const authorId = pathId(c, 'id');
+  const window = parsePageWindow(new URL(c.req.url).searchParams,
+    { defaultLimit: settings.pageLimitDefault, maxLimit: settings.pageLimitMax });
+  if (!(await findUser(c.env.DB, authorId))) throw new ApiError(404, 'user_not_found', 'no such user');
+  const page = await authorPosts(c.env.DB, authorId, window);
+  const link = linkHeader(c.req.url, page.value);
+  if (link) c.header('Link', link);
+  return c.json(page.value.map(postJson));
+});
+
+// Delete a post: gone from every timeline on the next read (reads fill posts in from D1),
+// purged from followers' timelines asynchronously through the Queue.
+userPosts.delete('/:postId', requireOwner, async (c) => {
+  const settings = c.var.settings;
+  const viewer = c.var.viewer;
+  const postId = pathId(c, 'postId');
+  const post = await c.env.DB.prepare('SELECT hybrid_pushed FROM posts WHERE id = ? AND author_id = ?')
+    .bind(postId, viewer.id).first<{ hybrid_pushed: number }>();
+  if (!post) throw new ApiError(404, 'post_not_found', 'this user has no such post');
+  const now = Date.now();
+  const step = firstFanoutStep(c.env.DB, settings, 'remove',
+    { id: postId, authorId: viewer.id, hybrid: post.hybrid_pushed === 1 }, viewer.follower_count, now);
+  await c.env.DB.batch([c.env.DB.prepare('DELETE FROM posts WHERE id = ?').bind(postId), ...step.statements]);
+  await c.env.INBOX.getByName(viewer.id).removePosts([postId]);
+  if (step.message) {
+    try {
+      await c.env.FANOUT_QUEUE.send(step.message);
+    } catch (err) {
+      // The post is gone from D1, so reads already filter it out; stale ids are purged on read.
+      console.error('purge enqueue failed; timelines will drop the id when read', err);
+    }
+  }
+  return c.body(null, 204);
+});
+
+posts.get('/:id', async (c) => {
+  const id = pathId(c, 'id');
+  const post = await c.env.DB.prepare(
+    `SELECT CAST(p.id AS TEXT) AS id, CAST(p.author_id AS TEXT) AS author_id, u.handle AS handle, p.body AS body,
+       p.created_at AS created_at, p.hybrid_pushed AS hybrid_pushed, p.push_rows AS push_rows, p.hybrid_rows AS hybrid_rows
+     FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?`,
+  ).bind(id).first<PostRow & { push_rows: number; hybrid_rows: number }>();
+  if (!post) throw new ApiError(404, 'post_not_found', 'no such post');
+  const steps = await c.env.DB.prepare(
+    `SELECT COUNT(*) AS total, SUM(done_at IS NULL) AS pending, MAX(done_at) AS last_done
+     FROM fanout_chunks WHERE post_id = ? AND action = 'insert'`,
+  ).bind(id).first<{ total: number; pending: number | null; last_done: number | null }>();
+  const pending = steps?.pending ?? 0;
+  return c.json({
+    ...postJson(post),
+    fanout: {
+      hybrid_pushed: post.hybrid_pushed === 1,
+      steps: steps?.total ?? 0,
+      pending_steps: pending,
+      settled: pending === 0,
+      settled_after_ms: pending === 0 && steps?.last_done ? steps.last_done - post.created_at : 0,
+      push_rows: post.push_rows,
+      hybrid_rows: post.hybrid_rows,
+    },
+  });
+});

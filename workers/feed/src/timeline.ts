@@ -1,0 +1,98 @@
+import { Hono } from 'hono';
+import { ApiError } from '../../shared/errors';
+import { type FeedContext, type FeedEnv, requireOwner } from './context';
+import { linkHeader, mergePage, type PageWindow, parsePageWindow } from './page-window';
+import { postJson } from './posts';
+import { type PushedMode, parseMode, type TimelineMode } from './settings';
+import { followedPosts, type PostRow, postsByIds } from './store';
+
+/** `/users/:id/timeline`: the home timeline in push, pull or hybrid mode. */
+export const timeline = new Hono<FeedEnv>();
+
+/** Inbox pages read per request when deleted posts leave a page short. */
+const MAX_FILL_ROUNDS = 3;
+/** Extra ids asked of the inbox per round, so a few deleted posts do not cost a second round. */
+const FILL_SLACK = 5;
+
+/** A timeline page and how it was produced. */
+interface TimelinePage {
+  posts: PostRow[];
+  rowsRead: number;
+  /** True when a returning user's pushed timeline is still being rebuilt (answered 206). */
+  rebuilding: boolean;
+}
+
+timeline.get('/', requireOwner, async (c) => {
+  const settings = c.var.settings;
+  const modeRaw = c.req.query('mode') ?? 'hybrid';
+  const mode = parseMode(modeRaw);
+  if (!mode) throw new ApiError(400, 'invalid_mode', 'mode must be push, pull or hybrid', { param: 'mode' });
+  if (mode !== 'pull' && !settings.fanoutModes.includes(mode)) {
+    throw new ApiError(409, 'mode_disabled', `mode ${mode} is not maintained here (FANOUT_MODES)`, { mode });
+  }
+  const window = parsePageWindow(new URL(c.req.url).searchParams,
+    { defaultLimit: settings.pageLimitDefault, maxLimit: settings.pageLimitMax });
+  const page = await readTimeline(c, mode, window);
+  const link = linkHeader(c.req.url, page.posts);
+  if (link) c.header('Link', link);
+  c.header('X-Feed-Mode', mode);
+  c.header('X-Feed-Rows-Read', String(page.rowsRead));
+  c.header('Cache-Control', 'private, no-store');
+  // Mastodon answers 206 Partial Content while a returning user's home feed regenerates.
+  if (page.rebuilding) c.header('X-Feed-Rebuilding', 'true');
+  return c.json(page.posts.map(postJson), page.rebuilding ? 206 : 200);
+});
+
+async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWindow): Promise<TimelinePage> {
+  const userId = c.var.viewer.id;
+  if (mode === 'pull') {
+    const merged = await followedPosts(c.env.DB, userId, window, false);
+    return { posts: merged.value, rowsRead: merged.rowsRead, rebuilding: false };
+  }
+  const pushed = await readPushed(c, mode, window);
+  if (pushed.rebuilding) {
+    // Serve a correct page from D1 while the inbox is rebuilt.
+    const merged = await followedPosts(c.env.DB, userId, window, false);
+    return { posts: merged.value, rowsRead: pushed.rowsRead + merged.rowsRead, rebuilding: true };
+  }
+  if (mode === 'push') return pushed;
+  // Hybrid: posts of authors over HYBRID_THRESHOLD were not fanned out; merge them in now.
+  const unpushed = await followedPosts(c.env.DB, userId, window, true);
+  return {
+    posts: mergePage(window, pushed.posts, unpushed.value),
+    rowsRead: pushed.rowsRead + unpushed.rowsRead,
+    rebuilding: false,
+  };
+}
+
+/**
+ * Reads post ids from the user's inbox and fills them in from D1. Ids whose post is gone
+ * (deleted) are dropped from the page and purged from the inbox in the background.
+ */
+async function readPushed(c: FeedContext, mode: PushedMode, window: PageWindow): Promise<TimelinePage> {
+  const inbox = c.env.INBOX.getByName(c.var.viewer.id);
+  const found: PostRow[] = [];
+  const missing: string[] = [];
+  let rowsRead = 0;
+  let round: PageWindow = window;
+  for (let i = 0; i < MAX_FILL_ROUNDS; i++) {
+    const asked = window.limit - found.length + FILL_SLACK;
+    const page = await inbox.page(mode, { ...round, limit: asked });
+    rowsRead += page.rowsRead;
+    if (page.rebuilding) return { posts: [], rowsRead, rebuilding: true };
+    const ids = page.entries.map((e) => e.postId);
+    const filled = await postsByIds(c.env.DB, ids);
+    rowsRead += filled.rowsRead;
+    for (const id of ids) {
+      const post = filled.value.get(id);
+      if (post) found.push(post);
+      else missing.push(id);
+    }
+    if (found.length >= window.limit || page.entries.length < asked) break;
+    // Continue past what this round saw, in the window's direction.
+    const edge = BigInt(window.ascending ? ids[0] : ids[ids.length - 1]);
+    round = window.ascending ? { ...round, after: edge } : { ...round, before: edge };
+  }
+  if (missing.length > 0) c.executionCtx.waitUntil(inbox.removePosts(missing).then(() => undefined));
+  return { posts: mergePage(window, found), rowsRead, rebuilding: false };
+}
