@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import {
+  correctedInitialAge, decideReuse, entryPolicy, freshnessLifetime, mayServeStaleOnError, parseCacheControl,
+  requestConstraints, whyNotStorable, type EntryTimes,
+} from '../../workers/edge/src/freshness';
+import { normaliseAcceptEncoding, primaryKey, ignoredParams, variantKey } from '../../workers/edge/src/cache-key';
+import { evaluateConditionals, parseRange } from '../../workers/edge/src/conditional';
+import { originUrl } from '../../workers/edge/src/origin';
+
+const settings = { defaultTtl: 60, negativeTtl: 10, heuristicMax: 86400 };
+const H = (init: Record<string, string>): Headers => new Headers(init);
+
+describe('parseCacheControl', () => {
+  it('reads directives, quoted arguments and keeps the first of duplicates (RFC 9111 §4.2.1)', () => {
+    const d = parseCacheControl('Max-Age=60, max-age=5, private="set-cookie, x-a", no-transform,s-maxage=7');
+    expect(d.get('max-age')).toBe('60');
+    expect(d.get('private')).toBe('set-cookie, x-a');
+    expect(d.get('no-transform')).toBe(true);
+    expect(d.get('s-maxage')).toBe('7');
+  });
+});
+
+describe('freshnessLifetime', () => {
+  it('treats an invalid max-age as stale and an invalid Expires as already expired', () => {
+    expect(freshnessLifetime(200, H({}), parseCacheControl('max-age=abc'), Date.now(), settings).lifetime).toBe(0);
+    expect(freshnessLifetime(200, H({ expires: '0' }), parseCacheControl(''), Date.now(), settings).lifetime).toBe(0);
+  });
+  it('computes Expires against Date, not the local clock', () => {
+    const date = Date.parse('Tue, 01 Jan 2030 00:00:00 GMT');
+    const h = H({ date: new Date(date).toUTCString(), expires: new Date(date + 300_000).toUTCString() });
+    expect(freshnessLifetime(200, h, parseCacheControl(''), Date.now(), settings).lifetime).toBe(300);
+  });
+  it('gives a non-heuristically-cacheable status no freshness unless explicit or public', () => {
+    expect(freshnessLifetime(302, H({}), parseCacheControl(''), Date.now(), settings).lifetime).toBe(0);
+    expect(freshnessLifetime(302, H({}), parseCacheControl('public'), Date.now(), settings).lifetime).toBe(60);
+  });
+});
+
+describe('correctedInitialAge (RFC 9111 §4.2.3)', () => {
+  it('takes the larger of the apparent age and Age + response delay', () => {
+    const now = Date.now();
+    expect(correctedInitialAge(H({ date: new Date(now - 10_000).toUTCString() }), now - 1000, now)).toBeGreaterThanOrEqual(10);
+    expect(correctedInitialAge(H({ age: '100' }), now - 2000, now)).toBe(102);
+  });
+});
+
+describe('decideReuse', () => {
+  const base: EntryTimes = { initialAge: 0, responseTime: 0, lifetime: 10, staleWhileRevalidate: 0, staleIfError: 0, mustRevalidate: false, noCache: false };
+  const none = requestConstraints(H({}));
+  it('is fresh inside the lifetime and needs validation after it', () => {
+    expect(decideReuse(base, none, 5_000).kind).toBe('fresh');
+    expect(decideReuse(base, none, 11_000)).toEqual({ kind: 'validate', reason: 'stale' });
+  });
+  it('serves stale inside stale-while-revalidate, and never when must-revalidate', () => {
+    expect(decideReuse({ ...base, staleWhileRevalidate: 30 }, none, 20_000).kind).toBe('stale-while-revalidate');
+    const must = { ...base, ...entryPolicy(parseCacheControl('max-age=10, must-revalidate, stale-while-revalidate=30')) };
+    expect(decideReuse(must, none, 20_000).kind).toBe('validate');
+    expect(mayServeStaleOnError({ ...must, staleIfError: 100 }, none, 20_000)).toBe(false);
+  });
+  it('honours request max-stale and Pragma: no-cache', () => {
+    expect(decideReuse(base, requestConstraints(H({ 'cache-control': 'max-stale=5' })), 12_000).kind).toBe('fresh');
+    expect(decideReuse(base, requestConstraints(H({ pragma: 'no-cache' })), 1_000)).toEqual({ kind: 'validate', reason: 'request' });
+  });
+  it('lets a request stale-if-error widen the window', () => {
+    expect(mayServeStaleOnError(base, requestConstraints(H({ 'cache-control': 'stale-if-error=60' })), 40_000)).toBe(true);
+    expect(mayServeStaleOnError(base, none, 40_000)).toBe(false);
+  });
+});
+
+describe('whyNotStorable', () => {
+  it('refuses 206, no-store, private, Set-Cookie, Vary: * and credentials without explicit permission', () => {
+    const ok = H({});
+    expect(whyNotStorable(206, ok, H({ 'cache-control': 'max-age=1' }), parseCacheControl('max-age=1'))).toBe('status 206');
+    expect(whyNotStorable(200, H({ authorization: 'x' }), ok, parseCacheControl('max-age=5'))).toBe('authorization');
+    expect(whyNotStorable(200, H({ authorization: 'x' }), ok, parseCacheControl('s-maxage=5'))).toBeNull();
+    expect(whyNotStorable(200, ok, H({ vary: 'accept, *' }), parseCacheControl(''))).toBe('vary-star');
+  });
+});
+
+describe('cache keys', () => {
+  it('sorts the query and drops ignored parameters', () => {
+    const ignored = ignoredParams('utm_*,gclid');
+    expect(primaryKey(new URL('https://h/p?z=1&a=2&utm_medium=x&gclid=1#frag'), ignored)).toBe('https://h/p?a=2&z=1');
+    expect(primaryKey(new URL('https://h/p?utm_x=1'), ignored)).toBe('https://h/p');
+  });
+  it('folds the varying headers into the variant key', () => {
+    const a = variantKey('https://h/p', ['accept-language'], H({ 'accept-language': 'en' }));
+    const b = variantKey('https://h/p', ['accept-language'], H({ 'accept-language': 'fr' }));
+    expect(a).not.toBe(b);
+  });
+  it('normalises Accept-Encoding to br, gzip or identity', () => {
+    expect(normaliseAcceptEncoding('gzip, deflate, br')).toBe('br');
+    expect(normaliseAcceptEncoding('br;q=0, gzip')).toBe('gzip');
+    expect(normaliseAcceptEncoding('*;q=0')).toBe('identity');
+    expect(normaliseAcceptEncoding(null)).toBe('identity');
+  });
+});
+
+describe('conditionals and ranges', () => {
+  it('uses weak comparison for If-None-Match and strong for If-Match', () => {
+    expect(evaluateConditionals('GET', H({ 'if-none-match': 'W/"a"' }), '"a"', null)).toBe(304);
+    expect(evaluateConditionals('GET', H({ 'if-match': '"a"' }), 'W/"a"', null)).toBe(412);
+    expect(evaluateConditionals('GET', H({ 'if-none-match': '"b"', 'if-modified-since': new Date().toUTCString() }), '"a"', 'Mon, 01 Jan 2001 00:00:00 GMT')).toBeNull();
+  });
+  it('parses byte ranges, suffixes and unsatisfiable ranges', () => {
+    expect(parseRange('bytes=0-4', 10)).toEqual([{ start: 0, end: 4 }]);
+    expect(parseRange('bytes=-3', 10)).toEqual([{ start: 7, end: 9 }]);
+    expect(parseRange('bytes=8-', 10)).toEqual([{ start: 8, end: 9 }]);
+    expect(parseRange('bytes=10-12', 10)).toBe('unsatisfiable');
+    expect(parseRange('items=0-1', 10)).toBeNull();
+    expect(parseRange('bytes=5-2', 10)).toBeNull();
+  });
+});
+
+describe('originUrl', () => {
+  it('keeps the configured host whatever the path says', () => {
+    expect(originUrl('http://127.0.0.1:8080', new URL('http://edge//evil.example/x?q=1'))).toBe('http://127.0.0.1:8080//evil.example/x?q=1');
+    expect(originUrl('https://o.example/base/', new URL('http://edge/a'))).toBe('https://o.example/base/a');
+  });
+});
