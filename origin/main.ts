@@ -2,6 +2,7 @@
  * The origin's command line:
  *
  *   tsx origin/main.ts [--dir origin/public] [--port 8080] [--host 127.0.0.1] [--cache-control rules.json]
+ *                      [--compress] [--no-default-metrics]
  *
  * `ORIGIN_PORT` sets the port when `--port` is absent. Stops cleanly on SIGINT/SIGTERM.
  */
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { CacheRulesError, loadCachePolicy } from './cache-control-rules';
 import { startOrigin } from './server';
 
-const USAGE = 'usage: tsx origin/main.ts [--dir <folder>] [--port <n>] [--host <addr>] [--cache-control <rules.json>] [--no-default-metrics]';
+const USAGE = 'usage: tsx origin/main.ts [--dir <folder>] [--port <n>] [--host <addr>] [--cache-control <rules.json>] [--compress] [--no-default-metrics]';
 
 function fail(message: string): never {
   process.stderr.write(`origin: ${message}\n${USAGE}\n`);
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         'cache-control': { type: 'string' },
         'no-default-metrics': { type: 'boolean', default: false },
+        compress: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   try {
     origin = await startOrigin({
       port: Number(portText), host: values.host, dir, cacheControl, defaultMetrics: !values['no-default-metrics'],
+      compress: values.compress,
     });
   } catch (err) {
     fail(`cannot start: ${(err as Error).message}`);

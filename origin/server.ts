@@ -4,6 +4,7 @@
  * dynamic endpoints for demos and benchmarks. Hono on @hono/node-server.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Hono } from 'hono';
@@ -16,6 +17,9 @@ import {
   type CachePolicy, type CacheRule, type CacheHeaders,
 } from './cache-control-rules';
 import { evaluatePreconditions, formatHttpDate, ifRangeAllows } from './conditional';
+import {
+  GzipCache, MAX_COMPRESS_BYTES, MIN_COMPRESS_BYTES, acceptsGzip, gzipEntityTag, isCompressibleType,
+} from './compression';
 import { contentTypeFor } from './content-types';
 import { dynamicRoutes, type HitCounter, createHitCounter } from './dynamic';
 import { createOriginMetrics, recordMetrics, type OriginMetrics } from './metrics';
@@ -30,6 +34,8 @@ export interface OriginOptions {
   cacheControl?: CacheRule[] | CachePolicy;
   /** Also collect prom-client's default process/Node metrics (default true). */
   defaultMetrics?: boolean;
+  /** gzip textual files for clients that accept it, with `Vary: Accept-Encoding` (default false). */
+  compress?: boolean;
 }
 
 /** Variables the origin app sets on the context. */
@@ -68,6 +74,7 @@ export function createOriginApp(options: OriginOptions): Hono<OriginEnv> & { met
   const cachePolicy = compileCachePolicy(policyOf(options.cacheControl));
   const metrics = createOriginMetrics(options.defaultMetrics ?? true);
   const hits = createHitCounter();
+  const gzipCache = options.compress ? new GzipCache() : undefined;
   const app = new Hono<OriginEnv>();
 
   app.onError(async (err, c) => {
@@ -111,20 +118,64 @@ export function createOriginApp(options: OriginOptions): Hono<OriginEnv> & { met
     if (found.kind === 'redirect') {
       return c.body(null, 301, { location: found.location, 'content-length': '0', 'cache-control': cachePolicy(c.req.path).cacheControl });
     }
-    return serveFile(c, store, found.file, cachePolicy(found.urlPath));
+    return serveFile(c, store, found.file, cachePolicy(found.urlPath), gzipCache);
   });
 
   return Object.assign(app, { metrics, hits });
 }
 
+/** One representation of a file: identity or gzip (RFC 9110 §3.2, §8.4). */
+interface Representation {
+  etag: string;
+  size: number;
+  contentEncoding: 'gzip' | undefined;
+  /** Whether the choice depended on Accept-Encoding (then `Vary: Accept-Encoding`). */
+  varies: boolean;
+  stream(start: number, end: number): ReadableStream<Uint8Array>;
+}
+
+function bufferStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (bytes.byteLength > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+/** Picks identity or gzip for this request (gzip only when enabled and the file qualifies). */
+async function selectRepresentation(
+  c: Context<OriginEnv>, store: FileStore, file: FileVersion, contentType: string, gzipCache: GzipCache | undefined,
+): Promise<Representation> {
+  const identity: Representation = {
+    etag: file.etag, size: file.size, contentEncoding: undefined, varies: false,
+    stream: (start, end) => store.stream(file, start, end),
+  };
+  const compressible = gzipCache !== undefined && isCompressibleType(contentType)
+    && file.size >= MIN_COMPRESS_BYTES && file.size <= MAX_COMPRESS_BYTES;
+  if (!compressible) return identity;
+  if (!acceptsGzip(c.req.header('accept-encoding') ?? null)) return { ...identity, varies: true };
+  const gz = await gzipCache.get(file.etag, () => readFile(file.path));
+  return {
+    etag: gzipEntityTag(file.etag), size: gz.byteLength, contentEncoding: 'gzip', varies: true,
+    stream: (start, end) => bufferStream(gz.subarray(start, end + 1)),
+  };
+}
+
 /** Answers GET/HEAD for one file version: 200, 206, 304, 412 or 416. */
-function serveFile(c: Context<OriginEnv>, store: FileStore, file: FileVersion, policy: CacheHeaders): Response {
+async function serveFile(
+  c: Context<OriginEnv>, store: FileStore, file: FileVersion, policy: CacheHeaders, gzipCache: GzipCache | undefined,
+): Promise<Response> {
   const isHead = c.req.method === 'HEAD';
+  const contentType = contentTypeFor(file.path);
+  const rep = await selectRepresentation(c, store, file, contentType, gzipCache);
   const headers = new Headers();
-  headers.set('etag', file.etag);
+  headers.set('etag', rep.etag);
   headers.set('last-modified', formatHttpDate(file.mtimeSec));
   cacheHeaders(headers, policy);
-  const validators = { etag: file.etag, lastModifiedSec: file.mtimeSec };
+  // RFC 9110 §12.5.5: every response whose content was negotiated says so, 304 included.
+  if (rep.varies) headers.set('vary', 'Accept-Encoding');
+  const validators = { etag: rep.etag, lastModifiedSec: file.mtimeSec };
 
   // RFC 9110 §13.2.2 steps 1-4.
   const pre = evaluatePreconditions({
@@ -140,45 +191,47 @@ function serveFile(c: Context<OriginEnv>, store: FileStore, file: FileVersion, p
     return jsonResponse(412, { error: 'precondition_failed', message: 'If-Match or If-Unmodified-Since did not match the current representation' }, headers);
   }
 
-  const contentType = contentTypeFor(file.path);
   headers.set('content-type', contentType);
   headers.set('accept-ranges', 'bytes');
+  if (rep.contentEncoding) headers.set('content-encoding', rep.contentEncoding);
 
-  // RFC 9110 §13.2.2 step 5 and §14.2: Range only for GET, only when If-Range allows it.
+  // RFC 9110 §13.2.2 step 5 and §14.2: Range only for GET, only when If-Range allows it;
+  // ranges count bytes of the selected representation (compressed when gzip was chosen).
   const rangeHeader = c.req.header('range') ?? null;
   if (!isHead && rangeHeader !== null && ifRangeAllows(c.req.header('if-range') ?? null, validators)) {
-    const outcome = parseRange(rangeHeader, file.size);
+    const outcome = parseRange(rangeHeader, rep.size);
     if (outcome.kind === 'unsatisfiable') {
       // §15.5.17: the current length in Content-Range.
-      const h = new Headers({ 'content-range': `bytes */${file.size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
-      return jsonResponse(416, { error: 'range_not_satisfiable', message: `no range in "${rangeHeader}" overlaps the ${file.size} bytes of ${c.req.path}` }, h);
+      const h = new Headers({ 'content-range': `bytes */${rep.size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
+      if (rep.varies) h.set('vary', 'Accept-Encoding');
+      return jsonResponse(416, { error: 'range_not_satisfiable', message: `no range in "${rangeHeader}" overlaps the ${rep.size} bytes of ${c.req.path}` }, h);
     }
     if (outcome.kind === 'ranges') {
       const [only] = outcome.ranges;
       if (outcome.ranges.length === 1 && only) {
-        headers.set('content-range', contentRange(only, file.size));
+        headers.set('content-range', contentRange(only, rep.size));
         headers.set('content-length', String(only.end - only.start + 1));
-        return new Response(store.stream(file, only.start, only.end), { status: 206, headers });
+        return new Response(rep.stream(only.start, only.end), { status: 206, headers });
       }
       // §14.6: several ranges go as multipart/byteranges.
       const boundary = `pushpull-${randomBytes(12).toString('hex')}`;
-      const layout = multipartLayout(outcome.ranges, file.size, contentType, boundary);
+      const layout = multipartLayout(outcome.ranges, rep.size, contentType, boundary);
       headers.set('content-type', `multipart/byteranges; boundary=${boundary}`);
       headers.set('content-length', String(layout.length));
-      return new Response(multipartStream(store, file, layout), { status: 206, headers });
+      return new Response(multipartStream(rep, layout), { status: 206, headers });
     }
   }
 
-  headers.set('content-length', String(file.size));
-  return new Response(isHead ? null : store.stream(file), { status: 200, headers });
+  headers.set('content-length', String(rep.size));
+  return new Response(isHead ? null : rep.stream(0, rep.size - 1), { status: 200, headers });
 }
 
-function multipartStream(store: FileStore, file: FileVersion, layout: ReturnType<typeof multipartLayout>): ReadableStream<Uint8Array> {
+function multipartStream(rep: Representation, layout: ReturnType<typeof multipartLayout>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for (const part of layout.parts) {
       yield encoder.encode(part.head);
-      for await (const chunk of store.stream(file, part.range.start, part.range.end)) yield chunk;
+      for await (const chunk of rep.stream(part.range.start, part.range.end)) yield chunk;
     }
     yield encoder.encode(layout.tail);
   }
@@ -212,6 +265,7 @@ export interface StartOriginOptions {
   dir: string;
   cacheControl?: OriginOptions['cacheControl'];
   defaultMetrics?: boolean;
+  compress?: boolean;
 }
 
 /** A running origin. */
@@ -226,7 +280,9 @@ export interface RunningOrigin {
 /** Starts the origin on `host:port` and resolves once it listens. */
 export async function startOrigin(options: StartOriginOptions): Promise<RunningOrigin> {
   const host = options.host ?? '127.0.0.1';
-  const app = createOriginApp({ dir: options.dir, cacheControl: options.cacheControl, defaultMetrics: options.defaultMetrics });
+  const app = createOriginApp({
+    dir: options.dir, cacheControl: options.cacheControl, defaultMetrics: options.defaultMetrics, compress: options.compress,
+  });
   // Fail early on a missing folder rather than on the first request.
   await new FileStore(options.dir).realRoot();
   const server = await new Promise<Server>((resolve, reject) => {

@@ -45,13 +45,18 @@ export async function createFixture(): Promise<Fixture> {
   return { base, site, secret, remove: () => rm(base, { recursive: true, force: true }) };
 }
 
-/** A raw HTTP request whose target is sent byte for byte (fetch would normalise `..`). */
-export function rawRequest(port: number, target: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+/** A raw HTTP request whose target is sent byte for byte (fetch would normalise `..`, and decode gzip). */
+export function rawRequest(
+  port: number, target: string, method = 'GET', headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: target, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: target, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('latin1'), bytes });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);
