@@ -1,0 +1,170 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { api, createUser, follow, pageIds, post, timeline } from './helpers';
+
+async function expectError(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toContain('application/json');
+  const body = await res.json<Record<string, unknown>>();
+  expect(body.error).toBe(code);
+  expect(typeof body.message).toBe('string');
+  return body;
+}
+
+async function counts(): Promise<Record<string, number>> {
+  const row = await env.DB.prepare(
+    `SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM follows) AS follows,
+            (SELECT COUNT(*) FROM posts) AS posts, (SELECT COUNT(*) FROM fanout_chunks) AS steps`,
+  ).first<Record<string, number>>();
+  return row ?? {};
+}
+
+describe('bad input: clear 4xx JSON, nothing changed', () => {
+  it('refuses bad handles (MAX_HANDLE_LENGTH = 30: 30 accepted, 31 refused) and taken ones', async () => {
+    const before = await counts();
+    await expectError(await api('POST', '/users', { body: { handle: 'a'.repeat(31) } }), 400, 'invalid_handle');
+    await expectError(await api('POST', '/users', { body: { handle: 'Has Space' } }), 400, 'invalid_handle');
+    await expectError(await api('POST', '/users', { body: { handle: '' } }), 400, 'invalid_handle');
+    await expectError(await api('POST', '/users', { body: {} }), 400, 'invalid_handle');
+    await expectError(await api('POST', '/users', { rawBody: '{nope' }), 400, 'invalid_json');
+    await expectError(await api('POST', '/users', { rawBody: '[1]' }), 400, 'invalid_json');
+    expect(await counts()).toEqual(before);
+    const handle = `h${Date.now().toString(36)}`.padEnd(30, 'x');
+    expect((await api('POST', '/users', { body: { handle } })).status).toBe(201);
+    await expectError(await api('POST', '/users', { body: { handle } }), 409, 'handle_taken');
+    expect((await counts()).users).toBe(before.users + 1);
+  });
+
+  it('stores only a hash of the token, and the token authenticates', async () => {
+    const alice = await createUser('hash');
+    const row = await env.DB.prepare('SELECT token_hash FROM users WHERE id = ?').bind(alice.id).first<{ token_hash: string }>();
+    expect(row?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row?.token_hash).not.toContain(alice.token);
+    expect((await timeline(alice, 'push')).status).toBe(200);
+  });
+
+  it('requires the owner\'s token: 401 without or with an unknown one, 403 with another user\'s', async () => {
+    const alice = await createUser('auth');
+    const mallory = await createUser('mal');
+    const before = await counts();
+    await expectError(await api('POST', `/users/${alice.id}/posts`, { body: { body: 'x' } }), 401, 'unauthorized');
+    await expectError(await api('POST', `/users/${alice.id}/posts`, { token: 'not-a-token', body: { body: 'x' } }), 401, 'unauthorized');
+    await expectError(await api('POST', `/users/${alice.id}/posts`, { token: mallory.token, body: { body: 'x' } }), 403, 'forbidden');
+    await expectError(await api('GET', `/users/${alice.id}/timeline?mode=push`, { token: mallory.token }), 403, 'forbidden');
+    await expectError(await api('PUT', `/users/${alice.id}/following/${mallory.id}`, { token: mallory.token }), 403, 'forbidden');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses unknown users, self-follows, duplicate follows and unfollowing a stranger', async () => {
+    const alice = await createUser('fol');
+    const bob = await createUser('folb');
+    const before = await counts();
+    await expectError(await api('PUT', `/users/${alice.id}/following/123456789`, { token: alice.token }), 404, 'user_not_found');
+    await expectError(await api('PUT', `/users/${alice.id}/following/${alice.id}`, { token: alice.token }), 400, 'self_follow');
+    await expectError(await api('PUT', `/users/${alice.id}/following/abc`, { token: alice.token }), 400, 'invalid_id');
+    await expectError(await api('DELETE', `/users/${alice.id}/following/${bob.id}`, { token: alice.token }), 404, 'not_following');
+    expect(await counts()).toEqual(before);
+    await follow(alice, bob);
+    await expectError(await api('PUT', `/users/${alice.id}/following/${bob.id}`, { token: alice.token }), 409, 'already_following');
+    await expectError(await api('DELETE', `/users/${alice.id}/following/${bob.id}?keep_history=maybe`, { token: alice.token }), 400, 'invalid_parameter');
+    const profile = await (await api('GET', `/users/${bob.id}`)).json<Record<string, unknown>>();
+    expect(profile).toMatchObject({ follower_count: 1, following_count: 0 });
+    expect((await counts()).follows).toBe(before.follows + 1);
+    await expectError(await api('GET', '/users/999999999'), 404, 'user_not_found');
+  });
+
+  it('takes posts of up to MAX_POST_LENGTH = 500 code points and refuses 501, empty and non-string bodies', async () => {
+    const alice = await createUser('len');
+    const before = await counts();
+    const tooLong = await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, body: { body: 'é'.repeat(501) } }), 400, 'post_too_long');
+    expect(tooLong.limit).toBe(500);
+    await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, body: { body: '   ' } }), 400, 'empty_post');
+    await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, body: { body: 42 } }), 400, 'invalid_post');
+    expect(await counts()).toEqual(before);
+    // 500 astral characters (two UTF-16 units each) are 500 code points: accepted.
+    const p = await post(alice, '😀'.repeat(500));
+    expect([...p.body].length).toBe(500);
+  });
+
+  it('refuses bodies over MAX_BODY_BYTES = 16384 with 413', async () => {
+    const alice = await createUser('big');
+    const before = await counts();
+    const padding = 'x'.repeat(16384);
+    await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, rawBody: JSON.stringify({ body: 'hi', padding }) }), 413, 'payload_too_large');
+    expect(await counts()).toEqual(before);
+    // Exactly 16384 bytes is accepted.
+    const exact = JSON.stringify({ body: 'hi', pad: '' });
+    const fill = 'y'.repeat(16384 - exact.length);
+    const ok = await api('POST', `/users/${alice.id}/posts`, { token: alice.token, rawBody: JSON.stringify({ body: 'hi', pad: fill }) });
+    expect(ok.status).toBe(201);
+  });
+
+  it('refuses bad cursors, limits outside 1..PAGE_LIMIT_MAX (40) and unknown modes', async () => {
+    const alice = await createUser('cur');
+    for (let i = 0; i < 3; i++) await post(alice, `c${i}`);
+    for (const q of ['max_id=abc', 'since_id=-1', 'min_id=0', 'max_id=9223372036854775808', 'max_id=1.5']) {
+      const body = await expectError(await timeline(alice, 'push', q), 400, 'invalid_cursor');
+      expect(body.param).toBe(q.split('=')[0]);
+    }
+    for (const q of ['limit=0', 'limit=41', 'limit=-3', 'limit=ten']) {
+      const body = await expectError(await timeline(alice, 'pull', q), 400, 'invalid_limit');
+      expect(body.max).toBe(40);
+    }
+    expect((await timeline(alice, 'pull', 'limit=40')).status).toBe(200);
+    expect((await pageIds(await timeline(alice, 'pull', 'limit=1'))).length).toBe(1);
+    expect((await pageIds(await timeline(alice, 'pull', 'max_id=9223372036854775807'))).length).toBe(3);
+    await expectError(await timeline(alice, 'sideways'), 400, 'invalid_mode');
+    await expectError(await api('GET', `/users/${alice.id}/posts?limit=41`), 400, 'invalid_limit');
+  });
+
+  it('deletes only the author\'s own existing posts', async () => {
+    const alice = await createUser('own');
+    const bob = await createUser('ownb');
+    const p = await post(alice, 'mine');
+    await expectError(await api('DELETE', `/users/${bob.id}/posts/${p.id}`, { token: bob.token }), 404, 'post_not_found');
+    await expectError(await api('DELETE', `/users/${alice.id}/posts/12345`, { token: alice.token }), 404, 'post_not_found');
+    expect((await api('GET', `/posts/${p.id}`)).status).toBe(200);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    await expectError(await api('GET', '/nope'), 404, 'not_found');
+  });
+});
+
+describe('admin bulk load', () => {
+  it('requires PUSHPULL_TOKEN', async () => {
+    await expectError(await api('POST', '/admin/bulk', { body: { users: [] } }), 401, 'unauthorized');
+    await expectError(await api('POST', '/admin/bulk', { token: 'wrong', body: { users: [] } }), 401, 'unauthorized');
+    await expectError(await api('GET', '/admin/fanout'), 401, 'unauthorized');
+  });
+
+  it('loads users and follows with counts, all or nothing, at most BULK_MAX_ITEMS (50 here)', async () => {
+    const tag = Date.now().toString(36);
+    const res = await api('POST', '/admin/bulk', {
+      token: 'test-token',
+      body: { users: [0, 1, 2].map((i) => ({ handle: `bulk_${tag}_${i}`, token: `bulk-token-${tag}-${i}-xxxxxxxx` })) },
+    });
+    expect(res.status).toBe(201);
+    const made = (await res.json<{ users: { id: string }[] }>()).users;
+    const [a, b, c] = made.map((u) => u.id);
+    const linked = await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [[b, a], [c, a], [c, b]] } });
+    expect(linked.status).toBe(201);
+    expect(await (await api('GET', `/users/${a}`)).json()).toMatchObject({ follower_count: 2, following_count: 0 });
+    expect(await (await api('GET', `/users/${c}`)).json()).toMatchObject({ following_count: 2 });
+    // The stored token works for the user.
+    const userA = { id: a, handle: `bulk_${tag}_0`, token: `bulk-token-${tag}-0-xxxxxxxx` };
+    expect((await timeline(userA, 'pull')).status).toBe(200);
+    const before = await counts();
+    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [[a, a]] } }), 400, 'self_follow');
+    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [[a, '77777']] } }), 400, 'user_not_found');
+    await expectError(await api('POST', '/admin/bulk', {
+      token: 'test-token', body: { users: [{ handle: `bulk_${tag}_new`, token: 'long-enough-token-1' }, { handle: `bulk_${tag}_0`, token: 'long-enough-token-2' }] },
+    }), 409, 'handle_taken');
+    const fifty = Array.from({ length: 50 }, () => [b, a]);
+    expect((await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: fifty } })).status).toBe(201);
+    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [...fifty, [b, a]] } }), 400, 'too_many_items');
+    expect(await counts()).toEqual(before);
+    const backlog = await api('GET', '/admin/fanout', { token: 'test-token' });
+    expect(await backlog.json()).toHaveProperty('pending_steps');
+  });
+});

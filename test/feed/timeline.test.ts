@@ -1,0 +1,234 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import {
+  api, type ApiPost, createUser, deletePost, follow, pageIds, post, readAll, settle, timeline, unfollow,
+} from './helpers';
+
+const MODES = ['push', 'pull', 'hybrid'] as const;
+
+describe('home timeline', () => {
+  it('shows a followed author\'s posts in every mode once fan-out settles, newest first', async () => {
+    const alice = await createUser('alice');
+    const bob = await createUser('bob');
+    await follow(bob, alice);
+    const p1 = await post(alice, 'one');
+    const p2 = await post(alice, 'two');
+    await settle();
+    for (const mode of MODES) {
+      const res = await timeline(bob, mode);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-feed-mode')).toBe(mode);
+      const page = await res.json<ApiPost[]>();
+      expect(page.map((p) => p.id)).toEqual([p2.id, p1.id]);
+      expect(page[0]).toMatchObject({ body: 'two', author: { id: alice.id, handle: alice.handle } });
+    }
+  });
+
+  it('sends ids as strings that keep all 64 bits (beyond 2^53)', async () => {
+    const alice = await createUser('big');
+    const p = await post(alice, 'x');
+    expect(typeof p.id).toBe('string');
+    expect(BigInt(p.id) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+    const stored = await env.DB.prepare('SELECT CAST(id AS TEXT) AS id FROM posts WHERE id = ?').bind(p.id).first<{ id: string }>();
+    expect(stored?.id).toBe(p.id);
+    const res = await timeline(alice, 'push');
+    const raw = await res.text();
+    expect(raw).toContain(`"id":"${p.id}"`);
+  });
+
+  it('shows the author their own post on the very next read (read-after-write), in every mode', async () => {
+    const alice = await createUser('raw');
+    const friend = await createUser('rawf');
+    await follow(friend, alice);
+    const p = await post(alice, 'mine');
+    for (const mode of MODES) {
+      expect(await pageIds(await timeline(alice, mode))).toEqual([p.id]);
+    }
+  });
+
+  it('pages with max_id, since_id and min_id as Mastodon does, with Link headers', async () => {
+    const alice = await createUser('pager');
+    const posts: ApiPost[] = [];
+    for (let i = 0; i < 7; i++) posts.push(await post(alice, `p${i}`));
+    const ids = posts.map((p) => p.id).reverse(); // newest first
+    for (const mode of MODES) {
+      const first = await timeline(alice, mode, 'limit=3');
+      expect(await pageIds(first.clone())).toEqual(ids.slice(0, 3));
+      const link = first.headers.get('link') ?? '';
+      expect(link).toContain(`max_id=${ids[2]}`);
+      expect(link).toContain('rel="next"');
+      expect(link).toContain(`min_id=${ids[0]}`);
+      expect(link).toContain('rel="prev"');
+      expect(link).toContain(`mode=${mode}`);
+      // max_id: strictly older.
+      expect(await pageIds(await timeline(alice, mode, `limit=3&max_id=${ids[2]}`))).toEqual(ids.slice(3, 6));
+      // since_id: the newest items newer than it.
+      expect(await pageIds(await timeline(alice, mode, `limit=2&since_id=${ids[5]}`))).toEqual(ids.slice(0, 2));
+      // min_id: the items immediately newer than it, still newest first.
+      expect(await pageIds(await timeline(alice, mode, `limit=2&min_id=${ids[5]}`))).toEqual(ids.slice(3, 5));
+      // min_id wins over since_id (Mastodon's paginate_by_id).
+      expect(await pageIds(await timeline(alice, mode, `limit=2&min_id=${ids[5]}&since_id=${ids[1]}`))).toEqual(ids.slice(3, 5));
+      // max_id and min_id together bound both sides.
+      expect(await pageIds(await timeline(alice, mode, `min_id=${ids[4]}&max_id=${ids[1]}`))).toEqual(ids.slice(2, 4));
+      // Past the end: empty page, no Link header.
+      const end = await timeline(alice, mode, `max_id=${ids[6]}`);
+      expect(await pageIds(end.clone())).toEqual([]);
+      expect(end.headers.get('link')).toBeNull();
+      expect(await readAll(alice, mode, 2)).toEqual(ids);
+    }
+  });
+
+  it('backfills up to FOLLOW_BACKFILL (5 here) recent posts on follow, and no more', async () => {
+    const author = await createUser('bf');
+    const posts: ApiPost[] = [];
+    for (let i = 0; i < 6; i++) posts.push(await post(author, `b${i}`));
+    const reader = await createUser('bfr');
+    const res = await api('PUT', `/users/${reader.id}/following/${author.id}`, { token: reader.token });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ backfilled: 5 });
+    const newestFive = posts.slice(1).map((p) => p.id).reverse();
+    expect(await readAll(reader, 'push', 10)).toEqual(newestFive);
+    expect(await readAll(reader, 'hybrid', 10)).toEqual(newestFive);
+    // Pull reads the source of truth: all six.
+    expect(await readAll(reader, 'pull', 10)).toEqual(posts.map((p) => p.id).reverse());
+  });
+
+  it('caps a pushed timeline at TIMELINE_CAP (30 here): 30 kept, the 31st pushes the oldest out', async () => {
+    const author = await createUser('cap');
+    const posts: ApiPost[] = [];
+    for (let i = 0; i < 30; i++) posts.push(await post(author, `c${i}`));
+    expect((await readAll(author, 'push', 40)).length).toBe(30);
+    posts.push(await post(author, 'c30'));
+    const kept = await readAll(author, 'push', 40);
+    expect(kept.length).toBe(30);
+    expect(kept).not.toContain(posts[0].id);
+    expect(kept[0]).toBe(posts[30].id);
+    expect((await readAll(author, 'pull', 40)).length).toBe(31);
+  });
+
+  it('removes an unfollowed author\'s posts at once, or keeps them with keep_history=true', async () => {
+    const author = await createUser('unf');
+    const a = await createUser('unfa');
+    const b = await createUser('unfb');
+    await follow(a, author);
+    await follow(b, author);
+    const p = await post(author, 'soon gone');
+    await settle();
+    await unfollow(a, author);
+    await unfollow(b, author, true);
+    for (const mode of MODES) expect(await pageIds(await timeline(a, mode))).toEqual([]);
+    expect(await pageIds(await timeline(b, 'push'))).toEqual([p.id]);
+    expect(await pageIds(await timeline(b, 'pull'))).toEqual([]);
+    // New posts no longer arrive.
+    await post(author, 'after');
+    await settle();
+    expect(await pageIds(await timeline(b, 'push'))).toEqual([p.id]);
+  });
+
+  it('drops a deleted post from every timeline on the next read and purges it from inboxes', async () => {
+    const author = await createUser('del');
+    const readers = [await createUser('dela'), await createUser('delb')];
+    for (const r of readers) await follow(r, author);
+    const keep = await post(author, 'keep');
+    const gone = await post(author, 'gone');
+    await settle();
+    await deletePost(author, gone.id);
+    for (const r of [...readers, author]) {
+      for (const mode of MODES) expect(await pageIds(await timeline(r, mode))).toEqual([keep.id]);
+    }
+    await settle();
+    for (const r of readers) {
+      const count = await env.INBOX.getByName(r.id).size();
+      expect(count).toEqual({ push: 1, hybrid: 1 });
+    }
+    expect((await api('GET', `/posts/${gone.id}`)).status).toBe(404);
+  });
+
+  it('does not fan authors over HYBRID_THRESHOLD (2 here) out to hybrid timelines, but merges them in on read', async () => {
+    const star = await createUser('star');
+    const fans = [await createUser('fana'), await createUser('fanb'), await createUser('fanc')];
+    await follow(fans[0], star);
+    await follow(fans[1], star);
+    const atThreshold = await post(star, 'two followers: still pushed');
+    await follow(fans[2], star);
+    const over = await post(star, 'three followers: pulled in hybrid');
+    await settle();
+    const at = await (await api('GET', `/posts/${atThreshold.id}`)).json<{ fanout: Record<string, unknown> }>();
+    expect(at.fanout).toMatchObject({ hybrid_pushed: true, push_rows: 2, hybrid_rows: 2, settled: true });
+    const ov = await (await api('GET', `/posts/${over.id}`)).json<{ fanout: Record<string, unknown> }>();
+    expect(ov.fanout).toMatchObject({ hybrid_pushed: false, push_rows: 3, hybrid_rows: 0, settled: true });
+    for (const mode of MODES) {
+      expect(await pageIds(await timeline(fans[0], mode))).toEqual([over.id, atThreshold.id]);
+    }
+    expect(await env.INBOX.getByName(fans[0].id).size()).toEqual({ push: 2, hybrid: 1 });
+  });
+
+  it('fans a post out in FANOUT_CHUNK-sized steps (2 here) to every follower', async () => {
+    const author = await createUser('chunk');
+    const readers = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await createUser(`ch${i}`);
+      await follow(r, author);
+      readers.push(r);
+    }
+    const p = await post(author, 'to five');
+    await settle();
+    const steps = await env.DB.prepare(`SELECT stage, COUNT(*) AS n FROM fanout_chunks WHERE post_id = ? GROUP BY stage ORDER BY stage`)
+      .bind(p.id).all<{ stage: string; n: number }>();
+    expect(steps.results).toEqual([{ stage: 'deliver', n: 3 }, { stage: 'plan', n: 1 }]);
+    for (const r of readers) expect(await pageIds(await timeline(r, 'push'))).toEqual([p.id]);
+    const status = await (await api('GET', `/posts/${p.id}`)).json<{ fanout: Record<string, unknown> }>();
+    expect(status.fanout).toMatchObject({ push_rows: 5, settled: true, pending_steps: 0 });
+  });
+});
+
+describe('active users (ACTIVE_DAYS = 7)', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const setLastActive = async (id: string, ms: number): Promise<void> => {
+    await env.DB.prepare('UPDATE users SET last_active_at = ? WHERE id = ?').bind(ms, id).run();
+  };
+
+  it('writes to followers active within 7 days and skips those inactive for longer', async () => {
+    const author = await createUser('act');
+    const recent = await createUser('actr');
+    const gone = await createUser('actg');
+    await follow(recent, author);
+    await follow(gone, author);
+    await setLastActive(recent.id, Date.now() - 7 * DAY + 60_000);
+    await setLastActive(gone.id, Date.now() - 7 * DAY - 60_000);
+    const p = await post(author, 'who gets it');
+    await settle();
+    expect(await env.INBOX.getByName(recent.id).size()).toEqual({ push: 1, hybrid: 1 });
+    expect(await env.INBOX.getByName(gone.id).size()).toEqual({ push: 0, hybrid: 0 });
+    const status = await (await api('GET', `/posts/${p.id}`)).json<{ fanout: Record<string, unknown> }>();
+    expect(status.fanout).toMatchObject({ push_rows: 1 });
+  });
+
+  it('rebuilds a returning user\'s timeline, answering 206 with a correct page meanwhile', async () => {
+    const author = await createUser('ret');
+    const back = await createUser('retb');
+    await follow(back, author);
+    await setLastActive(back.id, Date.now() - 30 * DAY);
+    const p1 = await post(author, 'while away 1');
+    const p2 = await post(author, 'while away 2');
+    await settle();
+    expect(await env.INBOX.getByName(back.id).size()).toEqual({ push: 0, hybrid: 0 });
+    const first = await timeline(back, 'push');
+    expect(first.status).toBe(206);
+    expect(first.headers.get('x-feed-rebuilding')).toBe('true');
+    expect(await pageIds(first)).toEqual([p2.id, p1.id]);
+    const deadline = Date.now() + 10_000;
+    let res = await timeline(back, 'push');
+    while (res.status === 206 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      res = await timeline(back, 'push');
+    }
+    expect(res.status).toBe(200);
+    expect(await pageIds(res)).toEqual([p2.id, p1.id]);
+    expect(await env.INBOX.getByName(back.id).size()).toEqual({ push: 2, hybrid: 2 });
+    // Active again: new posts are fanned out to them.
+    const p3 = await post(author, 'welcome back');
+    await settle();
+    expect(await pageIds(await timeline(back, 'push'))).toEqual([p3.id, p2.id, p1.id]);
+  });
+});
