@@ -31,7 +31,7 @@ async function params(c: Context): Promise<URLSearchParams> {
   if (c.req.method === 'POST') {
     const type = c.req.header('content-type') ?? '';
     if (type.startsWith('application/x-www-form-urlencoded')) {
-      for (const [k, v] of new URLSearchParams(await c.req.text())) out.append(k, v);
+      for (const [k, v] of new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()))) out.append(k, v);
     } else if (type.startsWith('multipart/form-data')) {
       const form = await c.req.formData();
       for (const [k, v] of form) if (typeof v === 'string') out.append(k, v);

@@ -1,0 +1,32 @@
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { MetricsShard } from '../../workers/metrics/src/shard';
+import { canonicalKey, shardOf, sortedLabelPairs } from '../../workers/metrics/src/series';
+import { env, instant, uniqueName } from './helpers';
+
+describe('retention', () => {
+  it('schedules an alarm on first write; a pass deletes samples older than RETENTION_DAYS and empty series', async () => {
+    const name = uniqueName('ret');
+    const now = Date.now();
+    const labels = { __name__: name };
+    await exports.MetricsRpc.write([{ labels, timestamps: [now - 60_000, now - 1000], values: [1, 2] }]);
+    const n = shardOf(canonicalKey(sortedLabelPairs(labels)), Number(env.SHARD_COUNT));
+    const stub = env.SHARDS.get(env.SHARDS.idFromName(`shard-${n}`));
+    const alarm = await runInDurableObject(stub, (_o: MetricsShard, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(now);
+    const retentionMs = Number(env.RETENTION_DAYS) * 86_400_000;
+    // A pass "30 s into the future past retention of the older sample" removes just that one.
+    const first = await runInDurableObject(stub, (shard: MetricsShard) => shard.applyRetention(now - 60_000 + retentionMs + 30_000));
+    expect(first.samples).toBeGreaterThanOrEqual(1);
+    const r = await exports.default.fetch(`http://m/api/v1/query?query=${name}[5m]`);
+    const body = await r.json() as { data: { result: { values: [number, string][] }[] } };
+    expect(body.data.result[0].values.map((v) => v[1])).toEqual(['2']);
+    const second = await runInDurableObject(stub, (shard: MetricsShard) => shard.applyRetention(now + retentionMs + 1));
+    expect(second.series).toBeGreaterThanOrEqual(1);
+    expect(await instant(name)).toEqual([]);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const next = await runInDurableObject(stub, (_o: MetricsShard, state) => state.storage.getAlarm());
+    expect(next).toBeGreaterThan(Date.now());
+  });
+});
