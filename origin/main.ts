@@ -12,6 +12,9 @@ import { parseArgs } from 'node:util';
 import { CacheRulesError, loadCachePolicy } from './cache-control-rules';
 import { startOrigin } from './server';
 
+/** How long requests in flight may take to finish after SIGINT/SIGTERM. */
+const SHUTDOWN_GRACE_MS = 5000;
+
 const USAGE = 'usage: tsx origin/main.ts [--dir <folder>] [--port <n>] [--host <addr>] [--cache-control <rules.json>] [--compress] [--no-default-metrics]';
 
 function fail(message: string): never {
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`origin: ${signal}, shutting down\n`);
-    running.close().then(() => process.exit(0), (err: unknown) => {
+    running.close(SHUTDOWN_GRACE_MS).then(() => process.exit(0), (err: unknown) => {
       process.stderr.write(`origin: close failed: ${String(err)}\n`);
       process.exit(1);
     });

@@ -273,8 +273,11 @@ export interface RunningOrigin {
   port: number;
   url: string;
   app: ReturnType<typeof createOriginApp>;
-  /** Stops listening and closes open connections (slow requests included). */
-  close(): Promise<void>;
+  /**
+   * Stops listening, closes idle keep-alive connections at once, lets requests in flight finish
+   * for up to `graceMs` (default 0), then closes whatever is still open.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Starts the origin on `host:port` and resolves once it listens. */
@@ -295,9 +298,19 @@ export async function startOrigin(options: StartOriginOptions): Promise<RunningO
     port,
     url: `http://${urlHost}:${port}`,
     app,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeAllConnections();
+    close: (graceMs = 0) => new Promise<void>((resolve, reject) => {
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      // A connection whose last request just finished turns idle; close it rather than
+      // waiting for its keep-alive timeout.
+      const reapIdle = setInterval(() => server.closeIdleConnections(), 25);
+      server.close((err) => {
+        clearTimeout(force);
+        clearInterval(reapIdle);
+        if (err) reject(err);
+        else resolve();
+      });
+      server.closeIdleConnections();
+      if (graceMs <= 0) server.closeAllConnections();
     }),
   };
 }

@@ -63,6 +63,17 @@ describe('dynamic endpoints', () => {
     expect(await pending).toBe('closed');
   });
 
+  it('close(graceMs) lets a request in flight finish, then resolves without waiting out the grace', async () => {
+    const extra = await startOrigin({ port: 0, dir: fx.site, defaultMetrics: false });
+    const pending = fetch(`${extra.url}/api/slow?ms=300`).then((r) => r.status, () => 'closed');
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await extra.close(10_000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await pending).toBe(200);
+    await expect(fetch(`${extra.url}/api/time`)).rejects.toThrow();
+  });
+
   it('/api/echo answers any method with what it received, never cached', async () => {
     const res = await fetch(`${origin.url}/api/echo?a=1`, { method: 'PUT', body: 'hello', headers: { 'x-demo': 'yes' } });
     expect(res.status).toBe(200);
