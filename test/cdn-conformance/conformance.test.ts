@@ -1,0 +1,279 @@
+/**
+ * The behaviours RFC 9111 (and RFC 5861 / 9110) ask of a shared cache, run against nginx
+ * proxy_cache, Varnish and pushpull's edge, all in front of the same real origin. pushpull
+ * must be right wherever either reference is right; the table of who does what is printed.
+ */
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorker, type DevWorker } from '../support/dev-worker';
+import { startScriptedOrigin, type OriginScript, type ScriptedOrigin } from '../support/scripted-origin';
+import { installed, startNginx, startVarnish, type CacheUnderTest } from './reference-caches';
+
+let origin: ScriptedOrigin;
+let edge: DevWorker;
+const caches: CacheUnderTest[] = [];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function script(path: string, s: OriginScript): Promise<void> {
+  await (await fetch(`http://127.0.0.1:${origin.port}/__script${path}`, { method: 'PUT', body: JSON.stringify(s) })).text();
+}
+async function hits(path: string): Promise<{ count: number; notModified: number }> {
+  return (await fetch(`http://127.0.0.1:${origin.port}/__hits${path}`)).json() as Promise<{ count: number; notModified: number }>;
+}
+/**
+ * One request with exactly the given headers (node:http, not fetch: fetch adds
+ * `Cache-Control: no-cache` to conditional requests, as the Fetch standard says).
+ */
+function get(c: CacheUnderTest, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string; headers: Headers; ms: number }> {
+  const t = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(c.url + path, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers, ms: Date.now() - t });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.end(init.body);
+  });
+}
+
+/** One RFC behaviour: returns true when the cache behaves as the RFC asks. */
+interface Scenario { name: string; rfc: string; run(c: CacheUnderTest, p: string): Promise<boolean> }
+
+const scenarios: Scenario[] = [
+  {
+    name: 'stores a fresh response and reuses it', rfc: '9111 §3, §4.2',
+    async run(c, p) {
+      await script(p, { body: 'a', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'sends Age on a response from the cache', rfc: '9111 §4 (MUST)',
+    async run(c, p) {
+      await script(p, { body: 'a', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      await sleep(1100);
+      const r = await get(c, p);
+      return Number(r.headers.get('age') ?? '-1') >= 1;
+    },
+  },
+  {
+    name: 'uses s-maxage over max-age', rfc: '9111 §5.2.2.10',
+    async run(c, p) {
+      await script(p, { body: 'a', headers: { 'cache-control': 'max-age=0, s-maxage=60' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'revalidates a stale entry with a conditional request (304, no body)', rfc: '9111 §4.3',
+    async run(c, p) {
+      await script(p, { body: 'validated', etag: '"v"', headers: { 'cache-control': 'max-age=1' } });
+      await get(c, p);
+      await sleep(2100);
+      const r = await get(c, p);
+      const h = await hits(p);
+      return r.status === 200 && r.body === 'validated' && h.notModified === 1;
+    },
+  },
+  {
+    name: 'does not store no-store', rfc: '9111 §5.2.2.5 (MUST NOT)',
+    async run(c, p) {
+      await script(p, { body: 'a', headers: { 'cache-control': 'no-store, max-age=60' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 2;
+    },
+  },
+  {
+    name: 'does not store private in a shared cache', rfc: '9111 §5.2.2.7 (MUST NOT)',
+    async run(c, p) {
+      await script(p, { body: 'a', headers: { 'cache-control': 'private, max-age=60' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 2;
+    },
+  },
+  {
+    name: 'does not reuse a response to an Authorization request without public/s-maxage', rfc: '9111 §3.5 (MUST NOT)',
+    async run(c, p) {
+      await script(p, { body: 'secret', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p, { headers: { authorization: 'Bearer alice' } });
+      await get(c, p, { headers: { authorization: 'Bearer bob' } });
+      return (await hits(p)).count === 2;
+    },
+  },
+  {
+    name: 'revalidates a no-cache response before each reuse', rfc: '9111 §5.2.2.4 (MUST NOT reuse without validation)',
+    async run(c, p) {
+      await script(p, { body: 'nc', etag: '"n"', headers: { 'cache-control': 'no-cache' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 2;
+    },
+  },
+  {
+    name: 'keeps Vary variants apart', rfc: '9111 §4.1 (MUST)',
+    async run(c, p) {
+      await script(p, { body: 'v', headers: { 'cache-control': 'max-age=60', vary: 'Accept-Language' } });
+      await get(c, p, { headers: { 'accept-language': 'en' } });
+      await get(c, p, { headers: { 'accept-language': 'fr' } });
+      return (await hits(p)).count === 2;
+    },
+  },
+  {
+    name: 'invalidates the URI after a successful POST', rfc: '9111 §4.4 (MUST)',
+    async run(c, p) {
+      await script(p, { body: 'r', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      await get(c, p, { method: 'POST', body: 'x' });
+      await get(c, p);
+      return (await hits(p)).count === 3;
+    },
+  },
+  {
+    name: 'does not serve stale when must-revalidate and the origin is down', rfc: '9111 §5.2.2.2 (MUST)',
+    async run(c, p) {
+      await script(p, { body: 'm', etag: '"m"', headers: { 'cache-control': 'max-age=1, must-revalidate' } });
+      await get(c, p);
+      await script(p, { mode: 'down' });
+      await sleep(2100);
+      const r = await get(c, p);
+      return r.status >= 500 && r.body !== 'm';
+    },
+  },
+  {
+    name: 'serves stale within stale-if-error when the origin is down', rfc: '5861 §4',
+    async run(c, p) {
+      await script(p, { body: 'kept', etag: '"k"', headers: { 'cache-control': 'max-age=1, stale-if-error=300' } });
+      await get(c, p);
+      await script(p, { mode: 'down' });
+      await sleep(2100);
+      const r = await get(c, p);
+      return r.status === 200 && r.body === 'kept';
+    },
+  },
+  {
+    name: 'serves stale at once within stale-while-revalidate', rfc: '5861 §3',
+    async run(c, p) {
+      await script(p, { body: 'old', etag: '"o"', headers: { 'cache-control': 'max-age=1, stale-while-revalidate=300' } });
+      await get(c, p);
+      await script(p, { body: 'new', etag: '"n2"', delayMs: 1500, headers: { 'cache-control': 'max-age=60' } });
+      await sleep(2100);
+      const r = await get(c, p);
+      return r.body === 'old' && r.ms < 1000;
+    },
+  },
+  {
+    name: 'collapses 20 concurrent misses into one origin fetch', rfc: '9111 §4 (cache design)',
+    async run(c, p) {
+      await script(p, { body: 'herd', delayMs: 500, headers: { 'cache-control': 'max-age=60' } });
+      await Promise.all(Array.from({ length: 20 }, () => get(c, p)));
+      return (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'answers a client If-None-Match with 304 from the cache', rfc: '9110 §13.1.2',
+    async run(c, p) {
+      await script(p, { body: 'c', etag: '"c"', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      const r = await get(c, p, { headers: { 'if-none-match': '"c"' } });
+      return r.status === 304 && (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'answers Range from the cached object', rfc: '9110 §14',
+    async run(c, p) {
+      await script(p, { body: '0123456789', etag: '"r"', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      const r = await get(c, p, { headers: { range: 'bytes=2-4' } });
+      return r.status === 206 && r.body === '234' && (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'purges a URL on request', rfc: '(operations; not in the RFC)',
+    async run(c, p) {
+      if (!c.purge) return false;
+      await script(p, { body: 'p', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      if (!(await c.purge(p))) return false;
+      await get(c, p);
+      return (await hits(p)).count === 2;
+    },
+  },
+];
+
+const results = new Map<string, Map<string, boolean>>();
+
+beforeAll(async () => {
+  origin = await startScriptedOrigin();
+  edge = await startWorker('wrangler.toml', 19480, {
+    ORIGIN_URL: `http://127.0.0.1:${origin.port}`, PUSHPULL_TOKEN: 'conformance', ORIGIN_TIMEOUT_MS: '2000',
+  }, '/_cache/purge');
+  caches.push({
+    name: 'pushpull',
+    url: edge.url,
+    purge: async (path) => (await fetch(`${edge.url}/_cache/purge`, {
+      method: 'POST', headers: { authorization: 'Bearer conformance' }, body: JSON.stringify({ urls: [path] }),
+    })).status === 200,
+    stop: () => edge.stop(),
+  });
+  if (installed('nginx')) caches.push(await startNginx(19482, origin.port));
+  if (installed('varnishd')) caches.push(await startVarnish(19484, origin.port));
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of caches) await c.stop();
+  await origin?.close();
+});
+
+describe('shared-cache conformance: pushpull vs nginx vs Varnish', () => {
+  it('runs every scenario against every cache', async () => {
+    await Promise.all(caches.map(async (c) => {
+      const mine = new Map<string, boolean>();
+      results.set(c.name, mine);
+      let i = 0;
+      for (const s of scenarios) {
+        const path = `/conf/${c.name}/${i++}-${Math.random().toString(36).slice(2, 8)}`;
+        try {
+          mine.set(s.name, await s.run(c, path));
+        } catch {
+          mine.set(s.name, false);
+        }
+      }
+    }));
+    const names = caches.map((c) => c.name);
+    const lines = [`| behaviour | RFC | ${names.join(' | ')} |`, `|---|---|${names.map(() => '---').join('|')}|`];
+    for (const s of scenarios) {
+      lines.push(`| ${s.name} | ${s.rfc} | ${names.map((n) => (results.get(n)?.get(s.name) ? 'yes' : 'no')).join(' | ')} |`);
+    }
+    console.log(lines.join('\n'));
+    expect(results.size).toBe(caches.length);
+  }, 120_000);
+
+  it('is right wherever nginx or Varnish is right', () => {
+    const pushpull = results.get('pushpull');
+    const missed = scenarios.filter((s) => !pushpull?.get(s.name)
+      && [...results.entries()].some(([n, r]) => n !== 'pushpull' && r.get(s.name)));
+    expect(missed.map((s) => s.name)).toEqual([]);
+  });
+
+  it('passes every scenario', () => {
+    const pushpull = results.get('pushpull');
+    expect(scenarios.filter((s) => !pushpull?.get(s.name)).map((s) => s.name)).toEqual([]);
+  });
+
+  it('ran against both reference caches', () => {
+    expect(caches.map((c) => c.name)).toEqual(['pushpull', 'nginx', 'varnish']);
+  });
+});

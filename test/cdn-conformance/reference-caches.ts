@@ -1,0 +1,113 @@
+/**
+ * The reference shared caches, configured as a careful operator would, in front of the
+ * same origin as pushpull's edge: nginx `proxy_cache` and Varnish (Debian packages).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A cache under test: where to send requests, and how to purge if it can. */
+export interface CacheUnderTest {
+  name: string;
+  url: string;
+  purge?: (path: string) => Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+async function waitForPort(url: string, child: ChildProcess, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${what} did not start within 20 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () => new Promise<void>((done) => {
+    if (child.exitCode !== null) { done(); return; }
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+/** Whether a binary is installed. */
+export function installed(bin: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+}
+
+/** nginx with proxy_cache, revalidation, stale serving, background update and cache lock on. */
+export async function startNginx(port: number, originPort: number): Promise<CacheUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'pushpull-nginx-'));
+  mkdirSync(join(dir, 'cache'));
+  mkdirSync(join(dir, 'logs'));
+  writeFileSync(join(dir, 'nginx.conf'), `
+user root;
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=edge:10m max_size=256m inactive=1d use_temp_path=off;
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://127.0.0.1:${originPort};
+      proxy_http_version 1.1;
+      proxy_cache edge;
+      proxy_cache_revalidate on;
+      proxy_cache_lock on;
+      proxy_cache_lock_timeout 10s;
+      proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+      proxy_cache_background_update on;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 2s;
+    }
+  }
+}
+`);
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForPort(url, child, 'nginx');
+  return { name: 'nginx', url, stop: stopper(child) };
+}
+
+/** Varnish with the builtin VCL plus the usual additions: PURGE, keep for conditional fetches. */
+export async function startVarnish(port: number, originPort: number): Promise<CacheUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'pushpull-varnish-'));
+  writeFileSync(join(dir, 'default.vcl'), `
+vcl 4.1;
+backend default { .host = "127.0.0.1"; .port = "${originPort}"; .first_byte_timeout = 2s; .connect_timeout = 2s; }
+sub vcl_recv {
+  if (req.method == "PURGE") { return (purge); }
+}
+sub vcl_backend_response {
+  # Keep stale objects with validators so that Varnish can revalidate with a conditional fetch.
+  set beresp.keep = 1d;
+}
+`);
+  const child = spawn('varnishd', ['-F', '-f', join(dir, 'default.vcl'), '-a', `127.0.0.1:${port}`, '-n', join(dir, 'n'), '-s', 'malloc,64m', '-j', 'none'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForPort(url, child, 'varnishd');
+  return {
+    name: 'varnish',
+    url,
+    purge: async (path) => (await fetch(url + path, { method: 'PURGE' })).status === 200,
+    stop: stopper(child),
+  };
+}
