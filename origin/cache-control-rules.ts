@@ -17,8 +17,11 @@ export interface CacheRule {
   match: string;
   /** `Cache-Control` value for matching paths; when absent the default applies. */
   cacheControl?: string;
-  /** Space-separated tags sent as `Cache-Tag` (purge-by-tag at the edge). */
-  cacheTag?: string;
+  /**
+   * Tags sent as `Cache-Tag` (comma-separated, as Cloudflare's header), for purge-by-tag at the
+   * edge: a comma-separated string or an array of tags.
+   */
+  cacheTag?: string | string[];
 }
 
 /** The whole policy: ordered rules and the value for paths no rule matches. */
@@ -43,8 +46,11 @@ export const DEFAULT_RULES: readonly CacheRule[] = [
   { match: '*.html', cacheControl: 'public, max-age=60', cacheTag: 'html' },
 ];
 
-/** A compiled rule: the pattern turned into a test once. */
-interface CompiledRule extends CacheRule {
+/** A compiled rule: the pattern turned into a test once, tags already joined. */
+interface CompiledRule {
+  match: string;
+  cacheControl: string | undefined;
+  cacheTag: string | undefined;
   test: (path: string) => boolean;
 }
 
@@ -89,8 +95,29 @@ function checkFieldValue(value: unknown, what: string): string {
   return value.trim();
 }
 
+/** At most this many tags per rule. */
+export const MAX_TAGS_PER_RULE = 32;
+
+// A tag is one or more visible ASCII characters, no comma (the list separator) and no space.
+const TAG = /^[\x21-\x2b\x2d-\x7e]+$/;
+
+/** Turns "a, b" or ["a", "b"] into the `Cache-Tag` value "a,b", refusing malformed tags. */
+export function normaliseTags(value: unknown, what: string): string {
+  const list = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(list)) throw new CacheRulesError(`${what} must be a comma-separated string or an array of strings`);
+  const tags = list.map((t: unknown) => {
+    if (typeof t !== 'string') throw new CacheRulesError(`${what} must contain only strings`);
+    const tag = t.trim();
+    if (!TAG.test(tag)) throw new CacheRulesError(`${what}: tag "${tag}" must be visible ASCII without spaces or commas`);
+    return tag;
+  });
+  if (tags.length === 0) throw new CacheRulesError(`${what} must name at least one tag`);
+  if (tags.length > MAX_TAGS_PER_RULE) throw new CacheRulesError(`${what} has ${tags.length} tags, at most ${MAX_TAGS_PER_RULE} are allowed`);
+  return tags.join(',');
+}
+
 /** Validates a rule list (from options or JSON) and returns a copy with checked fields. */
-export function validateRules(input: unknown): CacheRule[] {
+export function validateRules(input: unknown): (CacheRule & { cacheTag?: string })[] {
   if (!Array.isArray(input)) throw new CacheRulesError('rules must be an array');
   return input.map((raw: unknown, i) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -105,9 +132,9 @@ export function validateRules(input: unknown): CacheRule[] {
     if (typeof r.match !== 'string' || r.match.length === 0) {
       throw new CacheRulesError(`rule ${i} needs a non-empty string "match"`);
     }
-    const rule: CacheRule = { match: r.match };
+    const rule: { match: string; cacheControl?: string; cacheTag?: string } = { match: r.match };
     if (r.cacheControl !== undefined) rule.cacheControl = checkFieldValue(r.cacheControl, `rule ${i} "cacheControl"`);
-    if (r.cacheTag !== undefined) rule.cacheTag = checkFieldValue(r.cacheTag, `rule ${i} "cacheTag"`);
+    if (r.cacheTag !== undefined) rule.cacheTag = normaliseTags(r.cacheTag, `rule ${i} "cacheTag"`);
     return rule;
   });
 }
@@ -152,7 +179,9 @@ export async function loadCachePolicy(file: string): Promise<CachePolicy> {
 
 /** Compiles a policy once; the returned function picks the headers for a path. */
 export function compileCachePolicy(policy: CachePolicy): (path: string) => CacheHeaders {
-  const compiled: CompiledRule[] = validateRules(policy.rules).map((r) => ({ ...r, test: compilePattern(r.match) }));
+  const compiled: CompiledRule[] = validateRules(policy.rules).map((r) => ({
+    match: r.match, cacheControl: r.cacheControl, cacheTag: r.cacheTag, test: compilePattern(r.match),
+  }));
   const fallback = checkFieldValue(policy.defaultCacheControl, 'the default Cache-Control');
   return (path) => {
     for (const rule of compiled) {

@@ -47,6 +47,11 @@ describe('cache policy', () => {
     expect(pick('/other.css')).toEqual({ cacheControl: 'public, max-age=10', cacheTag: undefined });
   });
 
+  it('joins tags given as a string or an array into one comma-separated Cache-Tag', () => {
+    expect(compileCachePolicy({ defaultCacheControl: 'x', rules: [{ match: '*', cacheTag: ' a , b ' }] })('/f').cacheTag).toBe('a,b');
+    expect(compileCachePolicy({ defaultCacheControl: 'x', rules: [{ match: '*', cacheTag: ['p-1', 'q'] }] })('/f').cacheTag).toBe('p-1,q');
+  });
+
   it('parses both the array form and the {default, rules} form', () => {
     expect(parseCachePolicy([{ match: '*.js', cacheControl: 'max-age=1' }]).rules).toHaveLength(1);
     const doc = parseCachePolicy({ default: 'no-cache', rules: [] });
@@ -62,6 +67,11 @@ describe('cache policy', () => {
       [[{ match: '*', ttl: 5 }], /unknown field "ttl"/],
       [{ default: 'x', extra: 1 }, /unknown top-level field "extra"/],
       [[null], /rule 0 must be an object/],
+      [[{ match: '*', cacheTag: 'a b' }], /tag "a b" must be visible ASCII/],
+      [[{ match: '*', cacheTag: 'a,,b' }], /tag "" must be visible ASCII/],
+      [[{ match: '*', cacheTag: [1] }], /must contain only strings/],
+      [[{ match: '*', cacheTag: [] }], /at least one tag/],
+      [[{ match: '*', cacheTag: Array.from({ length: 33 }, (_, i) => `t${i}`) }], /33 tags, at most 32/],
     ];
     for (const [input, message] of bad) {
       expect(() => parseCachePolicy(input)).toThrow(CacheRulesError);

@@ -22,7 +22,7 @@ beforeAll(async () => {
     cacheControl: {
       defaultCacheControl: 'public, max-age=120',
       rules: [
-        { match: '/assets/*', cacheControl: 'public, max-age=31536000, immutable', cacheTag: 'assets static' },
+        { match: '/assets/*', cacheControl: 'public, max-age=31536000, immutable', cacheTag: ['assets', 'static'] },
         { match: '*.html', cacheControl: 'public, max-age=60', cacheTag: 'html' },
         { match: '/data.json', cacheControl: 'no-cache' },
       ],
@@ -120,7 +120,7 @@ describe('static files', () => {
 describe('Cache-Control rules', () => {
   it('applies the first matching rule, its Cache-Tag, and the default elsewhere', async () => {
     const cases: [string, string, string | null][] = [
-      ['/assets/app.1234abcd.js', 'public, max-age=31536000, immutable', 'assets static'],
+      ['/assets/app.1234abcd.js', 'public, max-age=31536000, immutable', 'assets,static'],
       ['/about.html', 'public, max-age=60', 'html'],
       ['/nested/deep/page.html', 'public, max-age=60', 'html'],
       ['/', 'public, max-age=60', 'html'],
