@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { unstable_startWorker } from 'wrangler';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    metricsUrl: string;
+    metricsToken: string;
+  }
+}
+
+const TOKEN = 'e2e-token';
+
+/**
+ * Starts the real metrics Worker (wrangler's dev server: workerd, local Durable Objects with
+ * SQLite) on 127.0.0.1:19010, with a fresh state directory, for clients running in Node.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  process.env.WRANGLER_SEND_METRICS = 'false';
+  const state = mkdtempSync(join(tmpdir(), 'pushpull-metrics-e2e-'));
+  const worker = await unstable_startWorker({
+    config: resolve(import.meta.dirname, '../../workers/metrics/wrangler.toml'),
+    bindings: { PUSHPULL_TOKEN: { type: 'plain_text', value: TOKEN } },
+    dev: { server: { hostname: '127.0.0.1', port: 19010 }, persist: state, inspector: false, logLevel: 'warn' },
+  });
+  const url = (await worker.url).toString().replace(/\/$/, '');
+  project.provide('metricsUrl', url);
+  project.provide('metricsToken', TOKEN);
+  return async () => {
+    await worker.dispose();
+    rmSync(state, { recursive: true, force: true });
+  };
+}
