@@ -7,6 +7,8 @@ import { MAX_ID } from './snowflake';
 export interface InboxEntry {
   postId: string;
   authorId: string;
+  /** Kept by an unfollow with keep_history=true: shown although the author is not followed. */
+  kept?: boolean;
 }
 
 /** Entries to insert per pushed timeline. */
@@ -29,6 +31,7 @@ const TABLES: Record<PushedMode, string> = { push: 'timeline_push', hybrid: 'tim
  * One user's pushed timelines (fan-out on write), in the Durable Object's SQLite:
  * `timeline_push` (every followed author) and `timeline_hybrid` (authors at or under
  * HYBRID_THRESHOLD followers), each capped at TIMELINE_CAP post ids, plus `meta`.
+ * Each entry also has `kept` (1 = history kept by an unfollow with keep_history=true).
  * Inserts are idempotent (`INSERT OR IGNORE` on the post id) because Queues deliver at
  * least once; pages come out ordered by id.
  */
@@ -39,7 +42,7 @@ export class TimelineInbox extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const table of Object.values(TABLES)) {
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (post_id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (post_id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL, kept INTEGER NOT NULL DEFAULT 0)`);
       this.sql.exec(`CREATE INDEX IF NOT EXISTS ${table}_author ON ${table} (author_id)`);
     }
     this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
@@ -76,6 +79,16 @@ export class TimelineInbox extends DurableObject<Env> {
     return removed;
   }
 
+  /** Marks every entry by `authorId` as kept history (unfollow with keep_history=true). */
+  keepAuthor(authorId: string): number {
+    let kept = 0;
+    for (const table of Object.values(TABLES)) {
+      this.sql.exec(`UPDATE ${table} SET kept = 1 WHERE author_id = ?`, authorId);
+      kept += this.changes();
+    }
+    return kept;
+  }
+
   /** Removes the given post ids (deleted posts). Returns rows removed. */
   removePosts(postIds: string[]): number {
     let removed = 0;
@@ -93,12 +106,12 @@ export class TimelineInbox extends DurableObject<Env> {
     const table = TABLES[mode];
     const after = (window.after ?? 0n).toString();
     const before = (window.before ?? MAX_ID).toString();
-    const cursor = this.sql.exec<{ post_id: string; author_id: string }>(
-      `SELECT CAST(post_id AS TEXT) AS post_id, CAST(author_id AS TEXT) AS author_id FROM ${table}
+    const cursor = this.sql.exec<{ post_id: string; author_id: string; kept: number }>(
+      `SELECT CAST(post_id AS TEXT) AS post_id, CAST(author_id AS TEXT) AS author_id, kept FROM ${table}
        WHERE post_id > ? AND post_id < ? ORDER BY post_id ${window.ascending ? 'ASC' : 'DESC'} LIMIT ?`,
       after, before, window.limit,
     );
-    const entries = cursor.toArray().map((row) => ({ postId: row.post_id, authorId: row.author_id }));
+    const entries = cursor.toArray().map((row) => ({ postId: row.post_id, authorId: row.author_id, kept: row.kept === 1 }));
     if (window.ascending) entries.reverse();
     return { entries, rebuilding: this.isRebuilding(), rowsRead: cursor.rowsRead };
   }

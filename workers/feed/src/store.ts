@@ -97,16 +97,24 @@ export async function followedPosts(
   return { value: newestFirst(result.results, window), rowsRead: result.meta.rows_read };
 }
 
-/** Fills post ids in from D1; ids of deleted posts are simply absent from the result. */
-export async function postsByIds(db: D1Database, ids: string[]): Promise<Counted<Map<string, PostRow>>> {
-  const found = new Map<string, PostRow>();
+/** A filled-in post and whether the reader follows (or is) its author right now. */
+export type FilledPost = PostRow & { followed: number };
+
+/**
+ * Fills post ids in from D1 for `readerId`; ids of deleted posts are absent from the result.
+ * `followed` lets the reader drop entries of authors unfollowed since they were pushed.
+ */
+export async function postsByIds(db: D1Database, readerId: string, ids: string[]): Promise<Counted<Map<string, FilledPost>>> {
+  const found = new Map<string, FilledPost>();
   let rowsRead = 0;
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
     const result = await db.prepare(
-      `SELECT ${POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-       WHERE p.id IN (${chunk.map(() => '?').join(',')})`,
-    ).bind(...chunk).all<PostRow>();
+      `SELECT ${POST_COLUMNS}, (p.author_id = ?1 OR EXISTS (SELECT 1 FROM follows f
+         WHERE f.follower_id = ?1 AND f.followee_id = p.author_id)) AS followed
+       FROM posts p JOIN users u ON u.id = p.author_id
+       WHERE p.id IN (${chunk.map((_, j) => `?${j + 2}`).join(',')})`,
+    ).bind(readerId, ...chunk).all<FilledPost>();
     rowsRead += result.meta.rows_read;
     for (const row of result.results) found.set(row.id, row);
   }

@@ -66,8 +66,9 @@ async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWind
 }
 
 /**
- * Reads post ids from the user's inbox and fills them in from D1. Ids whose post is gone
- * (deleted) are dropped from the page and purged from the inbox in the background.
+ * Reads post ids from the user's inbox and fills them in from D1 (Bluesky-style hydration).
+ * Ids whose post is gone (deleted) or whose author is no longer followed are dropped from
+ * the page and purged from the inbox in the background.
  */
 async function readPushed(c: FeedContext, mode: PushedMode, window: PageWindow): Promise<TimelinePage> {
   const inbox = c.env.INBOX.getByName(c.var.viewer.id);
@@ -81,12 +82,14 @@ async function readPushed(c: FeedContext, mode: PushedMode, window: PageWindow):
     rowsRead += page.rowsRead;
     if (page.rebuilding) return { posts: [], rowsRead, rebuilding: true };
     const ids = page.entries.map((e) => e.postId);
-    const filled = await postsByIds(c.env.DB, ids);
+    const filled = await postsByIds(c.env.DB, c.var.viewer.id, ids);
     rowsRead += filled.rowsRead;
-    for (const id of ids) {
-      const post = filled.value.get(id);
-      if (post) found.push(post);
-      else missing.push(id);
+    for (const entry of page.entries) {
+      const post = filled.value.get(entry.postId);
+      // Gone (deleted), or by an author unfollowed after a delivery already in flight wrote
+      // it (unless the unfollow kept history): drop it here, purge it below.
+      if (post && (post.followed === 1 || entry.kept === true)) found.push(post);
+      else missing.push(entry.postId);
     }
     if (found.length >= window.limit || page.entries.length < asked) break;
     // Continue past what this round saw, in the window's direction.

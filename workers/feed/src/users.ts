@@ -108,6 +108,11 @@ users.delete('/:id/following/:target', requireOwner, async (c) => {
     c.env.DB.prepare('DELETE FROM follows WHERE follower_id = ? AND followee_id = ?').bind(viewer.id, target),
     ...recountStatements(c.env.DB, [viewer.id, target]),
   ]);
-  const removed = keepRaw === 'true' ? 0 : await c.env.INBOX.getByName(viewer.id).removeAuthor(target);
-  return c.json({ follower_id: viewer.id, followee_id: target, removed_entries: removed });
+  const inbox = c.env.INBOX.getByName(viewer.id);
+  if (keepRaw === 'true') {
+    const kept = await inbox.keepAuthor(target);
+    return c.json({ follower_id: viewer.id, followee_id: target, removed_entries: 0, kept_entries: kept });
+  }
+  const removed = await inbox.removeAuthor(target);
+  return c.json({ follower_id: viewer.id, followee_id: target, removed_entries: removed, kept_entries: 0 });
 });
