@@ -171,11 +171,14 @@ async function serveFile(
   const rep = await selectRepresentation(c, store, file, contentType, gzipCache);
   const headers = new Headers();
   headers.set('etag', rep.etag);
-  headers.set('last-modified', formatHttpDate(file.mtimeSec));
+  // RFC 9110 §8.8.2.1: never a Last-Modified later than the response's Date (an mtime in the
+  // future is replaced by now).
+  const lastModifiedSec = Math.min(file.mtimeSec, Math.floor(Date.now() / 1000));
+  headers.set('last-modified', formatHttpDate(lastModifiedSec));
   cacheHeaders(headers, policy);
   // RFC 9110 §12.5.5: every response whose content was negotiated says so, 304 included.
   if (rep.varies) headers.set('vary', 'Accept-Encoding');
-  const validators = { etag: rep.etag, lastModifiedSec: file.mtimeSec };
+  const validators = { etag: rep.etag, lastModifiedSec };
 
   // RFC 9110 §13.2.2 steps 1-4.
   const pre = evaluatePreconditions({

@@ -60,6 +60,18 @@ describe('static files', () => {
     expect(second.headers.get('etag')).not.toBe(first.headers.get('etag'));
   });
 
+  it('never sends a Last-Modified later than Date, even for a file dated in the future', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(fx.site, 'future.txt'), 'from the future');
+    const future = new Date(Date.now() + 86_400_000);
+    await utimes(join(fx.site, 'future.txt'), future, future);
+    const res = await fetch(url('/future.txt'));
+    await res.arrayBuffer();
+    const lastModified = Date.parse(res.headers.get('last-modified') ?? '');
+    const date = Date.parse(res.headers.get('date') ?? '');
+    expect(lastModified).toBeLessThanOrEqual(date);
+  });
+
   it('sets Content-Type by extension', async () => {
     const types: Record<string, string> = {
       '/about.html': 'text/html; charset=utf-8',
