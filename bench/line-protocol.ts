@@ -1,0 +1,116 @@
+// Line-protocol parse throughput: `npx tsx bench/line-protocol.ts`.
+// Parses typical lines (3 tags, 10 fields: 8 floats, 2 integers, ns timestamps) and prints lines/s and
+// MB/s for parseLineProtocol, against baselines measured in the same run:
+//   - a naive split-based parser (split on '\n', ' ', ',', '='; Number(); no escaping, no validation),
+//   - @influxdata/influxdb-client serialising the same points (Point.toLineProtocol), i.e. what a client
+//     spends to produce the lines.
+// Reference from issue 4: the Go decoder of influxdata/line-protocol did 1.62 M lines/s on one core;
+// goal >= 1.5 M lines/s. Each figure is the median of up to RUNS runs, bounded by BENCH_MS per figure.
+import { Point as InfluxPoint } from '@influxdata/influxdb-client';
+import { parseLineProtocol } from '../workers/metrics/src/line-protocol';
+
+const LINES = Number(process.env.BENCH_LINES ?? 50_000);
+const RUNS = 9;
+const MAX_MS = Number(process.env.BENCH_MS ?? 4000);
+
+function buildLines(count: number): string {
+  const parts: string[] = [];
+  const t0 = 1_700_000_000_000_000_000n;
+  for (let i = 0; i < count; i++) {
+    const host = `server-${String(i % 100).padStart(2, '0')}`;
+    const f = (k: number) => ((i * 7 + k * 13) % 1000) / 8;
+    parts.push(
+      `cpu,host=${host},region=us-west-${i % 3},cpu=cpu${i % 8} ` +
+        `usage_user=${f(1)},usage_system=${f(2)},usage_idle=${f(3)},usage_nice=${f(4)},usage_iowait=${f(5)},` +
+        `usage_irq=${f(6)},usage_softirq=${f(7)},usage_steal=${f(8)},processes=${i % 500}i,threads=${i % 2000}i ` +
+        `${t0 + BigInt(i) * 10_000_000n}`,
+    );
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+/** The baseline a newcomer writes: string splits, no escaping, no type checks. */
+function naiveParse(text: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const [key, fieldSet, ts] = line.split(' ');
+    const [measurement, ...tagPairs] = key.split(',');
+    const tags: Record<string, string> = {};
+    for (const t of tagPairs) {
+      const [k, v] = t.split('=');
+      tags[k] = v;
+    }
+    const fields: Record<string, number> = {};
+    for (const f of fieldSet.split(',')) {
+      const [k, v] = f.split('=');
+      fields[k] = Number(v.endsWith('i') ? v.slice(0, -1) : v);
+    }
+    if (measurement === '' || Number.isNaN(Number(ts))) throw new Error('bad line');
+    n++;
+  }
+  return n;
+}
+
+function clientSerialise(count: number): number {
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const p = new InfluxPoint('cpu')
+      .tag('host', `server-${i % 100}`)
+      .tag('region', `us-west-${i % 3}`)
+      .tag('cpu', `cpu${i % 8}`);
+    for (let k = 1; k <= 8; k++) p.floatField(`usage_${k}`, ((i * 7 + k * 13) % 1000) / 8);
+    p.intField('processes', i % 500).intField('threads', i % 2000).timestamp(`${1_700_000_000_000_000_000n + BigInt(i)}`);
+    bytes += (p.toLineProtocol() ?? '').length;
+  }
+  return bytes;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/**
+ * Median CPU seconds (user + system of this process, so garbage collection on helper threads counts)
+ * per run of fn, over up to RUNS runs within MAX_MS of wall time, after two warm-up runs. CPU time rather
+ * than wall time because the machines this runs on are shared; wall time is printed too.
+ */
+function measure(fn: () => unknown): { seconds: number; wall: number; runs: number } {
+  fn();
+  fn();
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  const deadline = performance.now() + MAX_MS;
+  for (let r = 0; r < RUNS && (r < 3 || performance.now() < deadline); r++) {
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    fn();
+    const c = process.cpuUsage(c0);
+    wall.push((performance.now() - t) / 1000);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  return { seconds: median(cpu), wall: median(wall), runs: cpu.length };
+}
+
+const text = buildLines(LINES);
+const mb = Buffer.byteLength(text) / 1e6;
+const check = parseLineProtocol(text, { precision: 'ns', now: () => Date.now() });
+if (check.points.length !== LINES || check.errors.length !== 0) throw new Error('bench input did not parse');
+if (naiveParse(text) !== LINES) throw new Error('naive baseline did not parse');
+
+const ours = measure(() => parseLineProtocol(text, { precision: 'ns', now: () => Date.now() }));
+const naive = measure(() => naiveParse(text));
+const client = measure(() => clientSerialise(LINES));
+
+const row = (name: string, m: { seconds: number; wall: number; runs: number }) =>
+  `${name.padEnd(44)} ${(LINES / m.seconds / 1e6).toFixed(2).padStart(6)} M lines/s  ${(mb / m.seconds).toFixed(1).padStart(6)} MB/s  ` +
+  `(CPU time, median of ${m.runs}; wall ${(LINES / m.wall / 1e6).toFixed(2)} M lines/s)`;
+
+console.log(`line protocol: ${LINES} lines, ${mb.toFixed(1)} MB, 3 tags + 10 fields per line, node ${process.version}`);
+console.log(row('parseLineProtocol (pushpull)', ours));
+console.log(row('baseline: naive split parser', naive));
+console.log(row('baseline: influxdb-client Point serialise', client));
+console.log(`ratio parseLineProtocol / naive split parser: ${(naive.seconds / ours.seconds).toFixed(2)}x`);
+console.log(`ratio parseLineProtocol / influxdb-client serialise: ${(client.seconds / ours.seconds).toFixed(2)}x`);
+console.log(`reference (not measured here): Go influxdata/line-protocol decoder 1.62 M lines/s; goal >= 1.5 M lines/s -> ${LINES / ours.seconds >= 1.5e6 ? 'met' : 'NOT met'}`);

@@ -1,0 +1,822 @@
+/**
+ * InfluxDB line protocol parser.
+ *
+ * Reference: InfluxDB v2 "Line protocol" reference (docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/),
+ * the v1 reference for the `n|u|m|h` precisions, and the behaviour of InfluxDB's own decoders
+ * (`influxdata/line-protocol/v2/lineprotocol` for escaping, `influxdb/models` for error wording).
+ *
+ * Syntax: `<measurement>[,<tag_key>=<tag_value>...] <field_key>=<field_value>[,...] [<timestamp>]`
+ *
+ * The parser is on the ingest hot path: it walks the text once by char code, slices names out of the
+ * input (unescaping only when a backslash escape was seen), parses numbers without intermediate strings
+ * where the result is exact, and allocates nothing per line beyond the returned {@link Point}.
+ */
+
+/** Timestamp precision of a write: v2 `ns|us|ms|s`, v1 also `n|u|m|h` (`m` is minutes, `h` hours). */
+export type Precision = 'ns' | 'us' | 'ms' | 's' | 'n' | 'u' | 'm' | 'h';
+
+/** The type of a field value, as InfluxDB names it. */
+export type FieldType = 'float' | 'integer' | 'unsigned' | 'boolean' | 'string';
+
+/**
+ * One parsed line: a point. The layout keeps the hot path cheap: names are shared strings (equal names in
+ * one request are one string), `tags`, `fieldKeys` and `fieldTypes` are shared with the previous point
+ * when equal (treat them as read-only), and `fieldValues` is a plain array of doubles.
+ */
+export interface Point {
+  /** Measurement name, unescaped. */
+  measurement: string;
+  /**
+   * Tag keys and values, unescaped, alternating in the order written: `[key0, value0, key1, value1, ...]`.
+   * Keys are unique (a duplicate is a parse error, as in InfluxDB); values are never empty.
+   */
+  tags: readonly string[];
+  /** Field keys, unescaped; unique (a duplicate key keeps the last value, as in InfluxDB). At least one. */
+  fieldKeys: readonly string[];
+  /** Field types; `fieldTypes[i]` belongs to `fieldKeys[i]`. */
+  fieldTypes: readonly FieldType[];
+  /**
+   * Numeric value of each field: floats, integers (`i`) and unsigned integers (`u`) as float64 (64-bit
+   * integers beyond ±2^53 are rounded to the nearest float64, the only numeric type the store keeps),
+   * booleans as 1 / 0, string fields as NaN (their text is in `stringValues`).
+   */
+  fieldValues: number[];
+  /** Only when the point has string fields: the text of field `i` at index `i` (unescaped). */
+  stringValues?: (string | undefined)[];
+  /** Milliseconds since the Unix epoch, floored (exact for every representable line-protocol timestamp). */
+  timestampMs: number;
+  /** Nanoseconds past `timestampMs` (0..999999): with `timestampMs` the exact nanosecond timestamp. */
+  timestampSubMsNanos: number;
+  /** True when the line had no timestamp and the server time was used. */
+  serverTime: boolean;
+  /** 1-based line number where the point starts. */
+  line: number;
+}
+
+/** The value of field `i` of a point as InfluxDB types it (number, boolean or string). */
+export function fieldValue(point: Point, i: number): number | boolean | string {
+  const type = point.fieldTypes[i];
+  if (type === 'string') return point.stringValues?.[i] ?? '';
+  if (type === 'boolean') return point.fieldValues[i] === 1;
+  return point.fieldValues[i];
+}
+
+/** The tags of a point as an object. */
+export function pointTags(point: Point): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < point.tags.length; i += 2) out[point.tags[i]] = point.tags[i + 1];
+  return out;
+}
+
+/** A line that could not be parsed. */
+export interface LineError {
+  /** 1-based line number. */
+  line: number;
+  /** InfluxDB's wording: `unable to parse '<line>': <reason>` (the quoted line is cut at 256 chars). */
+  message: string;
+  /** The reason alone, e.g. `missing fields`, `invalid boolean`, `unbalanced quotes`. */
+  reason: string;
+}
+
+/** Options of {@link parseLineProtocol}. */
+export interface ParseOptions {
+  /** Timestamp precision (`precision` query parameter). */
+  precision: Precision;
+  /** Server time in milliseconds, used for lines without a timestamp. */
+  now: () => number;
+  /**
+   * Maximum number of points (non-blank, non-comment lines) to parse. Past it parsing stops, the result
+   * has `limitExceeded: true` and the caller should refuse the whole request (413).
+   */
+  maxLines?: number;
+}
+
+/** Result of {@link parseLineProtocol}. */
+export interface ParseResult {
+  /** The points of every line that parsed, in input order. */
+  points: Point[];
+  /** One entry per line that did not parse, in input order. */
+  errors: LineError[];
+  /** True when the input had more than `maxLines` points (parsing stopped there). */
+  limitExceeded: boolean;
+}
+
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const SPACE = 32;
+const QUOTE = 34;
+const HASH = 35;
+const COMMA = 44;
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const EQUALS = 61;
+const BACKSLASH = 92;
+const UPPER_E = 69;
+const LOWER_E = 101;
+const PLUS = 43;
+const LOWER_I = 105;
+const LOWER_U = 117;
+const LOWER_T = 116;
+const UPPER_T = 84;
+const LOWER_F = 102;
+const UPPER_F = 70;
+const LOWER_N = 110;
+const UPPER_N = 78;
+
+/** Exact powers of ten (all exactly representable as float64 up to 1e22). */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
+
+/**
+ * Largest timestamp magnitude per precision: InfluxDB accepts -9223372036854775806..9223372036854775806 ns
+ * (models.MinNanoTime/MaxNanoTime), i.e. floor(9223372036854775806 / nanoseconds per unit).
+ */
+const MAX_UNITS: Record<Precision, string> = {
+  ns: '9223372036854775806',
+  n: '9223372036854775806',
+  us: '9223372036854775',
+  u: '9223372036854775',
+  ms: '9223372036854',
+  s: '9223372036',
+  m: '153722867',
+  h: '2562047',
+};
+
+/** How a precision's integer maps to (ms, sub-ms ns): digits below ms, or a multiplier to ms. */
+const SUB_MS_DIGITS: Record<Precision, number> = { ns: 6, n: 6, us: 3, u: 3, ms: 0, s: 0, m: 0, h: 0 };
+const MS_PER_UNIT: Record<Precision, number> = { ns: 0, n: 0, us: 0, u: 0, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+const TIME_RANGE_ERROR = 'time outside range -9223372036854775806 - 9223372036854775806';
+const MAX_QUOTED_LINE = 256;
+
+/** Reason of the last failure inside the scanning helpers (set together with a -1 return). */
+let failReason = '';
+
+/**
+ * Parse InfluxDB line protocol.
+ *
+ * Blank lines and comment lines (`#` first, after optional leading whitespace) are skipped; `\r\n` line
+ * endings are accepted. A bad line becomes an entry in `errors` (1-based line number, InfluxDB's wording)
+ * and the other lines are still parsed, so the caller can do InfluxDB's partial write. A quoted string
+ * field value may span lines, as in InfluxDB; an unterminated one swallows the rest of the input and is
+ * reported once (`unbalanced quotes`).
+ */
+export function parseLineProtocol(text: string, opts: ParseOptions): ParseResult {
+  const precision = opts.precision;
+  if (!(precision in MAX_UNITS)) throw new RangeError(`unknown precision ${String(precision)}`);
+  const maxLines = opts.maxLines ?? Number.POSITIVE_INFINITY;
+  const points: Point[] = [];
+  const errors: LineError[] = [];
+  const n = text.length;
+  // A string built by concatenation is a rope in V8, and charCodeAt on a rope is several times slower:
+  // converting it to a number makes V8 flatten it once (and fails at once: the text is not a number).
+  flatten(text);
+  let pos = 0;
+  let lineNo = 1;
+  let count = 0;
+  let limitExceeded = false;
+  prevTags = EMPTY_TAGS;
+  prevKeys = EMPTY_TAGS;
+  prevTypes = [];
+  nowFn = opts.now;
+  nowMs = Number.NaN;
+  internReset(n);
+
+  try {
+    while (pos < n) {
+      let c = text.charCodeAt(pos);
+      // Leading whitespace before a point or comment is ignored (models.skipWhitespace).
+      while (c === SPACE || c === TAB) {
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+      }
+      if (c === LF) {
+        pos++;
+        lineNo++;
+        continue;
+      }
+      if (c === CR && (pos + 1 >= n || text.charCodeAt(pos + 1) === LF)) {
+        pos += 2;
+        lineNo++;
+        continue;
+      }
+      if (c === HASH) {
+        const nl = text.indexOf('\n', pos);
+        if (nl < 0) break;
+        pos = nl + 1;
+        lineNo++;
+        continue;
+      }
+      if (pos >= n) break;
+      if (++count > maxLines) {
+        limitExceeded = true;
+        break;
+      }
+      const lineStart = pos;
+      const startLine = lineNo;
+      pos = parseLine(text, pos, n, precision);
+      lineNo += parsedNewlines;
+      if (parsedReason === '' && parsedPoint !== undefined) {
+        parsedPoint.line = startLine;
+        points.push(parsedPoint);
+        parsedPoint = undefined;
+        if (pos < n) {
+          pos++;
+          lineNo++;
+        }
+      } else {
+        // Skip the rest of the line (an unterminated string already consumed the input).
+        const nl = pos < n ? text.indexOf('\n', pos) : -1;
+        errors.push(lineError(text, lineStart, nl < 0 ? n : nl, startLine, parsedReason));
+        if (nl < 0) pos = n;
+        else {
+          pos = nl + 1;
+          lineNo++;
+        }
+      }
+    }
+  } finally {
+    internRelease();
+    prevTags = EMPTY_TAGS;
+    prevKeys = EMPTY_TAGS;
+    prevTypes = [];
+  }
+  return { points, errors, limitExceeded };
+}
+
+/**
+ * Parse the point that starts at `pos` (not blank, not a comment). Returns the position of the line end
+ * (the `\n`, or `n`) on success, or the position where parsing stopped on error; the outcome is in
+ * `parsedPoint` / `parsedReason`, the newlines consumed inside string values in `parsedNewlines`.
+ * A separate function (rather than the body of the outer loop) so that V8 optimises it as a whole.
+ */
+function parseLine(text: string, pos: number, n: number, precision: Precision): number {
+  let c = text.charCodeAt(pos);
+  let newlines = 0;
+  const tags = scratchTags;
+  const keys = scratchKeys;
+  const types = scratchTypes;
+  const values = scratchValues;
+    let reason = '';
+    let tagCount = 0;
+    let fieldCount = 0;
+    let strings: (string | undefined)[] | undefined;
+
+    // ---- measurement -----------------------------------------------------------------------------
+    let start = pos;
+    let escaped = false;
+    let h = FNV_OFFSET;
+    for (;;) {
+      if (c === BACKSLASH) {
+        const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
+        if (d === COMMA || d === SPACE) {
+          escaped = true;
+          pos += 2;
+          c = pos < n ? text.charCodeAt(pos) : LF;
+          continue;
+        }
+      } else if (c === COMMA || c === SPACE || c === LF) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
+      pos++;
+      c = pos < n ? text.charCodeAt(pos) : LF;
+    }
+    let measurement = '';
+    if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
+    else if (c === LF) reason = 'missing fields';
+    else measurement = escaped ? unescapeName(text, start, pos, false) : intern(text, start, pos, h);
+
+    // ---- tags ------------------------------------------------------------------------------------
+    while (reason === '' && c === COMMA) {
+      pos++;
+      c = pos < n ? text.charCodeAt(pos) : LF;
+      start = pos;
+      escaped = false;
+      h = FNV_OFFSET;
+      if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
+        reason = 'missing tag key';
+        break;
+      }
+      for (;;) {
+        if (c === BACKSLASH) {
+          const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
+          if (d === COMMA || d === SPACE || d === EQUALS) {
+            escaped = true;
+            pos += 2;
+            c = pos < n ? text.charCodeAt(pos) : LF;
+            continue;
+          }
+        } else if (c === EQUALS || c === COMMA || c === SPACE || c === LF) break;
+        h = Math.imul(h ^ c, FNV_PRIME);
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+      }
+      if (c !== EQUALS) {
+        reason = 'missing tag value';
+        break;
+      }
+      const key = escaped ? unescapeName(text, start, pos, true) : intern(text, start, pos, h);
+      pos++;
+      c = pos < n ? text.charCodeAt(pos) : LF;
+      start = pos;
+      escaped = false;
+      h = FNV_OFFSET;
+      if (c === COMMA || c === SPACE || c === LF) {
+        reason = 'missing tag value';
+        break;
+      }
+      for (;;) {
+        if (c === BACKSLASH) {
+          const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
+          if (d === COMMA || d === SPACE || d === EQUALS) {
+            escaped = true;
+            pos += 2;
+            c = pos < n ? text.charCodeAt(pos) : LF;
+            continue;
+          }
+        } else if (c === COMMA || c === SPACE || c === LF || c === EQUALS) break;
+        h = Math.imul(h ^ c, FNV_PRIME);
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+      }
+      if (c === EQUALS) {
+        reason = 'invalid tag format';
+        break;
+      }
+      if (c === LF) {
+        reason = 'missing fields';
+        break;
+      }
+      for (let k = 0; k < tagCount; k += 2) {
+        if (tags[k] === key) reason = 'duplicate tags';
+      }
+      if (reason !== '') break;
+      tags[tagCount++] = key;
+      tags[tagCount++] = escaped ? unescapeName(text, start, pos, true) : intern(text, start, pos, h);
+    }
+
+    // ---- fields ----------------------------------------------------------------------------------
+    if (reason === '') {
+      // c === SPACE here. Further whitespace before the field set is tolerated (models.scanFields).
+      while (c === SPACE || c === TAB) {
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+      }
+      if (c === LF || (c === CR && isLineEnd(text, pos + 1, n))) reason = 'missing fields';
+    }
+    while (reason === '') {
+      start = pos;
+      escaped = false;
+      h = FNV_OFFSET;
+      for (;;) {
+        if (c === BACKSLASH) {
+          const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
+          if (d === COMMA || d === SPACE || d === EQUALS) {
+            escaped = true;
+            pos += 2;
+            c = pos < n ? text.charCodeAt(pos) : LF;
+            continue;
+          }
+        } else if (c === EQUALS || c === COMMA || c === SPACE || c === LF) break;
+        h = Math.imul(h ^ c, FNV_PRIME);
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+      }
+      if (c !== EQUALS) {
+        reason = 'invalid field format';
+        break;
+      }
+      if (pos === start) {
+        reason = 'missing field key';
+        break;
+      }
+      const key = escaped ? unescapeName(text, start, pos, true) : intern(text, start, pos, h);
+      pos++;
+      c = pos < n ? text.charCodeAt(pos) : LF;
+      let value: number;
+      let type: FieldType;
+      let str: string | undefined;
+      if (c === QUOTE) {
+        // String field value: `\"` and `\\` are escapes, any other backslash is literal.
+        pos++;
+        start = pos;
+        escaped = false;
+        for (;;) {
+          if (pos >= n) {
+            reason = 'unbalanced quotes';
+            break;
+          }
+          c = text.charCodeAt(pos);
+          if (c === QUOTE) break;
+          if (c === BACKSLASH) {
+            const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
+            if (d === QUOTE || d === BACKSLASH) {
+              escaped = true;
+              pos += 2;
+              continue;
+            }
+          } else if (c === LF) newlines++;
+          pos++;
+        }
+        if (reason !== '') break;
+        str = escaped ? unescapeString(text, start, pos) : text.slice(start, pos);
+        value = Number.NaN;
+        type = 'string';
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+      } else {
+        start = pos;
+        while (c !== COMMA && c !== SPACE && c !== LF && c !== CR) {
+          pos++;
+          c = pos < n ? text.charCodeAt(pos) : LF;
+        }
+        if (pos === start) {
+          reason = 'missing field value';
+          break;
+        }
+        const first = text.charCodeAt(start);
+        if ((first >= ZERO && first <= NINE) || first === MINUS || first === DOT || first === PLUS || first === LOWER_N || first === UPPER_N) {
+          const last = text.charCodeAt(pos - 1);
+          if (last === LOWER_I) {
+            value = parseInteger(text, start, pos - 1, false);
+            type = 'integer';
+          } else if (last === LOWER_U) {
+            value = parseInteger(text, start, pos - 1, true);
+            type = 'unsigned';
+          } else {
+            value = parseFloatToken(text, start, pos);
+            type = 'float';
+          }
+          if (value !== value) {
+            reason = failReason;
+            break;
+          }
+        } else if (first === LOWER_T || first === UPPER_T || first === LOWER_F || first === UPPER_F) {
+          const b = parseBoolean(text, start, pos);
+          if (b < 0) {
+            reason = 'invalid boolean';
+            break;
+          }
+          value = b;
+          type = 'boolean';
+        } else {
+          // models.scanFields: anything that is not a number or a string is scanned as a boolean.
+          reason = 'invalid boolean';
+          break;
+        }
+      }
+      // Duplicate field keys: the last value wins (InfluxDB merges the field set).
+      let at = fieldCount;
+      for (let k = 0; k < fieldCount; k++) {
+        if (keys[k] === key) {
+          at = k;
+          break;
+        }
+      }
+      if (at === fieldCount) fieldCount++;
+      keys[at] = key;
+      values[at] = value;
+      types[at] = type;
+      if (str !== undefined || strings !== undefined) {
+        strings ??= [];
+        strings[at] = str;
+      }
+      if (c === COMMA) {
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+        continue;
+      }
+      if (c === SPACE || c === LF || (c === CR && isLineEnd(text, pos + 1, n))) break;
+      reason = 'invalid field format';
+    }
+
+    // ---- timestamp -------------------------------------------------------------------------------
+    let timestampMs = 0;
+    let subMs = 0;
+    let serverTime = false;
+    if (reason === '') {
+      while (c === SPACE || c === TAB) {
+        pos++;
+        c = pos < n ? text.charCodeAt(pos) : LF;
+      }
+      if (c === LF || (c === CR && isLineEnd(text, pos + 1, n))) {
+        serverTime = true;
+        if (nowMs !== nowMs) {
+          // InfluxDB truncates the server time to the write precision.
+          const now = Math.floor(nowFn());
+          const unit = MS_PER_UNIT[precision];
+          nowMs = unit > 1 ? Math.floor(now / unit) * unit : now;
+        }
+        timestampMs = nowMs;
+      } else {
+        start = pos;
+        if (c === MINUS) {
+          pos++;
+          c = pos < n ? text.charCodeAt(pos) : LF;
+        }
+        const digitsStart = pos;
+        while (c >= ZERO && c <= NINE) {
+          pos++;
+          c = pos < n ? text.charCodeAt(pos) : LF;
+        }
+        if (pos === digitsStart || !(c === SPACE || c === LF || c === CR)) {
+          reason = 'bad timestamp';
+        } else if (!parseTimestamp(text, digitsStart, pos, text.charCodeAt(start) === MINUS, precision)) {
+          reason = TIME_RANGE_ERROR;
+        } else {
+          timestampMs = tsMs;
+          subMs = tsSubMs;
+          while (c === SPACE) {
+            pos++;
+            c = pos < n ? text.charCodeAt(pos) : LF;
+          }
+          if (!(c === LF || (c === CR && isLineEnd(text, pos + 1, n)))) reason = 'point is invalid';
+        }
+      }
+    }
+
+    parsedNewlines = newlines;
+    parsedReason = reason;
+    if (reason !== '') return pos;
+    // Share tags / field keys / field types with the previous point when they are the same strings.
+    if (!sameStrings(prevTags, tags, tagCount)) prevTags = tags.slice(0, tagCount);
+    if (!sameStrings(prevKeys, keys, fieldCount) || !sameStrings(prevTypes, types, fieldCount)) {
+      prevKeys = keys.slice(0, fieldCount);
+      prevTypes = types.slice(0, fieldCount);
+    }
+    const point: Point = {
+      measurement,
+      tags: prevTags,
+      fieldKeys: prevKeys,
+      fieldTypes: prevTypes,
+      fieldValues: values.slice(0, fieldCount),
+      timestampMs,
+      timestampSubMsNanos: subMs,
+      serverTime,
+      line: 0,
+    };
+    if (strings !== undefined) {
+      strings.length = fieldCount;
+      point.stringValues = strings;
+    }
+    parsedPoint = point;
+    return c === CR ? pos + 1 : pos;
+}
+
+let parsedPoint: Point | undefined;
+let parsedReason = '';
+let parsedNewlines = 0;
+let prevTags: readonly string[] = [];
+let prevKeys: readonly string[] = [];
+let prevTypes: readonly FieldType[] = [];
+let nowFn: () => number = Date.now;
+let nowMs = Number.NaN;
+
+const EMPTY_TAGS: readonly string[] = [];
+// Scratch arrays reused across lines and calls (parsing is synchronous). scratchValues starts with a
+// double so that it stays an unboxed double array.
+const scratchTags: string[] = [];
+const scratchKeys: string[] = [];
+const scratchTypes: FieldType[] = [];
+const scratchValues: number[] = [0.5];
+
+function sameStrings<T>(prev: readonly T[], next: T[], count: number): boolean {
+  if (prev.length !== count) return false;
+  for (let i = 0; i < count; i++) if (prev[i] !== next[i]) return false;
+  return true;
+}
+
+// ---- string interning ------------------------------------------------------------------------------
+// Names repeat across the lines of a request (measurement, tag keys and values, field keys): an
+// open-addressing table keyed by the FNV-1a hash computed while scanning returns the existing string
+// without slicing, so a batch of similar lines allocates almost no strings.
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+let internHashes = new Int32Array(0);
+let internStrings: (string | undefined)[] = [];
+let internMask = 0;
+let internCount = 0;
+let internLimit = 0;
+
+function internReset(textLength: number): void {
+  let size = 64;
+  while (size < 16384 && size * 16 < textLength) size *= 2;
+  if (internHashes.length !== size) {
+    internHashes = new Int32Array(size);
+    internStrings = new Array<string | undefined>(size).fill(undefined);
+  }
+  internMask = size - 1;
+  internCount = 0;
+  internLimit = size >> 1;
+}
+
+function internRelease(): void {
+  // Drop the references so that the request body is not kept alive by the table.
+  if (internCount > 0) internStrings.fill(undefined);
+  internCount = 0;
+}
+
+function intern(text: string, start: number, end: number, h: number): string {
+  const len = end - start;
+  let i = h & internMask;
+  for (;;) {
+    const s = internStrings[i];
+    if (s === undefined) {
+      const v = text.slice(start, end);
+      if (internCount < internLimit) {
+        internStrings[i] = v;
+        internHashes[i] = h;
+        internCount++;
+      }
+      return v;
+    }
+    if (internHashes[i] === h && s.length === len) {
+      let k = 0;
+      while (k < len && s.charCodeAt(k) === text.charCodeAt(start + k)) k++;
+      if (k === len) return s;
+    }
+    i = (i + 1) & internMask;
+  }
+}
+
+function flatten(text: string): void {
+  if (text.length > 0) void Number(text);
+}
+
+function isLineEnd(text: string, pos: number, n: number): boolean {
+  return pos >= n || text.charCodeAt(pos) === LF;
+}
+
+function lineError(text: string, start: number, end: number, line: number, reason: string): LineError {
+  if (end > start && text.charCodeAt(end - 1) === CR) end--;
+  const quoted = end - start > MAX_QUOTED_LINE ? `${text.slice(start, start + MAX_QUOTED_LINE)}…` : text.slice(start, end);
+  return { line, message: `unable to parse '${quoted}': ${reason}`, reason };
+}
+
+/**
+ * Unescape a measurement (`\,` `\ `) or a tag key, tag value or field key (`\,` `\=` `\ `).
+ * A backslash before any other character is literal (line-protocol v2 decoder semantics).
+ */
+function unescapeName(text: string, start: number, end: number, equalsToo: boolean): string {
+  let out = '';
+  let from = start;
+  for (let i = start; i < end - 1; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) continue;
+    const d = text.charCodeAt(i + 1);
+    if (d === COMMA || d === SPACE || (equalsToo && d === EQUALS)) {
+      out += text.slice(from, i);
+      from = i + 1;
+      i++;
+    }
+  }
+  return out + text.slice(from, end);
+}
+
+/** Unescape a string field value: `\"` → `"`, `\\` → `\`; any other backslash is literal. */
+function unescapeString(text: string, start: number, end: number): string {
+  let out = '';
+  let from = start;
+  for (let i = start; i < end - 1; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) continue;
+    const d = text.charCodeAt(i + 1);
+    if (d === QUOTE || d === BACKSLASH) {
+      out += text.slice(from, i);
+      from = i + 1;
+      i++;
+    }
+  }
+  return out + text.slice(from, end);
+}
+
+/** 1 for true, 0 for false, -1 for anything else (t T true True TRUE f F false False FALSE). */
+function parseBoolean(text: string, start: number, end: number): number {
+  const len = end - start;
+  const c = text.charCodeAt(start);
+  if (len === 1) return c === LOWER_T || c === UPPER_T ? 1 : 0;
+  const token = text.slice(start, end);
+  if (token === 'true' || token === 'True' || token === 'TRUE') return 1;
+  if (token === 'false' || token === 'False' || token === 'FALSE') return 0;
+  return -1;
+}
+
+/**
+ * Parse a float field value (`-?digits[.digits][(e|E)[+-]digits]`, InfluxDB's models.scanNumber grammar:
+ * no NaN, no Inf, no hex, no underscores). Returns NaN and sets `failReason` when invalid.
+ */
+function parseFloatToken(text: string, start: number, end: number): number {
+  let i = start;
+  let c = text.charCodeAt(i);
+  const negative = c === MINUS;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  let dot = false;
+  for (; i < end; i++) {
+    c = text.charCodeAt(i);
+    if (c >= ZERO && c <= NINE) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      if (dot) fractionDigits++;
+    } else if (c === DOT) {
+      if (dot) return fail('invalid number');
+      dot = true;
+    } else break;
+  }
+  if (digits === 0) return fail('invalid number');
+  if (i === end) {
+    // Exact fast path: an integer mantissa below 2^53 divided by an exact power of ten is correctly rounded.
+    if (digits <= 15) {
+      const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
+      return negative ? -v : v;
+    }
+    const v = Number(text.slice(start, end));
+    return Number.isFinite(v) ? v : fail('invalid float');
+  }
+  if (c !== LOWER_E && c !== UPPER_E) return fail('invalid number');
+  i++;
+  if (i < end) {
+    c = text.charCodeAt(i);
+    if (c === PLUS || c === MINUS) i++;
+  }
+  const expStart = i;
+  for (; i < end; i++) {
+    c = text.charCodeAt(i);
+    if (c < ZERO || c > NINE) {
+      return c === DOT || c === LOWER_E || c === UPPER_E || c === PLUS || c === MINUS ? fail('invalid float') : fail('invalid number');
+    }
+  }
+  if (i === expStart) return fail('invalid float');
+  const v = Number(text.slice(start, end));
+  return Number.isFinite(v) ? v : fail('invalid float');
+}
+
+/**
+ * Parse an integer (`i`) or unsigned (`u`) field value without its suffix, range-checked against
+ * int64 / uint64. Returns NaN and sets `failReason` when invalid or out of range.
+ */
+function parseInteger(text: string, start: number, end: number, unsigned: boolean): number {
+  let i = start;
+  const negative = text.charCodeAt(i) === MINUS;
+  if (negative) {
+    if (unsigned) return fail('invalid number');
+    i++;
+  }
+  if (i === end) return fail('invalid number');
+  let value = 0;
+  for (let j = i; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c < ZERO || c > NINE) return fail('invalid number');
+    value = value * 10 + (c - ZERO);
+  }
+  if (end - i > 15) {
+    // Possibly beyond 2^53: check the range on the digits, then let Number round once.
+    let k = i;
+    while (k < end - 1 && text.charCodeAt(k) === ZERO) k++;
+    const digits = text.slice(k, end);
+    const max = unsigned ? '18446744073709551615' : negative ? '9223372036854775808' : '9223372036854775807';
+    if (digits.length > max.length || (digits.length === max.length && digits > max)) {
+      return fail(`unable to parse ${unsigned ? 'unsigned' : 'integer'} ${text.slice(start, end)}: value out of range`);
+    }
+    value = Number(digits);
+  }
+  return negative ? -value : value;
+}
+
+function fail(reason: string): number {
+  failReason = reason;
+  return Number.NaN;
+}
+
+let tsMs = 0;
+let tsSubMs = 0;
+
+/** Convert the timestamp digits to (tsMs, tsSubMs); false when outside InfluxDB's time range. */
+function parseTimestamp(text: string, start: number, end: number, negative: boolean, precision: Precision): boolean {
+  while (start < end - 1 && text.charCodeAt(start) === ZERO) start++;
+  const len = end - start;
+  const max = MAX_UNITS[precision];
+  if (len > max.length || (len === max.length && text.slice(start, end) > max)) return false;
+  const subDigits = SUB_MS_DIGITS[precision];
+  let ms = 0;
+  let sub = 0;
+  const split = end - subDigits;
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - ZERO;
+    if (i < split) ms = ms * 10 + d;
+    else sub = sub * 10 + d;
+  }
+  if (subDigits === 3) sub *= 1000;
+  else if (subDigits === 0) ms *= MS_PER_UNIT[precision];
+  if (negative && (ms !== 0 || sub !== 0)) {
+    // Floor towards -Infinity so that timestampMs + sub/1e6 is the exact time.
+    if (sub > 0) {
+      ms = -ms - 1;
+      sub = 1_000_000 - sub;
+    } else ms = -ms;
+  }
+  tsMs = ms;
+  tsSubMs = sub;
+  return true;
+}

@@ -1,0 +1,204 @@
+/**
+ * Wire-level codec of the Prometheus remote_write 1.0 protobuf messages (`prometheus.WriteRequest`,
+ * prompb/remote.proto and prompb/types.proto), hand-written on `@bufbuild/protobuf`'s BinaryReader and
+ * BinaryWriter:
+ *
+ * ```proto
+ * message WriteRequest { repeated TimeSeries timeseries = 1; reserved 2; repeated MetricMetadata metadata = 3; }
+ * message TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2;
+ *                        repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
+ * message Label        { string name = 1; string value = 2; }
+ * message Sample       { double value = 1; int64 timestamp = 2; }
+ * ```
+ *
+ * Metadata, exemplars and native histograms are skipped (and counted); unknown fields are skipped as
+ * protobuf requires. Sample values are read from their raw 8 bytes so that the staleness marker
+ * (the NaN with bits 0x7ff0000000000002) is recognised even where NaN payloads are not preserved.
+ */
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+
+/** A label as sent (order and duplicates preserved). */
+export interface WireLabel {
+  name: string;
+  value: string;
+}
+
+/** A sample as sent. */
+export interface WireSample {
+  /** The float64 value (NaN for a staleness marker). */
+  value: number;
+  /** Milliseconds since the Unix epoch (int64 on the wire; exact up to ±2^53). */
+  timestamp: number;
+  /** True when the value's bits are exactly the Prometheus staleness marker 0x7ff0000000000002. */
+  stale: boolean;
+}
+
+/** A `TimeSeries` as sent. */
+export interface WireTimeSeries {
+  labels: WireLabel[];
+  samples: WireSample[];
+  /** Number of exemplars skipped. */
+  exemplars: number;
+  /** Number of native histogram samples skipped. */
+  histograms: number;
+  /** Set when a label name or value is not valid UTF-8 (the series cannot be stored). */
+  invalidUtf8: boolean;
+}
+
+/** A `WriteRequest` as sent. */
+export interface WireWriteRequest {
+  timeseries: WireTimeSeries[];
+  /** Number of `MetricMetadata` entries skipped. */
+  metadata: number;
+}
+
+/** Thrown by {@link decodeWriteRequest} when the bytes are not a well-formed `WriteRequest`. */
+export class ProtobufDecodeError extends Error {
+  override name = 'ProtobufDecodeError';
+}
+
+/** The bits of the Prometheus staleness marker, as the two little-endian 32-bit halves. */
+export const STALE_NAN_HI = 0x7ff00000;
+export const STALE_NAN_LO = 0x00000002;
+const STALE_NAN_BYTES = new Uint8Array([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** Decode a `prometheus.WriteRequest`. Throws {@link ProtobufDecodeError} on truncated or malformed input. */
+export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
+  const reader = new BinaryReader(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const timeseries: WireTimeSeries[] = [];
+  let metadata = 0;
+  try {
+    while (reader.pos < reader.len) {
+      const [no, wt] = reader.tag();
+      if (no === 1) {
+        expectWireType(wt, WireType.LengthDelimited, 'WriteRequest.timeseries');
+        const end = messageEnd(reader);
+        timeseries.push(decodeTimeSeries(reader, view, end));
+      } else if (no === 3 && wt === WireType.LengthDelimited) {
+        metadata++;
+        reader.skip(wt, no);
+      } else {
+        reader.skip(wt, no);
+      }
+    }
+  } catch (err) {
+    if (err instanceof ProtobufDecodeError) throw err;
+    throw new ProtobufDecodeError(`invalid protobuf WriteRequest: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (reader.pos !== reader.len) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated message');
+  return { timeseries, metadata };
+}
+
+function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): WireTimeSeries {
+  const labels: WireLabel[] = [];
+  const samples: WireSample[] = [];
+  let exemplars = 0;
+  let histograms = 0;
+  let invalidUtf8 = false;
+  while (reader.pos < end) {
+    const [no, wt] = reader.tag();
+    if (no === 1) {
+      expectWireType(wt, WireType.LengthDelimited, 'TimeSeries.labels');
+      const labelEnd = messageEnd(reader);
+      let name = '';
+      let value = '';
+      while (reader.pos < labelEnd) {
+        const [lno, lwt] = reader.tag();
+        if ((lno === 1 || lno === 2) && lwt === WireType.LengthDelimited) {
+          const raw = reader.bytes();
+          let text: string;
+          try {
+            text = utf8Strict.decode(raw);
+          } catch {
+            invalidUtf8 = true;
+            text = '';
+          }
+          if (lno === 1) name = text;
+          else value = text;
+        } else {
+          reader.skip(lwt, lno);
+        }
+      }
+      checkEnd(reader, labelEnd, 'Label');
+      labels.push({ name, value });
+    } else if (no === 2) {
+      expectWireType(wt, WireType.LengthDelimited, 'TimeSeries.samples');
+      const sampleEnd = messageEnd(reader);
+      let value = 0;
+      let timestamp = 0;
+      let stale = false;
+      while (reader.pos < sampleEnd) {
+        const [sno, swt] = reader.tag();
+        if (sno === 1 && swt === WireType.Bit64) {
+          const p = reader.pos;
+          if (p + 8 > sampleEnd) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated Sample.value');
+          // Read the raw bits: the staleness marker is a specific NaN payload.
+          stale = view.getUint32(p + 4, true) === STALE_NAN_HI && view.getUint32(p, true) === STALE_NAN_LO;
+          value = view.getFloat64(p, true);
+          reader.pos = p + 8;
+        } else if (sno === 2 && swt === WireType.Varint) {
+          timestamp = Number(reader.int64());
+        } else {
+          reader.skip(swt, sno);
+        }
+      }
+      checkEnd(reader, sampleEnd, 'Sample');
+      samples.push({ value, timestamp, stale });
+    } else if (no === 3 && wt === WireType.LengthDelimited) {
+      exemplars++;
+      reader.skip(wt, no);
+    } else if (no === 4 && wt === WireType.LengthDelimited) {
+      histograms++;
+      reader.skip(wt, no);
+    } else {
+      reader.skip(wt, no);
+    }
+  }
+  checkEnd(reader, end, 'TimeSeries');
+  return { labels, samples, exemplars, histograms, invalidUtf8 };
+}
+
+function messageEnd(reader: BinaryReader): number {
+  const len = reader.uint32();
+  const end = reader.pos + len;
+  if (end > reader.len) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated message');
+  return end;
+}
+
+function checkEnd(reader: BinaryReader, end: number, what: string): void {
+  if (reader.pos !== end) throw new ProtobufDecodeError(`invalid protobuf WriteRequest: ${what} overruns its length`);
+}
+
+function expectWireType(actual: WireType, expected: WireType, field: string): void {
+  if (actual !== expected) throw new ProtobufDecodeError(`invalid protobuf WriteRequest: wrong wire type ${actual} for ${field}`);
+}
+
+/**
+ * Encode a `prometheus.WriteRequest` exactly as given (label order and duplicates kept, so tests can
+ * build invalid requests). A sample with `stale: true` is written with the staleness-marker bits.
+ */
+export function encodeWriteRequest(request: { timeseries: readonly Pick<WireTimeSeries, 'labels' | 'samples'>[] }): Uint8Array {
+  const w = new BinaryWriter();
+  for (const ts of request.timeseries) {
+    w.tag(1, WireType.LengthDelimited).fork();
+    for (const label of ts.labels) {
+      w.tag(1, WireType.LengthDelimited).fork();
+      w.tag(1, WireType.LengthDelimited).string(label.name);
+      w.tag(2, WireType.LengthDelimited).string(label.value);
+      w.join();
+    }
+    for (const s of ts.samples) {
+      w.tag(2, WireType.LengthDelimited).fork();
+      w.tag(1, WireType.Bit64);
+      if (s.stale) w.raw(STALE_NAN_BYTES);
+      else w.double(s.value);
+      w.tag(2, WireType.Varint).int64(s.timestamp);
+      w.join();
+    }
+    w.join();
+  }
+  return w.finish();
+}
