@@ -1,0 +1,49 @@
+/**
+ * Starts the edge Worker (root wrangler.toml) under `wrangler dev` with fresh local state on
+ * a fixed port of the push range (19400-19449), and the settings the push tests rely on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '..', '..');
+export const TOKEN = 'test-token';
+
+/** A running edge Worker. */
+export interface RunningEdge { url: string; stop(): Promise<void> }
+
+/** Starts `wrangler dev` for the edge Worker and waits until it answers. */
+export async function startEdge(port: number, vars: Record<string, string>): Promise<RunningEdge> {
+  const state = mkdtempSync(join(tmpdir(), 'pushpull-push-'));
+  const args = ['dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
+    '--show-interactive-dev-session=false', '--inspector-port', String(port + 1), '--log-level', 'error'];
+  for (const [k, v] of Object.entries({ PUSHPULL_TOKEN: TOKEN, ...vars })) args.push('--var', `${k}:${v}`);
+  const child: ChildProcess = spawn(join(root, 'node_modules', '.bin', 'wrangler'), args, {
+    cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev (edge) exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(url + '/_push/deploys', { headers: { authorization: `Bearer ${TOKEN}` } });
+      await r.arrayBuffer();
+      if (r.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) { child.kill(); throw new Error('wrangler dev (edge) did not answer within 60 s'); }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    stop: () => new Promise<void>((done) => {
+      const finish = (): void => { rmSync(state, { recursive: true, force: true }); done(); };
+      if (child.exitCode !== null) { finish(); return; }
+      child.once('exit', finish);
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    }),
+  };
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { api, get, json, putFile, sha, unique } from './helpers';
+
+describe('single-file push (PUT /_push/files/<path>)', () => {
+  it('refuses a missing or wrong token with 401 and changes nothing', async () => {
+    const path = `/only-push/${unique('auth')}.txt`;
+    const none = await api('/files' + path, { method: 'PUT', body: 'x', headers: { authorization: '' } });
+    expect(none.status).toBe(401);
+    expect((await json(none)).error).toBe('unauthorized');
+    const wrong = await api('/files' + path, { method: 'PUT', body: 'x', headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    const del = await api('/files' + path, { method: 'DELETE', headers: { authorization: 'Bearer nope' } });
+    expect(del.status).toBe(401);
+    expect((await api('/deploys', { headers: { authorization: 'Basic eDp5' } })).status).toBe(401);
+    expect((await get(path)).status).toBe(404);
+  });
+
+  it('serves a pushed file with its Content-Type, Cache-Control, ETag, Last-Modified and Cache-Status', async () => {
+    const path = `/only-push/${unique('page')}.html`;
+    const body = '<h1>pushed</h1>';
+    const put = await putFile(path, body, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'public, max-age=300' });
+    expect(put.status).toBe(201);
+    expect(await json(put)).toMatchObject({ path, sha256: sha(body), size: body.length, created: true, changed: true });
+
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    expect(first.body).toBe(body);
+    expect(first.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(first.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(first.headers.get('etag')).toBe(`"${sha(body)}"`);
+    expect(Date.parse(first.headers.get('last-modified') ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    expect(first.headers.get('cache-status')).toMatch(/fwd=/);
+    expect(first.headers.get('x-pushpull-expires-at')).toBeNull();
+
+    const second = await get(path);
+    expect(second.body).toBe(body);
+    expect(second.headers.get('cache-status')).toMatch(/hit/);
+  });
+
+  it('answers HEAD, If-None-Match (304), If-Modified-Since (304) and Range (206, 416)', async () => {
+    const path = `/only-push/${unique('ranges')}.txt`;
+    const body = '0123456789abcdef';
+    expect((await putFile(path, body, { 'content-type': 'text/plain' })).status).toBe(201);
+    const head = await get(path, {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(head.headers.get('content-length')).toBe('16');
+    const etag = head.headers.get('etag') ?? '';
+    expect((await get(path, { 'if-none-match': etag })).status).toBe(304);
+    expect((await get(path, { 'if-modified-since': head.headers.get('last-modified') ?? '' })).status).toBe(304);
+    expect((await get(path, { 'if-none-match': '"other"' })).status).toBe(200);
+    const range = await get(path, { range: 'bytes=4-7' });
+    expect(range.status).toBe(206);
+    expect(range.body).toBe('4567');
+    expect(range.headers.get('content-range')).toBe('bytes 4-7/16');
+    const suffix = await get(path, { range: 'bytes=-3' });
+    expect(suffix.body).toBe('def');
+    expect((await get(path, { range: 'bytes=99-' })).status).toBe(416);
+  });
+
+  it('serves the new version at once after a re-push, though the old one was cached', async () => {
+    const path = `/only-push/${unique('repush')}.txt`;
+    await putFile(path, 'version one', { 'cache-control': 'public, max-age=3600' });
+    expect((await get(path)).body).toBe('version one');
+    expect((await get(path)).headers.get('cache-status')).toMatch(/hit/);
+    const again = await putFile(path, 'version two', { 'cache-control': 'public, max-age=3600' });
+    expect(again.status).toBe(201);
+    expect((await get(path)).body).toBe('version two');
+  });
+
+  it('re-pushing identical content and headers changes nothing (200, no new deploy)', async () => {
+    const path = `/only-push/${unique('same')}.txt`;
+    expect((await putFile(path, 'same', { 'content-type': 'text/plain' })).status).toBe(201);
+    const again = await putFile(path, 'same', { 'content-type': 'text/plain' });
+    expect(again.status).toBe(200);
+    expect(await json(again)).toMatchObject({ changed: false, created: false, deployId: null });
+  });
+
+  it('refuses an X-Content-SHA256 mismatch with 400 and stores nothing', async () => {
+    const path = `/only-push/${unique('sum')}.txt`;
+    const bad = await putFile(path, 'real bytes', { 'x-content-sha256': sha('other bytes') });
+    expect(bad.status).toBe(400);
+    expect(await json(bad)).toMatchObject({ error: 'checksum_mismatch' });
+    expect((await get(path)).status).toBe(404);
+    expect((await api('/files' + path)).status).toBe(404);
+    // The claimed content was not stored under that hash either.
+    const created = await api('/deploys', { method: 'POST', body: JSON.stringify({ '/probe.txt': { sha256: sha('other bytes'), size: 11, contentType: 'text/plain' } }) });
+    expect((await json<{ missing: string[] }>(created)).missing).toEqual([sha('other bytes')]);
+    const good = await putFile(path, 'real bytes', { 'x-content-sha256': sha('real bytes').toUpperCase() });
+    expect(good.status).toBe(201);
+    expect((await get(path)).body).toBe('real bytes');
+    const malformed = await putFile(path, 'real bytes', { 'x-content-sha256': 'abc' });
+    expect(malformed.status).toBe(400);
+    expect((await json(malformed)).error).toBe('invalid_sha256');
+  });
+
+  it('refuses re-sending stored content under a wrong X-Content-SHA256', async () => {
+    const path = `/only-push/${unique('sum2')}.txt`;
+    await putFile(path, 'stored once');
+    const bad = await putFile(path + '.copy', 'different', { 'x-content-sha256': sha('stored once') });
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error).toBe('checksum_mismatch');
+    expect((await get(path + '.copy')).status).toBe(404);
+  });
+
+  it('DELETE stops serving a path at once; a second DELETE is 404', async () => {
+    const path = `/only-push/${unique('del')}.txt`;
+    await putFile(path, 'to delete', { 'cache-control': 'public, max-age=3600' });
+    expect((await get(path)).body).toBe('to delete');
+    const del = await api('/files' + path, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect((await get(path)).status).toBe(404);
+    const again = await api('/files' + path, { method: 'DELETE' });
+    expect(again.status).toBe(404);
+    expect((await json(again)).error).toBe('not_found');
+  });
+
+  it('lists files by prefix with a cursor', async () => {
+    const dir = `/only-push/${unique('list')}/`;
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await putFile(dir + name, name);
+    const page1 = await json<{ files: Array<{ path: string; sha256: string }>; cursor: string | null }>(await api(`/files?prefix=${encodeURIComponent(dir)}&limit=2`));
+    expect(page1.files.map((f) => f.path)).toEqual([dir + 'a.txt', dir + 'b.txt']);
+    expect(page1.files[0].sha256).toBe(sha('a.txt'));
+    expect(page1.cursor).toBe(dir + 'b.txt');
+    const page2 = await json<{ files: Array<{ path: string }>; cursor: string | null }>(await api(`/files?prefix=${encodeURIComponent(dir)}&limit=2&cursor=${encodeURIComponent(page1.cursor ?? '')}`));
+    expect(page2.files.map((f) => f.path)).toEqual([dir + 'c.txt']);
+    expect(page2.cursor).toBeNull();
+    expect((await api('/files?limit=0')).status).toBe(400);
+  });
+
+  it('keeps every one of many concurrent single-file pushes', async () => {
+    const dir = `/only-push/${unique('race')}/`;
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => putFile(`${dir}${i}.txt`, `file ${i}`)));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
+    for (let i = 0; i < 8; i++) expect((await get(`${dir}${i}.txt`)).body).toBe(`file ${i}`);
+  });
+});
+
+describe('expiry', () => {
+  it('stops serving a file after its X-TTL, and says when in X-Expires-At style headers', async () => {
+    const path = `/only-push/${unique('ttl')}.txt`;
+    const put = await putFile(path, 'short-lived', { 'x-ttl': '2', 'cache-control': 'public, max-age=3600' });
+    expect(put.status).toBe(201);
+    const { expiresAt } = await json<{ expiresAt: number }>(put);
+    const served = await get(path);
+    expect(served.body).toBe('short-lived');
+    expect(served.headers.get('x-pushpull-expires-at')).toBeNull(); // internal header is stripped
+    expect(Date.parse(served.headers.get('expires') ?? '')).toBe(Math.floor(expiresAt / 1000) * 1000);
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - Date.now()) + 300));
+    expect((await get(path)).status).toBe(404);
+    const listed = await json<{ expired: boolean }>(await api('/files' + path));
+    expect(listed.expired).toBe(true);
+  });
+
+  it('takes X-Expires-At as a date or Unix time and refuses past, malformed or double expiry', async () => {
+    const path = `/only-push/${unique('exp')}.txt`;
+    const at = new Date(Date.now() + 3_600_000);
+    const ok = await putFile(path, 'x', { 'x-expires-at': at.toUTCString() });
+    expect(ok.status).toBe(201);
+    expect((await json<{ expiresAt: number }>(ok)).expiresAt).toBe(Math.floor(at.getTime() / 1000) * 1000);
+    const unix = await putFile(path, 'y', { 'x-expires-at': String(Math.floor(at.getTime() / 1000)) });
+    expect((await json<{ expiresAt: number }>(unix)).expiresAt).toBe(Math.floor(at.getTime() / 1000) * 1000);
+    for (const [headers, code] of [
+      [{ 'x-expires-at': new Date(Date.now() - 1000).toISOString() }, 'already_expired'],
+      [{ 'x-expires-at': 'tomorrow-ish' }, 'invalid_expiry'],
+      [{ 'x-ttl': '-5' }, 'invalid_expiry'],
+      [{ 'x-ttl': '10', 'x-expires-at': at.toISOString() }, 'invalid_expiry'],
+    ] as const) {
+      const res = await putFile(path, 'z', headers);
+      expect(res.status).toBe(400);
+      expect((await json(res)).error).toBe(code);
+    }
+    expect((await get(path)).body).toBe('y');
+  });
+});
