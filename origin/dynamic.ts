@@ -62,6 +62,13 @@ function intParam(value: string | undefined, name: string, min: number, max: num
   return n;
 }
 
+/** 405 with the `Allow` field RFC 9110 §15.5.6 requires, and a JSON body naming the problem. */
+export function methodNotAllowed(method: string, what: string, allow: string): Response {
+  const res = json({ error: 'method_not_allowed', message: `${method} is not allowed on ${what}; allowed: ${allow}` }, 405, 'no-store');
+  res.headers.set('allow', allow);
+  return res;
+}
+
 /** The `/api` sub-app. */
 export function dynamicRoutes(hits: HitCounter): Hono {
   const api = new Hono();
@@ -116,6 +123,11 @@ export function dynamicRoutes(hits: HitCounter): Hono {
     hits.reset();
     return json({ reset: true }, 200, 'no-store');
   });
+
+  // Known paths answer other methods with 405 and Allow (HEAD is served wherever GET is).
+  for (const [path, allow] of [['/time', 'GET, HEAD'], ['/slow', 'GET, HEAD'], ['/hits', 'GET, HEAD'], ['/hits/reset', 'POST']] as const) {
+    api.all(path, (c) => methodNotAllowed(c.req.method, `/api${path}`, allow));
+  }
 
   api.all('*', (c) => {
     throw new ApiError(404, 'not_found', `no API endpoint ${c.req.method} ${c.req.path}`);

@@ -21,7 +21,7 @@ import {
   GzipCache, MAX_COMPRESS_BYTES, MIN_COMPRESS_BYTES, acceptsGzip, gzipEntityTag, isCompressibleType,
 } from './compression';
 import { contentTypeFor } from './content-types';
-import { dynamicRoutes, type HitCounter, createHitCounter } from './dynamic';
+import { dynamicRoutes, methodNotAllowed, type HitCounter, createHitCounter } from './dynamic';
 import { createOriginMetrics, recordMetrics, type OriginMetrics } from './metrics';
 import { contentRange, multipartLayout, parseRange } from './ranges';
 import { FileStore, PathRejected, type FileVersion } from './static-files';
@@ -38,7 +38,7 @@ export interface OriginOptions {
   compress?: boolean;
 }
 
-/** Variables the origin app sets on the context. */
+/** Bindings: the Node request/response when served by @hono/node-server (absent under `app.request`). */
 type OriginEnv = { Bindings: Partial<HttpBindings> };
 
 /** The methods static files answer. */
@@ -88,14 +88,12 @@ export function createOriginApp(options: OriginOptions): Hono<OriginEnv> & { met
   app.use('*', recordMetrics(metrics, '/metrics'));
   app.use('*', async function countHits(c, next) {
     await next();
-    if (c.req.path !== '/metrics' && c.req.path !== '/api/hits') hits.record(c.req.path, c.res.status);
+    if (c.req.path !== '/metrics' && !c.req.path.startsWith('/api/hits')) hits.record(c.req.path, c.res.status);
   });
 
   // The scrape endpoint: Prometheus text format, never cached.
   app.all('/metrics', async (c) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed on /metrics`);
-    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return methodNotAllowed(c.req.method, '/metrics', STATIC_METHODS);
     const text = await metrics.registry.metrics();
     return c.body(text, 200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
   });
@@ -109,12 +107,7 @@ export function createOriginApp(options: OriginOptions): Hono<OriginEnv> & { met
     if (found.kind === 'missing') {
       throw new ApiError(404, 'not_found', `no file at ${c.req.path}`);
     }
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const res = c.json({ error: 'method_not_allowed', message: `${c.req.method} is not allowed on static files` }, 405);
-      res.headers.set('allow', STATIC_METHODS);
-      res.headers.set('cache-control', 'no-store');
-      return res;
-    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return methodNotAllowed(c.req.method, 'static files', STATIC_METHODS);
     if (found.kind === 'redirect') {
       return c.body(null, 301, { location: found.location, 'content-length': '0', 'cache-control': cachePolicy(c.req.path).cacheControl });
     }

@@ -105,6 +105,19 @@ describe('dynamic endpoints', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('answers other methods on the API endpoints with 405 and Allow', async () => {
+    const cases: [string, string, string][] = [
+      ['POST', '/api/time', 'GET, HEAD'], ['DELETE', '/api/slow?ms=1', 'GET, HEAD'],
+      ['PUT', '/api/hits?path=/', 'GET, HEAD'], ['GET', '/api/hits/reset', 'POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await fetch(`${origin.url}${path}`, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      expect((await res.json() as { error: string }).error).toBe('method_not_allowed');
+    }
+  });
+
   it('answers unknown /api paths with a JSON 404', async () => {
     const res = await fetch(`${origin.url}/api/nope`);
     expect(res.status).toBe(404);

@@ -97,6 +97,7 @@ describe('/metrics', () => {
   it('answers 405 to non-GET methods on /metrics', async () => {
     const res = await fetch(`${origin.url}/metrics`, { method: 'POST' });
     expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect((await res.json() as { error: string }).error).toBe('method_not_allowed');
   });
 });
