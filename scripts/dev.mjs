@@ -40,7 +40,12 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const originPort = process.env.ORIGIN_PORT ?? '8080';
+// PUSHPULL_PORT_OFFSET shifts every port (a second stack beside a running one, e.g. in tests);
+// PUSHPULL_STATE_DIR moves the local state (default .wrangler/state).
+const offset = Number(process.env.PUSHPULL_PORT_OFFSET ?? '0');
+const stateDir = process.env.PUSHPULL_STATE_DIR ?? join(root, '.wrangler', 'state');
+const originPort = String(Number(process.env.ORIGIN_PORT ?? '8080') + offset);
+const originUrl = `http://127.0.0.1:${originPort}`;
 start('origin', bin('tsx'), ['origin/main.ts', '--port', originPort, '--host', '127.0.0.1', ...process.argv.slice(2)]);
 
 const workers = listWorkers();
@@ -49,9 +54,10 @@ for (const w of workers) {
   const vars = join(root, dir, '.dev.vars');
   const example = join(root, dir, '.dev.vars.example');
   if (!existsSync(vars) && existsSync(example)) copyFileSync(example, vars);
-  start(w.name, bin('wrangler'), ['dev', '-c', w.config, '--ip', '127.0.0.1', '--port', String(w.port),
-    '--persist-to', join(root, '.wrangler', 'state'), '--show-interactive-dev-session=false',
-    '--inspector-port', String(w.port + 1000)]);
+  const args = ['dev', '-c', w.config, '--ip', '127.0.0.1', '--port', String(w.port + offset),
+    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--inspector-port', String(w.port + offset + 1000)];
+  if (offset !== 0 && w.name === 'edge') args.push('--var', `ORIGIN_URL:${originUrl}`);
+  start(w.name, bin('wrangler'), args);
 }
 
 // Fire crons once a minute, at the top of the minute as Cloudflare does.
@@ -61,7 +67,7 @@ if (cronWorkers.length > 0) {
     for (const w of cronWorkers) {
       for (const cron of w.crons) {
         try {
-          await fetch(`http://127.0.0.1:${w.port}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
+          await fetch(`http://127.0.0.1:${w.port + offset}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
         } catch { /* the Worker may still be starting */ }
       }
     }
@@ -70,5 +76,5 @@ if (cronWorkers.length > 0) {
   setTimeout(() => void fire(), 8_000);
 }
 
-process.stdout.write(`pushpull dev: origin http://127.0.0.1:${originPort}\n` +
-  workers.map((w) => `  ${w.name.padEnd(8)} http://127.0.0.1:${w.port}\n`).join(''));
+process.stdout.write(`pushpull dev: origin ${originUrl}\n` +
+  workers.map((w) => `  ${w.name.padEnd(8)} http://127.0.0.1:${w.port + offset}\n`).join(''));
