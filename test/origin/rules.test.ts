@@ -88,6 +88,15 @@ describe('cache policy', () => {
       await rm(dir, { recursive: true, force: true });
     });
 
+    it('loads the example rules file shipped in origin/', async () => {
+      const policy = await loadCachePolicy(join(import.meta.dirname, '../../origin/cache-control.example.json'));
+      const pick = compileCachePolicy(policy);
+      expect(pick('/assets/app.72fa0079.js')).toEqual({ cacheControl: 'public, max-age=31536000, immutable', cacheTag: 'assets,static' });
+      expect(pick('/data/catalog.json').cacheTag).toBe('data');
+      expect(pick('/index.html').cacheControl).toBe('public, max-age=60, stale-if-error=600');
+      expect(pick('/css/site.css')).toEqual({ cacheControl: 'public, max-age=300', cacheTag: undefined });
+    });
+
     it('loads a rules file and names the file when it is invalid', async () => {
       const good = join(dir, 'good.json');
       await writeFile(good, JSON.stringify({ default: 'public, max-age=1', rules: [{ match: '*.css', cacheControl: 'max-age=2' }] }));
