@@ -1,0 +1,83 @@
+// Exposition parse throughput: `npx tsx bench/exposition.ts`.
+// Parses a realistic page (counters, gauges, histograms, summaries rendered by prom-client)
+// in text 0.0.4 and OpenMetrics 1.0, and prints samples/s against two baselines measured in
+// the same run: a naive regex line parser, and prom-client rendering the same page.
+// Goal (issue 5): >= 1 M samples/s; Prometheus's own parser is about 0.16-0.75 µs/sample.
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+import { parseExposition } from '../workers/shared/exposition';
+
+const MAX_MS = Number(process.env.BENCH_MS ?? 1500); // per measurement
+const MAX_ITERS = 2000;
+
+async function buildPage(openMetrics: boolean): Promise<string> {
+  const registry = new Registry();
+  if (openMetrics) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const reqs = new Counter({ name: 'http_requests_total', help: 'Requests.', labelNames: ['method', 'code', 'path'], registers: [registry] });
+  const inflight = new Gauge({ name: 'http_in_flight', help: 'In flight "requests".\nSecond line.', labelNames: ['path'], registers: [registry] });
+  const lat = new Histogram({ name: 'http_request_duration_seconds', help: 'Latency.', labelNames: ['method', 'path'], registers: [registry] });
+  const sum = new Summary({ name: 'rpc_duration_seconds', help: 'RPC.', labelNames: ['service'], percentiles: [0.5, 0.9, 0.99], registers: [registry] });
+  const methods = ['GET', 'POST', 'PUT', 'DELETE'];
+  for (let p = 0; p < 100; p++) {
+    const path = `/api/v1/resource/${p}`;
+    inflight.set({ path }, p % 7);
+    for (const method of methods) {
+      for (const code of ['200', '404', '500']) reqs.inc({ method, code, path }, p * 13 + code.length);
+      for (let k = 0; k < 5; k++) lat.observe({ method, path }, (p * k) / 997);
+    }
+  }
+  for (let s = 0; s < 20; s++) for (let k = 0; k < 50; k++) sum.observe({ service: `svc-${s}` }, k / 10);
+  return registry.metrics();
+}
+
+/** The baseline a newcomer writes: split lines, one regex per sample. */
+function naiveParse(text: string): number {
+  let n = 0;
+  const re = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\S+))?$/;
+  const labelRe = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:\\.|[^"\\])*)"/g;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = re.exec(line);
+    if (!m) throw new Error(`bad line ${line}`);
+    const labels: Record<string, string> = {};
+    if (m[2]) for (const l of m[2].matchAll(labelRe)) labels[l[1]] = l[2];
+    const v = Number(m[3]);
+    if (Number.isNaN(v) && m[3] !== 'NaN') throw new Error('bad value');
+    n++;
+  }
+  return n;
+}
+
+function measure(label: string, samplesPerRun: number, fn: () => unknown): number {
+  const w0 = performance.now();
+  for (let k = 0; k < 200 && performance.now() - w0 < MAX_MS / 2; k++) fn(); // warm up (JIT)
+  const t0 = performance.now();
+  let iters = 0;
+  while (iters < MAX_ITERS && performance.now() - t0 < MAX_MS) {
+    fn();
+    iters++;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const rate = (samplesPerRun * iters) / secs;
+  console.log(`${label.padEnd(44)} ${(rate / 1e6).toFixed(2).padStart(7)} M samples/s  ${((1e6 / rate)).toFixed(3)} µs/sample  (${iters} runs)`);
+  return rate;
+}
+
+const text = await buildPage(false);
+const om = await buildPage(true);
+const samples = parseExposition(text, { format: 'text' }).samples;
+const omSamples = parseExposition(om, { format: 'openmetrics' }).samples;
+console.log(`page: ${samples} samples, ${(text.length / 1024).toFixed(0)} KiB text / ${omSamples} samples OpenMetrics`);
+
+const ours = measure('parseExposition text 0.0.4', samples, () => parseExposition(text, { format: 'text', defaultTimestampMs: 1 }));
+const oursOm = measure('parseExposition OpenMetrics 1.0', omSamples, () => parseExposition(om, { format: 'openmetrics' }));
+const naive = measure('baseline: naive regex line parser', samples, () => naiveParse(text));
+const renderT0 = performance.now();
+let renders = 0;
+while (renders < 50 && performance.now() - renderT0 < MAX_MS) {
+  await buildPage(false);
+  renders++;
+}
+const renderRate = (samples * renders) / ((performance.now() - renderT0) / 1000);
+console.log(`${'baseline: prom-client build+render'.padEnd(44)} ${(renderRate / 1e6).toFixed(2).padStart(7)} M samples/s  (${renders} runs)`);
+console.log(`ratio text vs naive: ${(ours / naive).toFixed(2)}x; OpenMetrics vs naive: ${(oursOm / naive).toFixed(2)}x; text vs prom-client render: ${(ours / renderRate).toFixed(2)}x`);
+console.log(`goal >= 1 M samples/s: ${ours >= 1e6 && oursOm >= 1e6 ? 'met' : 'NOT met'}`);

@@ -1,0 +1,198 @@
+/**
+ * Real HTTP scrape targets for the scraper's tests (Node servers on 127.0.0.1, port 0):
+ *
+ *   /good            text 0.0.4 page (counter, histogram, gauge with `job`/`instance` labels)
+ *   /openmetrics     OpenMetrics page (Content-Type application/openmetrics-text)
+ *   /gzip            the good page gzip-compressed (Content-Encoding: gzip)
+ *   /hang            answers nothing, ever (until the client goes away)
+ *   /big             50 MB body with Content-Length
+ *   /big-chunked     50 MB body, chunked (no Content-Length)
+ *   /endless         a body that never ends (chunks every few ms, stops when the client leaves; bounded to 60 s)
+ *   /bad-utf8        a page with invalid UTF-8 in a label value
+ *   /duplicate       the same series twice
+ *   /many?n=N        N series (default 1000)
+ *   /malformed       a syntax error on line 3
+ *   /status500       HTTP 500
+ *   /vanish          first answers series a,b,c; after POST /control/vanish only a
+ *   /last-request?path=/good   the headers of the last request to that path (JSON)
+ *
+ * A second server ("toggle") serves the good page and can be stopped and restarted on the
+ * same port: POST /control/toggle-stop, POST /control/toggle-start on the main server.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+
+/** The good page (text 0.0.4). */
+export const GOOD_PAGE = `# HELP app_requests_total Requests served.
+# TYPE app_requests_total counter
+app_requests_total{method="GET",code="200"} 1027
+app_requests_total{method="POST",code="500"} 3
+# HELP app_latency_seconds Latency.
+# TYPE app_latency_seconds histogram
+app_latency_seconds_bucket{le="0.1"} 5
+app_latency_seconds_bucket{le="1"} 9
+app_latency_seconds_bucket{le="+Inf"} 10
+app_latency_seconds_sum 3.5
+app_latency_seconds_count 10
+# TYPE app_info gauge
+app_info{job="app-says-job",instance="app-says-instance",version="1.2.3"} 1
+# A sample with its own timestamp (ms):
+app_with_ts 42 1700000000000
+`;
+
+const OM_PAGE = `# TYPE om_events counter
+# HELP om_events Events.
+om_events_total{kind="a"} 5 # {trace_id="abc"} 1 1700000000.5
+om_events_created{kind="a"} 1700000000.0
+# TYPE om_temp_celsius gauge
+# UNIT om_temp_celsius celsius
+om_temp_celsius 21.5
+# EOF
+`;
+
+export interface TargetServers {
+  port: number;
+  togglePort: number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Starts the targets. */
+export async function startTargets(): Promise<TargetServers> {
+  const last = new Map<string, Record<string, string | string[] | undefined>>();
+  let vanished = false;
+  const timers = new Set<NodeJS.Timeout>();
+
+  const text = (res: ServerResponse, body: string | Buffer, type = 'text/plain; version=0.0.4; charset=utf-8', extra: Record<string, string> = {}) => {
+    res.writeHead(200, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)), ...extra });
+    res.end(body);
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    last.set(url.pathname, req.headers);
+    switch (url.pathname) {
+      case '/good':
+        return text(res, GOOD_PAGE);
+      case '/openmetrics':
+        return text(res, OM_PAGE, 'application/openmetrics-text; version=1.0.0; charset=utf-8');
+      case '/gzip':
+        return text(res, gzipSync(GOOD_PAGE), 'text/plain; version=0.0.4', { 'content-encoding': 'gzip' });
+      case '/hang':
+        return; // never answers; the connection closes when the client aborts
+      case '/big':
+      case '/big-chunked': {
+        const size = 50 * 1024 * 1024;
+        const line = Buffer.from('big_series{label="xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"} 1\n');
+        const chunk = Buffer.concat(Array.from({ length: 1024 }, () => line));
+        res.writeHead(200, url.pathname === '/big' ? { 'content-type': 'text/plain', 'content-length': String(size) } : { 'content-type': 'text/plain' });
+        let sent = 0;
+        const pump = () => {
+          while (sent < size) {
+            const part = chunk.subarray(0, Math.min(chunk.length, size - sent));
+            sent += part.length;
+            if (!res.write(part)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('close', () => { sent = size; });
+        return pump();
+      }
+      case '/endless': {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const started = Date.now();
+        let n = 0;
+        const t = setInterval(() => {
+          if (Date.now() - started > 60_000 || res.destroyed) {
+            clearInterval(t);
+            timers.delete(t);
+            res.end();
+            return;
+          }
+          const lines: string[] = [];
+          for (let k = 0; k < 2000; k++) lines.push(`endless_series{n="${n++}"} 1\n`);
+          res.write(lines.join(''));
+        }, 2);
+        timers.add(t);
+        res.on('close', () => { clearInterval(t); timers.delete(t); });
+        return;
+      }
+      case '/bad-utf8':
+        return text(res, Buffer.concat([Buffer.from('good_one 1\nbad_label{v="'), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('"} 2\n')]));
+      case '/duplicate':
+        return text(res, 'dup_series{a="1"} 1\ndup_series{a="1"} 2\n');
+      case '/many': {
+        const n = Math.min(Number(url.searchParams.get('n') ?? 1000), 2_000_000);
+        const lines: string[] = [];
+        for (let k = 0; k < n; k++) lines.push(`many_series{n="${k}"} ${k}\n`);
+        return text(res, lines.join(''));
+      }
+      case '/malformed':
+        return text(res, 'ok_one 1\nok_two 2\nbroken{a="1" 3\n');
+      case '/status500':
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        return res.end('oops');
+      case '/vanish':
+        return text(res, vanished ? 'vanish_a 1\n' : 'vanish_a 1\nvanish_b 2\nvanish_c 3\n');
+      case '/control/vanish':
+        vanished = true;
+        return text(res, 'ok');
+      case '/control/unvanish':
+        vanished = false;
+        return text(res, 'ok');
+      case '/control/toggle-stop':
+        return void toggle.stop().then(() => text(res, 'stopped'));
+      case '/control/toggle-start':
+        return void toggle.start().then(() => text(res, 'started'));
+      case '/last-request': {
+        const h = last.get(url.searchParams.get('path') ?? '') ?? null;
+        return text(res, JSON.stringify(h), 'application/json');
+      }
+      default:
+        res.writeHead(404);
+        return res.end();
+    }
+  };
+
+  const main = createServer(handler);
+  const port = await listen(main);
+
+  // The toggled target: the good page, on a port that stays the same across restarts.
+  let toggleServer: Server | undefined = createServer((req, res) => text(res, GOOD_PAGE));
+  const togglePort = await listen(toggleServer);
+  const toggle = {
+    async stop() {
+      if (toggleServer !== undefined) await closeServer(toggleServer);
+      toggleServer = undefined;
+    },
+    async start() {
+      if (toggleServer !== undefined) return;
+      toggleServer = createServer((req, res) => text(res, GOOD_PAGE));
+      await listen(toggleServer, togglePort);
+    },
+  };
+
+  return {
+    port,
+    togglePort,
+    async close() {
+      for (const t of timers) clearInterval(t);
+      await toggle.stop();
+      await closeServer(main);
+    },
+  };
+}

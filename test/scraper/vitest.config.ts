@@ -1,0 +1,51 @@
+import { dirname, resolve } from 'node:path';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineProject } from 'vitest/config';
+import { unstable_getMiniflareWorkerOptions } from 'wrangler';
+
+const root = resolve(import.meta.dirname, '../..');
+
+// The scraper inside workerd, bound over RPC to the real metrics Worker (bundled by
+// global-setup.ts) as an auxiliary Worker; METRICS_HTTP reaches its query API.
+export default defineProject({
+  plugins: [
+    cloudflareTest(({ inject }) => {
+      // modulesRules do not convert to Miniflare 5 options; the bundle needs none.
+      const metrics = unstable_getMiniflareWorkerOptions(resolve(root, 'workers/metrics/wrangler.toml')).workerOptions;
+      return {
+        wrangler: { configPath: '../../workers/scraper/wrangler.toml' },
+        miniflare: {
+          bindings: {
+            PUSHPULL_TOKEN: 'test-token',
+            // No job by default in tests (the real default scrapes :8080); tests PUT their own.
+            SCRAPE_CONFIG: JSON.stringify({ scrape_configs: [] }),
+            MAX_BODY_SIZE: String(4 * 1024 * 1024),
+            MAX_SAMPLES_PER_SCRAPE: '20000',
+            MAX_TARGETS: '50',
+            TARGETS_PORT: String(inject('targetsPort')),
+            TOGGLE_PORT: String(inject('togglePort')),
+          },
+          serviceBindings: { METRICS_HTTP: 'pushpull-metrics' },
+          workers: [
+            {
+              compatibilityDate: metrics.compatibilityDate as string | undefined,
+              compatibilityFlags: metrics.compatibilityFlags as string[] | undefined,
+              durableObjects: metrics.durableObjects as Record<string, string | { className: string }> | undefined,
+              name: 'pushpull-metrics',
+              modules: true,
+              scriptPath: inject('metricsScript'),
+              modulesRoot: dirname(inject('metricsScript')),
+              bindings: { ...(metrics.bindings as Record<string, string> | undefined), PUSHPULL_TOKEN: 'test-token', SHARD_COUNT: '2' },
+            },
+          ],
+        },
+      };
+    }),
+  ],
+  test: {
+    name: 'scraper',
+    globalSetup: ['./global-setup.ts'],
+    include: ['**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});

@@ -1,0 +1,298 @@
+/**
+ * The scrape configuration, in Prometheus's own terms (`scrape_configs` of prometheus.yml,
+ * written as JSON): jobs with `static_configs`, `scrape_interval`, `scrape_timeout`,
+ * `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`, `sample_limit`,
+ * `body_size_limit`. Validation and defaults follow Prometheus 2.x `config/config.go`.
+ * Pure: no bindings.
+ */
+
+/** The configuration as written by a user (and stored as written). */
+export interface ScrapeConfigDocument {
+  global?: { scrape_interval?: string; scrape_timeout?: string };
+  scrape_configs: JobConfigDocument[];
+}
+
+/** One `scrape_configs` entry as written. */
+export interface JobConfigDocument {
+  job_name: string;
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  scrape_interval?: string;
+  scrape_timeout?: string;
+  metrics_path?: string;
+  scheme?: 'http' | 'https';
+  params?: Record<string, string[]>;
+  honor_labels?: boolean;
+  honor_timestamps?: boolean;
+  sample_limit?: number;
+  body_size_limit?: string;
+}
+
+/** A target after defaults: what one scrape needs. */
+export interface TargetConfig {
+  /** `host:port` as written in `static_configs` (becomes `instance` unless a label sets it). */
+  address: string;
+  /** Target labels: `job`, `instance` and the static labels (Prometheus's labels after relabeling). */
+  labels: Record<string, string>;
+  /** The URL scraped: scheme://address/metrics_path?params. */
+  scrapeUrl: string;
+}
+
+/** A job after defaults and limits. */
+export interface JobConfig {
+  jobName: string;
+  scrapeIntervalMs: number;
+  scrapeTimeoutMs: number;
+  metricsPath: string;
+  scheme: 'http' | 'https';
+  params: Record<string, string[]>;
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  /** Effective limit (the job's, capped by MAX_SAMPLES_PER_SCRAPE). */
+  sampleLimit: number;
+  /** Effective limit in bytes (the job's, capped by MAX_BODY_SIZE). */
+  bodySizeLimit: number;
+  targets: TargetConfig[];
+}
+
+/** Operator limits from the Worker's settings. */
+export interface ScrapeLimits {
+  maxBodySize: number;
+  maxSamplesPerScrape: number;
+  maxTargets: number;
+  minScrapeIntervalMs: number;
+}
+
+/** A configuration that cannot be used; `problems` names every field at fault. */
+export class ScrapeConfigError extends Error {
+  override readonly name = 'ScrapeConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid scrape configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** Reads the limits from the Worker's vars (defaults as in wrangler.toml). */
+export function scrapeLimits(env: {
+  MAX_BODY_SIZE?: string;
+  MAX_SAMPLES_PER_SCRAPE?: string;
+  MAX_TARGETS?: string;
+  MIN_SCRAPE_INTERVAL_SECONDS?: string;
+}): ScrapeLimits {
+  const num = (v: string | undefined, d: number) => {
+    const n = Number(v);
+    return v !== undefined && v !== '' && Number.isFinite(n) && n > 0 ? n : d;
+  };
+  return {
+    maxBodySize: num(env.MAX_BODY_SIZE, 10 * 1024 * 1024),
+    maxSamplesPerScrape: num(env.MAX_SAMPLES_PER_SCRAPE, 50_000),
+    maxTargets: num(env.MAX_TARGETS, 500),
+    minScrapeIntervalMs: num(env.MIN_SCRAPE_INTERVAL_SECONDS, 1) * 1000,
+  };
+}
+
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const DURATION_UNITS = [365 * 86400e3, 7 * 86400e3, 86400e3, 3600e3, 60e3, 1e3, 1];
+
+/** Prometheus's duration syntax (`model.ParseDuration`): `1h30m`, `15s`, `500ms`. Returns ms or undefined. */
+export function parsePromDuration(s: string): number | undefined {
+  if (s === '0') return 0;
+  const m = DURATION_RE.exec(s);
+  if (m === null || s === '') return undefined;
+  let ms = 0;
+  for (let k = 0; k < DURATION_UNITS.length; k++) if (m[k + 1] !== undefined) ms += Number(m[k + 1]) * DURATION_UNITS[k];
+  return ms;
+}
+
+/** Formats ms as Prometheus prints durations (`15s`, `1m`, `1m30s`, `500ms`). */
+export function formatPromDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let out = '';
+  let rest = ms;
+  const units: [number, string][] = [[365 * 86400e3, 'y'], [7 * 86400e3, 'w'], [86400e3, 'd'], [3600e3, 'h'], [60e3, 'm'], [1e3, 's'], [1, 'ms']];
+  for (const [size, unit] of units) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return out;
+}
+
+const SIZE_RE = /^(\d+)(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/;
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, KiB: 1024, MB: 1024 ** 2, MiB: 1024 ** 2, GB: 1024 ** 3, GiB: 1024 ** 3, TB: 1024 ** 4, TiB: 1024 ** 4 };
+
+/** Prometheus's `body_size_limit` syntax (base-2 units: `10MB` = 10 MiB; `0` = no limit). */
+export function parseByteSize(s: string): number | undefined {
+  const m = SIZE_RE.exec(s);
+  if (m === null) return undefined;
+  return Number(m[1]) * SIZE_UNITS[m[2] ?? 'B'];
+}
+
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const JOB_NAME_MAX = 128;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates a configuration document and applies Prometheus's defaults (global
+ * scrape_interval 1m, scrape_timeout 10s but never above the interval, metrics_path
+ * /metrics, scheme http, honor_timestamps true) and the operator's limits.
+ * Throws {@link ScrapeConfigError} listing every problem.
+ */
+export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConfig[] {
+  const problems: string[] = [];
+  if (!isRecord(doc)) throw new ScrapeConfigError(['the configuration must be a JSON object']);
+  const known = new Set(['global', 'scrape_configs']);
+  for (const k of Object.keys(doc)) if (!known.has(k)) problems.push(`unknown field "${k}"`);
+  const global = doc.global === undefined ? {} : doc.global;
+  if (!isRecord(global)) throw new ScrapeConfigError(['global must be an object']);
+  const gInterval = durationField(global.scrape_interval, 'global.scrape_interval', 60_000, problems);
+  const gTimeoutGiven = global.scrape_timeout !== undefined;
+  const gTimeout = durationField(global.scrape_timeout, 'global.scrape_timeout', 10_000, problems);
+  if (gTimeoutGiven && gTimeout > gInterval) problems.push('global.scrape_timeout greater than global.scrape_interval');
+  const jobsIn = doc.scrape_configs;
+  if (!Array.isArray(jobsIn)) throw new ScrapeConfigError([...problems, 'scrape_configs must be an array']);
+  const jobs: JobConfig[] = [];
+  const names = new Set<string>();
+  const urls = new Set<string>();
+  let targetCount = 0;
+  jobsIn.forEach((raw: unknown, j) => {
+    const at = `scrape_configs[${j}]`;
+    if (!isRecord(raw)) {
+      problems.push(`${at} must be an object`);
+      return;
+    }
+    const jobKeys = new Set(['job_name', 'static_configs', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'scheme', 'params', 'honor_labels', 'honor_timestamps', 'sample_limit', 'body_size_limit']);
+    for (const k of Object.keys(raw)) if (!jobKeys.has(k)) problems.push(`${at}: unknown field "${k}"`);
+    const jobName = raw.job_name;
+    if (typeof jobName !== 'string' || jobName === '' || jobName.length > JOB_NAME_MAX) {
+      problems.push(`${at}.job_name must be a non-empty string of at most ${JOB_NAME_MAX} characters`);
+      return;
+    }
+    if (names.has(jobName)) problems.push(`found multiple scrape configs with job name "${jobName}"`);
+    names.add(jobName);
+    const interval = durationField(raw.scrape_interval, `${at}.scrape_interval`, gInterval, problems);
+    // Prometheus: a job without its own timeout takes the global one, capped at its interval.
+    const timeout = raw.scrape_timeout === undefined ? Math.min(gTimeout, interval) : durationField(raw.scrape_timeout, `${at}.scrape_timeout`, gTimeout, problems);
+    if (interval < limits.minScrapeIntervalMs) problems.push(`${at}.scrape_interval below the minimum of ${limits.minScrapeIntervalMs / 1000}s`);
+    if (timeout > interval) problems.push(`${at}: scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
+    if (timeout <= 0) problems.push(`${at}.scrape_timeout must be positive`);
+    const metricsPath = raw.metrics_path ?? '/metrics';
+    if (typeof metricsPath !== 'string' || !metricsPath.startsWith('/')) problems.push(`${at}.metrics_path must be a path starting with /`);
+    const scheme = raw.scheme ?? 'http';
+    if (scheme !== 'http' && scheme !== 'https') problems.push(`${at}.scheme must be http or https`);
+    const params: Record<string, string[]> = {};
+    if (raw.params !== undefined) {
+      if (!isRecord(raw.params)) problems.push(`${at}.params must be an object of string arrays`);
+      else {
+        for (const [k, v] of Object.entries(raw.params)) {
+          if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) problems.push(`${at}.params.${k} must be an array of strings`);
+          else params[k] = v as string[];
+        }
+      }
+    }
+    const honorLabels = boolField(raw.honor_labels, `${at}.honor_labels`, false, problems);
+    const honorTimestamps = boolField(raw.honor_timestamps, `${at}.honor_timestamps`, true, problems);
+    let sampleLimit = limits.maxSamplesPerScrape;
+    if (raw.sample_limit !== undefined) {
+      if (typeof raw.sample_limit !== 'number' || !Number.isInteger(raw.sample_limit) || raw.sample_limit < 0) problems.push(`${at}.sample_limit must be a non-negative integer`);
+      else if (raw.sample_limit > 0) sampleLimit = Math.min(raw.sample_limit, limits.maxSamplesPerScrape);
+    }
+    let bodySizeLimit = limits.maxBodySize;
+    if (raw.body_size_limit !== undefined) {
+      const size = typeof raw.body_size_limit === 'string' ? parseByteSize(raw.body_size_limit) : undefined;
+      if (size === undefined) problems.push(`${at}.body_size_limit must be a size like "10MB"`);
+      else if (size > 0) bodySizeLimit = Math.min(size, limits.maxBodySize);
+    }
+    const targets: TargetConfig[] = [];
+    const statics = raw.static_configs ?? [];
+    if (!Array.isArray(statics)) problems.push(`${at}.static_configs must be an array`);
+    else {
+      statics.forEach((sc: unknown, s) => {
+        const sat = `${at}.static_configs[${s}]`;
+        if (!isRecord(sc) || !Array.isArray(sc.targets)) {
+          problems.push(`${sat}.targets must be an array of "host:port" strings`);
+          return;
+        }
+        const extra: Record<string, string> = {};
+        if (sc.labels !== undefined) {
+          if (!isRecord(sc.labels)) problems.push(`${sat}.labels must be an object of strings`);
+          else {
+            for (const [k, v] of Object.entries(sc.labels)) {
+              if (!LABEL_NAME_RE.test(k) || k.startsWith('__')) problems.push(`${sat}.labels: "${k}" is not a valid label name`);
+              else if (typeof v !== 'string') problems.push(`${sat}.labels.${k} must be a string`);
+              else extra[k] = v;
+            }
+          }
+        }
+        for (const t of sc.targets as unknown[]) {
+          if (typeof t !== 'string' || !/^[^\s/?#@]+$/.test(t) || t.includes('://')) {
+            problems.push(`${sat}: target ${JSON.stringify(t)} must be "host:port" (no scheme or path)`);
+            continue;
+          }
+          const url = targetUrl(typeof scheme === 'string' ? scheme : 'http', t, typeof metricsPath === 'string' ? metricsPath : '/metrics', params);
+          if (url === undefined) {
+            problems.push(`${sat}: target ${JSON.stringify(t)} is not a valid host:port`);
+            continue;
+          }
+          if (urls.has(`${jobName} ${url}`)) continue; // Prometheus deduplicates identical targets
+          urls.add(`${jobName} ${url}`);
+          // Target labels: the static labels, then job/instance unless set (Prometheus populateLabels).
+          const labels: Record<string, string> = { ...extra };
+          labels.job ??= jobName;
+          labels.instance ??= t;
+          for (const k of Object.keys(labels)) if (labels[k] === '') delete labels[k];
+          targets.push({ address: t, labels, scrapeUrl: url });
+          targetCount++;
+        }
+      });
+    }
+    jobs.push({
+      jobName,
+      scrapeIntervalMs: interval,
+      scrapeTimeoutMs: timeout,
+      metricsPath: typeof metricsPath === 'string' ? metricsPath : '/metrics',
+      scheme: scheme === 'https' ? 'https' : 'http',
+      params,
+      honorLabels,
+      honorTimestamps,
+      sampleLimit,
+      bodySizeLimit,
+      targets,
+    });
+  });
+  if (targetCount > limits.maxTargets) problems.push(`${targetCount} targets exceed MAX_TARGETS (${limits.maxTargets})`);
+  if (problems.length > 0) throw new ScrapeConfigError(problems);
+  return jobs;
+}
+
+function targetUrl(scheme: string, address: string, path: string, params: Record<string, string[]>): string | undefined {
+  try {
+    const url = new URL(`${scheme}://${address}${path}`);
+    if (url.host === '' || url.username !== '') return undefined;
+    for (const [k, vs] of Object.entries(params)) for (const v of vs) url.searchParams.append(k, v);
+    return url.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+function durationField(v: unknown, at: string, dflt: number, problems: string[]): number {
+  if (v === undefined) return dflt;
+  const ms = typeof v === 'string' ? parsePromDuration(v) : undefined;
+  if (ms === undefined) {
+    problems.push(`${at} must be a duration like "15s" or "1m"`);
+    return dflt;
+  }
+  return ms;
+}
+
+function boolField(v: unknown, at: string, dflt: boolean, problems: string[]): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') {
+    problems.push(`${at} must be true or false`);
+    return dflt;
+  }
+  return v;
+}

@@ -1,0 +1,125 @@
+/**
+ * Fetching one target's page as Prometheus 2.x does (`scrape/scrape.go` `targetScraper.scrape`):
+ * the same Accept negotiation (OpenMetrics 1.0.0, then 0.0.1, then text 0.0.4),
+ * `Accept-Encoding: gzip`, `X-Prometheus-Scrape-Timeout-Seconds`, a deadline on the whole
+ * exchange (headers and body), and the body-size limit enforced while the body streams in.
+ * Pure apart from `fetch`.
+ */
+import type { ExpositionFormat } from '../../shared/exposition';
+
+/** Prometheus 2.42's Accept header (`scrapeAcceptHeader`). */
+export const SCRAPE_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+/** Sent as User-Agent (Prometheus sends `Prometheus/<version>`). */
+export const SCRAPE_USER_AGENT = 'pushpull-scraper/0.1 (Prometheus/2.42 compatible)';
+
+/** A scrape that failed; the message is what `lastError` shows. */
+export class ScrapeError extends Error {
+  override readonly name = 'ScrapeError';
+}
+
+/** A page read whole. */
+export interface FetchedPage {
+  text: string;
+  format: ExpositionFormat;
+  /** Bytes of the (uncompressed) body. */
+  bytes: number;
+}
+
+/** Options of {@link fetchPage}. */
+export interface FetchPageOptions {
+  timeoutMs: number;
+  bodySizeLimit: number;
+  /** Replaces the global fetch (e.g. a service binding's). */
+  fetcher?: (req: Request) => Promise<Response>;
+}
+
+/** The parser for a response's Content-Type (Prometheus 2.x: OpenMetrics by media type, anything else text 0.0.4). */
+export function formatFor(contentType: string | null): ExpositionFormat {
+  const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return media === 'application/openmetrics-text' ? 'openmetrics' : 'text';
+}
+
+/**
+ * GETs `url` and returns its body decoded as UTF-8. Throws {@link ScrapeError} on a
+ * non-2xx status, the deadline, a body over the limit (checked against Content-Length
+ * first, then while reading, so an endless body fails as soon as it passes the limit) or
+ * invalid UTF-8.
+ */
+export async function fetchPage(url: string, opts: FetchPageOptions): Promise<FetchedPage> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), opts.timeoutMs);
+  const deadline = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(new ScrapeError(`Get "${url}": context deadline exceeded`)));
+  });
+  // Keep the rejection from being reported as unhandled when the scrape finishes in time.
+  deadline.catch(() => undefined);
+  try {
+    const req = new Request(url, {
+      headers: {
+        accept: SCRAPE_ACCEPT,
+        'accept-encoding': 'gzip',
+        'user-agent': SCRAPE_USER_AGENT,
+        'x-prometheus-scrape-timeout-seconds': (opts.timeoutMs / 1000).toString(),
+      },
+      signal: controller.signal,
+    });
+    let res: Response;
+    try {
+      res = await Promise.race([(opts.fetcher ?? fetch)(req), deadline]);
+    } catch (err) {
+      if (err instanceof ScrapeError) throw err;
+      throw new ScrapeError(`Get "${url}": ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (res.status < 200 || res.status > 299) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new ScrapeError(`server returned HTTP status ${res.status} ${res.statusText}`.trim());
+    }
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    const encoding = (res.headers.get('content-encoding') ?? '').toLowerCase();
+    // Content-Length of an uncompressed body already tells that it is over the limit.
+    if (encoding === '' && declared > opts.bodySizeLimit) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new ScrapeError(bodyLimitMessage(opts.bodySizeLimit));
+    }
+    const format = formatFor(res.headers.get('content-type'));
+    const { text, bytes } = await readLimited(res, opts.bodySizeLimit, deadline);
+    return { text, format, bytes };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function bodyLimitMessage(limit: number): string {
+  return `body size limit exceeded (${limit} bytes)`;
+}
+
+/** Reads the body, stopping (and cancelling the stream) once it passes `limit` bytes. */
+async function readLimited(res: Response, limit: number, deadline: Promise<never>): Promise<{ text: string; bytes: number }> {
+  if (res.body === null) return { text: '', bytes: 0 };
+  // fetch decodes `Content-Encoding: gzip` itself (workerd and Node alike), so these are
+  // uncompressed bytes, which is what Prometheus's body_size_limit counts.
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const parts: string[] = [];
+  let bytes = 0;
+  try {
+    while (true) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > limit) throw new ScrapeError(bodyLimitMessage(limit));
+      parts.push(decoder.decode(value, { stream: true }));
+    }
+    parts.push(decoder.decode());
+  } catch (err) {
+    await reader.cancel().catch(() => undefined);
+    if (err instanceof ScrapeError) throw err;
+    if (err instanceof TypeError && /decod|utf-?8|encoded data/i.test(err.message)) {
+      throw new ScrapeError('invalid UTF-8 in the response body');
+    }
+    throw new ScrapeError(`reading the response body: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return { text: parts.join(''), bytes };
+}
