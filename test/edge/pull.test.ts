@@ -287,6 +287,24 @@ describe('pull CDN: coalescing', () => {
     expect((await originHits(p)).count).toBe(1);
   });
 
+  it('shares one validation among 200 concurrent requests for a stale entry', async () => {
+    const p = uniquePath('herd-stale');
+    const body = 'stale-herd-'.repeat(300);
+    await script(p, { body, etag: '"h1"', headers: { 'cache-control': 'max-age=1' } });
+    await edge(p);
+    await script(p, { body, etag: '"h1"', delayMs: 300, headers: { 'cache-control': 'max-age=60' } });
+    await sleep(2100);
+    const ctxs = Array.from({ length: 200 }, () => createExecutionContext());
+    const responses = await Promise.all(ctxs.map((ctx) => app.fetch(new Request(`http://edge.test${p}`), env, ctx)));
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    await Promise.all(ctxs.map((ctx) => waitOnExecutionContext(ctx)));
+    expect(bodies.every((b) => b === body)).toBe(true);
+    expect(responses.every((r) => cacheStatus(r).includes('fwd=stale; fwd-status=304'))).toBe(true);
+    const hits = await originHits(p);
+    expect(hits.count).toBe(2);
+    expect(hits.notModified).toBe(1);
+  });
+
   it('does not share a private response between collapsed requests', async () => {
     const p = uniquePath('herd-private');
     await script(p, { body: 'mine', delayMs: 200, headers: { 'cache-control': 'private' } });

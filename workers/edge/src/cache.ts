@@ -126,8 +126,39 @@ interface Fetched {
 
 type FetchOutcome = { ok: true; fetched: Fetched } | { ok: false; error: OriginError };
 
-/** In-flight upstream fetches of this isolate, by cache key: concurrent misses share one. */
-const inflight = new Map<string, Promise<FetchOutcome>>();
+/** What a validation brought back. */
+type ValidationOutcome =
+  | { kind: 'error'; error: OriginError }
+  | { kind: 'not-modified'; headers: Headers; requestTime: number; responseTime: number }
+  | { kind: 'full'; fetched: Fetched };
+
+/** One upstream exchange and when its result is in the cache (until then, late arrivals join it). */
+interface Flight<T> { value: T; settled: Promise<unknown> }
+
+/** In-flight upstream exchanges of this isolate, by key: concurrent misses (and validations) share one. */
+const inflight = new Map<string, Promise<Flight<unknown>>>();
+
+/**
+ * Runs `run` once for concurrent callers with the same key. A caller that arrives while it
+ * is in flight gets its result if `shareable` says it may, else null (it must go alone).
+ */
+async function coalesce<T>(flightKey: string, cx: CacheContext, run: () => Promise<Flight<T>>, shareable: (value: T) => boolean): Promise<{ value: T; collapsed: boolean } | null> {
+  const existing = inflight.get(flightKey) as Promise<Flight<T>> | undefined;
+  if (existing) {
+    const { value } = await existing;
+    return shareable(value) ? { value, collapsed: true } : null;
+  }
+  const flight = run();
+  inflight.set(flightKey, flight);
+  cx.waitUntil(flight.then((f) => f.settled).catch(() => undefined)
+    .finally(() => { if (inflight.get(flightKey) === flight) inflight.delete(flightKey); }));
+  return { value: (await flight).value, collapsed: false };
+}
+
+/** Whether a fetched response may be handed to another request (RFC 9111 §4.1 for Vary). */
+function shareableWith(request: Request, f: Fetched): boolean {
+  return f.storable && f.vary.every((n, i) => normalisedHeader(request.headers, n) === f.varyValues[i]);
+}
 /** Keys with a background revalidation running in this isolate (one per key). */
 const revalidating = new Set<string>();
 
@@ -153,7 +184,7 @@ export async function serveCached(request: Request, cx: CacheContext): Promise<R
 
   // RFC 9111 §3.5: requests with credentials are not answered from the cache.
   if (request.headers.has('authorization')) {
-    const outcome = await fetchAndMaybeStore(request, key, purgeKey, cx, cache, null);
+    const outcome = (await fetchAndMaybeStore(request, key, purgeKey, cx, cache)).value;
     return outcome.ok
       ? answerFetched(request, outcome.fetched, { fwd: 'bypass', fwdStatus: outcome.fetched.status, stored: outcome.fetched.storable, detail: 'authorization' }, cx)
       : originErrorResponse(outcome.error, { fwd: 'bypass' });
@@ -184,7 +215,7 @@ export async function serveCached(request: Request, cx: CacheContext): Promise<R
       { fwd: found.reason, detail: 'only-if-cached' });
   }
 
-  const { outcome, collapsed } = await coalescedFetch(request, found.variantKey ?? key, key, purgeKey, cx, cache, found.reason);
+  const { outcome, collapsed } = await coalescedFetch(request, found.variantKey ?? key, key, purgeKey, cx, cache);
   if (!outcome.ok) return originErrorResponse(outcome.error, { fwd: found.reason, collapsed });
   const f = outcome.fetched;
   void head;
@@ -316,15 +347,20 @@ async function store(cache: Cache, primary: string, variant: string | null, f: F
 }
 
 /** Fetches upstream and stores what may be stored; the body is shared so others can read it. */
-async function fetchAndMaybeStore(request: Request, key: string, purgeKey: string, cx: CacheContext, cache: Cache, onStored: (() => void) | null): Promise<FetchOutcome> {
+async function fetchAndMaybeStore(request: Request, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<Flight<FetchOutcome>> {
   const got = await callUpstream(request, cx);
-  if (!got.ok) return got;
-  const { response, requestTime, responseTime } = got;
+  if (!got.ok) return { value: got, settled: Promise.resolve() };
+  const fetched = adoptResponse(request, got.response, got.requestTime, got.responseTime, cx);
+  return { value: { ok: true, fetched }, settled: storeFetched(request, key, purgeKey, fetched, cx, cache) };
+}
+
+/** Wraps an upstream response for sharing, with its storage plan. */
+function adoptResponse(request: Request, response: Response, requestTime: number, responseTime: number, cx: CacheContext): Fetched & { storeFor: number } {
   const plan = planStorage(request, response, requestTime, responseTime, cx.settings);
   const vary = varyNames(response.headers.get('vary'));
   const body = new SharedBody(response.body);
   cx.waitUntil(body.pump);
-  const fetched: Fetched = {
+  return {
     status: response.status,
     statusText: response.statusText,
     headers: new Headers(response.headers),
@@ -333,17 +369,17 @@ async function fetchAndMaybeStore(request: Request, key: string, purgeKey: strin
     vary,
     varyValues: vary.map((n) => normalisedHeader(request.headers, n)),
     meta: plan.meta,
+    storeFor: plan.storeFor,
   };
-  if (plan.meta) {
-    const variant = vary.length > 0 ? variantKey(key, vary, request.headers) : null;
-    const stored = store(cache, key, variant, fetched, plan.storeFor)
-      .catch((err: unknown) => console.error('cache store failed', purgeKey, err))
-      .finally(() => onStored?.());
-    cx.waitUntil(stored);
-  } else {
-    onStored?.();
-  }
-  return { ok: true, fetched };
+}
+
+/** Stores a fetched response if it may be stored; settles when it is in the cache. */
+function storeFetched(request: Request, key: string, purgeKey: string, f: Fetched & { storeFor: number }, cx: CacheContext, cache: Cache): Promise<void> {
+  if (!f.meta) return Promise.resolve();
+  const variant = f.vary.length > 0 ? variantKey(key, f.vary, request.headers) : null;
+  const stored = store(cache, key, variant, f, f.storeFor).catch((err: unknown) => console.error('cache store failed', purgeKey, err));
+  cx.waitUntil(stored);
+  return stored;
 }
 
 /**
@@ -352,26 +388,11 @@ async function fetchAndMaybeStore(request: Request, key: string, purgeKey: strin
  * and, for a Vary response, with the same values of the varying headers; otherwise it
  * fetches on its own.
  */
-async function coalescedFetch(request: Request, flightKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache, _reason: string): Promise<{ outcome: FetchOutcome; collapsed: boolean }> {
-  const existing = inflight.get(flightKey);
-  if (existing) {
-    const outcome = await existing;
-    if (outcome.ok && outcome.fetched.storable
-      && outcome.fetched.vary.every((n, i) => normalisedHeader(request.headers, n) === outcome.fetched.varyValues[i])) {
-      return { outcome, collapsed: true };
-    }
-    if (!outcome.ok) return { outcome, collapsed: true };
-    return { outcome: await fetchAndMaybeStore(request, key, purgeKey, cx, cache, null), collapsed: false };
-  }
-  let release: () => void = () => undefined;
-  const released = new Promise<void>((resolve) => { release = resolve; });
-  const flight = fetchAndMaybeStore(request, key, purgeKey, cx, cache, () => release());
-  inflight.set(flightKey, flight);
-  // Late arrivals keep joining until the response is in the cache (or known not storable).
-  const cleanup = Promise.race([released, flight.then((o) => { if (!o.ok) release(); })]).then(() => released)
-    .finally(() => { if (inflight.get(flightKey) === flight) inflight.delete(flightKey); });
-  cx.waitUntil(cleanup);
-  return { outcome: await flight, collapsed: false };
+async function coalescedFetch(request: Request, flightKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<{ outcome: FetchOutcome; collapsed: boolean }> {
+  const run = (): Promise<Flight<FetchOutcome>> => fetchAndMaybeStore(request, key, purgeKey, cx, cache);
+  const shared = await coalesce(flightKey, cx, run, (o) => !o.ok || shareableWith(request, o.fetched));
+  if (shared) return { outcome: shared.value, collapsed: shared.collapsed };
+  return { outcome: (await run()).value, collapsed: false };
 }
 
 /** Merges a 304's fields into the stored ones (RFC 9111 §3.2, §4.3.4). */
@@ -390,49 +411,61 @@ function mergeHeaders(stored: Headers, meta: StoredMeta, fresh: Headers): Header
   return merged;
 }
 
-/** Validates a stored entry upstream; answers from it on 304, or replaces it. */
+/**
+ * Validates a stored entry upstream (one validation per key at a time: concurrent requests
+ * for a stale entry share it); answers from the entry on 304, or with the new response.
+ */
 async function validate(request: Request, entry: Response, meta: StoredMeta, entryKey: string, key: string, purgeKey: string, why: 'stale' | 'request', reqCc: RequestConstraints, cx: CacheContext, cache: Cache): Promise<Response> {
   const validators = { etag: entry.headers.get('etag'), lastModified: entry.headers.get('last-modified') };
   const now = Date.now();
-  const got = await callUpstream(request, cx, validators);
-  const originFailed = !got.ok || got.response.status >= 500;
-  if (originFailed && mayServeStaleOnError(meta, reqCc, now)) {
-    if (got.ok) await got.response.body?.cancel();
-    return answerStored(request, entry, meta, { fwd: 'stale', fwdStatus: got.ok ? got.response.status : undefined, ttl: ttlLeft(meta, now), detail: got.ok ? 'stale-if-error' : `stale-if-error-${got.error.kind}` }, now);
+  // The entry's body, readable by this request and by the refresh of the stored copy.
+  const entryBody = new SharedBody(entry.body);
+  cx.waitUntil(entryBody.pump);
+  const run = async (): Promise<Flight<ValidationOutcome>> => {
+    const got = await callUpstream(request, cx, validators);
+    if (!got.ok) return { value: { kind: 'error', error: got.error }, settled: Promise.resolve() };
+    if (got.response.status === 304) {
+      await got.response.body?.cancel();
+      const value: ValidationOutcome = { kind: 'not-modified', headers: got.response.headers, requestTime: got.requestTime, responseTime: got.responseTime };
+      return { value, settled: refreshStored(request, entry, entryBody, meta, value, entryKey, key, purgeKey, cx, cache) };
+    }
+    const fetched = adoptResponse(request, got.response, got.requestTime, got.responseTime, cx);
+    return { value: { kind: 'full', fetched }, settled: storeFetched(request, key, purgeKey, fetched, cx, cache) };
+  };
+  const shareable = (v: ValidationOutcome): boolean => v.kind !== 'full' || v.fetched.status >= 500 || shareableWith(request, v.fetched);
+  const shared = await coalesce(`${entryKey}#validate`, cx, run, shareable);
+  const { value: outcome, collapsed } = shared ?? { value: (await run()).value, collapsed: false };
+
+  const failedStatus = outcome.kind === 'full' && outcome.fetched.status >= 500 ? outcome.fetched.status : undefined;
+  if ((outcome.kind === 'error' || failedStatus !== undefined) && mayServeStaleOnError(meta, reqCc, now)) {
+    const stale = new Response(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: entry.headers });
+    return answerStored(request, stale, meta, { fwd: 'stale', fwdStatus: failedStatus, collapsed, ttl: ttlLeft(meta, now), detail: outcome.kind === 'error' ? `stale-if-error-${outcome.error.kind}` : 'stale-if-error' }, now);
   }
-  if (!got.ok) {
-    await entry.body?.cancel();
-    return originErrorResponse(got.error, { fwd: why });
-  }
-  const { response, requestTime, responseTime } = got;
-  if (response.status === 304) {
-    const merged = mergeHeaders(entry.headers, meta, response.headers);
-    const fresh = new Response(null, { status: 200, headers: merged });
-    const plan = planStorage(request, fresh, requestTime, responseTime, cx.settings);
-    const body = new SharedBody(entry.body);
-    cx.waitUntil(body.pump);
+  if (outcome.kind === 'error') return originErrorResponse(outcome.error, { fwd: why, collapsed });
+  if (outcome.kind === 'not-modified') {
+    const merged = mergeHeaders(entry.headers, meta, outcome.headers);
+    const plan = planStorage(request, new Response(null, { status: 200, headers: merged }), outcome.requestTime, outcome.responseTime, cx.settings);
     if (plan.meta) {
-      const f: Fetched = { status: entry.status, statusText: entry.statusText, headers: merged, body, storable: true, vary: varyNames(merged.get('vary')), varyValues: [], meta: plan.meta };
-      cx.waitUntil(store(cache, key, entryKey === key ? null : entryKey, f, plan.storeFor).catch((err: unknown) => console.error('cache refresh failed', purgeKey, err)));
       plan.meta.size = meta.size;
-      const served = new Response(body.reader(), { status: entry.status, headers: storedHeaders(merged, plan.meta, plan.storeFor) });
-      return answerStored(request, served, plan.meta, { fwd: why, fwdStatus: 304, stored: true, ttl: ttlLeft(plan.meta, Date.now()) }, Date.now());
+      const served = new Response(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: storedHeaders(merged, plan.meta, plan.storeFor) });
+      return answerStored(request, served, plan.meta, { fwd: why, fwdStatus: 304, stored: true, collapsed, ttl: ttlLeft(plan.meta, Date.now()) }, Date.now());
     }
     // No longer storable (e.g. the 304 said no-store): answer from the merged copy once.
-    const served = new Response(body.reader(), { status: entry.status, headers: merged });
-    return withCacheStatus(served, { fwd: why, fwdStatus: 304 });
+    return withCacheStatus(new Response(entryBody.reader(), { status: entry.status, headers: merged }), { fwd: why, fwdStatus: 304, collapsed });
   }
-  await entry.body?.cancel();
-  const plan = planStorage(request, response, requestTime, responseTime, cx.settings);
-  const vary = varyNames(response.headers.get('vary'));
-  const body = new SharedBody(response.body);
-  cx.waitUntil(body.pump);
-  const f: Fetched = { status: response.status, statusText: response.statusText, headers: new Headers(response.headers), body, storable: plan.meta !== null, vary, varyValues: [], meta: plan.meta };
-  if (plan.meta) {
-    const variant = vary.length > 0 ? variantKey(key, vary, request.headers) : null;
-    cx.waitUntil(store(cache, key, variant, f, plan.storeFor).catch((err: unknown) => console.error('cache store failed', purgeKey, err)));
-  }
-  return answerFetched(request, f, { fwd: why, fwdStatus: response.status, stored: f.storable, ttl: plan.meta ? ttlLeft(plan.meta, Date.now()) : undefined }, cx);
+  const f = outcome.fetched;
+  return answerFetched(request, f, { fwd: why, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined }, cx);
+}
+
+/** After a 304: the stored entry gets the merged headers and a new freshness, with the same body (RFC 9111 §4.3.4). */
+function refreshStored(request: Request, entry: Response, entryBody: SharedBody, meta: StoredMeta, v: { headers: Headers; requestTime: number; responseTime: number }, entryKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<void> {
+  const merged = mergeHeaders(entry.headers, meta, v.headers);
+  const plan = planStorage(request, new Response(null, { status: 200, headers: merged }), v.requestTime, v.responseTime, cx.settings);
+  if (!plan.meta) return Promise.resolve();
+  const f: Fetched = { status: entry.status, statusText: entry.statusText, headers: merged, body: entryBody, storable: true, vary: varyNames(merged.get('vary')), varyValues: [], meta: plan.meta };
+  const stored = store(cache, key, entryKey === key ? null : entryKey, f, plan.storeFor).catch((err: unknown) => console.error('cache refresh failed', purgeKey, err));
+  cx.waitUntil(stored);
+  return stored;
 }
 
 /** stale-while-revalidate: refresh the entry without anyone waiting. */
