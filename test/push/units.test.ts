@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../workers/shared/errors';
+import { notModified, parseRange } from '../../workers/edge/src/push/http';
+import { DEFAULT_LIMITS, pushLimits } from '../../workers/edge/src/push/limits';
+import { changedPaths, expiryFromHeaders, lookupFile, newDeployId, isDeployId, parseInstant, parseManifest, validatePath, type FileEntry } from '../../workers/edge/src/push/manifest';
+import { parseRoutes, routeFor } from '../../workers/edge/src/push/routes';
+import { compileIgnore } from '../../origin/push-ignore';
+import { parseRewrite, rewriteUrls } from '../../origin/push-rewrite';
+
+const code = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof ApiError ? e.code : (e as Error).message;
+  }
+  return 'no error';
+};
+
+describe('routeFor', () => {
+  const routes = JSON.stringify({ '/assets/': 'push', '/assets/live/': 'pull', '/api': 'pull' });
+  it('picks the longest matching prefix and defaults to hybrid', () => {
+    expect(routeFor('/assets/app.js', routes)).toBe('push');
+    expect(routeFor('/assets/live/feed.json', routes)).toBe('pull');
+    expect(routeFor('/api/v1', routes)).toBe('pull');
+    expect(routeFor('/index.html', routes)).toBe('hybrid');
+    expect(routeFor('/anything', undefined)).toBe('hybrid');
+    expect(routeFor('/anything', '{}')).toBe('hybrid');
+    expect(routeFor('/x', JSON.stringify({ '/': 'push' }))).toBe('push');
+  });
+  it('refuses malformed ROUTES with a message naming the problem', () => {
+    expect(() => parseRoutes('{nope')).toThrow(/not valid JSON/);
+    expect(() => parseRoutes('[]')).toThrow(/JSON object/);
+    expect(() => parseRoutes('{"assets/":"push"}')).toThrow(/must start with "\/"/);
+    expect(() => parseRoutes('{"/a":"cache"}')).toThrow(/push, pull, hybrid/);
+  });
+});
+
+describe('validatePath', () => {
+  const limits = { maxPathBytes: 20, maxNameBytes: 8 };
+  it('normalises a leading slash and accepts paths at the limits', () => {
+    expect(validatePath('a/b.txt', limits)).toBe('/a/b.txt');
+    expect(validatePath('/12345678/12345678/1', limits)).toBe('/12345678/12345678/1'); // 20 bytes, 8-byte names
+    expect(validatePath('/é.txt', limits)).toBe('/é.txt');
+  });
+  it('refuses .., ., empty segments, control characters, backslashes and overlong paths or names', () => {
+    expect(code(() => validatePath('/a/../b', limits))).toBe('invalid_path');
+    expect(code(() => validatePath('/./b', limits))).toBe('invalid_path');
+    expect(code(() => validatePath('/a//b', limits))).toBe('invalid_path');
+    expect(code(() => validatePath('/a/', limits))).toBe('invalid_path');
+    expect(code(() => validatePath('/a\nb', limits))).toBe('invalid_path');
+    expect(code(() => validatePath('/a\u0085b', limits))).toBe('invalid_path');
+    expect(code(() => validatePath('/a\\b', limits))).toBe('invalid_path');
+    expect(code(() => validatePath('/12345678/12345678/12', limits))).toBe('path_too_long');
+    expect(code(() => validatePath('/123456789', limits))).toBe('name_too_long');
+    expect(code(() => validatePath('/éééé5', limits))).toBe('name_too_long'); // 9 UTF-8 bytes
+  });
+});
+
+describe('expiry parsing', () => {
+  const now = Date.UTC(2026, 0, 1);
+  it('reads X-TTL, and X-Expires-At as seconds, milliseconds, ISO or HTTP dates', () => {
+    expect(expiryFromHeaders('60', undefined, now)).toBe(now + 60_000);
+    expect(parseInstant(String(now / 1000 + 5), 'x')).toBe(now + 5000);
+    expect(parseInstant(now + 5000, 'x')).toBe(now + 5000);
+    expect(parseInstant(new Date(now + 5000).toISOString(), 'x')).toBe(now + 5000);
+    expect(parseInstant(new Date(now + 5000).toUTCString(), 'x')).toBe(now + 5000);
+    expect(expiryFromHeaders(undefined, undefined, now)).toBeUndefined();
+  });
+  it('refuses zero, negative, malformed, past and double expiries', () => {
+    expect(code(() => expiryFromHeaders('0', undefined, now))).toBe('invalid_expiry');
+    expect(code(() => expiryFromHeaders('1.5', undefined, now))).toBe('invalid_expiry');
+    expect(code(() => expiryFromHeaders(undefined, 'soon', now))).toBe('invalid_expiry');
+    expect(code(() => expiryFromHeaders(undefined, String(now / 1000 - 1), now))).toBe('already_expired');
+    expect(code(() => expiryFromHeaders('5', String(now / 1000 + 10), now))).toBe('invalid_expiry');
+  });
+});
+
+describe('parseManifest', () => {
+  const e = { sha256: 'a'.repeat(64), size: 3, contentType: 'text/plain' };
+  it('normalises paths and defaults the content type', () => {
+    const m = parseManifest({ 'x.txt': { sha256: 'A'.repeat(64), size: 3 } }, DEFAULT_LIMITS, 0);
+    expect(m.get('/x.txt')).toEqual({ sha256: 'a'.repeat(64), size: 3, contentType: 'application/octet-stream' });
+  });
+  it('enforces PUSH_MAX_FILES at and past its edge', () => {
+    const limits = { ...DEFAULT_LIMITS, maxFiles: 2 };
+    expect(parseManifest({ '/a': e, '/b': e }, limits, 0).size).toBe(2);
+    expect(code(() => parseManifest({ '/a': e, '/b': e, '/c': e }, limits, 0))).toBe('too_many_files');
+  });
+  it('enforces PUSH_MAX_BLOB_BYTES at and past its edge', () => {
+    const limits = { ...DEFAULT_LIMITS, maxBlobBytes: 3 };
+    expect(parseManifest({ '/a': e }, limits, 0).size).toBe(1);
+    expect(code(() => parseManifest({ '/a': { ...e, size: 4 } }, limits, 0))).toBe('invalid_manifest');
+  });
+});
+
+describe('deploy helpers', () => {
+  const f = (sha: string, extra: Partial<FileEntry> = {}): FileEntry => ({ sha256: sha.repeat(64), size: 1, contentType: 't', modifiedAt: 1, ...extra });
+  it('lists changed, added and removed paths', () => {
+    expect(changedPaths({ '/a': f('a'), '/b': f('b'), '/c': f('c') }, { '/a': f('a'), '/b': f('d'), '/n': f('n') }).sort()).toEqual(['/b', '/c', '/n']);
+    expect(changedPaths({ '/a': f('a') }, { '/a': f('a', { cacheControl: 'no-cache' }) })).toEqual(['/a']);
+  });
+  it('serves directory indexes and never expired files', () => {
+    const files = { '/d/index.html': f('i'), '/gone.txt': f('g', { expiresAt: 100 }) };
+    expect(lookupFile(files, '/d/', 0)?.sha256).toBe('i'.repeat(64));
+    expect(lookupFile(files, '/gone.txt', 99)).not.toBeNull();
+    expect(lookupFile(files, '/gone.txt', 100)).toBeNull();
+    expect(lookupFile(files, '/constructor', 0)).toBeNull();
+  });
+  it('makes time-ordered deploy ids', () => {
+    const a = newDeployId(1_000);
+    const b = newDeployId(2_000_000_000_000);
+    expect(isDeployId(a) && isDeployId(b)).toBe(true);
+    expect(a < b).toBe(true);
+    expect(isDeployId('../etc')).toBe(false);
+  });
+  it('reads limits from vars and refuses malformed ones by name', () => {
+    expect(pushLimits({ KEEP_DEPLOYS: '3' }).keepDeploys).toBe(3);
+    expect(() => pushLimits({ PUSH_PART_BYTES: '1024' })).toThrow(/PUSH_PART_BYTES/);
+    expect(() => pushLimits({ PUSH_MAX_FILES: 'many' })).toThrow(/PUSH_MAX_FILES/);
+  });
+});
+
+describe('ranges and validators (RFC 9110 §13, §14)', () => {
+  const entry: FileEntry = { sha256: 'b'.repeat(64), size: 10, contentType: 't', modifiedAt: Date.UTC(2026, 0, 1, 0, 0, 0, 500) };
+  const req = (h: Record<string, string>): Request => new Request('http://x/', { headers: h });
+  it('parses single ranges and refuses unsatisfiable ones', () => {
+    expect(parseRange('bytes=0-3', 10)).toEqual({ offset: 0, length: 4 });
+    expect(parseRange('bytes=5-', 10)).toEqual({ offset: 5, length: 5 });
+    expect(parseRange('bytes=-4', 10)).toEqual({ offset: 6, length: 4 });
+    expect(parseRange('bytes=8-100', 10)).toEqual({ offset: 8, length: 2 });
+    expect(parseRange('bytes=10-', 10)).toBe('unsatisfiable');
+    expect(parseRange('bytes=0-1,3-4', 10)).toBeNull();
+    expect(parseRange('items=0-1', 10)).toBeNull();
+    expect(parseRange(null, 10)).toBeNull();
+  });
+  it('answers If-None-Match (weak comparison) before If-Modified-Since', () => {
+    expect(notModified(req({ 'if-none-match': `W/"${'b'.repeat(64)}"` }), entry)).toBe(true);
+    expect(notModified(req({ 'if-none-match': '*' }), entry)).toBe(true);
+    expect(notModified(req({ 'if-none-match': `"x", "${'b'.repeat(64)}"` }), entry)).toBe(true);
+    expect(notModified(req({ 'if-none-match': '"x"', 'if-modified-since': new Date(Date.UTC(2027, 0)).toUTCString() }), entry)).toBe(false);
+    expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2026, 0, 1)).toUTCString() }), entry)).toBe(true);
+    expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2025, 11, 31)).toUTCString() }), entry)).toBe(false);
+  });
+});
+
+describe('.pushignore', () => {
+  const ignored = compileIgnore('# c\n*.log\nbuild/\n/root.txt\ndocs/**/*.tmp\n!important.log\n');
+  it('follows the gitignore subset', () => {
+    expect(ignored('a/b/x.log', false)).toBe(true);
+    expect(ignored('important.log', false)).toBe(false);
+    expect(ignored('build', true)).toBe(true);
+    expect(ignored('build', false)).toBe(false);
+    expect(ignored('root.txt', false)).toBe(true);
+    expect(ignored('sub/root.txt', false)).toBe(false);
+    expect(ignored('docs/a/b/c.tmp', false)).toBe(true);
+    expect(ignored('docs/c.tmp', false)).toBe(true);
+    expect(ignored('other/c.tmp', false)).toBe(false);
+  });
+});
+
+describe('--rewrite', () => {
+  it('rewrites URLs that start a value, not substrings', () => {
+    const rules = [parseRewrite('https://a.example/=https://cdn.example/')];
+    expect(rewriteUrls('<img src="https://a.example/x.png" srcset="https://a.example/1x.png 1x,https://a.example/2x.png 2x">', rules))
+      .toBe('<img src="https://cdn.example/x.png" srcset="https://cdn.example/1x.png 1x,https://cdn.example/2x.png 2x">');
+    expect(rewriteUrls('url(https://a.example/f.woff2)', rules)).toBe('url(https://cdn.example/f.woff2)');
+    expect(rewriteUrls('xhttps://a.example/x', rules)).toBe('xhttps://a.example/x');
+    expect(() => parseRewrite('a=b')).toThrow(/absolute URLs/);
+  });
+});
