@@ -484,3 +484,57 @@ describe('parseLineProtocol: output layout', () => {
     expect(r.points[199]).toMatchObject({ tags: ['i', '199'], fieldValues: [199], timestampMs: 199 });
   });
 });
+
+describe('parseLineProtocol: bytes input and UTF-8', () => {
+  it('parses the UTF-8 bytes of a body exactly like the text', () => {
+    const text = 'm,t=é\\ x f=1.5,s="Launch 🚀" 1556813561098000000\n# c\nm f=2i\n';
+    const fromBytes = parseLineProtocol(new TextEncoder().encode(text), { precision: 'ns', now: () => NOW });
+    expect(fromBytes).toEqual(parse(text));
+    expect(fromBytes.points[0].tags).toEqual(['t', 'é x']);
+  });
+
+  it('refuses a line whose names or string values are not valid UTF-8, and keeps the others', () => {
+    const enc = new TextEncoder();
+    const bad = (s: string, at: number) => {
+      const b = enc.encode(s);
+      const out = new Uint8Array(b.length + 1);
+      out.set(b.subarray(0, at));
+      out[at] = 0xff;
+      out.set(b.subarray(at), at + 1);
+      return out;
+    };
+    for (const [line, at] of [
+      ['mm f=1', 1],
+      ['m,tt=v f=1', 3],
+      ['m,t=vv f=1', 5],
+      ['m ff=1', 3],
+      ['m s="xx"', 5],
+    ] as const) {
+      const body = new Uint8Array([...enc.encode('ok f=1\n'), ...bad(line, at), ...enc.encode('\nok f=2')]);
+      const r = parseLineProtocol(body, { precision: 'ns', now: () => NOW });
+      expect(r.errors.map((e) => [e.line, e.reason]), line).toEqual([[2, 'invalid UTF-8']]);
+      expect(r.errors[0].message).toContain('\ufffd');
+      expect(r.points.map((p) => p.fieldValues[0])).toEqual([1, 2]);
+    }
+  });
+
+  it('finds a duplicate field key after keys that repeated the previous line', () => {
+    const r = parse('m a=1,b=2 1\nm a=3,a=4,b=5 2');
+    expect(r.points.map(view).map((p) => p.fields)).toEqual([
+      { a: 1, b: 2 },
+      { a: 4, b: 5 },
+    ]);
+  });
+
+  it('interns many distinct names correctly (no mix-up between names with equal length and ends)', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) lines.push(`m,host=srv-${String(i).padStart(4, '0')}-x,k${i % 7}=v f${i % 5}=${i} ${i}`);
+    const r = parse(lines.join('\n'), 'ms');
+    expect(r.errors).toEqual([]);
+    r.points.forEach((p, i) => {
+      expect(p.tags).toEqual(['host', `srv-${String(i).padStart(4, '0')}-x`, `k${i % 7}`, 'v']);
+      expect(p.fieldKeys).toEqual([`f${i % 5}`]);
+      expect(p.fieldValues).toEqual([i]);
+    });
+  });
+});

@@ -7,9 +7,10 @@
  *
  * Syntax: `<measurement>[,<tag_key>=<tag_value>...] <field_key>=<field_value>[,...] [<timestamp>]`
  *
- * The parser is on the ingest hot path: it walks the text once by char code, slices names out of the
- * input (unescaping only when a backslash escape was seen), parses numbers without intermediate strings
- * where the result is exact, and allocates nothing per line beyond the returned {@link Point}.
+ * The parser is on the ingest hot path: it walks the UTF-8 bytes of the body once (no decoding of the
+ * whole body), decodes each distinct name once per request (interned by a hash computed while scanning),
+ * parses numbers without intermediate strings where the result is exact, and allocates little per line
+ * beyond the returned {@link Point}.
  */
 
 /** Timestamp precision of a write: v2 `ns|us|ms|s`, v1 also `n|u|m|h` (`m` is minutes, `h` hours). */
@@ -126,6 +127,19 @@ const UPPER_F = 70;
 const LOWER_N = 110;
 const UPPER_N = 78;
 
+/** Bytes that end (or escape within) a measurement: comma, space, newline, backslash. */
+const MEASUREMENT_STOP = byteSet([COMMA, SPACE, LF, BACKSLASH]);
+/** Bytes that end (or escape within) a tag key, tag value or field key: also the equals sign. */
+const NAME_STOP = byteSet([COMMA, SPACE, LF, BACKSLASH, EQUALS]);
+/** Bytes that end an unquoted field value. */
+const VALUE_STOP = byteSet([COMMA, SPACE, LF, CR]);
+
+function byteSet(bytes: number[]): Uint8Array {
+  const set = new Uint8Array(256);
+  for (const b of bytes) set[b] = 1;
+  return set;
+}
+
 /** Exact powers of ten (all exactly representable as float64 up to 1e22). */
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16];
 
@@ -151,28 +165,32 @@ const MS_PER_UNIT: Record<Precision, number> = { ns: 0, n: 0, us: 0, u: 0, ms: 1
 const TIME_RANGE_ERROR = 'time outside range -9223372036854775806 - 9223372036854775806';
 const MAX_QUOTED_LINE = 256;
 
-/** Reason of the last failure inside the scanning helpers (set together with a -1 return). */
+/** Reason of the last failure inside the value helpers (set together with a NaN return). */
 let failReason = '';
 
+const encoder = new TextEncoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8Lenient = new TextDecoder('utf-8');
+
 /**
- * Parse InfluxDB line protocol.
+ * Parse InfluxDB line protocol, given as the request body's bytes (UTF-8; preferred: no decoding of the
+ * body at all) or as text.
  *
  * Blank lines and comment lines (`#` first, after optional leading whitespace) are skipped; `\r\n` line
  * endings are accepted. A bad line becomes an entry in `errors` (1-based line number, InfluxDB's wording)
  * and the other lines are still parsed, so the caller can do InfluxDB's partial write. A quoted string
  * field value may span lines, as in InfluxDB; an unterminated one swallows the rest of the input and is
- * reported once (`unbalanced quotes`).
+ * reported once (`unbalanced quotes`). Names and string values must be valid UTF-8 (as in InfluxDB's
+ * line-protocol decoder).
  */
-export function parseLineProtocol(text: string, opts: ParseOptions): ParseResult {
+export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions): ParseResult {
   const precision = opts.precision;
   if (!(precision in MAX_UNITS)) throw new RangeError(`unknown precision ${String(precision)}`);
   const maxLines = opts.maxLines ?? Number.POSITIVE_INFINITY;
+  const buf = typeof input === 'string' ? encoder.encode(input) : input;
+  const n = buf.length;
   const points: Point[] = [];
   const errors: LineError[] = [];
-  const n = text.length;
-  // A string built by concatenation is a rope in V8, and charCodeAt on a rope is several times slower:
-  // converting it to a number makes V8 flatten it once (and fails at once: the text is not a number).
-  flatten(text);
   let pos = 0;
   let lineNo = 1;
   let count = 0;
@@ -182,28 +200,28 @@ export function parseLineProtocol(text: string, opts: ParseOptions): ParseResult
   prevTypes = [];
   nowFn = opts.now;
   nowMs = Number.NaN;
-  internReset(n);
+  internReset(buf);
 
   try {
     while (pos < n) {
-      let c = text.charCodeAt(pos);
+      let c = buf[pos];
       // Leading whitespace before a point or comment is ignored (models.skipWhitespace).
       while (c === SPACE || c === TAB) {
         pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
+        c = pos < n ? buf[pos] : LF;
       }
       if (c === LF) {
         pos++;
         lineNo++;
         continue;
       }
-      if (c === CR && (pos + 1 >= n || text.charCodeAt(pos + 1) === LF)) {
+      if (c === CR && (pos + 1 >= n || buf[pos + 1] === LF)) {
         pos += 2;
         lineNo++;
         continue;
       }
       if (c === HASH) {
-        const nl = text.indexOf('\n', pos);
+        const nl = buf.indexOf(LF, pos);
         if (nl < 0) break;
         pos = nl + 1;
         lineNo++;
@@ -216,7 +234,7 @@ export function parseLineProtocol(text: string, opts: ParseOptions): ParseResult
       }
       const lineStart = pos;
       const startLine = lineNo;
-      pos = parseLine(text, pos, n, precision);
+      pos = parseLine(buf, pos, n, precision);
       lineNo += parsedNewlines;
       if (parsedReason === '' && parsedPoint !== undefined) {
         parsedPoint.line = startLine;
@@ -228,8 +246,8 @@ export function parseLineProtocol(text: string, opts: ParseOptions): ParseResult
         }
       } else {
         // Skip the rest of the line (an unterminated string already consumed the input).
-        const nl = pos < n ? text.indexOf('\n', pos) : -1;
-        errors.push(lineError(text, lineStart, nl < 0 ? n : nl, startLine, parsedReason));
+        const nl = pos < n ? buf.indexOf(LF, pos) : -1;
+        errors.push(lineError(buf, lineStart, nl < 0 ? n : nl, startLine, parsedReason));
         if (nl < 0) pos = n;
         else {
           pos = nl + 1;
@@ -252,222 +270,239 @@ export function parseLineProtocol(text: string, opts: ParseOptions): ParseResult
  * `parsedPoint` / `parsedReason`, the newlines consumed inside string values in `parsedNewlines`.
  * A separate function (rather than the body of the outer loop) so that V8 optimises it as a whole.
  */
-function parseLine(text: string, pos: number, n: number, precision: Precision): number {
-  let c = text.charCodeAt(pos);
+function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision): number {
+  let c = b[pos];
   let newlines = 0;
   const tags = scratchTags;
   const keys = scratchKeys;
   const types = scratchTypes;
   const values = scratchValues;
-    let reason = '';
-    let tagCount = 0;
-    let fieldCount = 0;
-    let strings: (string | undefined)[] | undefined;
+  let reason = '';
+  let tagCount = 0;
+  let fieldCount = 0;
+  let strings: (string | undefined)[] | undefined;
+  let name: string | undefined;
+  let sameKeys = true;
 
-    // ---- measurement -----------------------------------------------------------------------------
-    let start = pos;
-    let escaped = false;
-    let h = FNV_OFFSET;
+  // ---- measurement -------------------------------------------------------------------------------
+  let start = pos;
+  let escaped = false;
+  for (;;) {
+    while (MEASUREMENT_STOP[c] === 0) {
+      pos++;
+      c = pos < n ? b[pos] : LF;
+    }
+    if (c !== BACKSLASH) break;
+    const d = pos + 1 < n ? b[pos + 1] : 0;
+    if (d === COMMA || d === SPACE) {
+      escaped = true;
+      pos += 2;
+    } else pos++;
+    c = pos < n ? b[pos] : LF;
+  }
+  let measurement = '';
+  if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
+  else if (c === LF) reason = 'missing fields';
+  else if ((name = escaped ? unescapedName(b, start, pos, false) : intern(b, start, pos)) === undefined) reason = INVALID_UTF8;
+  else measurement = name;
+
+  // ---- tags --------------------------------------------------------------------------------------
+  while (reason === '' && c === COMMA) {
+    pos++;
+    c = pos < n ? b[pos] : LF;
+    start = pos;
+    escaped = false;
+    if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
+      reason = 'missing tag key';
+      break;
+    }
     for (;;) {
-      if (c === BACKSLASH) {
-        const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
-        if (d === COMMA || d === SPACE) {
-          escaped = true;
-          pos += 2;
-          c = pos < n ? text.charCodeAt(pos) : LF;
-          continue;
-        }
-      } else if (c === COMMA || c === SPACE || c === LF) break;
-      h = Math.imul(h ^ c, FNV_PRIME);
-      pos++;
-      c = pos < n ? text.charCodeAt(pos) : LF;
+      while (NAME_STOP[c] === 0) {
+        pos++;
+        c = pos < n ? b[pos] : LF;
+      }
+      if (c !== BACKSLASH) break;
+      const d = pos + 1 < n ? b[pos + 1] : 0;
+      if (d === COMMA || d === SPACE || d === EQUALS) {
+        escaped = true;
+        pos += 2;
+      } else pos++;
+      c = pos < n ? b[pos] : LF;
     }
-    let measurement = '';
-    if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
-    else if (c === LF) reason = 'missing fields';
-    else measurement = escaped ? unescapeName(text, start, pos, false) : intern(text, start, pos, h);
+    if (c !== EQUALS) {
+      reason = 'missing tag value';
+      break;
+    }
+    const key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+    if (key === undefined) {
+      reason = INVALID_UTF8;
+      break;
+    }
+    pos++;
+    c = pos < n ? b[pos] : LF;
+    start = pos;
+    escaped = false;
+    if (c === COMMA || c === SPACE || c === LF) {
+      reason = 'missing tag value';
+      break;
+    }
+    for (;;) {
+      while (NAME_STOP[c] === 0) {
+        pos++;
+        c = pos < n ? b[pos] : LF;
+      }
+      if (c !== BACKSLASH) break;
+      const d = pos + 1 < n ? b[pos + 1] : 0;
+      if (d === COMMA || d === SPACE || d === EQUALS) {
+        escaped = true;
+        pos += 2;
+      } else pos++;
+      c = pos < n ? b[pos] : LF;
+    }
+    if (c === EQUALS) {
+      reason = 'invalid tag format';
+      break;
+    }
+    if (c === LF) {
+      reason = 'missing fields';
+      break;
+    }
+    for (let k = 0; k < tagCount; k += 2) {
+      if (tags[k] === key) reason = 'duplicate tags';
+    }
+    if (reason !== '') break;
+    const value = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+    if (value === undefined) {
+      reason = INVALID_UTF8;
+      break;
+    }
+    tags[tagCount++] = key;
+    tags[tagCount++] = value;
+  }
 
-    // ---- tags ------------------------------------------------------------------------------------
-    while (reason === '' && c === COMMA) {
+  // ---- fields ------------------------------------------------------------------------------------
+  if (reason === '') {
+    // c === SPACE here. Further whitespace before the field set is tolerated (models.scanFields).
+    while (c === SPACE || c === TAB) {
       pos++;
-      c = pos < n ? text.charCodeAt(pos) : LF;
-      start = pos;
-      escaped = false;
-      h = FNV_OFFSET;
-      if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
-        reason = 'missing tag key';
-        break;
-      }
-      for (;;) {
-        if (c === BACKSLASH) {
-          const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
-          if (d === COMMA || d === SPACE || d === EQUALS) {
-            escaped = true;
-            pos += 2;
-            c = pos < n ? text.charCodeAt(pos) : LF;
-            continue;
-          }
-        } else if (c === EQUALS || c === COMMA || c === SPACE || c === LF) break;
-        h = Math.imul(h ^ c, FNV_PRIME);
-        pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
-      }
-      if (c !== EQUALS) {
-        reason = 'missing tag value';
-        break;
-      }
-      const key = escaped ? unescapeName(text, start, pos, true) : intern(text, start, pos, h);
-      pos++;
-      c = pos < n ? text.charCodeAt(pos) : LF;
-      start = pos;
-      escaped = false;
-      h = FNV_OFFSET;
-      if (c === COMMA || c === SPACE || c === LF) {
-        reason = 'missing tag value';
-        break;
-      }
-      for (;;) {
-        if (c === BACKSLASH) {
-          const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
-          if (d === COMMA || d === SPACE || d === EQUALS) {
-            escaped = true;
-            pos += 2;
-            c = pos < n ? text.charCodeAt(pos) : LF;
-            continue;
-          }
-        } else if (c === COMMA || c === SPACE || c === LF || c === EQUALS) break;
-        h = Math.imul(h ^ c, FNV_PRIME);
-        pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
-      }
-      if (c === EQUALS) {
-        reason = 'invalid tag format';
-        break;
-      }
-      if (c === LF) {
-        reason = 'missing fields';
-        break;
-      }
-      for (let k = 0; k < tagCount; k += 2) {
-        if (tags[k] === key) reason = 'duplicate tags';
-      }
-      if (reason !== '') break;
-      tags[tagCount++] = key;
-      tags[tagCount++] = escaped ? unescapeName(text, start, pos, true) : intern(text, start, pos, h);
+      c = pos < n ? b[pos] : LF;
     }
-
-    // ---- fields ----------------------------------------------------------------------------------
-    if (reason === '') {
-      // c === SPACE here. Further whitespace before the field set is tolerated (models.scanFields).
-      while (c === SPACE || c === TAB) {
+    if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) reason = 'missing fields';
+  }
+  while (reason === '') {
+    start = pos;
+    escaped = false;
+    for (;;) {
+      while (NAME_STOP[c] === 0) {
         pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
+        c = pos < n ? b[pos] : LF;
       }
-      if (c === LF || (c === CR && isLineEnd(text, pos + 1, n))) reason = 'missing fields';
+      if (c !== BACKSLASH) break;
+      const d = pos + 1 < n ? b[pos + 1] : 0;
+      if (d === COMMA || d === SPACE || d === EQUALS) {
+        escaped = true;
+        pos += 2;
+      } else pos++;
+      c = pos < n ? b[pos] : LF;
     }
-    while (reason === '') {
+    if (c !== EQUALS) {
+      reason = 'invalid field format';
+      break;
+    }
+    if (pos === start) {
+      reason = 'missing field key';
+      break;
+    }
+    const key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+    if (key === undefined) {
+      reason = INVALID_UTF8;
+      break;
+    }
+    pos++;
+    c = pos < n ? b[pos] : LF;
+    let value: number;
+    let type: FieldType;
+    let str: string | undefined;
+    if (c === QUOTE) {
+      // String field value: `\"` and `\\` are escapes, any other backslash is literal.
+      pos++;
       start = pos;
       escaped = false;
-      h = FNV_OFFSET;
       for (;;) {
-        if (c === BACKSLASH) {
-          const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
-          if (d === COMMA || d === SPACE || d === EQUALS) {
-            escaped = true;
-            pos += 2;
-            c = pos < n ? text.charCodeAt(pos) : LF;
-            continue;
-          }
-        } else if (c === EQUALS || c === COMMA || c === SPACE || c === LF) break;
-        h = Math.imul(h ^ c, FNV_PRIME);
-        pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
-      }
-      if (c !== EQUALS) {
-        reason = 'invalid field format';
-        break;
-      }
-      if (pos === start) {
-        reason = 'missing field key';
-        break;
-      }
-      const key = escaped ? unescapeName(text, start, pos, true) : intern(text, start, pos, h);
-      pos++;
-      c = pos < n ? text.charCodeAt(pos) : LF;
-      let value: number;
-      let type: FieldType;
-      let str: string | undefined;
-      if (c === QUOTE) {
-        // String field value: `\"` and `\\` are escapes, any other backslash is literal.
-        pos++;
-        start = pos;
-        escaped = false;
-        for (;;) {
-          if (pos >= n) {
-            reason = 'unbalanced quotes';
-            break;
-          }
-          c = text.charCodeAt(pos);
-          if (c === QUOTE) break;
-          if (c === BACKSLASH) {
-            const d = pos + 1 < n ? text.charCodeAt(pos + 1) : 0;
-            if (d === QUOTE || d === BACKSLASH) {
-              escaped = true;
-              pos += 2;
-              continue;
-            }
-          } else if (c === LF) newlines++;
-          pos++;
-        }
-        if (reason !== '') break;
-        str = escaped ? unescapeString(text, start, pos) : text.slice(start, pos);
-        value = Number.NaN;
-        type = 'string';
-        pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
-      } else {
-        start = pos;
-        while (c !== COMMA && c !== SPACE && c !== LF && c !== CR) {
-          pos++;
-          c = pos < n ? text.charCodeAt(pos) : LF;
-        }
-        if (pos === start) {
-          reason = 'missing field value';
+        if (pos >= n) {
+          reason = 'unbalanced quotes';
           break;
         }
-        const first = text.charCodeAt(start);
-        if ((first >= ZERO && first <= NINE) || first === MINUS || first === DOT || first === PLUS || first === LOWER_N || first === UPPER_N) {
-          const last = text.charCodeAt(pos - 1);
-          if (last === LOWER_I) {
-            value = parseInteger(text, start, pos - 1, false);
-            type = 'integer';
-          } else if (last === LOWER_U) {
-            value = parseInteger(text, start, pos - 1, true);
-            type = 'unsigned';
-          } else {
-            value = parseFloatToken(text, start, pos);
-            type = 'float';
+        c = b[pos];
+        if (c === QUOTE) break;
+        if (c === BACKSLASH) {
+          const d = pos + 1 < n ? b[pos + 1] : 0;
+          if (d === QUOTE || d === BACKSLASH) {
+            escaped = true;
+            pos += 2;
+            continue;
           }
-          if (value !== value) {
-            reason = failReason;
-            break;
-          }
-        } else if (first === LOWER_T || first === UPPER_T || first === LOWER_F || first === UPPER_F) {
-          const b = parseBoolean(text, start, pos);
-          if (b < 0) {
-            reason = 'invalid boolean';
-            break;
-          }
-          value = b;
-          type = 'boolean';
+        } else if (c === LF) newlines++;
+        pos++;
+      }
+      if (reason !== '') break;
+      str = decode(b, start, pos);
+      if (str === undefined) {
+        reason = INVALID_UTF8;
+        break;
+      }
+      if (escaped) str = unescapeString(str);
+      value = Number.NaN;
+      type = 'string';
+      pos++;
+      c = pos < n ? b[pos] : LF;
+    } else {
+      start = pos;
+      while (VALUE_STOP[c] === 0) {
+        pos++;
+        c = pos < n ? b[pos] : LF;
+      }
+      if (pos === start) {
+        reason = 'missing field value';
+        break;
+      }
+      const first = b[start];
+      if ((first >= ZERO && first <= NINE) || first === MINUS || first === DOT || first === PLUS || first === LOWER_N || first === UPPER_N) {
+        const last = b[pos - 1];
+        if (last === LOWER_I) {
+          value = parseInteger(b, start, pos - 1, false);
+          type = 'integer';
+        } else if (last === LOWER_U) {
+          value = parseInteger(b, start, pos - 1, true);
+          type = 'unsigned';
         } else {
-          // models.scanFields: anything that is not a number or a string is scanned as a boolean.
+          value = parseFloatToken(b, start, pos);
+          type = 'float';
+        }
+        if (value !== value) {
+          reason = failReason;
+          break;
+        }
+      } else if (first === LOWER_T || first === UPPER_T || first === LOWER_F || first === UPPER_F) {
+        const v = parseBoolean(b, start, pos);
+        if (v < 0) {
           reason = 'invalid boolean';
           break;
         }
+        value = v;
+        type = 'boolean';
+      } else {
+        // models.scanFields: anything that is not a number or a string is scanned as a boolean.
+        reason = 'invalid boolean';
+        break;
       }
-      // Duplicate field keys: the last value wins (InfluxDB merges the field set).
-      let at = fieldCount;
+    }
+    // Duplicate field keys: the last value wins (InfluxDB merges the field set). While the keys repeat
+    // the previous point's (unique) keys in order, no search is needed.
+    let at = fieldCount;
+    if (sameKeys && prevKeys[fieldCount] === key) fieldCount++;
+    else {
+      sameKeys = false;
       for (let k = 0; k < fieldCount; k++) {
         if (keys[k] === key) {
           at = k;
@@ -475,94 +510,97 @@ function parseLine(text: string, pos: number, n: number, precision: Precision): 
         }
       }
       if (at === fieldCount) fieldCount++;
-      keys[at] = key;
-      values[at] = value;
-      types[at] = type;
-      if (str !== undefined || strings !== undefined) {
-        strings ??= [];
-        strings[at] = str;
-      }
-      if (c === COMMA) {
-        pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
-        continue;
-      }
-      if (c === SPACE || c === LF || (c === CR && isLineEnd(text, pos + 1, n))) break;
-      reason = 'invalid field format';
     }
+    keys[at] = key;
+    values[at] = value;
+    types[at] = type;
+    if (str !== undefined || strings !== undefined) {
+      strings ??= [];
+      strings[at] = str;
+    }
+    if (c === COMMA) {
+      pos++;
+      c = pos < n ? b[pos] : LF;
+      continue;
+    }
+    if (c === SPACE || c === LF || (c === CR && isLineEnd(b, pos + 1, n))) break;
+    reason = 'invalid field format';
+  }
 
-    // ---- timestamp -------------------------------------------------------------------------------
-    let timestampMs = 0;
-    let subMs = 0;
-    let serverTime = false;
-    if (reason === '') {
-      while (c === SPACE || c === TAB) {
-        pos++;
-        c = pos < n ? text.charCodeAt(pos) : LF;
+  // ---- timestamp ---------------------------------------------------------------------------------
+  let timestampMs = 0;
+  let subMs = 0;
+  let serverTime = false;
+  if (reason === '') {
+    while (c === SPACE || c === TAB) {
+      pos++;
+      c = pos < n ? b[pos] : LF;
+    }
+    if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) {
+      serverTime = true;
+      if (nowMs !== nowMs) {
+        // InfluxDB truncates the server time to the write precision.
+        const now = Math.floor(nowFn());
+        const unit = MS_PER_UNIT[precision];
+        nowMs = unit > 1 ? Math.floor(now / unit) * unit : now;
       }
-      if (c === LF || (c === CR && isLineEnd(text, pos + 1, n))) {
-        serverTime = true;
-        if (nowMs !== nowMs) {
-          // InfluxDB truncates the server time to the write precision.
-          const now = Math.floor(nowFn());
-          const unit = MS_PER_UNIT[precision];
-          nowMs = unit > 1 ? Math.floor(now / unit) * unit : now;
-        }
-        timestampMs = nowMs;
+      timestampMs = nowMs;
+    } else {
+      const negative = c === MINUS;
+      if (negative) {
+        pos++;
+        c = pos < n ? b[pos] : LF;
+      }
+      const digitsStart = pos;
+      while (c >= ZERO && c <= NINE) {
+        pos++;
+        c = pos < n ? b[pos] : LF;
+      }
+      if (pos === digitsStart || !(c === SPACE || c === LF || c === CR)) {
+        reason = 'bad timestamp';
+      } else if (!parseTimestamp(b, digitsStart, pos, negative, precision)) {
+        reason = TIME_RANGE_ERROR;
       } else {
-        start = pos;
-        if (c === MINUS) {
+        timestampMs = tsMs;
+        subMs = tsSubMs;
+        while (c === SPACE) {
           pos++;
-          c = pos < n ? text.charCodeAt(pos) : LF;
+          c = pos < n ? b[pos] : LF;
         }
-        const digitsStart = pos;
-        while (c >= ZERO && c <= NINE) {
-          pos++;
-          c = pos < n ? text.charCodeAt(pos) : LF;
-        }
-        if (pos === digitsStart || !(c === SPACE || c === LF || c === CR)) {
-          reason = 'bad timestamp';
-        } else if (!parseTimestamp(text, digitsStart, pos, text.charCodeAt(start) === MINUS, precision)) {
-          reason = TIME_RANGE_ERROR;
-        } else {
-          timestampMs = tsMs;
-          subMs = tsSubMs;
-          while (c === SPACE) {
-            pos++;
-            c = pos < n ? text.charCodeAt(pos) : LF;
-          }
-          if (!(c === LF || (c === CR && isLineEnd(text, pos + 1, n)))) reason = 'point is invalid';
-        }
+        if (!(c === LF || (c === CR && isLineEnd(b, pos + 1, n)))) reason = 'point is invalid';
       }
     }
+  }
 
-    parsedNewlines = newlines;
-    parsedReason = reason;
-    if (reason !== '') return pos;
-    // Share tags / field keys / field types with the previous point when they are the same strings.
-    if (!sameStrings(prevTags, tags, tagCount)) prevTags = tags.slice(0, tagCount);
-    if (!sameStrings(prevKeys, keys, fieldCount) || !sameStrings(prevTypes, types, fieldCount)) {
-      prevKeys = keys.slice(0, fieldCount);
-      prevTypes = types.slice(0, fieldCount);
-    }
-    const point: Point = {
-      measurement,
-      tags: prevTags,
-      fieldKeys: prevKeys,
-      fieldTypes: prevTypes,
-      fieldValues: values.slice(0, fieldCount),
-      timestampMs,
-      timestampSubMsNanos: subMs,
-      serverTime,
-      line: 0,
-    };
-    if (strings !== undefined) {
-      strings.length = fieldCount;
-      point.stringValues = strings;
-    }
-    parsedPoint = point;
-    return c === CR ? pos + 1 : pos;
+  parsedNewlines = newlines;
+  parsedReason = reason;
+  if (reason !== '') return pos;
+  // Share tags / field keys / field types with the previous point when they are the same strings.
+  if (!sameStrings(prevTags, tags, tagCount)) prevTags = tags.slice(0, tagCount);
+  if (!(sameKeys && prevKeys.length === fieldCount) || !sameStrings(prevTypes, types, fieldCount)) {
+    prevKeys = keys.slice(0, fieldCount);
+    prevTypes = types.slice(0, fieldCount);
+  }
+  const point: Point = {
+    measurement,
+    tags: prevTags,
+    fieldKeys: prevKeys,
+    fieldTypes: prevTypes,
+    fieldValues: values.slice(0, fieldCount),
+    timestampMs,
+    timestampSubMsNanos: subMs,
+    serverTime,
+    line: 0,
+  };
+  if (strings !== undefined) {
+    strings.length = fieldCount;
+    point.stringValues = strings;
+  }
+  parsedPoint = point;
+  return c === CR ? pos + 1 : pos;
 }
+
+const INVALID_UTF8 = 'invalid UTF-8';
 
 let parsedPoint: Point | undefined;
 let parsedReason = '';
@@ -587,25 +625,108 @@ function sameStrings<T>(prev: readonly T[], next: T[], count: number): boolean {
   return true;
 }
 
+function isLineEnd(b: Uint8Array, pos: number, n: number): boolean {
+  return pos >= n || b[pos] === LF;
+}
+
+// ---- strings ---------------------------------------------------------------------------------------
+
+/** The UTF-8 text of b[start, end), or undefined when it is not valid UTF-8. */
+function decode(b: Uint8Array, start: number, end: number): string | undefined {
+  if (end - start <= 32) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (b[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return latin1(b, start, end);
+  }
+  try {
+    return utf8Strict.decode(b.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** b[start, end) as a string of one char per byte (only called on ASCII). */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+function lineError(b: Uint8Array, start: number, end: number, line: number, reason: string): LineError {
+  if (end > start && b[end - 1] === CR) end--;
+  const text = utf8Lenient.decode(b.subarray(start, end));
+  const quoted = text.length > MAX_QUOTED_LINE ? `${text.slice(0, MAX_QUOTED_LINE)}…` : text;
+  return { line, message: `unable to parse '${quoted}': ${reason}`, reason };
+}
+
+/**
+ * Decode and unescape a measurement (`\,` `\ `) or a tag key, tag value or field key (`\,` `\=` `\ `).
+ * A backslash before any other character is literal (line-protocol v2 decoder semantics).
+ */
+function unescapedName(b: Uint8Array, start: number, end: number, equalsToo: boolean): string | undefined {
+  const text = decode(b, start, end);
+  if (text === undefined) return undefined;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) continue;
+    const d = text.charCodeAt(i + 1);
+    if (d === COMMA || d === SPACE || (equalsToo && d === EQUALS)) {
+      out += text.slice(from, i);
+      from = i + 1;
+      i++;
+    }
+  }
+  return out + text.slice(from);
+}
+
+/** Unescape a string field value: `\"` → `"`, `\\` → `\`; any other backslash is literal. */
+function unescapeString(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length - 1; i++) {
+    if (text.charCodeAt(i) !== BACKSLASH) continue;
+    const d = text.charCodeAt(i + 1);
+    if (d === QUOTE || d === BACKSLASH) {
+      out += text.slice(from, i);
+      from = i + 1;
+      i++;
+    }
+  }
+  return out + text.slice(from);
+}
+
 // ---- string interning ------------------------------------------------------------------------------
 // Names repeat across the lines of a request (measurement, tag keys and values, field keys): an
-// open-addressing table keyed by the FNV-1a hash computed while scanning returns the existing string
-// without slicing, so a batch of similar lines allocates almost no strings.
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
+// open-addressing table returns the string decoded at the first occurrence, so a batch of similar lines
+// decodes almost no strings. The hash mixes the length and the first and last four bytes (O(1), the bytes
+// were just scanned); the full comparison on a hit keeps it exact, and probing stops after MAX_PROBES so
+// that colliding names cost a decode, never a long scan.
+const MAX_PROBES = 8;
 let internHashes = new Int32Array(0);
+let internStarts = new Int32Array(0);
+let internLengths = new Int32Array(0);
 let internStrings: (string | undefined)[] = [];
+let internBuf: Uint8Array = new Uint8Array(0);
 let internMask = 0;
 let internCount = 0;
 let internLimit = 0;
 
-function internReset(textLength: number): void {
+function internReset(b: Uint8Array): void {
   let size = 64;
-  while (size < 16384 && size * 16 < textLength) size *= 2;
+  while (size < 16384 && size * 16 < b.length) size *= 2;
   if (internHashes.length !== size) {
     internHashes = new Int32Array(size);
+    internStarts = new Int32Array(size);
+    internLengths = new Int32Array(size);
     internStrings = new Array<string | undefined>(size).fill(undefined);
   }
+  internBuf = b;
   internMask = size - 1;
   internCount = 0;
   internLimit = size >> 1;
@@ -615,98 +736,79 @@ function internRelease(): void {
   // Drop the references so that the request body is not kept alive by the table.
   if (internCount > 0) internStrings.fill(undefined);
   internCount = 0;
+  internBuf = new Uint8Array(0);
 }
 
-function intern(text: string, start: number, end: number, h: number): string {
+/** The (shared) string for the name bytes b[start, end); undefined if they are not UTF-8. */
+function intern(b: Uint8Array, start: number, end: number): string | undefined {
   const len = end - start;
+  let h = Math.imul(len, 0x9e3779b1);
+  if (len >= 4) {
+    h = Math.imul(h ^ (b[start] | (b[start + 1] << 8) | (b[start + 2] << 16) | (b[start + 3] << 24)), 0x85ebca6b);
+    h = Math.imul(h ^ (b[end - 4] | (b[end - 3] << 8) | (b[end - 2] << 16) | (b[end - 1] << 24)), 0xc2b2ae35);
+  } else {
+    for (let k = start; k < end; k++) h = Math.imul(h ^ b[k], 0x01000193);
+  }
+  h ^= h >>> 15;
   let i = h & internMask;
-  for (;;) {
+  for (let probe = 0; probe < MAX_PROBES; probe++) {
     const s = internStrings[i];
     if (s === undefined) {
-      const v = text.slice(start, end);
-      if (internCount < internLimit) {
+      const v = decode(b, start, end);
+      if (v !== undefined && internCount < internLimit) {
         internStrings[i] = v;
         internHashes[i] = h;
+        internStarts[i] = start;
+        internLengths[i] = len;
         internCount++;
       }
       return v;
     }
-    if (internHashes[i] === h && s.length === len) {
+    if (internHashes[i] === h && internLengths[i] === len) {
+      const other = internStarts[i];
       let k = 0;
-      while (k < len && s.charCodeAt(k) === text.charCodeAt(start + k)) k++;
+      while (k < len && internBuf[other + k] === b[start + k]) k++;
       if (k === len) return s;
     }
     i = (i + 1) & internMask;
   }
+  return decode(b, start, end);
 }
 
-function flatten(text: string): void {
-  if (text.length > 0) void Number(text);
-}
-
-function isLineEnd(text: string, pos: number, n: number): boolean {
-  return pos >= n || text.charCodeAt(pos) === LF;
-}
-
-function lineError(text: string, start: number, end: number, line: number, reason: string): LineError {
-  if (end > start && text.charCodeAt(end - 1) === CR) end--;
-  const quoted = end - start > MAX_QUOTED_LINE ? `${text.slice(start, start + MAX_QUOTED_LINE)}…` : text.slice(start, end);
-  return { line, message: `unable to parse '${quoted}': ${reason}`, reason };
-}
-
-/**
- * Unescape a measurement (`\,` `\ `) or a tag key, tag value or field key (`\,` `\=` `\ `).
- * A backslash before any other character is literal (line-protocol v2 decoder semantics).
- */
-function unescapeName(text: string, start: number, end: number, equalsToo: boolean): string {
-  let out = '';
-  let from = start;
-  for (let i = start; i < end - 1; i++) {
-    if (text.charCodeAt(i) !== BACKSLASH) continue;
-    const d = text.charCodeAt(i + 1);
-    if (d === COMMA || d === SPACE || (equalsToo && d === EQUALS)) {
-      out += text.slice(from, i);
-      from = i + 1;
-      i++;
-    }
-  }
-  return out + text.slice(from, end);
-}
-
-/** Unescape a string field value: `\"` → `"`, `\\` → `\`; any other backslash is literal. */
-function unescapeString(text: string, start: number, end: number): string {
-  let out = '';
-  let from = start;
-  for (let i = start; i < end - 1; i++) {
-    if (text.charCodeAt(i) !== BACKSLASH) continue;
-    const d = text.charCodeAt(i + 1);
-    if (d === QUOTE || d === BACKSLASH) {
-      out += text.slice(from, i);
-      from = i + 1;
-      i++;
-    }
-  }
-  return out + text.slice(from, end);
-}
+// ---- values ----------------------------------------------------------------------------------------
 
 /** 1 for true, 0 for false, -1 for anything else (t T true True TRUE f F false False FALSE). */
-function parseBoolean(text: string, start: number, end: number): number {
+function parseBoolean(b: Uint8Array, start: number, end: number): number {
   const len = end - start;
-  const c = text.charCodeAt(start);
+  const c = b[start];
   if (len === 1) return c === LOWER_T || c === UPPER_T ? 1 : 0;
-  const token = text.slice(start, end);
-  if (token === 'true' || token === 'True' || token === 'TRUE') return 1;
-  if (token === 'false' || token === 'False' || token === 'FALSE') return 0;
+  if (len === 4) return matches(b, start, 'true') || matches(b, start, 'True') || matches(b, start, 'TRUE') ? 1 : -1;
+  if (len === 5) return matches(b, start, 'false') || matches(b, start, 'False') || matches(b, start, 'FALSE') ? 0 : -1;
   return -1;
+}
+
+function matches(b: Uint8Array, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (b[start + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Compare the digits b[start, end) with the decimal string max of the same length: <0, 0 or >0. */
+function compareDigits(b: Uint8Array, start: number, end: number, max: string): number {
+  if (end - start !== max.length) return end - start - max.length;
+  for (let i = 0; i < max.length; i++) {
+    const d = b[start + i] - max.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /**
  * Parse a float field value (`-?digits[.digits][(e|E)[+-]digits]`, InfluxDB's models.scanNumber grammar:
  * no NaN, no Inf, no hex, no underscores). Returns NaN and sets `failReason` when invalid.
  */
-function parseFloatToken(text: string, start: number, end: number): number {
+function parseFloatToken(b: Uint8Array, start: number, end: number): number {
   let i = start;
-  let c = text.charCodeAt(i);
+  let c = b[i];
   const negative = c === MINUS;
   if (negative) i++;
   let mantissa = 0;
@@ -714,7 +816,7 @@ function parseFloatToken(text: string, start: number, end: number): number {
   let fractionDigits = 0;
   let dot = false;
   for (; i < end; i++) {
-    c = text.charCodeAt(i);
+    c = b[i];
     if (c >= ZERO && c <= NINE) {
       mantissa = mantissa * 10 + (c - ZERO);
       digits++;
@@ -731,24 +833,24 @@ function parseFloatToken(text: string, start: number, end: number): number {
       const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
       return negative ? -v : v;
     }
-    const v = Number(text.slice(start, end));
+    const v = Number(latin1(b, start, end));
     return Number.isFinite(v) ? v : fail('invalid float');
   }
   if (c !== LOWER_E && c !== UPPER_E) return fail('invalid number');
   i++;
   if (i < end) {
-    c = text.charCodeAt(i);
+    c = b[i];
     if (c === PLUS || c === MINUS) i++;
   }
   const expStart = i;
   for (; i < end; i++) {
-    c = text.charCodeAt(i);
+    c = b[i];
     if (c < ZERO || c > NINE) {
       return c === DOT || c === LOWER_E || c === UPPER_E || c === PLUS || c === MINUS ? fail('invalid float') : fail('invalid number');
     }
   }
   if (i === expStart) return fail('invalid float');
-  const v = Number(text.slice(start, end));
+  const v = Number(latin1(b, start, end));
   return Number.isFinite(v) ? v : fail('invalid float');
 }
 
@@ -756,9 +858,9 @@ function parseFloatToken(text: string, start: number, end: number): number {
  * Parse an integer (`i`) or unsigned (`u`) field value without its suffix, range-checked against
  * int64 / uint64. Returns NaN and sets `failReason` when invalid or out of range.
  */
-function parseInteger(text: string, start: number, end: number, unsigned: boolean): number {
+function parseInteger(b: Uint8Array, start: number, end: number, unsigned: boolean): number {
   let i = start;
-  const negative = text.charCodeAt(i) === MINUS;
+  const negative = b[i] === MINUS;
   if (negative) {
     if (unsigned) return fail('invalid number');
     i++;
@@ -766,20 +868,19 @@ function parseInteger(text: string, start: number, end: number, unsigned: boolea
   if (i === end) return fail('invalid number');
   let value = 0;
   for (let j = i; j < end; j++) {
-    const c = text.charCodeAt(j);
+    const c = b[j];
     if (c < ZERO || c > NINE) return fail('invalid number');
     value = value * 10 + (c - ZERO);
   }
   if (end - i > 15) {
     // Possibly beyond 2^53: check the range on the digits, then let Number round once.
     let k = i;
-    while (k < end - 1 && text.charCodeAt(k) === ZERO) k++;
-    const digits = text.slice(k, end);
+    while (k < end - 1 && b[k] === ZERO) k++;
     const max = unsigned ? '18446744073709551615' : negative ? '9223372036854775808' : '9223372036854775807';
-    if (digits.length > max.length || (digits.length === max.length && digits > max)) {
-      return fail(`unable to parse ${unsigned ? 'unsigned' : 'integer'} ${text.slice(start, end)}: value out of range`);
+    if (compareDigits(b, k, end, max) > 0) {
+      return fail(`unable to parse ${unsigned ? 'unsigned' : 'integer'} ${latin1(b, start, end)}: value out of range`);
     }
-    value = Number(digits);
+    value = Number(latin1(b, k, end));
   }
   return negative ? -value : value;
 }
@@ -793,17 +894,15 @@ let tsMs = 0;
 let tsSubMs = 0;
 
 /** Convert the timestamp digits to (tsMs, tsSubMs); false when outside InfluxDB's time range. */
-function parseTimestamp(text: string, start: number, end: number, negative: boolean, precision: Precision): boolean {
-  while (start < end - 1 && text.charCodeAt(start) === ZERO) start++;
-  const len = end - start;
-  const max = MAX_UNITS[precision];
-  if (len > max.length || (len === max.length && text.slice(start, end) > max)) return false;
+function parseTimestamp(b: Uint8Array, start: number, end: number, negative: boolean, precision: Precision): boolean {
+  while (start < end - 1 && b[start] === ZERO) start++;
+  if (compareDigits(b, start, end, MAX_UNITS[precision]) > 0) return false;
   const subDigits = SUB_MS_DIGITS[precision];
   let ms = 0;
   let sub = 0;
   const split = end - subDigits;
   for (let i = start; i < end; i++) {
-    const d = text.charCodeAt(i) - ZERO;
+    const d = b[i] - ZERO;
     if (i < split) ms = ms * 10 + d;
     else sub = sub * 10 + d;
   }
