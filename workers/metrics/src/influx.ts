@@ -8,12 +8,12 @@
 import { Hono, type Context } from 'hono';
 import { presentedToken, requireToken, timingSafeEqualStrings } from '../../shared/auth';
 import { ApiError } from '../../shared/errors';
-import { pointsToSeries, type MappingOptions, type MappingResult } from './influx-mapping';
+import { pointsToSeries, type MappingOptions } from './influx-mapping';
 import { readLimits, type MetricsLimits } from './limits';
 import { parseLineProtocol, type LineError, type Point, type Precision } from './line-protocol';
 import { BodyError, decodeUtf8, readBody } from './request-body';
-import { prepareSeries } from './series';
-import { writeSeries } from './store';
+import { prepareSeries, type PreparedWrite } from './series';
+import { storePrepared } from './store';
 
 /** The version the ping and health endpoints report. */
 export const INFLUX_VERSION = 'v2.7.0';
@@ -112,11 +112,11 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
   if (parsed.limitExceeded) {
     throw new InfluxError(413, 'request too large', `unable to read data: more than MAX_LINES_PER_REQUEST (${limits.maxLinesPerRequest}) lines: nothing written`);
   }
-  const { points, refused, mapped } = dropInvalidPoints(parsed.points, mapping, limits, now);
-  if (mapped.series.length > limits.maxSeriesPerRequest) {
-    throw new InfluxError(413, 'request too large', `unable to read data: ${mapped.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`);
+  const { points, refused, prepared } = dropInvalidPoints(parsed.points, mapping, limits, now);
+  if (prepared.series.length > limits.maxSeriesPerRequest) {
+    throw new InfluxError(413, 'request too large', `unable to read data: ${prepared.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`);
   }
-  if (mapped.series.length) await writeSeries(c.env, mapped.series, now, limits);
+  if (prepared.series.length) await storePrepared(c.env, prepared, limits);
   const errors = [...parsed.errors, ...refused].sort((a, b) => a.line - b.line);
   if (errors.length === 0) return c.body(null, 204);
   const shown = errors.slice(0, 10).map((e) => e.message).join('; ');
@@ -129,9 +129,9 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
  * line errors, so the partial write names their lines and every other line is kept. The fast
  * path maps the whole request once; only when something is refused is each point checked alone.
  */
-function dropInvalidPoints(points: Point[], mapping: MappingOptions, limits: MetricsLimits, now: number): { points: Point[]; refused: LineError[]; mapped: MappingResult } {
-  const all = pointsToSeries(points, mapping);
-  if (prepareSeries(all.series, limits, now).errors.length === 0) return { points, refused: [], mapped: all };
+function dropInvalidPoints(points: Point[], mapping: MappingOptions, limits: MetricsLimits, now: number): { points: Point[]; refused: LineError[]; prepared: PreparedWrite } {
+  const all = prepareSeries(pointsToSeries(points, mapping).series, limits, now);
+  if (all.errors.length === 0) return { points, refused: [], prepared: all };
   const kept: Point[] = [];
   const refused: LineError[] = [];
   for (const p of points) {
@@ -139,5 +139,5 @@ function dropInvalidPoints(points: Point[], mapping: MappingOptions, limits: Met
     if (errors.length === 0) { kept.push(p); continue; }
     refused.push({ line: p.line, reason: errors[0], message: `unable to store line ${p.line}: ${errors[0]}` });
   }
-  return { points: kept, refused, mapped: pointsToSeries(kept, mapping) };
+  return { points: kept, refused, prepared: prepareSeries(pointsToSeries(kept, mapping).series, limits, now) };
 }

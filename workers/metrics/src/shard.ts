@@ -5,20 +5,29 @@
  *   series(id INTEGER PRIMARY KEY, name TEXT, labels TEXT UNIQUE)  labels = canonical key
  *   samples(series_id INTEGER, ts INTEGER, value BLOB, PRIMARY KEY (series_id, ts)) WITHOUT ROWID
  *
- * Writes run in one transaction per call, in multi-row INSERTs of 33 rows (99 bound
- * parameters, under the 100-parameter limit); a duplicate (series, ts) keeps the last value.
+ * Writes run in one transaction per call, in INSERT ... SELECT statements of up to 8192 rows
+ * that bind only 2 parameters (well under the 100-parameter limit): a JSON array of
+ * (series_id, ts) and a BLOB of the packed values; a duplicate (series, ts) keeps the last value.
  * Every series of the shard is kept in memory (labels, name index) for matching.
  * An alarm every hour deletes samples older than RETENTION_DAYS and series left empty.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { SeriesBatch } from '../../shared/metrics-contract';
 import { readLimits } from './limits';
-import { decodeValue, encodeValue } from './sample-value';
+import { decodeValue, STALE_HI, STALE_LO } from './sample-value';
 import { compileMatcher, matchesLabels, type CompiledMatcher, type LabelMatcher } from './selector';
 import type { PreparedSeries } from './series';
 
-/** Rows per multi-row INSERT: 3 bound parameters each, 99 in all. */
-const ROWS_PER_INSERT = 33;
+/** Rows per INSERT statement (2 bound parameters whatever the count; JSON ~250 KB, BLOB 64 KB). */
+const ROWS_PER_INSERT = 8192;
+/**
+ * One statement per chunk: ?1 is the JSON array [[series_id, first_row, [ts, ...]], ...], ?2 the packed values.
+ * `WHERE true` disambiguates the upsert clause after a SELECT (sqlite.org/lang_upsert.html §2.2).
+ */
+const INSERT_ROWS = `INSERT INTO samples (series_id, ts, value)
+  SELECT s.value ->> 0, t.value, substr(?2, ((s.value ->> 1) + t.key) * 8 + 1, 8)
+  FROM json_each(?1) AS s, json_each(s.value, '$[2]') AS t WHERE true
+  ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value`;
 /** Milliseconds between retention passes. */
 export const RETENTION_INTERVAL_MS = 3_600_000;
 
@@ -54,7 +63,6 @@ export class MetricsShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly byKey = new Map<string, SeriesEntry>();
   private readonly byName = new Map<string, SeriesEntry[]>();
-  private readonly insertStatements = new Map<number, string>();
   private alarmChecked = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -90,27 +98,24 @@ export class MetricsShard extends DurableObject<Env> {
     if (rest.length) this.byName.set(entry.name, rest); else this.byName.delete(entry.name);
   }
 
-  private insertSql(rows: number): string {
-    let text = this.insertStatements.get(rows);
-    if (!text) {
-      text = `INSERT INTO samples (series_id, ts, value) VALUES ${Array(rows).fill('(?,?,?)').join(',')}
-        ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value`;
-      this.insertStatements.set(rows, text);
-    }
-    return text;
-  }
-
   /** Stores validated series (one transaction: all of it or nothing). */
   async write(series: PreparedSeries[]): Promise<{ series: number; samples: number }> {
     const created: SeriesEntry[] = [];
     let samples = 0;
     try {
       this.ctx.storage.transactionSync(() => {
-        const params: (number | ArrayBuffer)[] = [];
+        // Rows go in chunks of up to ROWS_PER_INSERT through two bound parameters: a JSON array
+        // of [series_id, first_row, [ts, ...]] per series and one BLOB of the packed 8-byte
+        // values (sliced per row with substr), so a chunk is one statement and values stay bit-exact.
+        let parts: string[] = [];
+        let values = new DataView(new ArrayBuffer(ROWS_PER_INSERT * 8));
+        let rows = 0;
         const flush = (): void => {
-          if (params.length === 0) return;
-          this.sql.exec(this.insertSql(params.length / 3), ...params);
-          params.length = 0;
+          if (rows === 0) return;
+          this.sql.exec(INSERT_ROWS, `[${parts.join(',')}]`, values.buffer.slice(0, rows * 8));
+          parts = [];
+          values = new DataView(new ArrayBuffer(ROWS_PER_INSERT * 8));
+          rows = 0;
         };
         for (const s of series) {
           let entry = this.byKey.get(s.key);
@@ -121,9 +126,20 @@ export class MetricsShard extends DurableObject<Env> {
             created.push(entry);
           }
           const stale = s.staleAt.length ? new Set(s.staleAt) : undefined;
-          for (let i = 0; i < s.timestamps.length; i++) {
-            params.push(entry.id, s.timestamps[i], encodeValue(s.values[i], stale?.has(i) ?? false));
-            if (params.length === ROWS_PER_INSERT * 3) flush();
+          let i = 0;
+          while (i < s.timestamps.length) {
+            const take = Math.min(s.timestamps.length - i, ROWS_PER_INSERT - rows);
+            parts.push(`[${entry.id},${rows},[${s.timestamps.slice(i, i + take).join(',')}]]`);
+            for (let k = i; k < i + take; k++, rows++) {
+              if (stale?.has(k)) {
+                values.setUint32(rows * 8, STALE_HI);
+                values.setUint32(rows * 8 + 4, STALE_LO);
+              } else {
+                values.setFloat64(rows * 8, s.values[k]);
+              }
+            }
+            i += take;
+            if (rows === ROWS_PER_INSERT) flush();
           }
           samples += s.timestamps.length;
         }

@@ -5,7 +5,7 @@
 import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
 import { readLimits, type MetricsLimits } from './limits';
 import type { LabelMatcher } from './selector';
-import { prepareSeries, shardOf, type PreparedSeries } from './series';
+import { prepareSeries, shardOf, type PreparedSeries, type PreparedWrite } from './series';
 import type { ShardSelect } from './shard';
 
 /** The shard stub for index `n`. */
@@ -25,7 +25,11 @@ export interface StoreWriteResult extends WriteResult {
  * idempotent since a duplicate (series, ts) keeps the last value).
  */
 export async function writeSeries(env: Env, batches: readonly SeriesBatch[], nowMs = Date.now(), limits: MetricsLimits = readLimits(env)): Promise<StoreWriteResult> {
-  const prepared = prepareSeries(batches, limits, nowMs);
+  return storePrepared(env, prepareSeries(batches, limits, nowMs), limits);
+}
+
+/** Stores series already validated by {@link prepareSeries}, each shard in parallel. */
+export async function storePrepared(env: Env, prepared: PreparedWrite, limits: MetricsLimits): Promise<StoreWriteResult> {
   const perShard = new Map<number, PreparedSeries[]>();
   for (const s of prepared.series) {
     const n = shardOf(s.key, limits.shardCount);
