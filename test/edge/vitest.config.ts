@@ -9,6 +9,7 @@ export default defineProject({
         bindings: {
           ORIGIN_URL: `http://127.0.0.1:${inject('originPort')}`,
           ORIGIN_TIMEOUT_MS: '1500',
+          COALESCE_MAX_BYTES: '65536',
           PUSHPULL_TOKEN: 'test-token',
         },
       },

@@ -113,6 +113,7 @@ export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
       headers['x-echo-length'] = String(body.length);
     }
     hit.status = script.status ?? 200;
+    if (hit.status !== 204 && hit.status !== 304) headers['content-length'] = String(Buffer.byteLength(text));
     res.writeHead(hit.status, headers);
     res.end(req.method === 'HEAD' ? undefined : text);
   }

@@ -19,7 +19,7 @@ import {
 } from './freshness';
 import { OriginError } from './origin';
 import { isPurged, purgeKeyOf, purgeSnapshot, type PurgeSnapshot } from './purge';
-import { SharedBody } from './shared-body';
+import { SharedBody, TeeBody, type BodySource } from './shared-body';
 
 /** An upstream answers GET requests like an origin (full responses or 304s); throws {@link OriginError} when it cannot. */
 export type Upstream = (request: Request) => Promise<Response>;
@@ -40,6 +40,8 @@ export interface CacheSettings extends FreshnessSettings {
   maxStore: number;
   isIgnored: (name: string) => boolean;
   purgePollMs: number;
+  /** Bodies above this many bytes are streamed to one client and the cache, not buffered for collapsed requests. */
+  coalesceMaxBytes: number;
 }
 
 /** The vars the cache reads. */
@@ -51,6 +53,7 @@ export interface CacheEnv {
   MAX_STORE_SECONDS?: string;
   IGNORED_QUERY_PARAMS?: string;
   PURGE_POLL_MS?: string;
+  COALESCE_MAX_BYTES?: string;
   EDGE_KV: KVNamespace;
 }
 
@@ -71,6 +74,7 @@ export function cacheSettings(env: CacheEnv): CacheSettings {
     maxStore: num(env.MAX_STORE_SECONDS, 604800, 'MAX_STORE_SECONDS'),
     isIgnored: ignoredParams(env.IGNORED_QUERY_PARAMS ?? 'utm_*'),
     purgePollMs: num(env.PURGE_POLL_MS, 1000, 'PURGE_POLL_MS'),
+    coalesceMaxBytes: num(env.COALESCE_MAX_BYTES, 16 * 1024 * 1024, 'COALESCE_MAX_BYTES'),
   };
 }
 
@@ -115,9 +119,11 @@ interface Fetched {
   status: number;
   statusText: string;
   headers: Headers;
-  body: SharedBody;
-  /** Stored in the cache (so shareable with collapsed requests). */
+  body: BodySource;
+  /** Stored in the cache. */
   storable: boolean;
+  /** May be handed to collapsed requests (stored, and small enough to keep for late readers). */
+  shareable: boolean;
   /** Request-header values the response varies on, as the fetching request had them. */
   vary: string[];
   varyValues: string[];
@@ -157,7 +163,7 @@ async function coalesce<T>(flightKey: string, cx: CacheContext, run: () => Promi
 
 /** Whether a fetched response may be handed to another request (RFC 9111 §4.1 for Vary). */
 function shareableWith(request: Request, f: Fetched): boolean {
-  return f.storable && f.vary.every((n, i) => normalisedHeader(request.headers, n) === f.varyValues[i]);
+  return f.shareable && f.vary.every((n, i) => normalisedHeader(request.headers, n) === f.varyValues[i]);
 }
 /** Keys with a background revalidation running in this isolate (one per key). */
 const revalidating = new Set<string>();
@@ -337,13 +343,16 @@ function storedHeaders(headers: Headers, meta: StoredMeta, storeFor: number): He
 
 /** Writes a response (and, for Vary, its marker) to the cache once its body is complete. */
 async function store(cache: Cache, primary: string, variant: string | null, f: Fetched, storeFor: number): Promise<void> {
+  // A TeeBody is put while the client reads (its size is its Content-Length); a SharedBody once complete.
   if (!f.meta || !(await f.body.complete())) return;
   f.meta.size = f.body.received;
   if (variant !== null && f.vary.length > 0) {
     const marker = new Headers({ 'cache-control': `public, max-age=${storeFor}`, [VARY_MARKER_HEADER]: f.vary.join(',') });
     await cache.put(primary, new Response(null, { status: 200, headers: marker }));
   }
-  await cache.put(variant ?? primary, new Response(f.body.reader(), { status: f.status, statusText: f.statusText, headers: storedHeaders(f.headers, f.meta, storeFor) }));
+  const body = f.body.reader();
+  if (body === null) return;
+  await cache.put(variant ?? primary, new Response(body, { status: f.status, statusText: f.statusText, headers: storedHeaders(f.headers, f.meta, storeFor) }));
 }
 
 /** Fetches upstream and stores what may be stored; the body is shared so others can read it. */
@@ -358,7 +367,9 @@ async function fetchAndMaybeStore(request: Request, key: string, purgeKey: strin
 function adoptResponse(request: Request, response: Response, requestTime: number, responseTime: number, cx: CacheContext): Fetched & { storeFor: number } {
   const plan = planStorage(request, response, requestTime, responseTime, cx.settings);
   const vary = varyNames(response.headers.get('vary'));
-  const body = new SharedBody(response.body);
+  const length = Number(response.headers.get('content-length') ?? Number.NaN);
+  const large = Number.isFinite(length) && length > cx.settings.coalesceMaxBytes;
+  const body = large ? new TeeBody(response.body, length, plan.meta ? 2 : 1) : new SharedBody(response.body);
   cx.waitUntil(body.pump);
   return {
     status: response.status,
@@ -366,6 +377,7 @@ function adoptResponse(request: Request, response: Response, requestTime: number
     headers: new Headers(response.headers),
     body,
     storable: plan.meta !== null,
+    shareable: plan.meta !== null && !large,
     vary,
     varyValues: vary.map((n) => normalisedHeader(request.headers, n)),
     meta: plan.meta,
@@ -419,7 +431,8 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
   const validators = { etag: entry.headers.get('etag'), lastModified: entry.headers.get('last-modified') };
   const now = Date.now();
   // The entry's body, readable by this request and by the refresh of the stored copy.
-  const entryBody = new SharedBody(entry.body);
+  // A large entry is not held in memory: the client streams it, and a refresh re-reads it from the cache.
+  const entryBody = meta.size > cx.settings.coalesceMaxBytes ? new TeeBody(entry.body, meta.size, 1) : new SharedBody(entry.body);
   cx.waitUntil(entryBody.pump);
   const run = async (): Promise<Flight<ValidationOutcome>> => {
     const got = await callUpstream(request, cx, validators);
@@ -427,7 +440,9 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
     if (got.response.status === 304) {
       await got.response.body?.cancel();
       const value: ValidationOutcome = { kind: 'not-modified', headers: got.response.headers, requestTime: got.requestTime, responseTime: got.responseTime };
-      return { value, settled: refreshStored(request, entry, entryBody, meta, value, entryKey, key, purgeKey, cx, cache) };
+      const settled = refreshStored(request, entry, entryBody, meta, value, entryKey, key, purgeKey, cx, cache);
+      cx.waitUntil(settled);
+      return { value, settled };
     }
     const fetched = adoptResponse(request, got.response, got.requestTime, got.responseTime, cx);
     return { value: { kind: 'full', fetched }, settled: storeFetched(request, key, purgeKey, fetched, cx, cache) };
@@ -458,14 +473,22 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
 }
 
 /** After a 304: the stored entry gets the merged headers and a new freshness, with the same body (RFC 9111 §4.3.4). */
-function refreshStored(request: Request, entry: Response, entryBody: SharedBody, meta: StoredMeta, v: { headers: Headers; requestTime: number; responseTime: number }, entryKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<void> {
+async function refreshStored(request: Request, entry: Response, entryBody: BodySource, meta: StoredMeta, v: { headers: Headers; requestTime: number; responseTime: number }, entryKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<void> {
   const merged = mergeHeaders(entry.headers, meta, v.headers);
   const plan = planStorage(request, new Response(null, { status: 200, headers: merged }), v.requestTime, v.responseTime, cx.settings);
-  if (!plan.meta) return Promise.resolve();
-  const f: Fetched = { status: entry.status, statusText: entry.statusText, headers: merged, body: entryBody, storable: true, vary: varyNames(merged.get('vary')), varyValues: [], meta: plan.meta };
-  const stored = store(cache, key, entryKey === key ? null : entryKey, f, plan.storeFor).catch((err: unknown) => console.error('cache refresh failed', purgeKey, err));
-  cx.waitUntil(stored);
-  return stored;
+  if (!plan.meta) return;
+  let body: BodySource = entryBody;
+  if (entryBody instanceof TeeBody) {
+    const again = await cache.match(entryKey);
+    if (!again) return;
+    body = new TeeBody(again.body, meta.size, 1);
+  }
+  const f: Fetched = { status: entry.status, statusText: entry.statusText, headers: merged, body, storable: true, shareable: true, vary: varyNames(merged.get('vary')), varyValues: [], meta: plan.meta };
+  try {
+    await store(cache, key, entryKey === key ? null : entryKey, f, plan.storeFor);
+  } catch (err) {
+    console.error('cache refresh failed', purgeKey, err);
+  }
 }
 
 /** stale-while-revalidate: refresh the entry without anyone waiting. */

@@ -53,7 +53,7 @@ export class SharedBody {
   }
 
   /** A new stream over the whole body, from its first byte. */
-  reader(): ReadableStream<Uint8Array> {
+  reader(): ReadableStream<Uint8Array> | null {
     let index = 0;
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
@@ -73,3 +73,32 @@ export class SharedBody {
     });
   }
 }
+
+/**
+ * A body too large to hold in memory for late readers: passed straight to the client or,
+ * when it is to be stored, split once into the client's stream and the cache's, which read
+ * it together as it arrives. No late joiners: requests arriving meanwhile fetch on their own.
+ */
+export class TeeBody {
+  private readonly branches: ReadableStream<Uint8Array>[];
+  readonly pump: Promise<void> = Promise.resolve();
+
+  constructor(source: ReadableStream<Uint8Array> | null, readonly received: number, ways: 1 | 2) {
+    if (source === null) this.branches = [];
+    else if (ways === 1) this.branches = [source];
+    else this.branches = source.tee();
+  }
+
+  /** The next unread branch, or null once all are taken. */
+  reader(): ReadableStream<Uint8Array> | null {
+    return this.branches.shift() ?? null;
+  }
+
+  /** Readers cannot wait for completion here: the cache reads while the client does. */
+  async complete(): Promise<boolean> {
+    return true;
+  }
+}
+
+/** Either way of sharing an upstream body. */
+export type BodySource = SharedBody | TeeBody;
