@@ -169,7 +169,7 @@ const MAX_QUOTED_LINE = 256;
 let failReason = '';
 
 const encoder = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Lenient = new TextDecoder('utf-8');
 
 /**

@@ -62,7 +62,7 @@ export const STALE_NAN_HI = 0x7ff00000;
 export const STALE_NAN_LO = 0x00000002;
 const STALE_NAN_BYTES = new Uint8Array([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Decode a `prometheus.WriteRequest`. Throws {@link ProtobufDecodeError} on truncated or malformed input. */
 export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
