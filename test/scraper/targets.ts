@@ -23,8 +23,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
-/** The good page (text 0.0.4). */
-export const GOOD_PAGE = `# HELP app_requests_total Requests served.
+/** The good page (text 0.0.4); `app_with_ts` carries its own timestamp, 5 s in the past. */
+export const goodPage = (nowMs = Date.now()): string => `# HELP app_requests_total Requests served.
 # TYPE app_requests_total counter
 app_requests_total{method="GET",code="200"} 1027
 app_requests_total{method="POST",code="500"} 3
@@ -38,7 +38,7 @@ app_latency_seconds_count 10
 # TYPE app_info gauge
 app_info{job="app-says-job",instance="app-says-instance",version="1.2.3"} 1
 # A sample with its own timestamp (ms):
-app_with_ts 42 1700000000000
+app_with_ts 42 ${Math.floor(nowMs / 1000) * 1000 - 5000}
 `;
 
 const OM_PAGE = `# TYPE om_events counter
@@ -87,11 +87,11 @@ export async function startTargets(): Promise<TargetServers> {
     last.set(url.pathname, req.headers);
     switch (url.pathname) {
       case '/good':
-        return text(res, GOOD_PAGE);
+        return text(res, goodPage());
       case '/openmetrics':
         return text(res, OM_PAGE, 'application/openmetrics-text; version=1.0.0; charset=utf-8');
       case '/gzip':
-        return text(res, gzipSync(GOOD_PAGE), 'text/plain; version=0.0.4', { 'content-encoding': 'gzip' });
+        return text(res, gzipSync(goodPage()), 'text/plain; version=0.0.4', { 'content-encoding': 'gzip' });
       case '/hang':
         return; // never answers; the connection closes when the client aborts
       case '/big':
@@ -172,7 +172,7 @@ export async function startTargets(): Promise<TargetServers> {
   const port = await listen(main);
 
   // The toggled target: the good page, on a port that stays the same across restarts.
-  let toggleServer: Server | undefined = createServer((req, res) => text(res, GOOD_PAGE));
+  let toggleServer: Server | undefined = createServer((req, res) => text(res, goodPage(), undefined, { connection: 'close' }));
   const togglePort = await listen(toggleServer);
   const toggle = {
     async stop() {
@@ -181,7 +181,7 @@ export async function startTargets(): Promise<TargetServers> {
     },
     async start() {
       if (toggleServer !== undefined) return;
-      toggleServer = createServer((req, res) => text(res, GOOD_PAGE));
+      toggleServer = createServer((req, res) => text(res, goodPage(), undefined, { connection: 'close' }));
       await listen(toggleServer, togglePort);
     },
   };

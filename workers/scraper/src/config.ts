@@ -220,8 +220,10 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
           if (!isRecord(sc.labels)) problems.push(`${sat}.labels must be an object of strings`);
           else {
             for (const [k, v] of Object.entries(sc.labels)) {
-              if (!LABEL_NAME_RE.test(k) || k.startsWith('__')) problems.push(`${sat}.labels: "${k}" is not a valid label name`);
+              if (!LABEL_NAME_RE.test(k)) problems.push(`${sat}.labels: "${k}" is not a valid label name`);
               else if (typeof v !== 'string') problems.push(`${sat}.labels.${k} must be a string`);
+              else if (k === '__metrics_path__' && !v.startsWith('/')) problems.push(`${sat}.labels.__metrics_path__ must start with /`);
+              else if (k === '__scheme__' && v !== 'http' && v !== 'https') problems.push(`${sat}.labels.__scheme__ must be http or https`);
               else extra[k] = v;
             }
           }
@@ -231,7 +233,16 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
             problems.push(`${sat}: target ${JSON.stringify(t)} must be "host:port" (no scheme or path)`);
             continue;
           }
-          const url = targetUrl(typeof scheme === 'string' ? scheme : 'http', t, typeof metricsPath === 'string' ? metricsPath : '/metrics', params);
+          // Prometheus meta labels in static labels override the job's settings per target
+          // (`__metrics_path__`, `__scheme__`, `__param_<name>`); other `__` labels are dropped.
+          const targetParams: Record<string, string[]> = { ...params };
+          for (const [k, v] of Object.entries(extra)) if (k.startsWith('__param_')) targetParams[k.slice(8)] = [v];
+          const url = targetUrl(
+            extra.__scheme__ ?? (typeof scheme === 'string' ? scheme : 'http'),
+            t,
+            extra.__metrics_path__ ?? (typeof metricsPath === 'string' ? metricsPath : '/metrics'),
+            targetParams,
+          );
           if (url === undefined) {
             problems.push(`${sat}: target ${JSON.stringify(t)} is not a valid host:port`);
             continue;
@@ -239,7 +250,8 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
           if (urls.has(`${jobName} ${url}`)) continue; // Prometheus deduplicates identical targets
           urls.add(`${jobName} ${url}`);
           // Target labels: the static labels, then job/instance unless set (Prometheus populateLabels).
-          const labels: Record<string, string> = { ...extra };
+          const labels: Record<string, string> = {};
+          for (const [k, v] of Object.entries(extra)) if (!k.startsWith('__')) labels[k] = v;
           labels.job ??= jobName;
           labels.instance ??= t;
           for (const k of Object.keys(labels)) if (labels[k] === '') delete labels[k];

@@ -67,7 +67,10 @@ export async function fetchPage(url: string, opts: FetchPageOptions): Promise<Fe
     });
     let res: Response;
     try {
-      res = await Promise.race([(opts.fetcher ?? fetch)(req), deadline]);
+      const pending = (opts.fetcher ?? fetch)(req);
+      // When the deadline wins the race, the abandoned fetch rejects later: not an unhandled rejection.
+      pending.catch(() => undefined);
+      res = await Promise.race([pending, deadline]);
     } catch (err) {
       if (err instanceof ScrapeError) throw err;
       throw new ScrapeError(`Get "${url}": ${err instanceof Error ? err.message : String(err)}`);
@@ -106,7 +109,9 @@ async function readLimited(res: Response, limit: number, deadline: Promise<never
   let bytes = 0;
   try {
     while (true) {
-      const { done, value } = await Promise.race([reader.read(), deadline]);
+      const read = reader.read();
+      read.catch(() => undefined);
+      const { done, value } = await Promise.race([read, deadline]);
       if (done) break;
       bytes += value.byteLength;
       if (bytes > limit) throw new ScrapeError(bodyLimitMessage(limit));

@@ -38,8 +38,8 @@ export function prometheusTarget(t: TargetHealth): Record<string, unknown> {
   return {
     discoveredLabels: {
       __address__: t.address,
-      __metrics_path__: t.metricsPath,
-      __scheme__: t.scheme,
+      __metrics_path__: new URL(t.scrapeUrl).pathname,
+      __scheme__: new URL(t.scrapeUrl).protocol.replace(':', ''),
       __scrape_interval__: formatPromDuration(t.scrapeIntervalMs),
       __scrape_timeout__: formatPromDuration(t.scrapeTimeoutMs),
       job: t.scrapePool,

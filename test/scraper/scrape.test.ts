@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { byPath, call, job, putConfig, query, rawSamples, scrapeJob, targets, testEnv, value } from './helpers';
+
+const GOOD_SERIES = 9; // samples on the good page
+
+describe('scraping a good target into the real metrics store', () => {
+  it('writes the page with job/instance labels, exported_ renaming and the five report series', async () => {
+    await putConfig({ scrape_configs: [job('good1', ['/good'])] });
+    const [t] = await scrapeJob('good1');
+    expect(t.health).toBe('up');
+    expect(t.lastError).toBe('');
+    expect(t.lastSamples).toBe(GOOD_SERIES);
+    const sel = `{job="good1"}`;
+    expect(await value(`app_requests_total{job="good1",method="GET",code="200"}`)).toBe('1027');
+    const reqs = await query(`app_requests_total${sel}`);
+    expect(reqs[0].metric).toMatchObject({ instance: targets(), job: 'good1', path: '/good' });
+    // The page's own job/instance labels move to exported_job / exported_instance.
+    const info = await query(`app_info${sel}`);
+    expect(info).toHaveLength(1);
+    expect(info[0].metric).toEqual({
+      __name__: 'app_info', job: 'good1', instance: targets(), path: '/good',
+      exported_job: 'app-says-job', exported_instance: 'app-says-instance', version: '1.2.3',
+    });
+    expect(await value(`up${sel}`)).toBe('1');
+    expect(await value(`scrape_samples_scraped${sel}`)).toBe(String(GOOD_SERIES));
+    expect(await value(`scrape_samples_post_metric_relabeling${sel}`)).toBe(String(GOOD_SERIES));
+    // Every series without its own timestamp is new on the first scrape.
+    expect(await value(`scrape_series_added${sel}`)).toBe(String(GOOD_SERIES - 1));
+    expect(Number(await value(`scrape_duration_seconds${sel}`))).toBeGreaterThanOrEqual(0);
+    const up = await query(`up${sel}`);
+    expect(up[0].metric).toEqual({ __name__: 'up', job: 'good1', instance: targets(), path: '/good' });
+    // A second scrape adds no series.
+    await scrapeJob('good1');
+    expect(await value(`scrape_series_added${sel}`)).toBe('0');
+  });
+
+  it('honours the page timestamp unless honor_timestamps is false', async () => {
+    await putConfig({ scrape_configs: [job('ts1', ['/good']), job('ts2', ['/good'], { honor_timestamps: false })] });
+    const before = Date.now();
+    await scrapeJob('ts1');
+    await scrapeJob('ts2');
+    const own = await rawSamples(`app_with_ts{job="ts1"}[1m]`);
+    const stamped = await rawSamples(`app_with_ts{job="ts2"}[1m]`);
+    const ownTs = own[0].values[0][0] * 1000;
+    expect(ownTs % 1000).toBe(0);
+    expect(ownTs).toBeLessThan(before - 3000); // the page's timestamp, 5 s back
+    expect(stamped[0].values[0][0] * 1000).toBeGreaterThanOrEqual(before - 1000); // the scrape time
+  });
+
+  it('keeps the page labels with honor_labels', async () => {
+    await putConfig({ scrape_configs: [job('honor1', ['/good'], { honor_labels: true })] });
+    await scrapeJob('honor1');
+    const info = await query(`app_info{version="1.2.3",job="app-says-job"}`);
+    expect(info.map((r) => r.metric.instance)).toContain('app-says-instance');
+    expect(info.every((r) => r.metric.exported_job === undefined)).toBe(true);
+    expect(await value(`up{job="honor1"}`)).toBe('1');
+  });
+
+  it('sends Prometheus request headers and reads OpenMetrics and gzip pages', async () => {
+    await putConfig({ scrape_configs: [job('fmt1', ['/openmetrics', '/gzip'], { scrape_timeout: '9s' })] });
+    const ts = byPath(await scrapeJob('fmt1'));
+    expect(ts['/openmetrics'].health).toBe('up');
+    expect(ts['/gzip'].health).toBe('up');
+    expect(await value(`om_events_total{job="fmt1",kind="a"}`)).toBe('5');
+    expect(await value(`om_events_created{job="fmt1",kind="a"}`)).toBe('1700000000');
+    expect(await value(`om_temp_celsius{job="fmt1"}`)).toBe('21.5');
+    expect(await value(`app_requests_total{job="fmt1",path="/gzip",code="500"}`)).toBe('3');
+    const r = await fetch(`http://${targets()}/last-request?path=/openmetrics`);
+    const h = (await r.json()) as Record<string, string>;
+    expect(h.accept).toBe('application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1');
+    expect(h['accept-encoding']).toContain('gzip');
+    expect(h['x-prometheus-scrape-timeout-seconds']).toBe('9');
+    expect(h['user-agent']).toMatch(/^pushpull-scraper\//);
+  });
+});
+
+describe('bad targets fail their scrape alone, with up 0 and nothing of the page written', () => {
+  it('hang, 50 MB, endless, invalid UTF-8, duplicates, too many samples, malformed, HTTP 500', async () => {
+    const paths = ['/good', '/hang', '/big', '/big-chunked', '/endless', '/bad-utf8', '/duplicate', '/many?n=150', '/malformed', '/status500'];
+    const cfg = job('bad1', paths.map((p) => p.split('?')[0]), { scrape_timeout: '3s', sample_limit: 100 });
+    // /many needs its query parameter: one static config with __param_n.
+    (cfg.static_configs as { labels: Record<string, string> }[])[7].labels.__param_n = '150';
+    await putConfig({ scrape_configs: [cfg] });
+    const started = Date.now();
+    const ts = byPath(await scrapeJob('bad1'));
+    const elapsed = Date.now() - started;
+    expect(ts['/good'].health).toBe('up');
+    expect(ts['/hang']).toMatchObject({ health: 'down', lastError: expect.stringContaining('context deadline exceeded') });
+    expect(ts['/big']).toMatchObject({ health: 'down', lastError: expect.stringContaining('body size limit exceeded') });
+    expect(ts['/big-chunked']).toMatchObject({ health: 'down', lastError: expect.stringContaining('body size limit exceeded') });
+    expect(ts['/endless']).toMatchObject({ health: 'down', lastError: expect.stringContaining('body size limit exceeded') });
+    expect(ts['/bad-utf8']).toMatchObject({ health: 'down', lastError: expect.stringContaining('invalid UTF-8') });
+    expect(ts['/duplicate']).toMatchObject({ health: 'down', lastError: expect.stringContaining('duplicate series') });
+    expect(ts['/many']).toMatchObject({ health: 'down', lastError: 'sample limit exceeded' });
+    expect(ts['/malformed']).toMatchObject({ health: 'down', lastError: expect.stringContaining('line 3: expected') });
+    expect(ts['/status500']).toMatchObject({ health: 'down', lastError: 'server returned HTTP status 500 Internal Server Error' });
+    // The limits stopped the slow ones early: the round took about one scrape_timeout, not 50 MB or forever.
+    expect(elapsed).toBeLessThan(15_000);
+    const up = await query(`up{job="bad1"}`);
+    expect(Object.fromEntries(up.map((r) => [r.metric.path, r.value[1]]))).toEqual({
+      '/good': '1', '/hang': '0', '/big': '0', '/big-chunked': '0', '/endless': '0', '/bad-utf8': '0',
+      '/duplicate': '0', '/many': '0', '/malformed': '0', '/status500': '0',
+    });
+    // Never a partial write: nothing of a failed page is stored.
+    for (const name of ['good_one', 'dup_series', 'many_series', 'ok_one', 'big_series', 'endless_series']) {
+      expect(await query(`${name}{job="bad1"}`)).toEqual([]);
+    }
+    expect(await value(`scrape_samples_scraped{job="bad1",path="/many"}`)).toBe('0');
+    expect(await value(`app_requests_total{job="bad1",code="200"}`)).toBe('1027');
+  });
+
+  it('accepts a page of exactly sample_limit samples and refuses one more', async () => {
+    const at = (n: number, name: string) => ({
+      job_name: name, scrape_interval: '1h', sample_limit: 100,
+      static_configs: [{ targets: [targets()], labels: { __metrics_path__: '/many', __param_n: String(n) } }],
+    });
+    await putConfig({ scrape_configs: [at(100, 'limit100'), at(101, 'limit101')] });
+    expect((await scrapeJob('limit100'))[0].health).toBe('up');
+    expect((await query('many_series{job="limit100"}')).length).toBe(100);
+    const [over] = await scrapeJob('limit101');
+    expect(over).toMatchObject({ health: 'down', lastError: 'sample limit exceeded' });
+    expect(await query('many_series{job="limit101"}')).toEqual([]);
+  });
+});
+
+describe('staleness', () => {
+  it('marks series that vanish from the page stale', async () => {
+    await fetch(`http://${targets()}/control/unvanish`);
+    await putConfig({ scrape_configs: [job('stale1', ['/vanish'])] });
+    await scrapeJob('stale1');
+    expect((await query('{job="stale1",__name__=~"vanish_.*"}')).map((r) => r.metric.__name__).sort()).toEqual(['vanish_a', 'vanish_b', 'vanish_c']);
+    await fetch(`http://${targets()}/control/vanish`);
+    await scrapeJob('stale1');
+    // Without markers vanish_b/c would still answer for 5 minutes (the lookback).
+    expect((await query('{job="stale1",__name__=~"vanish_.*"}')).map((r) => r.metric.__name__)).toEqual(['vanish_a']);
+    expect(await value('scrape_series_added{job="stale1"}')).toBe('0');
+    await fetch(`http://${targets()}/control/unvanish`);
+  });
+
+  it('a stopped target gets up 0 and all its series marked stale; restarted, up 1 and the series back', async () => {
+    await putConfig({ scrape_configs: [{ job_name: 'toggle1', scrape_interval: '1h', scrape_timeout: '10s', static_configs: [{ targets: [`127.0.0.1:${testEnv.TOGGLE_PORT}`] }] }] });
+    const [first] = await scrapeJob('toggle1');
+    expect(first).toMatchObject({ health: 'up', lastError: '' });
+    expect(await value('up{job="toggle1"}')).toBe('1');
+    expect((await query('app_requests_total{job="toggle1"}')).length).toBe(2);
+    await fetch(`http://${targets()}/control/toggle-stop`, { method: 'POST' });
+    try {
+      const [down] = await scrapeJob('toggle1');
+      expect(down.health).toBe('down');
+      expect(down.lastError).not.toBe('');
+      expect(await value('up{job="toggle1"}')).toBe('0');
+      expect(await query('app_requests_total{job="toggle1"}')).toEqual([]);
+      expect(await query('app_latency_seconds_bucket{job="toggle1"}')).toEqual([]);
+    } finally {
+      await fetch(`http://${targets()}/control/toggle-start`, { method: 'POST' });
+    }
+    const [back] = await scrapeJob('toggle1');
+    expect(back.health).toBe('up');
+    expect(await value('up{job="toggle1"}')).toBe('1');
+    expect((await query('app_requests_total{job="toggle1"}')).length).toBe(2);
+    expect(await value('scrape_series_added{job="toggle1"}')).toBe(String(GOOD_SERIES - 1));
+  });
+
+  it('a target removed from the configuration gets all its series and report series marked stale', async () => {
+    await putConfig({ scrape_configs: [job('removed1', ['/good', '/vanish'])] });
+    await scrapeJob('removed1');
+    expect((await query('up{job="removed1"}')).length).toBe(2);
+    await putConfig({ scrape_configs: [job('removed1', ['/vanish'])] });
+    expect((await query('up{job="removed1"}')).map((r) => r.metric.path)).toEqual(['/vanish']);
+    expect(await query('app_requests_total{job="removed1"}')).toEqual([]);
+    // Dropping the whole job stops its pool the same way.
+    await putConfig({ scrape_configs: [] });
+    expect(await query('up{job="removed1"}')).toEqual([]);
+    expect(await query('{job="removed1",__name__=~"vanish_.*"}')).toEqual([]);
+  });
+});
+
+describe('the /targets page', () => {
+  it('lists each target with its state', async () => {
+    await putConfig({ scrape_configs: [job('page1', ['/good', '/status500'])] });
+    await scrapeJob('page1');
+    const r = await call('/targets');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/html');
+    expect(r.text).toContain(`http://${targets()}/good`);
+    expect(r.text).toContain('server returned HTTP status 500');
+    expect(r.text).toMatch(/<td>UP<\/td>/);
+    expect(r.text).toMatch(/<td>DOWN<\/td>/);
+  });
+});
