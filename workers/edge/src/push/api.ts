@@ -319,8 +319,14 @@ pushApi.post('/deploys/:id/activate', async (c) => {
 });
 
 pushApi.post('/gc', async (c) => {
-  const report = await collectGarbage(c.env, limitsOf(c));
-  return c.json(report);
+  const limits = limitsOf(c);
+  // An operator may shorten the grace period for this run (never lengthen past the setting's purpose).
+  const grace = c.req.query('graceSeconds');
+  if (grace !== undefined) {
+    if (!/^\d{1,9}$/.test(grace)) throw new ApiError(400, 'invalid_grace', 'graceSeconds must be a non-negative integer');
+    limits.gcGraceSeconds = Math.min(limits.gcGraceSeconds, Number(grace));
+  }
+  return c.json(await collectGarbage(c.env, limits));
 });
 
 pushApi.all('*', jsonNotFound);
