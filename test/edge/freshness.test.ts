@@ -6,6 +6,7 @@ import {
 import { normaliseAcceptEncoding, primaryKey, ignoredParams, variantKey } from '../../workers/edge/src/cache-key';
 import { evaluateConditionals, parseRange } from '../../workers/edge/src/conditional';
 import { originUrl } from '../../workers/edge/src/origin';
+import { isPurged, type PurgeSnapshot } from '../../workers/edge/src/purge';
 
 const settings = { defaultTtl: 60, negativeTtl: 10, heuristicMax: 86400 };
 const H = (init: Record<string, string>): Headers => new Headers(init);
@@ -116,5 +117,27 @@ describe('originUrl', () => {
   it('keeps the configured host whatever the path says', () => {
     expect(originUrl('http://127.0.0.1:8080', new URL('http://edge//evil.example/x?q=1'))).toBe('http://127.0.0.1:8080//evil.example/x?q=1');
     expect(originUrl('https://o.example/base/', new URL('http://edge/a'))).toBe('https://o.example/base/a');
+  });
+});
+
+describe('isPurged', () => {
+  const snapshot = (prefixes: Record<string, number>): PurgeSnapshot => ({ version: 1, everything: 0, urls: { '/a?x=1': 50 }, prefixes, tags: { news: 70 } });
+  it('matches URL, tag and prefix records by time', () => {
+    const s = snapshot({ '/blog/': 60 });
+    expect(isPurged(s, '/a?x=1', [], 40)).toBe(true);
+    expect(isPurged(s, '/a?x=1', [], 51)).toBe(false);
+    expect(isPurged(s, '/blog/post', [], 59)).toBe(true);
+    expect(isPurged(s, '/blog/post', [], 61)).toBe(false);
+    expect(isPurged(s, '/other', ['NEWS'], 69)).toBe(true);
+  });
+  it('finds a prefix the same way when there are more prefixes than characters in the key', () => {
+    const many: Record<string, number> = {};
+    for (let i = 0; i < 500; i++) many[`/p${i}/`] = 10;
+    many['/bl'] = 60;
+    const s = snapshot(many);
+    expect(isPurged(s, '/blog/x', [], 59)).toBe(true);
+    expect(isPurged(s, '/blog/x', [], 61)).toBe(false);
+    expect(isPurged(s, '/p7/y', [], 9)).toBe(true);
+    expect(isPurged(s, '/q/y', [], 1)).toBe(false);
   });
 });

@@ -35,19 +35,40 @@ export function purgeKeyOf(urlOrPath: string): string {
   return url.pathname + (params.length ? '?' + new URLSearchParams(params).toString() : '');
 }
 
-/** Whether an entry stored at `storedAt` is covered by a purge in the snapshot. */
+/** Whether an entry stored at `storedAt` is covered by a purge in the snapshot (or a local §4.4 invalidation). */
 export function isPurged(s: PurgeSnapshot, key: string, tags: readonly string[], storedAt: number): boolean {
   if (storedAt <= s.everything) return true;
   const byUrl = s.urls[key];
   if (byUrl !== undefined && storedAt <= byUrl) return true;
-  for (const prefix in s.prefixes) {
-    if (key.startsWith(prefix) && storedAt <= s.prefixes[prefix]) return true;
+  const local = localUrls.get(key);
+  if (local !== undefined && storedAt <= local) return true;
+  // Whichever is fewer: the recorded prefixes, or the prefixes of this key (a hit must stay cheap).
+  const prefixes = prefixList(s);
+  if (prefixes.length <= key.length) {
+    for (const prefix of prefixes) {
+      if (key.startsWith(prefix) && storedAt <= s.prefixes[prefix]) return true;
+    }
+  } else {
+    for (let i = 1; i <= key.length; i++) {
+      const at = s.prefixes[key.slice(0, i)];
+      if (at !== undefined && storedAt <= at) return true;
+    }
   }
   for (const tag of tags) {
     const at = s.tags[tag.toLowerCase()];
     if (at !== undefined && storedAt <= at) return true;
   }
   return false;
+}
+
+const prefixLists = new WeakMap<PurgeSnapshot, string[]>();
+function prefixList(s: PurgeSnapshot): string[] {
+  let list = prefixLists.get(s);
+  if (!list) {
+    list = Object.keys(s.prefixes);
+    prefixLists.set(s, list);
+  }
+  return list;
 }
 
 // ---- the isolate's view -------------------------------------------------------------
@@ -86,10 +107,7 @@ export async function purgeSnapshot(kv: KVNamespace, pollMs: number, waitUntil: 
     refreshing = refresh(kv);
     waitUntil(refreshing);
   }
-  if (localUrls.size === 0) return memo;
-  const urls = { ...memo.urls };
-  for (const [k, at] of localUrls) urls[k] = Math.max(urls[k] ?? 0, at);
-  return { ...memo, urls };
+  return memo;
 }
 
 /** Applies a purge through the global log, and to this isolate at once. */
