@@ -168,10 +168,11 @@ const scenarios: Scenario[] = [
     async run(c, p) {
       await script(p, { body: 'old', etag: '"o"', headers: { 'cache-control': 'max-age=1, stale-while-revalidate=300' } });
       await get(c, p);
-      await script(p, { body: 'new', etag: '"n2"', delayMs: 1500, headers: { 'cache-control': 'max-age=60' } });
+      await script(p, { body: 'new', etag: '"n2"', delayMs: 3000, headers: { 'cache-control': 'max-age=60' } });
       await sleep(2100);
       const r = await get(c, p);
-      return r.body === 'old' && r.ms < 1000;
+      // A cache that waited for the origin would take 3 s; the margin absorbs a loaded machine.
+      return r.body === 'old' && r.ms < 2000;
     },
   },
   {
