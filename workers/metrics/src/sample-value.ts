@@ -1,7 +1,8 @@
 /**
  * Exact storage of float64 sample values. SQLite turns a NaN REAL into NULL, so every value
- * is stored as its 8 raw IEEE-754 bytes (big-endian) in a BLOB: NaN payloads, ±Inf, -0 and
- * the Prometheus staleness marker (0x7ff0000000000002) survive bit for bit.
+ * is stored as its 8 raw IEEE-754 bytes (little-endian, the byte order of a Float64Array on
+ * every Workers host) in a BLOB: NaN payloads, ±Inf, -0 and the Prometheus staleness marker
+ * (0x7ff0000000000002) survive bit for bit.
  */
 
 /** The high and low 32 bits of Prometheus's staleness marker NaN (value.StaleNaN). */
@@ -13,10 +14,10 @@ export function encodeValue(value: number, stale: boolean): ArrayBuffer {
   const buf = new ArrayBuffer(8);
   const view = new DataView(buf);
   if (stale) {
-    view.setUint32(0, STALE_HI);
-    view.setUint32(4, STALE_LO);
+    view.setUint32(4, STALE_HI, true);
+    view.setUint32(0, STALE_LO, true);
   } else {
-    view.setFloat64(0, value);
+    view.setFloat64(0, value, true);
   }
   return buf;
 }
@@ -26,8 +27,8 @@ export function decodeValue(bytes: ArrayBuffer | Uint8Array): { value: number; s
   const view = bytes instanceof Uint8Array
     ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     : new DataView(bytes);
-  const stale = view.getUint32(0) === STALE_HI && view.getUint32(4) === STALE_LO;
-  return { value: view.getFloat64(0), stale };
+  const stale = view.getUint32(4, true) === STALE_HI && view.getUint32(0, true) === STALE_LO;
+  return { value: view.getFloat64(0, true), stale };
 }
 
 /** Prometheus's string form of a sample value: `NaN`, `+Inf`, `-Inf`, else Go's shortest 'g' form. */

@@ -7,6 +7,7 @@
  */
 import type { SeriesBatch } from '../../shared/metrics-contract';
 import type { MetricsLimits } from './limits';
+import { STALE_HI, STALE_LO } from './sample-value';
 
 /** A validated series ready for its shard. */
 export interface PreparedSeries {
@@ -16,10 +17,10 @@ export interface PreparedSeries {
   name: string;
   /** Sorted label pairs, empty values dropped. */
   labels: [string, string][];
-  timestamps: number[];
-  values: number[];
-  /** Indexes of staleness markers. */
-  staleAt: number[];
+  /** Milliseconds, as a typed array (cloned to the shard as raw bytes). */
+  timestamps: Float64Array;
+  /** Values; staleness markers already carry their exact bits (0x7ff0000000000002). */
+  values: Float64Array;
 }
 
 /** Sorted label pairs of a label record, empty values dropped. */
@@ -104,14 +105,21 @@ export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLi
       continue;
     }
     const labels = sortedLabelPairs(batch.labels);
-    const stale = (batch.staleAt ?? []).filter((i) => Number.isInteger(i) && i >= 0 && i < batch.values.length);
+    const values = Float64Array.from(batch.values);
+    if (batch.staleAt?.length) {
+      const bits = new DataView(values.buffer);
+      for (const i of batch.staleAt) {
+        if (!Number.isInteger(i) || i < 0 || i >= values.length) continue;
+        bits.setUint32(i * 8 + 4, STALE_HI, true);
+        bits.setUint32(i * 8, STALE_LO, true);
+      }
+    }
     out.series.push({
       key: canonicalKey(labels),
       name: batch.labels.__name__,
       labels,
-      timestamps: batch.timestamps,
-      values: batch.values,
-      staleAt: stale,
+      timestamps: Float64Array.from(batch.timestamps),
+      values,
     });
   }
   return out;

@@ -14,7 +14,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { SeriesBatch } from '../../shared/metrics-contract';
 import { readLimits } from './limits';
-import { decodeValue, STALE_HI, STALE_LO } from './sample-value';
+import { decodeValue } from './sample-value';
 import { compileMatcher, matchesLabels, type CompiledMatcher, type LabelMatcher } from './selector';
 import type { PreparedSeries } from './series';
 
@@ -108,13 +108,13 @@ export class MetricsShard extends DurableObject<Env> {
         // of [series_id, first_row, [ts, ...]] per series and one BLOB of the packed 8-byte
         // values (sliced per row with substr), so a chunk is one statement and values stay bit-exact.
         let parts: string[] = [];
-        let values = new DataView(new ArrayBuffer(ROWS_PER_INSERT * 8));
+        let values = new Uint8Array(ROWS_PER_INSERT * 8);
         let rows = 0;
         const flush = (): void => {
           if (rows === 0) return;
           this.sql.exec(INSERT_ROWS, `[${parts.join(',')}]`, values.buffer.slice(0, rows * 8));
           parts = [];
-          values = new DataView(new ArrayBuffer(ROWS_PER_INSERT * 8));
+          values = new Uint8Array(ROWS_PER_INSERT * 8);
           rows = 0;
         };
         for (const s of series) {
@@ -125,19 +125,13 @@ export class MetricsShard extends DurableObject<Env> {
             this.remember(entry);
             created.push(entry);
           }
-          const stale = s.staleAt.length ? new Set(s.staleAt) : undefined;
+          const bytes = new Uint8Array(s.values.buffer, s.values.byteOffset, s.values.byteLength);
           let i = 0;
           while (i < s.timestamps.length) {
             const take = Math.min(s.timestamps.length - i, ROWS_PER_INSERT - rows);
-            parts.push(`[${entry.id},${rows},[${s.timestamps.slice(i, i + take).join(',')}]]`);
-            for (let k = i; k < i + take; k++, rows++) {
-              if (stale?.has(k)) {
-                values.setUint32(rows * 8, STALE_HI);
-                values.setUint32(rows * 8 + 4, STALE_LO);
-              } else {
-                values.setFloat64(rows * 8, s.values[k]);
-              }
-            }
+            parts.push(`[${entry.id},${rows},[${s.timestamps.subarray(i, i + take).join(',')}]]`);
+            values.set(bytes.subarray(i * 8, (i + take) * 8), rows * 8);
+            rows += take;
             i += take;
             if (rows === ROWS_PER_INSERT) flush();
           }
