@@ -11,7 +11,7 @@ import { ApiError } from '../../shared/errors';
 import { pointsToSeries, type MappingOptions } from './influx-mapping';
 import { readLimits, type MetricsLimits } from './limits';
 import { parseLineProtocol, type LineError, type Point, type Precision } from './line-protocol';
-import { BodyError, decodeUtf8, readBody } from './request-body';
+import { BodyError, readBody } from './request-body';
 import { prepareSeries, type PreparedWrite } from './series';
 import { storePrepared } from './store';
 
@@ -97,9 +97,10 @@ async function requireV1Token(c: Context<{ Bindings: Env }>): Promise<void> {
 
 async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mapping: MappingOptions): Promise<Response> {
   const limits = readLimits(c.env);
-  let text: string;
+  let body: Uint8Array;
   try {
-    text = decodeUtf8((await readBody(c.req.raw, limits)).bytes);
+    // The parser walks the UTF-8 bytes itself (and refuses invalid UTF-8 per line).
+    body = (await readBody(c.req.raw, limits)).bytes;
   } catch (e) {
     if (e instanceof BodyError) {
       if (e.status === 413) throw new InfluxError(413, 'request too large', `unable to read data: ${e.message}`);
@@ -108,7 +109,7 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
     throw e;
   }
   const now = Date.now();
-  const parsed = parseLineProtocol(text, { precision, now: () => now, maxLines: limits.maxLinesPerRequest });
+  const parsed = parseLineProtocol(body, { precision, now: () => now, maxLines: limits.maxLinesPerRequest });
   if (parsed.limitExceeded) {
     throw new InfluxError(413, 'request too large', `unable to read data: more than MAX_LINES_PER_REQUEST (${limits.maxLinesPerRequest}) lines: nothing written`);
   }
