@@ -64,7 +64,10 @@ export function firstFanoutStep(
   db: D1Database, settings: FeedSettings, action: FanoutAction,
   post: { id: string; authorId: string; hybrid: boolean }, followerCount: number, nowMs: number,
 ): FirstFanoutStep {
-  if (followerCount === 0) return { statements: [], message: undefined };
+  // Nothing to deliver when no maintained timeline takes this post (e.g. FANOUT_MODES=hybrid
+  // and an author over HYBRID_THRESHOLD): hybrid reads merge it in from D1.
+  const reaches = settings.fanoutModes.includes('push') || (settings.fanoutModes.includes('hybrid') && post.hybrid);
+  if (followerCount === 0 || !reaches) return { statements: [], message: undefined };
   const common = { action, postId: post.id, authorId: post.authorId, hybrid: post.hybrid };
   const stage = followerCount <= settings.fanoutChunk ? 'deliver' : 'plan';
   const message: FanoutMessage = stage === 'deliver'
@@ -140,6 +143,10 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
   const entries: InboxInsert = {};
   if (settings.fanoutModes.includes('push')) entries.push = [entry];
   if (settings.fanoutModes.includes('hybrid') && message.hybrid) entries.hybrid = [entry];
+  if (!entries.push && !entries.hybrid) {
+    await done().run();
+    return;
+  }
   const results = await settleWithConcurrency(followers, settings.fanoutConcurrency,
     (id) => env.INBOX.getByName(id).insert(entries, settings.timelineCap));
   const written: InboxWriteCounts = { push: 0, hybrid: 0 };

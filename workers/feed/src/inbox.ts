@@ -48,6 +48,9 @@ export class TimelineInbox extends DurableObject<Env> {
     this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   }
 
+  /** Entries per timeline, counted once then kept in memory, so trimming runs only when over the cap. */
+  private sizes: Partial<Record<PushedMode, number>> = {};
+
   /** Inserts entries (idempotently) and trims each touched timeline to `cap` newest ids. */
   insert(entries: InboxInsert, cap: number): InboxWriteCounts {
     const counts: InboxWriteCounts = { push: 0, hybrid: 0 };
@@ -57,13 +60,19 @@ export class TimelineInbox extends DurableObject<Env> {
         if (!list || list.length === 0) continue;
         const table = TABLES[mode];
         for (const entry of list) {
-          this.sql.exec(`INSERT OR IGNORE INTO ${table} (post_id, author_id) VALUES (?, ?)`, entry.postId, entry.authorId);
-          counts[mode] += this.changes();
+          counts[mode] += this.sql.exec(
+            `INSERT OR IGNORE INTO ${table} (post_id, author_id) VALUES (?, ?) RETURNING post_id`, entry.postId, entry.authorId,
+          ).toArray().length;
         }
-        this.sql.exec(
-          `DELETE FROM ${table} WHERE post_id <= (SELECT post_id FROM ${table} ORDER BY post_id DESC LIMIT 1 OFFSET ?)`,
-          cap,
-        );
+        const size = (this.sizes[mode] ??= this.count(table)) + counts[mode];
+        this.sizes[mode] = size;
+        if (size > cap) {
+          this.sql.exec(
+            `DELETE FROM ${table} WHERE post_id <= (SELECT post_id FROM ${table} ORDER BY post_id DESC LIMIT 1 OFFSET ?)`,
+            cap,
+          );
+          this.sizes[mode] = this.count(table);
+        }
       }
     });
     return counts;
@@ -71,6 +80,7 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Removes every entry by `authorId` (unfollow). Returns rows removed. */
   removeAuthor(authorId: string): number {
+    this.sizes = {};
     let removed = 0;
     for (const table of Object.values(TABLES)) {
       this.sql.exec(`DELETE FROM ${table} WHERE author_id = ?`, authorId);
@@ -91,6 +101,7 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Removes the given post ids (deleted posts). Returns rows removed. */
   removePosts(postIds: string[]): number {
+    this.sizes = {};
     let removed = 0;
     for (const table of Object.values(TABLES)) {
       for (const id of postIds) {
@@ -118,8 +129,11 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Number of entries per timeline (for tests and the bench). */
   size(): InboxWriteCounts {
-    const count = (table: string): number => this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
-    return { push: count(TABLES.push), hybrid: count(TABLES.hybrid) };
+    return { push: this.count(TABLES.push), hybrid: this.count(TABLES.hybrid) };
+  }
+
+  private count(table: string): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
   }
 
   /** Marks the timeline as being rebuilt (a returning inactive user); reads answer 206 until done. */

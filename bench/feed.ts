@@ -1,0 +1,355 @@
+// News feed benchmark: push (fan-out on write) vs pull (fan-out on read) vs hybrid, on a
+// power-law follow graph, against the feed Worker running locally under `wrangler dev`.
+//
+//   npx tsx bench/feed.ts [--users 10001] [--rounds 2] [--reads 200] [--thresholds 0,10,100,1000,100000]
+//
+// Steps: (1) load a Zipf follow graph once through the authenticated admin bulk-load
+// endpoint and snapshot the local state; (2) for each configuration (push only, then hybrid
+// at every HYBRID_THRESHOLD) start a Worker on a fresh copy of that state, replay the same
+// post script, wait for fan-out to settle and read timelines. Everything is bounded in count
+// and time (--budget seconds overall, default 600).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1] ?? '');
+const USERS = Number(args.get('users') ?? 10_001);
+const TOP_FOLLOWERS = Math.min(USERS - 1, Number(args.get('top') ?? 10_000));
+const ROUNDS = Number(args.get('rounds') ?? 2);
+const READS = Number(args.get('reads') ?? 200);
+const THRESHOLDS = (args.get('thresholds') ?? '0,10,100,1000,100000').split(',').map(Number);
+const BUDGET_MS = Number(args.get('budget') ?? 600) * 1000;
+const PORT = Number(args.get('port') ?? 19210);
+const ADMIN = 'bench-admin-token';
+const PAGE = 20;
+const started = Date.now();
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+const config = join(root, 'workers', 'feed', 'wrangler.toml');
+const out = join(root, 'bench', 'out', 'feed');
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+
+function log(msg: string): void {
+  process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+}
+function checkBudget(what: string): void {
+  if (Date.now() - started > BUDGET_MS) throw new Error(`time budget exceeded before ${what}`);
+}
+
+/** Seeded PRNG (mulberry32) so every configuration replays the same graph and posts. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+const sortNum = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+// ---------------------------------------------------------------- the Worker under test
+
+class FeedServer {
+  private child: ChildProcess | undefined;
+  readonly base = `http://127.0.0.1:${PORT}`;
+
+  async start(stateDir: string, vars: Record<string, string>): Promise<void> {
+    const varArgs = Object.entries({ PUSHPULL_TOKEN: ADMIN, ...vars }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
+    this.child = spawn(wrangler, ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(PORT),
+      '--persist-to', stateDir, '--show-interactive-dev-session=false', '--inspector-port', String(PORT + 1),
+      '--log-level', 'error', ...varArgs], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    this.child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${this.base}/users/1`);
+        if (res.status === 404 || res.status === 200) return;
+      } catch { /* not up yet */ }
+      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`wrangler dev did not start: ${stderr}`);
+      await sleep(200);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    process.kill(-child.pid, 'SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    this.child = undefined;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function call<T>(server: FeedServer, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: T; headers: Headers; ms: number }> {
+  const t0 = performance.now();
+  const res = await fetch(server.base + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const ms = performance.now() - t0;
+  if (res.status >= 400) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
+  return { status: res.status, json: (text ? JSON.parse(text) : null) as T, headers: res.headers, ms };
+}
+
+// ---------------------------------------------------------------- graph
+
+interface User { id: string; token: string; rank: number }
+
+/**
+ * Zipf follower counts: the user of rank r has round(TOP_FOLLOWERS / r) followers, picked at
+ * random among the others, so a few accounts are followed by most users and most by few.
+ */
+function buildFollowGraph(n: number): [number, number][] {
+  const random = rng(42);
+  const edges: [number, number][] = [];
+  for (let rank = 1; rank <= n; rank++) {
+    const followee = rank - 1;
+    const want = Math.max(1, Math.round(TOP_FOLLOWERS / rank));
+    const chosen = new Set<number>();
+    if (want >= n - 1) {
+      for (let f = 0; f < n; f++) if (f !== followee) chosen.add(f);
+    } else {
+      while (chosen.size < want) {
+        const f = Math.floor(random() * n);
+        if (f !== followee) chosen.add(f);
+      }
+    }
+    for (const f of chosen) edges.push([f, followee]);
+  }
+  return edges;
+}
+
+async function loadGraph(server: FeedServer): Promise<{ users: User[]; followers: number[] }> {
+  const users: User[] = [];
+  const USER_BATCH = 2000;
+  for (let i = 0; i < USERS; i += USER_BATCH) {
+    const batch = Array.from({ length: Math.min(USER_BATCH, USERS - i) }, (_, j) => ({
+      handle: `u${i + j}`, token: `bench-user-token-${i + j}-0123456789`,
+    }));
+    const res = await call<{ users: { id: string; handle: string }[] }>(server, 'POST', '/admin/bulk', ADMIN, { users: batch });
+    res.json.users.forEach((u, j) => users.push({ id: u.id, token: batch[j].token, rank: i + j + 1 }));
+  }
+  const edges = buildFollowGraph(USERS);
+  const followers = new Array<number>(USERS).fill(0);
+  for (const [, b] of edges) followers[b]++;
+  const FOLLOW_BATCH = 9000;
+  for (let i = 0; i < edges.length; i += FOLLOW_BATCH) {
+    checkBudget('loading the graph');
+    const slice = edges.slice(i, i + FOLLOW_BATCH).map(([a, b]) => [users[a].id, users[b].id]);
+    await call(server, 'POST', '/admin/bulk', ADMIN, { follows: slice });
+  }
+  return { users, followers };
+}
+
+// ---------------------------------------------------------------- one configuration
+
+interface PostStatus {
+  fanout: { hybrid_pushed: boolean; settled: boolean; settled_after_ms: number; push_rows: number; hybrid_rows: number };
+}
+
+interface RunResult {
+  label: string;
+  rowsWrittenPerPost: number;
+  visibleP50: number;
+  visibleP99: number;
+  topAuthorVisibleMs: number;
+  topAuthorChecked: string;
+  reads: Record<string, { p50: number; p99: number; rowsRead: number; items: number }>;
+  postMs: { p50: number; p99: number };
+}
+
+/** Authors of the post script: Fibonacci ranks (followers ~ TOP/rank) plus a few random users. */
+function postAuthors(): number[] {
+  const ranks: number[] = [];
+  for (let a = 1, b = 2; a <= USERS; [a, b] = [b, a + b]) ranks.push(a);
+  const random = rng(7);
+  for (let i = 0; i < 10; i++) ranks.push(1 + Math.floor(random() * USERS));
+  return ranks;
+}
+
+async function waitForFanout(server: FeedServer): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const res = await call<{ pending_steps: number }>(server, 'GET', '/admin/fanout', ADMIN);
+    if (res.json.pending_steps === 0) return;
+    if (Date.now() > deadline) throw new Error(`fan-out still has ${res.json.pending_steps} steps pending after 120 s`);
+    await sleep(100);
+  }
+}
+
+async function runConfiguration(
+  label: string, server: FeedServer, users: User[], followers: number[], mode: 'push' | 'hybrid',
+  readModes: string[],
+): Promise<RunResult> {
+  const authors = postAuthors();
+  const postIds: { id: string; rank: number }[] = [];
+  const postLatencies: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const rank of authors) {
+      const u = users[rank - 1];
+      const res = await call<{ id: string }>(server, 'POST', `/users/${u.id}/posts`, u.token, { body: `post ${round} by rank ${rank}` });
+      postIds.push({ id: res.json.id, rank });
+      postLatencies.push(res.ms);
+    }
+    checkBudget(`${label}: posting`);
+  }
+  // The top author's last post: check visibility at followers from the client side too.
+  const top = users[0];
+  const t0 = Date.now();
+  const topPost = await call<{ id: string }>(server, 'POST', `/users/${top.id}/posts`, top.token, { body: 'the top author posts' });
+  postIds.push({ id: topPost.json.id, rank: 1 });
+  const random = rng(99);
+  const sampleFollowers = Array.from({ length: 20 }, () => users[1 + Math.floor(random() * (USERS - 1))]);
+  let seen = 0;
+  const deadline = Date.now() + 60_000;
+  const pending = new Set(sampleFollowers);
+  while (pending.size > 0 && Date.now() < deadline) {
+    for (const f of [...pending]) {
+      const page = await call<{ id: string }[]>(server, 'GET', `/users/${f.id}/timeline?mode=${mode}&limit=5`, f.token);
+      if (page.json.some((p) => p.id === topPost.json.id)) { pending.delete(f); seen++; }
+    }
+    if (pending.size > 0) await sleep(50);
+  }
+  const clientVisibleMs = Date.now() - t0;
+  await waitForFanout(server);
+  const statuses: { rank: number; s: PostStatus }[] = [];
+  for (const p of postIds) {
+    statuses.push({ rank: p.rank, s: (await call<PostStatus>(server, 'GET', `/posts/${p.id}`)).json });
+  }
+  const rows = statuses.map(({ s }) => (mode === 'push' ? s.fanout.push_rows : s.fanout.hybrid_rows));
+  const visible = sortNum(statuses.map(({ s }) => (mode === 'hybrid' && !s.fanout.hybrid_pushed ? 0 : s.fanout.settled_after_ms)));
+  const topStatus = statuses[statuses.length - 1].s;
+  const topVisible = mode === 'hybrid' && !topStatus.fanout.hybrid_pushed ? 0 : topStatus.fanout.settled_after_ms;
+
+  const reads: RunResult['reads'] = {};
+  const readers = Array.from({ length: READS }, () => users[Math.floor(random() * USERS)]);
+  for (const m of readModes) {
+    const lat: number[] = [];
+    const rowsRead: number[] = [];
+    const items: number[] = [];
+    for (const r of readers.slice(0, 10)) await call(server, 'GET', `/users/${r.id}/timeline?mode=${m}&limit=${PAGE}`, r.token); // warm-up
+    for (const r of readers) {
+      const res = await call<unknown[]>(server, 'GET', `/users/${r.id}/timeline?mode=${m}&limit=${PAGE}`, r.token);
+      lat.push(res.ms);
+      rowsRead.push(Number(res.headers.get('x-feed-rows-read') ?? NaN));
+      items.push(res.json.length);
+    }
+    const s = sortNum(lat);
+    reads[m] = { p50: quantile(s, 0.5), p99: quantile(s, 0.99), rowsRead: mean(rowsRead), items: mean(items) };
+    checkBudget(`${label}: reads`);
+  }
+  log(`${label}: ${postIds.length} posts, top-author post seen by ${seen}/20 sampled followers after ${clientVisibleMs} ms (client poll)`);
+  const sPost = sortNum(postLatencies);
+  return {
+    label,
+    rowsWrittenPerPost: mean(rows),
+    visibleP50: quantile(visible, 0.5),
+    visibleP99: quantile(visible, 0.99),
+    topAuthorVisibleMs: topVisible,
+    topAuthorChecked: `${seen}/20 in ${clientVisibleMs} ms`,
+    reads,
+    postMs: { p50: quantile(sPost, 0.5), p99: quantile(sPost, 0.99) },
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  rmSync(out, { recursive: true, force: true });
+  const base = join(out, 'graph');
+  mkdirSync(base, { recursive: true });
+  const server = new FeedServer();
+  const cleanup = () => { void server.stop(); };
+  process.on('SIGINT', () => { cleanup(); process.exit(130); });
+  try {
+    log(`applying D1 migrations into ${base}`);
+    const mig = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', base],
+      { cwd: root, env, encoding: 'utf8' });
+    if (mig.status !== 0) throw new Error(`migrations failed: ${mig.stderr}`);
+    await server.start(base, {});
+    log(`loading ${USERS} users with Zipf follower counts (top author: ${TOP_FOLLOWERS} followers)`);
+    const { users, followers } = await loadGraph(server);
+    const edges = followers.reduce((a, b) => a + b, 0);
+    log(`graph loaded: ${edges} follows, mean ${(edges / USERS).toFixed(1)} followees per user, ` +
+      `followers of ranks 1/10/100/1000: ${[1, 10, 100, 1000].map((r) => followers[r - 1] ?? 0).join('/')}`);
+    await server.stop();
+
+    const results: RunResult[] = [];
+    const configs: { label: string; mode: 'push' | 'hybrid'; vars: Record<string, string>; reads: string[] }[] = [
+      { label: 'push', mode: 'push', vars: { FANOUT_MODES: 'push' }, reads: ['push', 'pull'] },
+      ...THRESHOLDS.map((t) => ({
+        label: `hybrid@${t}`, mode: 'hybrid' as const, vars: { FANOUT_MODES: 'hybrid', HYBRID_THRESHOLD: String(t) }, reads: ['hybrid'],
+      })),
+    ];
+    for (const c of configs) {
+      checkBudget(c.label);
+      const dir = join(out, c.label.replace('@', '-'));
+      cpSync(base, dir, { recursive: true });
+      await server.start(dir, c.vars);
+      log(`${c.label}: Worker up with ${JSON.stringify(c.vars)}`);
+      results.push(await runConfiguration(c.label, server, users, followers, c.mode, c.reads));
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    report(results);
+  } finally {
+    await server.stop();
+  }
+}
+
+function report(results: RunResult[]): void {
+  const push = results.find((r) => r.label === 'push');
+  const hybridDefault = results.find((r) => r.label === 'hybrid@1000') ?? results.find((r) => r.label.startsWith('hybrid'));
+  const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+  const lines: string[] = [];
+  lines.push('', `feed bench: ${USERS} users, Zipf followers (top ${TOP_FOLLOWERS}), ${ROUNDS} rounds of ${postAuthors().length} posts + 1 top-author post, ${READS} reads of ${PAGE} per mode`);
+  lines.push('', 'per mode (hybrid at HYBRID_THRESHOLD=1000, the default)');
+  lines.push('mode    | timeline rows written/post | rows read/page | items/page | read p50 ms | read p99 ms | visible p99 ms | top author (10k) visible ms');
+  if (push) {
+    const pull = push.reads.pull;
+    lines.push(`pull    | ${f(0).padStart(26)} | ${f(pull.rowsRead).padStart(14)} | ${f(pull.items).padStart(10)} | ${f(pull.p50).padStart(11)} | ${f(pull.p99).padStart(11)} | ${'0 (on commit)'.padStart(14)} | 0 (on commit)`);
+    const p = push.reads.push;
+    lines.push(`push    | ${f(push.rowsWrittenPerPost).padStart(26)} | ${f(p.rowsRead).padStart(14)} | ${f(p.items).padStart(10)} | ${f(p.p50).padStart(11)} | ${f(p.p99).padStart(11)} | ${f(push.visibleP99, 0).padStart(14)} | ${push.topAuthorVisibleMs} (client check ${push.topAuthorChecked})`);
+  }
+  if (hybridDefault) {
+    const h = hybridDefault.reads.hybrid;
+    lines.push(`hybrid  | ${f(hybridDefault.rowsWrittenPerPost).padStart(26)} | ${f(h.rowsRead).padStart(14)} | ${f(h.items).padStart(10)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(hybridDefault.visibleP99, 0).padStart(14)} | ${hybridDefault.topAuthorVisibleMs} (client check ${hybridDefault.topAuthorChecked})`);
+  }
+  if (push && hybridDefault) {
+    lines.push('', `ratios vs push (baseline, same run): hybrid writes ${f(hybridDefault.rowsWrittenPerPost / push.rowsWrittenPerPost, 3)}x, ` +
+      `hybrid read p99 ${f(hybridDefault.reads.hybrid.p99 / push.reads.push.p99, 2)}x, pull read p99 ${f(push.reads.pull.p99 / push.reads.push.p99, 2)}x, ` +
+      `pull rows read ${f(push.reads.pull.rowsRead / push.reads.push.rowsRead, 2)}x`);
+  }
+  lines.push('', 'HYBRID_THRESHOLD sweep (FANOUT_MODES=hybrid; authors with more followers are merged at read time)');
+  lines.push('threshold | rows written/post | vs push | rows read/page | read p50 ms | read p99 ms | visible p99 ms | post p99 ms');
+  for (const r of results.filter((x) => x.label.startsWith('hybrid@'))) {
+    const h = r.reads.hybrid;
+    lines.push(`${r.label.slice(7).padStart(9)} | ${f(r.rowsWrittenPerPost).padStart(17)} | ${(push ? f(r.rowsWrittenPerPost / push.rowsWrittenPerPost, 3) : 'n/a').padStart(7)} | ${f(h.rowsRead).padStart(14)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(r.visibleP99, 0).padStart(14)} | ${f(r.postMs.p99).padStart(11)}`);
+  }
+  lines.push('', `goals: read p99 <= 50 ms for a ${PAGE}-item page in push (${push ? f(push.reads.push.p99) : 'n/a'} ms) and hybrid (${hybridDefault ? f(hybridDefault.reads.hybrid.p99) : 'n/a'} ms); ` +
+    `top-author post visible to all followers within 5000 ms in push (${push?.topAuthorVisibleMs ?? 'n/a'} ms)`);
+  lines.push(`total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`feed bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
