@@ -59,6 +59,12 @@ describe('encodeRemoteWrite / decodeRemoteWrite round trip', () => {
     expect(hex.split('020000000000f07f')).toHaveLength(2); // exactly once
   });
 
+  it('reads int64 timestamps exactly across the varint sizes, negative ones included', () => {
+    const timestamps = [0, 1, 127, 128, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 1_700_000_000_000, 2 ** 53 - 1, -1, -128, -(2 ** 31), -(2 ** 32) - 1, -1_700_000_000_000, -(2 ** 53 - 1)];
+    const r = decodeRemoteWrite(encodeRemoteWrite([{ labels: { __name__: 't' }, timestamps, values: timestamps.map(() => 1) }]), LIMIT);
+    expect(r.series[0].timestamps).toEqual(timestamps);
+  });
+
   it('sorts labels by name on the wire, as the spec requires of senders', () => {
     const raw = uncompress(encodeRemoteWrite([{ labels: { zeta: '1', __name__: 'm', alpha: '2' }, timestamps: [1], values: [1] }]));
     expect(decodeWriteRequest(raw).timeseries[0].labels.map((l) => l.name)).toEqual(['__name__', 'alpha', 'zeta']);

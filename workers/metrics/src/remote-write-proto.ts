@@ -62,8 +62,6 @@ export const STALE_NAN_HI = 0x7ff00000;
 export const STALE_NAN_LO = 0x00000002;
 const STALE_NAN_BYTES = new Uint8Array([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /** Decode a `prometheus.WriteRequest`. Throws {@link ProtobufDecodeError} on truncated or malformed input. */
 export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
   const reader = new BinaryReader(bytes);
@@ -72,7 +70,9 @@ export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
   let metadata = 0;
   try {
     while (reader.pos < reader.len) {
-      const [no, wt] = reader.tag();
+      const tag = readTag(reader);
+      const no = tag >>> 3;
+      const wt = tag & 7;
       if (no === 1) {
         expectWireType(wt, WireType.LengthDelimited, 'WriteRequest.timeseries');
         const end = messageEnd(reader);
@@ -99,20 +99,27 @@ function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): Wi
   let histograms = 0;
   let invalidUtf8 = false;
   while (reader.pos < end) {
-    const [no, wt] = reader.tag();
+    const tag = readTag(reader);
+    const no = tag >>> 3;
+    const wt = tag & 7;
     if (no === 1) {
       expectWireType(wt, WireType.LengthDelimited, 'TimeSeries.labels');
       const labelEnd = messageEnd(reader);
       let name = '';
       let value = '';
       while (reader.pos < labelEnd) {
-        const [lno, lwt] = reader.tag();
+        const ltag = readTag(reader);
+        const lno = ltag >>> 3;
+        const lwt = ltag & 7;
         if ((lno === 1 || lno === 2) && lwt === WireType.LengthDelimited) {
-          const raw = reader.bytes();
           let text: string;
+          const before = reader.pos;
           try {
-            text = utf8Strict.decode(raw);
-          } catch {
+            text = reader.string(true);
+          } catch (err) {
+            // string() advances past the bytes before decoding: only a decoding failure lands here
+            // with the position moved; a truncated length is a malformed request.
+            if (reader.pos === before || reader.pos > labelEnd) throw err;
             invalidUtf8 = true;
             text = '';
           }
@@ -131,7 +138,9 @@ function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): Wi
       let timestamp = 0;
       let stale = false;
       while (reader.pos < sampleEnd) {
-        const [sno, swt] = reader.tag();
+        const stag = readTag(reader);
+        const sno = stag >>> 3;
+        const swt = stag & 7;
         if (sno === 1 && swt === WireType.Bit64) {
           const p = reader.pos;
           if (p + 8 > sampleEnd) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated Sample.value');
@@ -140,7 +149,7 @@ function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): Wi
           value = view.getFloat64(p, true);
           reader.pos = p + 8;
         } else if (sno === 2 && swt === WireType.Varint) {
-          timestamp = Number(reader.int64());
+          timestamp = readInt64(reader, view, sampleEnd);
         } else {
           reader.skip(swt, sno);
         }
@@ -159,6 +168,55 @@ function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): Wi
   }
   checkEnd(reader, end, 'TimeSeries');
   return { labels, samples, exemplars, histograms, invalidUtf8 };
+}
+
+/** A tag as one number (field number << 3 | wire type), without BinaryReader.tag()'s array. */
+function readTag(reader: BinaryReader): number {
+  const tag = reader.uint32();
+  if (tag >>> 3 === 0 || (tag & 7) > 5) throw new ProtobufDecodeError(`invalid protobuf WriteRequest: illegal tag ${tag}`);
+  return tag;
+}
+
+/**
+ * An int64 varint as a number, read as two 32-bit halves (exact for |value| < 2^53; negative values are
+ * 10-byte two's complement). Avoids BinaryReader.int64()'s bigint per sample.
+ */
+function readInt64(reader: BinaryReader, view: DataView, end: number): number {
+  let pos = reader.pos;
+  let lo = 0;
+  let hi = 0;
+  let b = 0;
+  let done = false;
+  for (let shift = 0; shift < 28 && !done; shift += 7) {
+    if (pos >= end) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated varint');
+    b = view.getUint8(pos++);
+    lo |= (b & 0x7f) << shift;
+    done = b < 0x80;
+  }
+  if (!done) {
+    if (pos >= end) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated varint');
+    b = view.getUint8(pos++);
+    lo |= (b & 0x0f) << 28;
+    hi = (b & 0x7f) >> 4;
+    done = b < 0x80;
+    for (let shift = 3; shift <= 31 && !done; shift += 7) {
+      if (pos >= end) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated varint');
+      b = view.getUint8(pos++);
+      hi |= (b & 0x7f) << shift;
+      done = b < 0x80;
+    }
+    if (!done) throw new ProtobufDecodeError('invalid protobuf WriteRequest: varint longer than 10 bytes');
+  }
+  reader.pos = pos;
+  lo >>>= 0;
+  hi >>>= 0;
+  if (hi & 0x80000000) {
+    // Two's complement: value = -(2^64 - (hi * 2^32 + lo)).
+    const nlo = (~lo + 1) >>> 0;
+    const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0;
+    return -(nhi * 4294967296 + nlo);
+  }
+  return hi * 4294967296 + lo;
 }
 
 function messageEnd(reader: BinaryReader): number {
