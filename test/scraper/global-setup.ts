@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { startOrigin } from '../../origin/server';
+import { startPrometheusStack } from './prometheus-stack';
 import { startTargets } from './targets';
 
 declare module 'vitest' {
@@ -9,6 +11,8 @@ declare module 'vitest' {
     targetsPort: number;
     togglePort: number;
     metricsScript: string;
+    prometheusUrl: string;
+    parityConfig: string;
   }
 }
 
@@ -29,10 +33,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   if (r.status !== 0) throw new Error(`bundling workers/metrics failed: ${r.stderr || r.stdout}`);
   const targets = await startTargets();
+  const origin = await startOrigin({ port: 0, dir: join(root, 'origin', 'public') });
+  const prometheus = await startPrometheusStack(origin.port, targets.port);
+  project.provide('prometheusUrl', prometheus.prometheusUrl);
+  project.provide('parityConfig', JSON.stringify(prometheus.config));
   project.provide('targetsPort', targets.port);
   project.provide('togglePort', targets.togglePort);
   project.provide('metricsScript', join(outdir, 'index.js'));
   return async () => {
+    await prometheus.close();
+    await origin.close();
     await targets.close();
     rmSync(outdir, { recursive: true, force: true });
   };

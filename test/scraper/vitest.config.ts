@@ -24,6 +24,8 @@ export default defineProject({
             MAX_TARGETS: '50',
             TARGETS_PORT: String(inject('targetsPort')),
             TOGGLE_PORT: String(inject('togglePort')),
+            PROMETHEUS_URL: inject('prometheusUrl'),
+            PARITY_CONFIG: inject('parityConfig'),
           },
           serviceBindings: { METRICS_HTTP: 'pushpull-metrics' },
           workers: [
