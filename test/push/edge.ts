@@ -13,27 +13,32 @@ export const TOKEN = 'test-token';
 /** A running edge Worker. */
 export interface RunningEdge { url: string; stop(): Promise<void> }
 
-/** Starts `wrangler dev` for the edge Worker and waits until it answers. */
+/** Starts `wrangler dev` for the edge Worker (token {@link TOKEN}) and waits until its push API answers. */
 export async function startEdge(port: number, vars: Record<string, string>): Promise<RunningEdge> {
+  return startDev('wrangler.toml', port, { PUSHPULL_TOKEN: TOKEN, ...vars }, { path: '/_push/deploys', headers: { authorization: `Bearer ${TOKEN}` } });
+}
+
+/** Starts `wrangler dev -c <config>` on `port` (inspector on `port + 1`) and waits for a 200 from `ready`. */
+export async function startDev(config: string, port: number, vars: Record<string, string>, ready: { path: string; headers?: Record<string, string> }): Promise<RunningEdge> {
   const state = mkdtempSync(join(tmpdir(), 'pushpull-push-'));
-  const args = ['dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
+  const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
     '--show-interactive-dev-session=false', '--inspector-port', String(port + 1), '--log-level', 'error'];
-  for (const [k, v] of Object.entries({ PUSHPULL_TOKEN: TOKEN, ...vars })) args.push('--var', `${k}:${v}`);
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(join(root, 'node_modules', '.bin', 'wrangler'), args, {
     cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev (edge) exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev -c ${config} exited with ${child.exitCode}`);
     try {
-      const r = await fetch(url + '/_push/deploys', { headers: { authorization: `Bearer ${TOKEN}` } });
+      const r = await fetch(url + ready.path, { headers: ready.headers });
       await r.arrayBuffer();
       if (r.status === 200) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) { child.kill(); throw new Error('wrangler dev (edge) did not answer within 60 s'); }
+    if (Date.now() > deadline) { child.kill(); throw new Error(`wrangler dev -c ${config} did not answer within 60 s`); }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
