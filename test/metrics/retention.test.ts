@@ -5,6 +5,24 @@ import type { MetricsShard } from '../../workers/metrics/src/shard';
 import { canonicalKey, shardOf, sortedLabelPairs } from '../../workers/metrics/src/series';
 import { env, instant, uniqueName } from './helpers';
 
+describe('sample storage', () => {
+  it('stores the staleness marker, NaN, -0 and ±Inf as their exact 8 bytes', async () => {
+    const name = uniqueName('bits');
+    const labels = { __name__: name };
+    const t = Date.now() - 10_000;
+    await exports.MetricsRpc.write([{ labels, timestamps: [t, t + 1, t + 2, t + 3, t + 4], values: [NaN, NaN, -0, Infinity, -Infinity], staleAt: [0] }]);
+    const n = shardOf(canonicalKey(sortedLabelPairs(labels)), Number(env.SHARD_COUNT));
+    const stub = env.SHARDS.get(env.SHARDS.idFromName(`shard-${n}`));
+    const hex = await runInDurableObject(stub, (_o: MetricsShard, state) =>
+      state.storage.sql.exec<{ h: string }>(
+        `SELECT hex(value) AS h FROM samples WHERE series_id = (SELECT id FROM series WHERE labels = ?) ORDER BY ts`,
+        canonicalKey(sortedLabelPairs(labels)),
+      ).toArray().map((r) => r.h));
+    // Little-endian IEEE-754: stale marker, V8's NaN, -0, +Inf, -Inf.
+    expect(hex).toEqual(['020000000000F07F', '000000000000F87F', '0000000000000080', '000000000000F07F', '000000000000F0FF']);
+  });
+});
+
 describe('retention', () => {
   it('schedules an alarm on first write; a pass deletes samples older than RETENTION_DAYS and empty series', async () => {
     const name = uniqueName('ret');
