@@ -1,4 +1,6 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
 import {
   api, type ApiPost, createUser, deletePost, follow, pageIds, post, readAll, settle, timeline, unfollow,
@@ -230,5 +232,28 @@ describe('active users (ACTIVE_DAYS = 7)', () => {
     const p3 = await post(author, 'welcome back');
     await settle();
     expect(await pageIds(await timeline(back, 'push'))).toEqual([p3.id, p2.id, p1.id]);
+  });
+
+  it('enqueues the rebuild again when one has been pending for over a minute (a lost message)', async () => {
+    const author = await createUser('lost');
+    const reader = await createUser('lostr');
+    await follow(reader, author);
+    const p = await post(author, 'still here');
+    await settle();
+    // A rebuild marked two minutes ago whose message never arrived.
+    await runInDurableObject(env.INBOX.getByName(reader.id), (_i: TimelineInbox, state) => {
+      state.storage.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuilding', ?)`, String(Date.now() - 120_000));
+    });
+    const first = await timeline(reader, 'hybrid');
+    expect(first.status).toBe(206);
+    expect(await pageIds(first)).toEqual([p.id]);
+    const deadline = Date.now() + 10_000;
+    let res = await timeline(reader, 'hybrid');
+    while (res.status === 206 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      res = await timeline(reader, 'hybrid');
+    }
+    expect(res.status).toBe(200);
+    expect(await pageIds(res)).toEqual([p.id]);
   });
 });

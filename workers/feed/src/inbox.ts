@@ -22,6 +22,8 @@ export interface InboxPage {
   entries: InboxEntry[];
   /** True while a rebuild for a returning inactive user is pending. */
   rebuilding: boolean;
+  /** When the pending rebuild was requested (ms), 0 when none. */
+  rebuildingSince: number;
   rowsRead: number;
 }
 
@@ -124,7 +126,8 @@ export class TimelineInbox extends DurableObject<Env> {
     );
     const entries = cursor.toArray().map((row) => ({ postId: row.post_id, authorId: row.author_id, kept: row.kept === 1 }));
     if (window.ascending) entries.reverse();
-    return { entries, rebuilding: this.isRebuilding(), rowsRead: cursor.rowsRead };
+    const since = this.rebuildingSince();
+    return { entries, rebuilding: since > 0, rebuildingSince: since, rowsRead: cursor.rowsRead };
   }
 
   /** Number of entries per timeline (for tests and the bench). */
@@ -146,8 +149,9 @@ export class TimelineInbox extends DurableObject<Env> {
     this.sql.exec(`DELETE FROM meta WHERE key = 'rebuilding'`);
   }
 
-  private isRebuilding(): boolean {
-    return this.sql.exec(`SELECT 1 FROM meta WHERE key = 'rebuilding'`).toArray().length > 0;
+  private rebuildingSince(): number {
+    const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'rebuilding'`).toArray()[0];
+    return row ? Number(row.value) : 0;
   }
 
   private changes(): number {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
 import { type FeedContext, type FeedEnv, requireOwner } from './context';
+import type { RebuildMessage } from './messages';
 import { linkHeader, mergePage, type PageWindow, parsePageWindow } from './page-window';
 import { postJson } from './posts';
 import { type PushedMode, parseMode, type TimelineMode } from './settings';
@@ -11,6 +12,8 @@ export const timeline = new Hono<FeedEnv>();
 
 /** Inbox pages read per request when deleted posts leave a page short. */
 const MAX_FILL_ROUNDS = 3;
+/** A rebuild still pending after this long is enqueued again (its first message may be lost). */
+export const REBUILD_RETRY_MS = 60_000;
 /** Extra ids asked of the inbox per round, so a few deleted posts do not cost a second round. */
 const FILL_SLACK = 5;
 
@@ -80,7 +83,13 @@ async function readPushed(c: FeedContext, mode: PushedMode, window: PageWindow):
     const asked = window.limit - found.length + FILL_SLACK;
     const page = await inbox.page(mode, { ...round, limit: asked });
     rowsRead += page.rowsRead;
-    if (page.rebuilding) return { posts: [], rowsRead, rebuilding: true };
+    if (page.rebuilding) {
+      if (Date.now() - page.rebuildingSince > REBUILD_RETRY_MS) {
+        const retry: RebuildMessage = { kind: 'rebuild', userId: c.var.viewer.id };
+        c.executionCtx.waitUntil(inbox.markRebuilding().then(() => c.env.FANOUT_QUEUE.send(retry)));
+      }
+      return { posts: [], rowsRead, rebuilding: true };
+    }
     const ids = page.entries.map((e) => e.postId);
     const filled = await postsByIds(c.env.DB, c.var.viewer.id, ids);
     rowsRead += filled.rowsRead;
