@@ -104,6 +104,22 @@ describe('MetricsRpc.write and the store', () => {
     expect(result.errors[1]).toMatch(/MAX_LABEL_NAME_LENGTH/);
   });
 
+  it('applies MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS just inside and just past their edges', async () => {
+    const name = uniqueName('rpc_time_edges');
+    const now = Date.now();
+    const future = Number(env.MAX_FUTURE_SECONDS) * 1000;
+    const age = Number(env.MAX_SAMPLE_AGE_SECONDS) * 1000;
+    // 5 s of slack either side absorbs the clock difference between this test and the Worker.
+    const result = await rpc.write([
+      { labels: { __name__: name, at: 'future-inside' }, timestamps: [now + future - 5000], values: [1] },
+      { labels: { __name__: name, at: 'future-past' }, timestamps: [now + future + 5000], values: [1] },
+      { labels: { __name__: name, at: 'old-inside' }, timestamps: [now - age + 5000], values: [1] },
+      { labels: { __name__: name, at: 'old-past' }, timestamps: [now - age - 5000], values: [1] },
+    ]);
+    expect(result.series).toBe(2);
+    expect(result.errors.map((e) => /at="([a-z-]+)"/.exec(e)?.[1])).toEqual(['future-past', 'old-past']);
+  });
+
   it('refuses a request over MAX_SERIES_PER_REQUEST whole and writes nothing', async () => {
     const name = uniqueName('rpc_toomany');
     const now = Date.now();
