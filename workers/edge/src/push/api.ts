@@ -89,10 +89,17 @@ async function purgeChanged(env: Env, paths: string[]): Promise<void> {
   await purge(env, { urls: [...urls] });
 }
 
+/** Automatic collections run at most this often per isolate (a run lists every blob). */
+const AUTO_GC_INTERVAL_MS = 60_000;
+let lastAutoGc = 0;
+
 async function afterActivation(c: PushContext, result: Activation): Promise<void> {
   await purgeChanged(c.env, changedPaths(result.previous?.files, result.deploy.files));
-  const limits = limitsOf(c);
-  c.executionCtx.waitUntil(collectGarbage(c.env, limits).catch((err: unknown) => console.error('push gc failed', err)));
+  const now = Date.now();
+  if (now - lastAutoGc >= AUTO_GC_INTERVAL_MS) {
+    lastAutoGc = now;
+    c.executionCtx.waitUntil(collectGarbage(c.env, limitsOf(c)).catch((err: unknown) => console.error('push gc failed', err)));
+  }
 }
 
 function sameEntry(a: FileEntry | undefined, b: FileEntry): boolean {

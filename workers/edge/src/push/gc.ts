@@ -84,16 +84,19 @@ export async function collectGarbage(env: PushEnv, limits: PushLimits, now = Dat
   const newcomers = again.filter((d) => !keep.has(d.id)).map((d) => d.id).filter((id) => !report.deploysDeleted.includes(id));
   const late = await referencedBlobs(env, newcomers);
   if (!late) return report;
+  const doomed: string[] = [];
   for (const c of candidates) {
     if (late.has(c.key.slice(BLOB_PREFIX.length))) {
       report.blobsKept++;
       continue;
     }
-    if (report.blobsDeleted >= maxDeletes) break;
-    await env.PUSH_BUCKET.delete(c.key);
-    report.blobsDeleted++;
+    if (doomed.length >= maxDeletes) break;
+    doomed.push(c.key);
     report.bytesFreed += c.size;
   }
+  // R2 deletes up to 1000 keys per call.
+  for (let i = 0; i < doomed.length; i += 1000) await env.PUSH_BUCKET.delete(doomed.slice(i, i + 1000));
+  report.blobsDeleted = doomed.length;
 
   // Staging objects of abandoned uploads.
   const staging = await env.PUSH_BUCKET.list({ prefix: STAGING_PREFIX });
