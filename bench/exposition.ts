@@ -10,7 +10,7 @@ const MAX_MS = Number(process.env.BENCH_MS ?? 1500); // per measurement
 const MAX_ITERS = 2000;
 
 async function buildPage(openMetrics: boolean): Promise<string> {
-  const registry = new Registry();
+  const registry: Registry<'text/plain; version=0.0.4; charset=utf-8' | 'application/openmetrics-text; version=1.0.0; charset=utf-8'> = new Registry();
   if (openMetrics) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const reqs = new Counter({ name: 'http_requests_total', help: 'Requests.', labelNames: ['method', 'code', 'path'], registers: [registry] });
   const inflight = new Gauge({ name: 'http_in_flight', help: 'In flight "requests".\nSecond line.', labelNames: ['path'], registers: [registry] });

@@ -148,32 +148,56 @@ export class ScrapePool extends DurableObject<Env> {
     const job = this.job();
     if (job === undefined) return [];
     const concurrency = Math.max(1, Number(this.env.MAX_CONCURRENT_SCRAPES) || 6);
+    const groupSeries = Math.max(1, Number(this.env.WRITE_BATCH_SERIES) || 10_000);
+    // Finished scrapes are written in groups (one RPC per group, one at a time): a round of
+    // many small targets costs a few writes, not one per target. A target's series always
+    // travel in one call.
+    let pending: { target: TargetConfig; outcome: TargetOutcome }[] = [];
+    let pendingSeries = 0;
+    let writing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      const group = pending;
+      pending = [];
+      pendingSeries = 0;
+      writing = writing.then(() => this.recordGroup(group));
+      return writing;
+    };
     await mapLimited(job.targets, concurrency, async (target) => {
       const outcome = await scrapeTarget(job, target, this.previousOf(target.scrapeUrl));
-      await this.record(target, outcome);
+      pending.push({ target, outcome });
+      pendingSeries += outcome.batches.length;
+      if (pendingSeries >= groupSeries) await flush();
     });
+    await flush();
     return this.health();
   }
 
-  /** Writes one scrape's series in one call, then remembers health and tracked series. */
-  private async record(target: TargetConfig, o: TargetOutcome): Promise<void> {
-    let lastError = o.lastError;
-    let health = o.health;
-    const write = await this.write(o.batches);
-    if (write.error !== undefined) {
-      health = 'down';
-      lastError = lastError === '' ? write.error : `${lastError}; ${write.error}`;
-    } else if (write.result !== undefined && write.result.errors.length > 0 && lastError === '') {
-      lastError = `metrics store refused ${write.result.errors.length} series: ${write.result.errors[0]}`;
+  /** Writes a group of scrapes in one call, then remembers each target's health and tracked series. */
+  private async recordGroup(group: { target: TargetConfig; outcome: TargetOutcome }[]): Promise<void> {
+    if (group.length === 0) return;
+    const batches: SeriesBatch[] = [];
+    for (const { outcome } of group) for (const b of outcome.batches) batches.push(b);
+    const write = await this.write(batches);
+    for (const { target, outcome: o } of group) {
+      let lastError = o.lastError;
+      let health = o.health;
+      if (write.error !== undefined) {
+        health = 'down';
+        lastError = lastError === '' ? write.error : `${lastError}; ${write.error}`;
+      } else if (write.result !== undefined && write.result.errors.length > 0 && lastError === '') {
+        const mine = write.result.errors.filter((e) => e.includes(`instance="${target.labels.instance ?? ''}"`) || e.includes(`"instance":"${target.labels.instance ?? ''}"`));
+        if (mine.length > 0) lastError = `metrics store refused ${mine.length} series: ${mine[0]}`;
+      }
+      // Still configured? (The job may have changed while this scrape was in flight.)
+      const exists = this.sql.exec('SELECT 1 FROM targets WHERE scrape_url = ?', target.scrapeUrl).toArray().length > 0;
+      if (!exists) continue;
+      this.sql.exec(
+        'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url = ?',
+        health, lastError, o.scrapeTimeMs, o.durationSeconds, o.samplesScraped, target.scrapeUrl,
+      );
+      // A failed write must not forget the series: the next scrape compares against them again.
+      if (write.error === undefined) this.remember(target.scrapeUrl, o.tracked);
     }
-    // Still configured? (The job may have changed while this scrape was in flight.)
-    const exists = this.sql.exec('SELECT 1 FROM targets WHERE scrape_url = ?', target.scrapeUrl).toArray().length > 0;
-    if (!exists) return;
-    this.sql.exec(
-      'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url = ?',
-      health, lastError, o.scrapeTimeMs, o.durationSeconds, o.samplesScraped, target.scrapeUrl,
-    );
-    this.remember(target.scrapeUrl, o.tracked);
   }
 
   private async write(batches: SeriesBatch[]): Promise<{ result?: WriteResult; error?: string }> {
