@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { instantVector, LOOKBACK_MS, MAX_POINTS_PER_SERIES, ParamError, parseDurationParam, parseTime, rangeQuery, rangeVector, stepCount } from './evaluate';
 import { formatPromValue } from './sample-value';
 import { parseSelector, SelectorParseError, type LabelMatcher } from './selector';
+import { MAX_TIME_MS, MIN_TIME_MS } from './shard';
 import { selectLabelSets, selectSeries, TooManySamplesError } from './store';
 
 /** A Prometheus API error: errorType plus message, with its status code. */
@@ -18,8 +19,8 @@ export class PromApiError extends Error {
   }
 }
 
-const MIN_TIME = -62135596800000; // 0001-01-01, what Prometheus's API treats as "no start"
-const MAX_TIME = 253402300799000; // 9999-12-31T23:59:59Z
+const MIN_TIME = MIN_TIME_MS;
+const MAX_TIME = MAX_TIME_MS;
 
 function badData(message: string): PromApiError {
   return new PromApiError(400, 'bad_data', message);

@@ -28,6 +28,9 @@ const INSERT_ROWS = `INSERT INTO samples (series_id, ts, value)
   SELECT s.value ->> 0, t.value, substr(?2, ((s.value ->> 1) + t.key) * 8 + 1, 8)
   FROM json_each(?1) AS s, json_each(s.value, '$[2]') AS t WHERE true
   ON CONFLICT (series_id, ts) DO UPDATE SET value = excluded.value`;
+/** The API's "no start" / "no end" times (0001-01-01, 9999-12-31T23:59:59Z), as Prometheus's. */
+export const MIN_TIME_MS = -62135596800000;
+export const MAX_TIME_MS = 253402300799000;
 /** Milliseconds between retention passes. */
 export const RETENTION_INTERVAL_MS = 3_600_000;
 
@@ -196,11 +199,15 @@ export class MetricsShard extends DurableObject<Env> {
   async seriesLabels(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Promise<Record<string, string>[]> {
     const seen = new Set<SeriesEntry>();
     const sets = matcherSets.length ? matcherSets : [[]];
+    const unbounded = startMs <= MIN_TIME_MS && endMs >= MAX_TIME_MS;
     for (const matchers of sets) {
       for (const entry of matchers.length ? this.matching(matchers) : this.byKey.values()) {
         if (seen.has(entry)) continue;
-        const hit = this.sql.exec('SELECT 1 FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? LIMIT 1', entry.id, startMs, endMs).toArray();
-        if (hit.length) seen.add(entry);
+        // Every stored series has a sample (retention deletes empty ones): an unbounded
+        // window needs no lookup, which keeps label browsing cheap.
+        if (unbounded || this.sql.exec('SELECT 1 FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? LIMIT 1', entry.id, startMs, endMs).toArray().length) {
+          seen.add(entry);
+        }
       }
     }
     return [...seen].map((e) => e.labels);
