@@ -123,6 +123,34 @@ describe('bad targets fail their scrape alone, with up 0 and nothing of the page
   });
 });
 
+describe('limits at and past their edge', () => {
+  it('body_size_limit: a page of exactly the limit is read, one byte more fails', async () => {
+    const size = (await (await fetch(`http://${targets()}/many?n=10`)).arrayBuffer()).byteLength;
+    const at = (limit: number, name: string) => ({
+      job_name: name, scrape_interval: '1h', body_size_limit: `${limit}B`,
+      static_configs: [{ targets: [targets()], labels: { __metrics_path__: '/many', __param_n: '10' } }],
+    });
+    await putConfig({ scrape_configs: [at(size, 'body-at'), at(size - 1, 'body-over')] });
+    expect((await scrapeJob('body-at'))[0]).toMatchObject({ health: 'up', lastSamples: 10 });
+    expect((await scrapeJob('body-over'))[0]).toMatchObject({ health: 'down', lastError: `body size limit exceeded (${size - 1} bytes)` });
+    expect(await query('many_series{job="body-over"}')).toEqual([]);
+  });
+
+  it('MAX_CONCURRENT_SCRAPES bounds the connections in flight (3 in this test config)', async () => {
+    await fetch(`http://${targets()}/control/slow-max`);
+    await putConfig({
+      scrape_configs: [{
+        job_name: 'slow1', scrape_interval: '1h', scrape_timeout: '10s',
+        static_configs: Array.from({ length: 9 }, (_, k) => ({ targets: [targets()], labels: { __metrics_path__: '/slow', __param_id: String(k), id: String(k) } })),
+      }],
+    });
+    const ts = await scrapeJob('slow1');
+    expect(ts.filter((t) => t.health === 'up')).toHaveLength(9);
+    expect(await (await fetch(`http://${targets()}/control/slow-max`)).text()).toBe('3');
+    expect((await query('slow_series{job="slow1"}')).length).toBe(9);
+  });
+});
+
 describe('staleness', () => {
   it('marks series that vanish from the page stale', async () => {
     await fetch(`http://${targets()}/control/unvanish`);

@@ -13,6 +13,7 @@
  *   /many?n=N        N series (default 1000)
  *   /malformed       a syntax error on line 3
  *   /status500       HTTP 500
+ *   /slow?id=N       answers after 300 ms; GET /control/slow-max → most in flight at once (then resets)
  *   /vanish          first answers series a,b,c; after POST /control/vanish only a
  *   /last-request?path=/good   the headers of the last request to that path (JSON)
  *
@@ -75,6 +76,8 @@ function closeServer(server: Server): Promise<void> {
 export async function startTargets(): Promise<TargetServers> {
   const last = new Map<string, Record<string, string | string[] | undefined>>();
   let vanished = false;
+  let slowInFlight = 0;
+  let slowMax = 0;
   const timers = new Set<NodeJS.Timeout>();
 
   const text = (res: ServerResponse, body: string | Buffer, type = 'text/plain; version=0.0.4; charset=utf-8', extra: Record<string, string> = {}) => {
@@ -146,6 +149,22 @@ export async function startTargets(): Promise<TargetServers> {
       case '/status500':
         res.writeHead(500, { 'content-type': 'text/plain' });
         return res.end('oops');
+      case '/slow': {
+        slowInFlight++;
+        slowMax = Math.max(slowMax, slowInFlight);
+        const t = setTimeout(() => {
+          timers.delete(t);
+          slowInFlight--;
+          text(res, `slow_series{id="${url.searchParams.get('id') ?? ''}"} 1\n`);
+        }, 300);
+        timers.add(t);
+        return;
+      }
+      case '/control/slow-max': {
+        const m = slowMax;
+        slowMax = 0;
+        return text(res, String(m));
+      }
       case '/vanish':
         return text(res, vanished ? 'vanish_a 1\n' : 'vanish_a 1\nvanish_b 2\nvanish_c 3\n');
       case '/control/vanish':

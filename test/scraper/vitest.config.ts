@@ -22,6 +22,7 @@ export default defineProject({
             MAX_BODY_SIZE: String(4 * 1024 * 1024),
             MAX_SAMPLES_PER_SCRAPE: '20000',
             MAX_TARGETS: '50',
+            MAX_CONCURRENT_SCRAPES: '3',
             TARGETS_PORT: String(inject('targetsPort')),
             TOGGLE_PORT: String(inject('togglePort')),
             PROMETHEUS_URL: inject('prometheusUrl'),
