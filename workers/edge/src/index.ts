@@ -8,6 +8,8 @@ import { cacheSettings, formatCacheStatus, originErrorResponse, serveCached, typ
 import { fetchOrigin, OriginError } from './origin';
 import { invalidateAfterUnsafe } from './purge';
 import { cacheApi } from './purge-api';
+import { pushApi } from './push/api';
+import { upstreamFor } from './push/upstream';
 
 export { PurgeLog } from './purge';
 
@@ -16,6 +18,7 @@ app.onError(jsonErrorHandler);
 
 app.route('/_cache', cacheApi);
 app.all('/_cache/*', jsonNotFound);
+app.route('/_push', pushApi);
 
 /** The pull upstream: the configured origin, and only it. */
 function originUpstream(env: Env, clientIp: string | null): Upstream {
@@ -27,7 +30,7 @@ app.on(['GET', 'HEAD'], '*', (c) => serveCached(c.req.raw, {
   env: c.env,
   settings: cacheSettings(c.env),
   waitUntil: (p) => c.executionCtx.waitUntil(p),
-  upstream: originUpstream(c.env, c.req.header('cf-connecting-ip') ?? null),
+  upstream: upstreamFor(c.req.raw, c.env, originUpstream(c.env, c.req.header('cf-connecting-ip') ?? null)),
 }));
 
 // Every other method passes through to the origin, body and all, and is never cached;

@@ -55,7 +55,8 @@ export async function fetchPushed(request: Request, env: PushEnv): Promise<Respo
     return new Response(null, { status: 304, headers });
   }
 
-  let range = parseRange(request.headers.get('range'), entry.size);
+  // Range is defined for GET only (RFC 9110 §14.2): a HEAD gets the full length.
+  let range = request.method === 'GET' ? parseRange(request.headers.get('range'), entry.size) : null;
   const ifRange = request.headers.get('if-range');
   // If-Range (RFC 9110 §13.1.5): only a strong ETag match keeps the range.
   if (range !== null && ifRange !== null && ifRange.trim() !== `"${entry.sha256}"`) range = null;
@@ -66,9 +67,8 @@ export async function fetchPushed(request: Request, env: PushEnv): Promise<Respo
   }
 
   if (request.method === 'HEAD') {
-    headers.set('content-length', String(range ? range.length : entry.size));
-    if (range) headers.set('content-range', `bytes ${range.offset}-${range.offset + range.length - 1}/${entry.size}`);
-    return new Response(null, { status: range ? 206 : 200, headers });
+    headers.set('content-length', String(entry.size));
+    return new Response(null, { status: 200, headers });
   }
 
   const obj = await env.PUSH_BUCKET.get(blobKey(entry.sha256), range ? { range } : undefined);
