@@ -283,101 +283,128 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   let strings: (string | undefined)[] | undefined;
   let name: string | undefined;
   let sameKeys = true;
+  const start0 = pos;
 
-  // ---- measurement -------------------------------------------------------------------------------
   let start = pos;
   let escaped = false;
-  for (;;) {
-    while (MEASUREMENT_STOP[c] === 0) {
+  let measurement = '';
+  let lineTags: readonly string[] | undefined;
+
+  // ---- series key cache --------------------------------------------------------------------------
+  // Most lines of a batch repeat a series key (measurement + tag set) seen before: when the bytes up to
+  // the first space equal a key that parsed before, reuse its measurement and tag array as they are.
+  if (nextSpace < pos) {
+    nextSpace = b.indexOf(SPACE, pos);
+    if (nextSpace < 0) nextSpace = n;
+  }
+  const keyEnd = nextSpace;
+  if (keyEnd < n && b[keyEnd - 1] !== BACKSLASH) {
+    const hit = keyLookup(b, pos, keyEnd);
+    if (hit >= 0) {
+      measurement = keyMeasurements[hit];
+      lineTags = keyTagSets[hit];
+      pos = keyEnd;
+      c = SPACE;
+    }
+  }
+
+  if (lineTags === undefined) {
+    // ---- measurement -------------------------------------------------------------------------------
+    for (;;) {
+      while (MEASUREMENT_STOP[c] === 0) {
+        pos++;
+        c = pos < n ? b[pos] : LF;
+      }
+      if (c !== BACKSLASH) break;
+      const d = pos + 1 < n ? b[pos + 1] : 0;
+      if (d === COMMA || d === SPACE) {
+        escaped = true;
+        pos += 2;
+      } else pos++;
+      c = pos < n ? b[pos] : LF;
+    }
+    if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
+    else if (c === LF) reason = 'missing fields';
+    else if ((name = escaped ? unescapedName(b, start, pos, false) : intern(b, start, pos)) === undefined) reason = INVALID_UTF8;
+    else measurement = name;
+
+    // ---- tags --------------------------------------------------------------------------------------
+    while (reason === '' && c === COMMA) {
       pos++;
       c = pos < n ? b[pos] : LF;
-    }
-    if (c !== BACKSLASH) break;
-    const d = pos + 1 < n ? b[pos + 1] : 0;
-    if (d === COMMA || d === SPACE) {
-      escaped = true;
-      pos += 2;
-    } else pos++;
-    c = pos < n ? b[pos] : LF;
-  }
-  let measurement = '';
-  if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
-  else if (c === LF) reason = 'missing fields';
-  else if ((name = escaped ? unescapedName(b, start, pos, false) : intern(b, start, pos)) === undefined) reason = INVALID_UTF8;
-  else measurement = name;
-
-  // ---- tags --------------------------------------------------------------------------------------
-  while (reason === '' && c === COMMA) {
-    pos++;
-    c = pos < n ? b[pos] : LF;
-    start = pos;
-    escaped = false;
-    if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
-      reason = 'missing tag key';
-      break;
-    }
-    for (;;) {
-      while (NAME_STOP[c] === 0) {
-        pos++;
+      start = pos;
+      escaped = false;
+      if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
+        reason = 'missing tag key';
+        break;
+      }
+      for (;;) {
+        while (NAME_STOP[c] === 0) {
+          pos++;
+          c = pos < n ? b[pos] : LF;
+        }
+        if (c !== BACKSLASH) break;
+        const d = pos + 1 < n ? b[pos + 1] : 0;
+        if (d === COMMA || d === SPACE || d === EQUALS) {
+          escaped = true;
+          pos += 2;
+        } else pos++;
         c = pos < n ? b[pos] : LF;
       }
-      if (c !== BACKSLASH) break;
-      const d = pos + 1 < n ? b[pos + 1] : 0;
-      if (d === COMMA || d === SPACE || d === EQUALS) {
-        escaped = true;
-        pos += 2;
-      } else pos++;
+      if (c !== EQUALS) {
+        reason = 'missing tag value';
+        break;
+      }
+      const key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+      if (key === undefined) {
+        reason = INVALID_UTF8;
+        break;
+      }
+      pos++;
       c = pos < n ? b[pos] : LF;
-    }
-    if (c !== EQUALS) {
-      reason = 'missing tag value';
-      break;
-    }
-    const key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
-    if (key === undefined) {
-      reason = INVALID_UTF8;
-      break;
-    }
-    pos++;
-    c = pos < n ? b[pos] : LF;
-    start = pos;
-    escaped = false;
-    if (c === COMMA || c === SPACE || c === LF) {
-      reason = 'missing tag value';
-      break;
-    }
-    for (;;) {
-      while (NAME_STOP[c] === 0) {
-        pos++;
+      start = pos;
+      escaped = false;
+      if (c === COMMA || c === SPACE || c === LF) {
+        reason = 'missing tag value';
+        break;
+      }
+      for (;;) {
+        while (NAME_STOP[c] === 0) {
+          pos++;
+          c = pos < n ? b[pos] : LF;
+        }
+        if (c !== BACKSLASH) break;
+        const d = pos + 1 < n ? b[pos + 1] : 0;
+        if (d === COMMA || d === SPACE || d === EQUALS) {
+          escaped = true;
+          pos += 2;
+        } else pos++;
         c = pos < n ? b[pos] : LF;
       }
-      if (c !== BACKSLASH) break;
-      const d = pos + 1 < n ? b[pos + 1] : 0;
-      if (d === COMMA || d === SPACE || d === EQUALS) {
-        escaped = true;
-        pos += 2;
-      } else pos++;
-      c = pos < n ? b[pos] : LF;
+      if (c === EQUALS) {
+        reason = 'invalid tag format';
+        break;
+      }
+      if (c === LF) {
+        reason = 'missing fields';
+        break;
+      }
+      for (let k = 0; k < tagCount; k += 2) {
+        if (tags[k] === key) reason = 'duplicate tags';
+      }
+      if (reason !== '') break;
+      const value = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+      if (value === undefined) {
+        reason = INVALID_UTF8;
+        break;
+      }
+      tags[tagCount++] = key;
+      tags[tagCount++] = value;
     }
-    if (c === EQUALS) {
-      reason = 'invalid tag format';
-      break;
+    if (reason === '') {
+      lineTags = sameStrings(prevTags, tags, tagCount) ? prevTags : tags.slice(0, tagCount);
+      if (pos === keyEnd) keyInsert(b, start0, keyEnd, measurement, lineTags);
     }
-    if (c === LF) {
-      reason = 'missing fields';
-      break;
-    }
-    for (let k = 0; k < tagCount; k += 2) {
-      if (tags[k] === key) reason = 'duplicate tags';
-    }
-    if (reason !== '') break;
-    const value = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
-    if (value === undefined) {
-      reason = INVALID_UTF8;
-      break;
-    }
-    tags[tagCount++] = key;
-    tags[tagCount++] = value;
   }
 
   // ---- fields ------------------------------------------------------------------------------------
@@ -389,35 +416,56 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     }
     if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) reason = 'missing fields';
   }
+  let ordinal = 0;
   while (reason === '') {
     start = pos;
     escaped = false;
-    for (;;) {
-      while (NAME_STOP[c] === 0) {
-        pos++;
+    let key: string | undefined;
+    // Field-key template: when the bytes at this position repeat the previous line's key at the same
+    // ordinal and are followed by '=', it is the same key (same bytes scan the same way): no scan, no lookup.
+    if (ordinal < templateCount) {
+      const len = templateLengths[ordinal];
+      if (pos + len < n && b[pos + len] === EQUALS && sameBytes(b, templateStarts[ordinal], pos, len)) {
+        key = templateKeys[ordinal];
+        pos += len;
+        c = EQUALS;
+      }
+    }
+    if (key === undefined) {
+      for (;;) {
+        while (NAME_STOP[c] === 0) {
+          pos++;
+          c = pos < n ? b[pos] : LF;
+        }
+        if (c !== BACKSLASH) break;
+        const d = pos + 1 < n ? b[pos + 1] : 0;
+        if (d === COMMA || d === SPACE || d === EQUALS) {
+          escaped = true;
+          pos += 2;
+        } else pos++;
         c = pos < n ? b[pos] : LF;
       }
-      if (c !== BACKSLASH) break;
-      const d = pos + 1 < n ? b[pos + 1] : 0;
-      if (d === COMMA || d === SPACE || d === EQUALS) {
-        escaped = true;
-        pos += 2;
-      } else pos++;
-      c = pos < n ? b[pos] : LF;
+      if (c !== EQUALS) {
+        reason = 'invalid field format';
+        break;
+      }
+      if (pos === start) {
+        reason = 'missing field key';
+        break;
+      }
+      key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+      if (key === undefined) {
+        reason = INVALID_UTF8;
+        break;
+      }
+      if (ordinal < MAX_TEMPLATE) {
+        templateStarts[ordinal] = start;
+        templateLengths[ordinal] = pos - start;
+        templateKeys[ordinal] = key;
+        if (ordinal >= templateCount) templateCount = ordinal + 1;
+      }
     }
-    if (c !== EQUALS) {
-      reason = 'invalid field format';
-      break;
-    }
-    if (pos === start) {
-      reason = 'missing field key';
-      break;
-    }
-    const key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
-    if (key === undefined) {
-      reason = INVALID_UTF8;
-      break;
-    }
+    ordinal++;
     pos++;
     c = pos < n ? b[pos] : LF;
     let value: number;
@@ -456,6 +504,15 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
       type = 'string';
       pos++;
       c = pos < n ? b[pos] : LF;
+    } else if ((c >= ZERO && c <= NINE) || c === MINUS || c === DOT || c === PLUS || c === LOWER_N || c === UPPER_N) {
+      pos = scanNumber(b, pos, n);
+      c = pos < n ? b[pos] : LF;
+      value = numberValue;
+      type = numberType;
+      if (value !== value) {
+        reason = failReason;
+        break;
+      }
     } else {
       start = pos;
       while (VALUE_STOP[c] === 0) {
@@ -467,23 +524,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
         break;
       }
       const first = b[start];
-      if ((first >= ZERO && first <= NINE) || first === MINUS || first === DOT || first === PLUS || first === LOWER_N || first === UPPER_N) {
-        const last = b[pos - 1];
-        if (last === LOWER_I) {
-          value = parseInteger(b, start, pos - 1, false);
-          type = 'integer';
-        } else if (last === LOWER_U) {
-          value = parseInteger(b, start, pos - 1, true);
-          type = 'unsigned';
-        } else {
-          value = parseFloatToken(b, start, pos);
-          type = 'float';
-        }
-        if (value !== value) {
-          reason = failReason;
-          break;
-        }
-      } else if (first === LOWER_T || first === UPPER_T || first === LOWER_F || first === UPPER_F) {
+      if (first === LOWER_T || first === UPPER_T || first === LOWER_F || first === UPPER_F) {
         const v = parseBoolean(b, start, pos);
         if (v < 0) {
           reason = 'invalid boolean';
@@ -575,8 +616,8 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   parsedNewlines = newlines;
   parsedReason = reason;
   if (reason !== '') return pos;
-  // Share tags / field keys / field types with the previous point when they are the same strings.
-  if (!sameStrings(prevTags, tags, tagCount)) prevTags = tags.slice(0, tagCount);
+  // Share the tag array and the field keys / field types with the previous point when they are equal.
+  if (lineTags !== undefined) prevTags = lineTags;
   if (!(sameKeys && prevKeys.length === fieldCount) || !sameStrings(prevTypes, types, fieldCount)) {
     prevKeys = keys.slice(0, fieldCount);
     prevTypes = types.slice(0, fieldCount);
@@ -712,7 +753,7 @@ let internHashes = new Int32Array(0);
 let internStarts = new Int32Array(0);
 let internLengths = new Int32Array(0);
 let internStrings: (string | undefined)[] = [];
-let internBuf: Uint8Array = new Uint8Array(0);
+let internView: DataView = new DataView(new ArrayBuffer(0));
 let internMask = 0;
 let internCount = 0;
 let internLimit = 0;
@@ -726,26 +767,29 @@ function internReset(b: Uint8Array): void {
     internLengths = new Int32Array(size);
     internStrings = new Array<string | undefined>(size).fill(undefined);
   }
-  internBuf = b;
+  internView = new DataView(b.buffer, b.byteOffset, b.byteLength);
   internMask = size - 1;
   internCount = 0;
   internLimit = size >> 1;
+  keyReset(size);
 }
 
 function internRelease(): void {
   // Drop the references so that the request body is not kept alive by the table.
   if (internCount > 0) internStrings.fill(undefined);
   internCount = 0;
-  internBuf = new Uint8Array(0);
+  internView = new DataView(new ArrayBuffer(0));
+  keyRelease();
 }
 
 /** The (shared) string for the name bytes b[start, end); undefined if they are not UTF-8. */
 function intern(b: Uint8Array, start: number, end: number): string | undefined {
   const len = end - start;
+  const view = internView;
   let h = Math.imul(len, 0x9e3779b1);
   if (len >= 4) {
-    h = Math.imul(h ^ (b[start] | (b[start + 1] << 8) | (b[start + 2] << 16) | (b[start + 3] << 24)), 0x85ebca6b);
-    h = Math.imul(h ^ (b[end - 4] | (b[end - 3] << 8) | (b[end - 2] << 16) | (b[end - 1] << 24)), 0xc2b2ae35);
+    h = Math.imul(h ^ view.getInt32(start, true), 0x85ebca6b);
+    h = Math.imul(h ^ view.getInt32(end - 4, true), 0xc2b2ae35);
   } else {
     for (let k = start; k < end; k++) h = Math.imul(h ^ b[k], 0x01000193);
   }
@@ -765,9 +809,11 @@ function intern(b: Uint8Array, start: number, end: number): string | undefined {
       return v;
     }
     if (internHashes[i] === h && internLengths[i] === len) {
+      // Compare four bytes at a time (the name was just read, and its first occurrence is hot).
       const other = internStarts[i];
       let k = 0;
-      while (k < len && internBuf[other + k] === b[start + k]) k++;
+      while (k + 4 <= len && view.getInt32(other + k) === view.getInt32(start + k)) k += 4;
+      while (k < len && b[other + k] === b[start + k]) k++;
       if (k === len) return s;
     }
     i = (i + 1) & internMask;
@@ -775,7 +821,175 @@ function intern(b: Uint8Array, start: number, end: number): string | undefined {
   return decode(b, start, end);
 }
 
+// ---- field-key template ----------------------------------------------------------------------------
+// The byte range and string of the field keys last parsed at each ordinal (every entry is a real,
+// validated occurrence in the current buffer, so a byte-equal range is the same key).
+const MAX_TEMPLATE = 64;
+const templateStarts = new Int32Array(MAX_TEMPLATE);
+const templateLengths = new Int32Array(MAX_TEMPLATE);
+const templateKeys: string[] = new Array<string>(MAX_TEMPLATE).fill('');
+let templateCount = 0;
+
+/** b[a, a + len) equals b[b2, b2 + len) (both in bounds). */
+function sameBytes(b: Uint8Array, a: number, b2: number, len: number): boolean {
+  const view = internView;
+  let k = 0;
+  while (k + 4 <= len) {
+    if (view.getInt32(a + k) !== view.getInt32(b2 + k)) return false;
+    k += 4;
+  }
+  while (k < len) {
+    if (b[a + k] !== b[b2 + k]) return false;
+    k++;
+  }
+  return true;
+}
+
+// ---- series key cache ------------------------------------------------------------------------------
+// Same scheme as the intern table, keyed by the bytes of "measurement,tags" (up to the first space).
+let keyHashes = new Int32Array(0);
+let keyStarts = new Int32Array(0);
+let keyLengths = new Int32Array(0);
+let keyMeasurements: string[] = [];
+let keyTagSets: (readonly string[])[] = [];
+let keyMask = 0;
+let keyCount = 0;
+let nextSpace = -1;
+
+function keyReset(size: number): void {
+  if (keyHashes.length !== size) {
+    keyHashes = new Int32Array(size);
+    keyStarts = new Int32Array(size);
+    keyLengths = new Int32Array(size).fill(-1);
+    keyMeasurements = new Array<string>(size).fill('');
+    keyTagSets = new Array<readonly string[]>(size).fill(EMPTY_TAGS);
+  }
+  keyMask = size - 1;
+  keyCount = 0;
+  nextSpace = -1;
+  templateCount = 0;
+}
+
+function keyRelease(): void {
+  if (templateCount > 0) templateKeys.fill('');
+  templateCount = 0;
+  if (keyCount > 0) {
+    keyLengths.fill(-1);
+    keyMeasurements.fill('');
+    keyTagSets.fill(EMPTY_TAGS);
+  }
+  keyCount = 0;
+}
+
+function keyHash(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  let h = Math.imul(len, 0x9e3779b1);
+  if (len >= 4) {
+    h = Math.imul(h ^ internView.getInt32(start, true), 0x85ebca6b);
+    h = Math.imul(h ^ internView.getInt32(end - 4, true), 0xc2b2ae35);
+    h = Math.imul(h ^ internView.getInt32(start + ((len - 4) >> 1), true), 0x27d4eb2f);
+  } else {
+    for (let k = start; k < end; k++) h = Math.imul(h ^ b[k], 0x01000193);
+  }
+  return h ^ (h >>> 15);
+}
+
+/** The cache slot holding the series key b[start, end), or -1. */
+function keyLookup(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  const h = keyHash(b, start, end);
+  const view = internView;
+  let i = h & keyMask;
+  for (let probe = 0; probe < MAX_PROBES; probe++) {
+    const l = keyLengths[i];
+    if (l < 0) return -1;
+    if (l === len && keyHashes[i] === h) {
+      const other = keyStarts[i];
+      let k = 0;
+      while (k + 4 <= len && view.getInt32(other + k) === view.getInt32(start + k)) k += 4;
+      while (k < len && b[other + k] === b[start + k]) k++;
+      if (k === len) return i;
+    }
+    i = (i + 1) & keyMask;
+  }
+  return -1;
+}
+
+function keyInsert(b: Uint8Array, start: number, end: number, measurement: string, tags: readonly string[]): void {
+  if (keyCount >= internLimit) return;
+  const h = keyHash(b, start, end);
+  let i = h & keyMask;
+  for (let probe = 0; probe < MAX_PROBES; probe++) {
+    if (keyLengths[i] < 0) {
+      keyHashes[i] = h;
+      keyStarts[i] = start;
+      keyLengths[i] = end - start;
+      keyMeasurements[i] = measurement;
+      keyTagSets[i] = tags;
+      keyCount++;
+      return;
+    }
+    i = (i + 1) & keyMask;
+  }
+}
+
 // ---- values ----------------------------------------------------------------------------------------
+
+let numberValue = 0;
+let numberType: FieldType = 'float';
+
+/**
+ * Parse the unquoted numeric field value starting at `start` and return where it ends (at a comma,
+ * space, CR, LF or the end); the result is in `numberValue` / `numberType` (NaN and `failReason` when
+ * invalid). The common shapes — a float without exponent, an integer `i`, up to 15 digits — are parsed
+ * in the same pass that finds the end; anything else goes through the full grammar below.
+ */
+function scanNumber(b: Uint8Array, start: number, n: number): number {
+  let i = start;
+  let c = b[i];
+  const negative = c === MINUS;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    c = b[i];
+    if (c >= ZERO && c <= NINE) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      if (dot) fractionDigits++;
+    } else if (c === DOT && !dot) dot = true;
+    else break;
+  }
+  if (digits > 0 && digits <= 15) {
+    if (i >= n || VALUE_STOP[c] !== 0) {
+      const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
+      numberValue = negative ? -v : v;
+      numberType = 'float';
+      return i;
+    }
+    if (c === LOWER_I && !dot && (i + 1 >= n || VALUE_STOP[b[i + 1]] !== 0)) {
+      numberValue = negative ? -mantissa : mantissa;
+      numberType = 'integer';
+      return i + 1;
+    }
+  }
+  let end = i;
+  while (end < n && VALUE_STOP[b[end]] === 0) end++;
+  const last = b[end - 1];
+  if (last === LOWER_I) {
+    numberValue = parseInteger(b, start, end - 1, false);
+    numberType = 'integer';
+  } else if (last === LOWER_U) {
+    numberValue = parseInteger(b, start, end - 1, true);
+    numberType = 'unsigned';
+  } else {
+    numberValue = parseFloatToken(b, start, end);
+    numberType = 'float';
+  }
+  return end;
+}
 
 /** 1 for true, 0 for false, -1 for anything else (t T true True TRUE f F false False FALSE). */
 function parseBoolean(b: Uint8Array, start: number, end: number): number {
