@@ -538,3 +538,54 @@ describe('parseLineProtocol: bytes input and UTF-8', () => {
     });
   });
 });
+
+describe('parseLineProtocol: caches never change a result', () => {
+  it('gives every line of a batch the result it gets alone (random lines over a hostile alphabet)', () => {
+    let seed = 987654321;
+    const rnd = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % k;
+    };
+    const pick = (xs: string[]) => xs[rnd(xs.length)];
+    const names = ['m', 'cpu', 'a\\ b', 'a\\,b', 'a\\=b', 'x\\', 'é', 'k', 'kk', 'host', 'ho st', 'a=b', '"q"', ''];
+    const values = ['1', '1.5', '-2i', '3u', 't', 'FALSE', '"s"', '"a\\"b"', '1e3', 'x', '', '1.2.3', '9223372036854775808i'];
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      let line = pick(names);
+      for (let t = rnd(3); t > 0; t--) line += `,${pick(names)}=${pick(names)}`;
+      line += rnd(10) === 0 ? '  ' : ' ';
+      const fields = 1 + rnd(4);
+      for (let f = 0; f < fields; f++) line += `${f ? ',' : ''}${pick(names)}=${pick(values)}`;
+      if (rnd(3) > 0) line += ` ${pick(['1000000', '-5', '12a', '99999999999999999999', '0'])}`;
+      lines.push(line);
+    }
+    const batch = parse(lines.join('\n'));
+    const byLine = new Map<number, unknown>();
+    for (const p of batch.points) byLine.set(p.line, view(p));
+    for (const e of batch.errors) byLine.set(e.line, e.reason);
+    let points = 0;
+    lines.forEach((line, i) => {
+      const alone = parse(line);
+      const expected = alone.points.length ? { ...view(alone.points[0]), line: i + 1 } : alone.errors[0]?.reason;
+      expect(byLine.get(i + 1), line).toEqual(expected);
+      points += alone.points.length;
+    });
+    expect(points).toBe(batch.points.length);
+    expect(points).toBeGreaterThan(300); // the generator makes enough good lines for the check to mean something
+  });
+
+  it('does not cache a series key whose line was refused for its tags', () => {
+    const r = parse('m,t=a,t=b f=1\nm,t=a,t=b f=2\nm,t=a f=3');
+    expect(r.errors.map((e) => [e.line, e.reason])).toEqual([
+      [1, 'duplicate tags'],
+      [2, 'duplicate tags'],
+    ]);
+    expect(r.points.map(view)).toMatchObject([{ tags: { t: 'a' }, fields: { f: 3 } }]);
+  });
+
+  it('reuses field keys with escapes, and tells apart keys that are prefixes of each other', () => {
+    const r = parse('m a\\ b=1,ab=2 1\nm a\\ b=3,ab=4 2\nm a=5,abc=6 3\nm ab=7,a=8 4');
+    expect(r.errors).toEqual([]);
+    expect(r.points.map((p) => view(p).fields)).toEqual([{ 'a b': 1, ab: 2 }, { 'a b': 3, ab: 4 }, { a: 5, abc: 6 }, { ab: 7, a: 8 }]);
+  });
+});
