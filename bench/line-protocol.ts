@@ -7,7 +7,8 @@
 //   - @influxdata/influxdb-client serialising the same points (Point.toLineProtocol), i.e. what a client
 //     spends to produce the lines.
 // Reference from issue 4: the Go decoder of influxdata/line-protocol did 1.62 M lines/s on one core;
-// goal >= 1.5 M lines/s. Each figure is the median of up to RUNS runs, bounded by BENCH_MS per figure.
+// goal >= 1.5 M lines/s. Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by
+// BENCH_MS per contender.
 import { Point as InfluxPoint } from '@influxdata/influxdb-client';
 import { parseLineProtocol } from '../workers/metrics/src/line-protocol';
 
@@ -81,25 +82,26 @@ function median(xs: number[]): number {
 }
 
 /**
- * Median CPU seconds (user + system of this process, so garbage collection on helper threads counts)
- * per run of fn, over up to RUNS runs within MAX_MS of wall time, after two warm-up runs. CPU time rather
- * than wall time because the machines this runs on are shared; wall time is printed too.
+ * Median CPU seconds (user + system of this process, so garbage collection on helper threads counts) per
+ * run of each contender. The contenders run in interleaved rounds (A B C A B C ...) so that the load of a
+ * shared machine weighs on all of them alike; two warm-up rounds; at most RUNS rounds within MAX_MS.
  */
-function measure(fn: () => unknown): { seconds: number; wall: number; runs: number } {
-  fn();
-  fn();
-  const cpu: number[] = [];
-  const wall: number[] = [];
-  const deadline = performance.now() + MAX_MS;
+function measureAll(fns: (() => unknown)[]): { seconds: number; wall: number; runs: number }[] {
+  for (let w = 0; w < 2; w++) for (const fn of fns) fn();
+  const cpu: number[][] = fns.map(() => []);
+  const wall: number[][] = fns.map(() => []);
+  const deadline = performance.now() + MAX_MS * fns.length;
   for (let r = 0; r < RUNS && (r < 3 || performance.now() < deadline); r++) {
-    const c0 = process.cpuUsage();
-    const t = performance.now();
-    fn();
-    const c = process.cpuUsage(c0);
-    wall.push((performance.now() - t) / 1000);
-    cpu.push((c.user + c.system) / 1e6);
+    fns.forEach((fn, i) => {
+      const c0 = process.cpuUsage();
+      const t = performance.now();
+      fn();
+      const c = process.cpuUsage(c0);
+      wall[i].push((performance.now() - t) / 1000);
+      cpu[i].push((c.user + c.system) / 1e6);
+    });
   }
-  return { seconds: median(cpu), wall: median(wall), runs: cpu.length };
+  return fns.map((_, i) => ({ seconds: median(cpu[i]), wall: median(wall[i]), runs: cpu[i].length }));
 }
 
 const text = buildLines(LINES);
@@ -109,11 +111,13 @@ const check = parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() 
 if (check.points.length !== LINES || check.errors.length !== 0) throw new Error('bench input did not parse');
 if (naiveParse(text) !== LINES) throw new Error('naive baseline did not parse');
 
-const ours = measure(() => parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() }));
-const oursText = measure(() => parseLineProtocol(text, { precision: 'ns', now: () => Date.now() }));
-const naive = measure(() => naiveParse(text));
-const floor = measure(() => readEveryByte(bytes));
-const client = measure(() => clientSerialise(LINES));
+const [ours, oursText, naive, floor, client] = measureAll([
+  () => parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() }),
+  () => parseLineProtocol(text, { precision: 'ns', now: () => Date.now() }),
+  () => naiveParse(text),
+  () => readEveryByte(bytes),
+  () => clientSerialise(LINES),
+]);
 
 const row = (name: string, m: { seconds: number; wall: number; runs: number }) =>
   `${name.padEnd(50)} ${(LINES / m.seconds / 1e6).toFixed(2).padStart(6)} M lines/s  ${(mb / m.seconds).toFixed(1).padStart(6)} MB/s  ` +
