@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, deploy, entry, get, json, originUrl, putFile, sha, unique } from './helpers';
+import { api, deploy, edge, entry, get, json, originUrl, putFile, sha, unique } from './helpers';
 
 interface Created { id: string; missing: string[]; files: number; bytes: number; limits: { maxBodyBytes: number; partBytes: number } }
 
@@ -213,10 +213,11 @@ describe('multipart uploads (files larger than one request body)', () => {
     const created = await json<Created>(await create({ [`/${tag}/big.bin`]: { sha256: bigSha, size, contentType: 'application/octet-stream' } }));
     expect(created.missing).toEqual([]);
     expect((await api(`/deploys/${created.id}/activate`, { method: 'POST' })).status).toBe(200);
-    const tail = await fetch(`${(await import('./helpers')).edge()}/${tag}/big.bin`, { headers: { range: `bytes=${size - 10}-` } });
+    // The push store's own Range (the cache in front may answer a cold Range with the whole body).
+    const tail = await api(`/raw/${tag}/big.bin`, { headers: { range: `bytes=${size - 10}-` } });
     expect(tail.status).toBe(206);
     expect(new Uint8Array(await tail.arrayBuffer())).toEqual(big.subarray(size - 10));
-    const whole = await fetch(`${(await import('./helpers')).edge()}/${tag}/big.bin`);
+    const whole = await fetch(`${edge()}/${tag}/big.bin`);
     expect(sha(new Uint8Array(await whole.arrayBuffer()))).toBe(bigSha);
   });
 });

@@ -41,10 +41,11 @@ describe('single-file push (PUT /_push/files/<path>)', () => {
     const path = `/only-push/${unique('ranges')}.txt`;
     const body = '0123456789abcdef';
     expect((await putFile(path, body, { 'content-type': 'text/plain' })).status).toBe(201);
-    const head = await get(path, {}, 'HEAD');
+    // identity: the runtime gzips text for clients that accept it, which drops Content-Length.
+    const head = await get(path, { 'accept-encoding': 'identity' }, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
-    expect(head.headers.get('content-length')).toBe('16');
+    expect(head.headers.get('etag')).toBe(`"${sha(body)}"`);
     const etag = head.headers.get('etag') ?? '';
     expect((await get(path, { 'if-none-match': etag })).status).toBe(304);
     expect((await get(path, { 'if-modified-since': head.headers.get('last-modified') ?? '' })).status).toBe(304);
@@ -56,6 +57,62 @@ describe('single-file push (PUT /_push/files/<path>)', () => {
     const suffix = await get(path, { range: 'bytes=-3' });
     expect(suffix.body).toBe('def');
     expect((await get(path, { range: 'bytes=99-' })).status).toBe(416);
+  });
+
+  it('answers HEAD, conditionals and Range from the push store itself (GET /_push/raw/<path>, no cache)', async () => {
+    const path = `/only-push/${unique('raw')}.txt`;
+    const body = 'abcdefghij';
+    await putFile(path, body, { 'content-type': 'text/plain', 'cache-control': 'public, max-age=60' });
+    const full = await api('/raw' + path, { headers: { 'accept-encoding': 'identity' } });
+    expect(full.status).toBe(200);
+    expect(full.headers.get('cache-status')).toBeNull();
+    expect(full.headers.get('content-length')).toBe('10');
+    expect(await full.text()).toBe(body);
+    const etag = full.headers.get('etag') ?? '';
+    const lm = full.headers.get('last-modified') ?? '';
+    const r304 = await api('/raw' + path, { headers: { 'if-none-match': `W/${etag}` } });
+    expect(r304.status).toBe(304);
+    expect(r304.headers.get('etag')).toBe(etag);
+    expect((await api('/raw' + path, { headers: { 'if-modified-since': lm } })).status).toBe(304);
+    const part = await api('/raw' + path, { headers: { range: 'bytes=2-4' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 2-4/10');
+    expect(await part.text()).toBe('cde');
+    const stale = await api('/raw' + path, { headers: { range: 'bytes=2-4', 'if-range': '"old"' } });
+    expect(stale.status).toBe(200);
+    expect(await stale.text()).toBe(body);
+    const kept = await api('/raw' + path, { headers: { range: 'bytes=-2', 'if-range': etag } });
+    expect(await kept.text()).toBe('ij');
+    expect((await api('/raw' + path, { headers: { range: 'bytes=10-' } })).status).toBe(416);
+    const head = await api('/raw' + path, { method: 'HEAD', headers: { range: 'bytes=0-1', 'accept-encoding': 'identity' } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe('10');
+    expect((await api('/raw/only-push/never-pushed.txt')).status).toBe(404);
+  });
+
+  it('refuses bad paths and headers on a single-file PUT with 400, storing nothing', async () => {
+    const cases: Array<[string, Record<string, string>, string]> = [
+      ['/files/a%2F..%2Fsecret.txt', {}, 'invalid_path'],
+      ['/files/a/%2E%2E%2Fb.txt', {}, 'invalid_path'],
+      ['/files/bad%01name.txt', {}, 'invalid_path'],
+      ['/files/bad%E0%A4%A.txt', {}, 'invalid_path'],
+      ['/files/' + 'p'.repeat(64) + '/' + 'q'.repeat(64) + '/' + 'r'.repeat(64) + '/sssss', {}, 'path_too_long'], // 201 bytes
+      ['/files/' + 'n'.repeat(65), {}, 'name_too_long'],
+      ['/files/ok.txt', { 'cache-control': 'x'.repeat(101) }, 'header_too_long'],
+    ];
+    for (const [p, headers, expected] of cases) {
+      const res = await api(p, { method: 'PUT', body: 'never stored', headers });
+      const body = await json<{ error: string }>(res);
+      expect(res.status, `${p} ${JSON.stringify(body)}`).toBe(400);
+      expect(body.error).toBe(expected);
+    }
+    // Exactly at the limits: a 200-byte path with 64-byte names, a 100-byte header.
+    const atEdge = '/' + 'p'.repeat(64) + '/' + 'q'.repeat(64) + '/' + 'r'.repeat(64) + '/ssss';
+    expect(new TextEncoder().encode(atEdge).length).toBe(200);
+    expect((await putFile(atEdge, 'at the edge', { 'cache-control': 'x'.repeat(100) })).status).toBe(201);
+    expect((await api('/files/ok.txt')).status).toBe(404);
+    const uploaded = await api('/uploads', { method: 'POST', body: JSON.stringify({ sha256: sha('never stored'), size: 12 }) });
+    expect((await json<{ exists: boolean }>(uploaded)).exists).toBe(false);
   });
 
   it('serves the new version at once after a re-push, though the old one was cached', async () => {

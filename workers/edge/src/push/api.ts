@@ -9,6 +9,7 @@ import { requireToken } from '../../../shared/auth';
 import { purge } from '../purge';
 import { contentTypeFor } from './content-type';
 import { collectGarbage } from './gc';
+import { fetchPushed } from './serve';
 import { pushLimits, type PushLimits } from './limits';
 import {
   changedPaths, expiryFromHeaders, isDeployId, newDeployId, parseManifest, parseSha256,
@@ -178,6 +179,20 @@ pushApi.get('/files/*', async (c) => {
   const f = deploy?.files[path];
   if (!f) throw new ApiError(404, 'not_found', `${path} is not pushed`);
   return c.json({ path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= Date.now() });
+});
+
+/**
+ * What the push store itself answers for a path, bypassing the edge cache: `fetchPushed`
+ * with the request's method, conditionals and Range. For checking a push without the cache.
+ */
+pushApi.on(['GET', 'HEAD'], '/raw/*', async (c) => {
+  const url = new URL(c.req.url);
+  const path = url.pathname.slice(url.pathname.indexOf('/raw/') + '/raw'.length);
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete('authorization');
+  const res = await fetchPushed(new Request(new URL(path, url), { method: c.req.method, headers }), c.env);
+  if (!res) throw new ApiError(404, 'not_found', `${path} is not pushed (or has expired)`);
+  return res;
 });
 
 // ---- blobs and multipart -----------------------------------------------------------

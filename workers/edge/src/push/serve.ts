@@ -78,9 +78,14 @@ export async function fetchPushed(request: Request, env: PushEnv): Promise<Respo
   }
   if (range) {
     headers.set('content-range', `bytes ${range.offset}-${range.offset + range.length - 1}/${entry.size}`);
-    headers.set('content-length', String(range.length));
-    return new Response(obj.body, { status: 206, headers });
+    return new Response(withLength(obj.body, range.length), { status: 206, headers });
   }
-  headers.set('content-length', String(entry.size));
-  return new Response(obj.body, { status: 200, headers });
+  return new Response(withLength(obj.body, entry.size), { status: 200, headers });
+}
+
+/** The body as a stream of known length, so the response carries Content-Length (streamed, not buffered). */
+function withLength(body: ReadableStream<Uint8Array>, length: number): ReadableStream<Uint8Array> {
+  const fixed = new FixedLengthStream(length);
+  body.pipeTo(fixed.writable).catch((err: unknown) => console.error('pushed body stream failed', err));
+  return fixed.readable;
 }
