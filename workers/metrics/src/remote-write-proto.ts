@@ -33,16 +33,27 @@ export interface WireSample {
   stale: boolean;
 }
 
-/** A `TimeSeries` as sent. */
+/** A `TimeSeries` as sent, its samples columnar (as the store takes them). */
 export interface WireTimeSeries {
   labels: WireLabel[];
-  samples: WireSample[];
+  /** Sample timestamps in milliseconds, in the order sent. */
+  timestamps: number[];
+  /** Sample values (NaN for a staleness marker), `values[i]` at `timestamps[i]`. */
+  values: number[];
+  /** Indexes of the samples whose value bits are the staleness marker 0x7ff0000000000002. */
+  staleAt: number[];
   /** Number of exemplars skipped. */
   exemplars: number;
   /** Number of native histogram samples skipped. */
   histograms: number;
   /** Set when a label name or value is not valid UTF-8 (the series cannot be stored). */
   invalidUtf8: boolean;
+}
+
+/** A `TimeSeries` to encode. */
+export interface WireTimeSeriesInput {
+  labels: readonly WireLabel[];
+  samples: readonly WireSample[];
 }
 
 /** A `WriteRequest` as sent. */
@@ -94,7 +105,9 @@ export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
 
 function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): WireTimeSeries {
   const labels: WireLabel[] = [];
-  const samples: WireSample[] = [];
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  const staleAt: number[] = [];
   let exemplars = 0;
   let histograms = 0;
   let invalidUtf8 = false;
@@ -155,7 +168,9 @@ function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): Wi
         }
       }
       checkEnd(reader, sampleEnd, 'Sample');
-      samples.push({ value, timestamp, stale });
+      if (stale) staleAt.push(timestamps.length);
+      timestamps.push(timestamp);
+      values.push(value);
     } else if (no === 3 && wt === WireType.LengthDelimited) {
       exemplars++;
       reader.skip(wt, no);
@@ -167,7 +182,7 @@ function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): Wi
     }
   }
   checkEnd(reader, end, 'TimeSeries');
-  return { labels, samples, exemplars, histograms, invalidUtf8 };
+  return { labels, timestamps, values, staleAt, exemplars, histograms, invalidUtf8 };
 }
 
 /** A tag as one number (field number << 3 | wire type), without BinaryReader.tag()'s array. */
@@ -238,7 +253,7 @@ function expectWireType(actual: WireType, expected: WireType, field: string): vo
  * Encode a `prometheus.WriteRequest` exactly as given (label order and duplicates kept, so tests can
  * build invalid requests). A sample with `stale: true` is written with the staleness-marker bits.
  */
-export function encodeWriteRequest(request: { timeseries: readonly Pick<WireTimeSeries, 'labels' | 'samples'>[] }): Uint8Array {
+export function encodeWriteRequest(request: { timeseries: readonly WireTimeSeriesInput[] }): Uint8Array {
   const w = new BinaryWriter();
   for (const ts of request.timeseries) {
     w.tag(1, WireType.LengthDelimited).fork();

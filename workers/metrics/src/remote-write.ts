@@ -147,20 +147,11 @@ export function decodeRemoteWrite(body: Uint8Array, opts: RemoteWriteOptions): R
       errors.push(checked);
       continue;
     }
-    if (ts.samples.length === 0) continue;
-    const timestamps = new Array<number>(ts.samples.length);
-    const values = new Array<number>(ts.samples.length);
-    let staleAt: number[] | undefined;
-    for (let i = 0; i < ts.samples.length; i++) {
-      const s = ts.samples[i];
-      timestamps[i] = s.timestamp;
-      values[i] = s.value;
-      if (s.stale) (staleAt ??= []).push(i);
-    }
-    const batch: SeriesBatch = { labels: checked, timestamps, values };
-    if (staleAt !== undefined) batch.staleAt = staleAt;
+    if (ts.timestamps.length === 0) continue;
+    const batch: SeriesBatch = { labels: checked, timestamps: ts.timestamps, values: ts.values };
+    if (ts.staleAt.length > 0) batch.staleAt = ts.staleAt;
     series.push(batch);
-    samples += timestamps.length;
+    samples += ts.timestamps.length;
   }
   return { series, errors, samples, ignored };
 }
@@ -172,7 +163,13 @@ function refuse(reason: 'too_large' | 'malformed', message: string, ignored: Rem
 /** The label set of a valid series (sorted by name, empty values dropped), or an error message. */
 function validateLabels(ts: WireTimeSeries): Record<string, string> | string {
   if (ts.invalidUtf8) return `series ${describe(ts)}: invalid UTF-8 in a label name or value`;
-  const sorted = ts.labels.filter((l) => l.value !== '').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Fast path: what Prometheus sends (sorted, unique, no empty value) needs no copy and no sort.
+  const list = ts.labels;
+  let ordered = true;
+  for (let i = 0; i < list.length && ordered; i++) {
+    if (list[i].value === '' || (i > 0 && !(list[i - 1].name < list[i].name))) ordered = false;
+  }
+  const sorted = ordered ? list : list.filter((l) => l.value !== '').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const labels: Record<string, string> = {};
   let previous = '';
   for (let i = 0; i < sorted.length; i++) {
