@@ -23,15 +23,24 @@ const SCRAPER_PORT = 19172;
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const registry = mkdtempSync(join(tmpdir(), 'pushpull-registry-'));
-  process.env.WRANGLER_REGISTRY_PATH = registry;
   const origin = await startOrigin({ port: 0, dir: join(root, 'origin', 'public') });
   const address = `127.0.0.1:${origin.port}`;
-  const metrics = await startWorker('workers/metrics/wrangler.toml', METRICS_PORT, { PUSHPULL_TOKEN: 'e2e-token' }, '/api/v1/query?query=up');
-  // The default configuration, pointed at this origin and at a 2 s interval.
-  const scraper = await startWorker('workers/scraper/wrangler.toml', SCRAPER_PORT, {
-    PUSHPULL_TOKEN: 'e2e-token',
-    SCRAPE_CONFIG: JSON.stringify({ global: { scrape_interval: '2s', scrape_timeout: '2s' }, scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [address] }] }] }),
-  }, '/api/v1/targets');
+  // startWorker passes process.env to wrangler: set the registry only while our two start
+  // (the children keep their copy), so other projects in this vitest process are unaffected.
+  const before = process.env.WRANGLER_REGISTRY_PATH;
+  process.env.WRANGLER_REGISTRY_PATH = registry;
+  let metrics, scraper;
+  try {
+    metrics = await startWorker('workers/metrics/wrangler.toml', METRICS_PORT, { PUSHPULL_TOKEN: 'e2e-token' }, '/api/v1/query?query=up');
+    // The default configuration, pointed at this origin and at a 2 s interval.
+    scraper = await startWorker('workers/scraper/wrangler.toml', SCRAPER_PORT, {
+      PUSHPULL_TOKEN: 'e2e-token',
+      SCRAPE_CONFIG: JSON.stringify({ global: { scrape_interval: '2s', scrape_timeout: '2s' }, scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [address] }] }] }),
+    }, '/api/v1/targets');
+  } finally {
+    if (before === undefined) delete process.env.WRANGLER_REGISTRY_PATH;
+    else process.env.WRANGLER_REGISTRY_PATH = before;
+  }
   project.provide('scraperUrl', scraper.url);
   project.provide('metricsUrl', metrics.url);
   project.provide('originAddress', address);
