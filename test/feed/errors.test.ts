@@ -1,4 +1,6 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
 import { api, createUser, follow, pageIds, post, timeline } from './helpers';
 
@@ -53,6 +55,15 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     await expectError(await api('GET', `/users/${alice.id}/timeline?mode=push`, { token: mallory.token }), 403, 'forbidden');
     await expectError(await api('PUT', `/users/${alice.id}/following/${mallory.id}`, { token: mallory.token }), 403, 'forbidden');
     expect(await counts()).toEqual(before);
+  });
+
+  it('answers a stranger 401 before any 400, and their read writes no timeline storage', async () => {
+    const alice = await createUser('strange');
+    await expectError(await api('GET', `/users/${alice.id}/timeline?mode=push&limit=99`, { token: 'nope' }), 401, 'unauthorized');
+    await expectError(await api('GET', '/users/4242424242/timeline?mode=sideways'), 401, 'unauthorized');
+    const tables = await runInDurableObject(env.INBOX.getByName('4242424242'), (_i: TimelineInbox, state) =>
+      state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table'`).toArray());
+    expect(tables.filter((t) => String(t.name).startsWith('timeline'))).toEqual([]);
   });
 
   it('refuses unknown users, self-follows, duplicate follows and unfollowing a stranger', async () => {

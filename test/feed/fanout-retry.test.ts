@@ -36,7 +36,8 @@ describe('fan-out retries', () => {
     await storePostWithoutQueue(author, postId);
     // Break the second follower's push timeline so its write fails after the first succeeded.
     const broken = env.INBOX.getByName(followers[1].id);
-    await runInDurableObject(broken, (_instance: TimelineInbox, state) => {
+    await runInDurableObject(broken, (instance: TimelineInbox, state) => {
+      instance.insert({}, 30); // creates the tables, as a first write would
       state.storage.sql.exec('ALTER TABLE timeline_push RENAME TO timeline_push_away');
     });
     const message: DeliverMessage = {

@@ -48,12 +48,19 @@ export function pathId(c: FeedContext, name: string): string {
   return id.toString();
 }
 
+/** The owner of `:id` after {@link authenticateOwner}. */
+export interface AuthenticatedOwner {
+  viewer: UserRow;
+  /** True when this request brought the user back after ACTIVE_DAYS of inactivity. */
+  returning: boolean;
+}
+
 /**
- * Middleware: the request must carry the token of the user named by `:id`
- * (`Authorization: Bearer <token>`): 401 without a valid token, 403 with another user's.
- * A user returning after ACTIVE_DAYS of inactivity gets their timelines rebuilt.
+ * The request must carry the token of the user named by `:id` (`Authorization: Bearer
+ * <token>`): 401 without a valid token, 403 with another user's. A user returning after
+ * ACTIVE_DAYS of inactivity gets their timelines rebuilt. Sets `c.var.viewer`.
  */
-export const requireOwner: MiddlewareHandler<FeedEnv> = async function requireOwner(c, next) {
+export async function authenticateOwner(c: FeedContext): Promise<AuthenticatedOwner> {
   const id = pathId(c, 'id');
   const token = presentedToken(c.req.header('authorization'), ['bearer']);
   if (token === undefined) {
@@ -62,8 +69,14 @@ export const requireOwner: MiddlewareHandler<FeedEnv> = async function requireOw
   const viewer = await findUserByTokenHash(c.env.DB, await hashToken(token));
   if (!viewer) throw new ApiError(401, 'unauthorized', 'invalid token');
   if (viewer.id !== id) throw new ApiError(403, 'forbidden', 'this token belongs to another user');
-  await touchActivity(c.env, c.var.settings, viewer, Date.now());
+  const returning = await touchActivity(c.env, c.var.settings, viewer, Date.now());
   c.set('viewer', viewer);
+  return { viewer, returning };
+}
+
+/** Middleware form of {@link authenticateOwner}. */
+export const requireOwner: MiddlewareHandler<FeedEnv> = async function requireOwner(c, next) {
+  await authenticateOwner(c);
   await next();
 };
 
@@ -82,8 +95,8 @@ export function activeSince(nowMs: number, settings: FeedSettings): number {
  * *before* the user becomes eligible for fan-out again, then a rebuild is enqueued
  * (Mastodon's FeedManager regenerates the home feed of a returning user).
  */
-async function touchActivity(env: Env, settings: FeedSettings, viewer: UserRow, nowMs: number): Promise<void> {
-  if (nowMs - viewer.last_active_at < ACTIVITY_TOUCH_MS) return;
+async function touchActivity(env: Env, settings: FeedSettings, viewer: UserRow, nowMs: number): Promise<boolean> {
+  if (nowMs - viewer.last_active_at < ACTIVITY_TOUCH_MS) return false;
   const returning = !isActive(viewer.last_active_at, nowMs, settings);
   if (returning) await env.INBOX.getByName(viewer.id).markRebuilding();
   await env.DB.prepare('UPDATE users SET last_active_at = ? WHERE id = ?').bind(nowMs, viewer.id).run();
@@ -91,6 +104,7 @@ async function touchActivity(env: Env, settings: FeedSettings, viewer: UserRow, 
     const message: RebuildMessage = { kind: 'rebuild', userId: viewer.id };
     await env.FANOUT_QUEUE.send(message);
   }
+  return returning;
 }
 
 /** Reads a JSON object body of at most `maxBytes` (413 beyond, 400 when not a JSON object). */

@@ -43,11 +43,23 @@ export class TimelineInbox extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.hasSchema = this.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).toArray().length > 0;
+  }
+
+  /**
+   * Whether the tables exist. They are created by the first write, not by the constructor:
+   * reads (which may run before the reader's token is checked) never write storage.
+   */
+  private hasSchema: boolean;
+
+  private ensureSchema(): void {
+    if (this.hasSchema) return;
     for (const table of Object.values(TABLES)) {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (post_id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL, kept INTEGER NOT NULL DEFAULT 0)`);
       this.sql.exec(`CREATE INDEX IF NOT EXISTS ${table}_author ON ${table} (author_id)`);
     }
     this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    this.hasSchema = true;
   }
 
   /** Entries per timeline, counted once then kept in memory, so trimming runs only when over the cap. */
@@ -56,6 +68,7 @@ export class TimelineInbox extends DurableObject<Env> {
   /** Inserts entries (idempotently) and trims each touched timeline to `cap` newest ids. */
   insert(entries: InboxInsert, cap: number): InboxWriteCounts {
     const counts: InboxWriteCounts = { push: 0, hybrid: 0 };
+    this.ensureSchema();
     this.ctx.storage.transactionSync(() => {
       for (const mode of Object.keys(TABLES) as PushedMode[]) {
         const list = entries[mode];
@@ -82,6 +95,7 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Removes every entry by `authorId` (unfollow). Returns rows removed. */
   removeAuthor(authorId: string): number {
+    if (!this.hasSchema) return 0;
     this.sizes = {};
     let removed = 0;
     for (const table of Object.values(TABLES)) {
@@ -93,6 +107,7 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Marks every entry by `authorId` as kept history (unfollow with keep_history=true). */
   keepAuthor(authorId: string): number {
+    if (!this.hasSchema) return 0;
     let kept = 0;
     for (const table of Object.values(TABLES)) {
       this.sql.exec(`UPDATE ${table} SET kept = 1 WHERE author_id = ?`, authorId);
@@ -103,6 +118,7 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Removes the given post ids (deleted posts). Returns rows removed. */
   removePosts(postIds: string[]): number {
+    if (!this.hasSchema) return 0;
     this.sizes = {};
     let removed = 0;
     for (const table of Object.values(TABLES)) {
@@ -116,6 +132,7 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** The entries of one pushed timeline inside `window`, newest first. */
   page(mode: PushedMode, window: PageWindow): InboxPage {
+    if (!this.hasSchema) return { entries: [], rebuilding: false, rebuildingSince: 0, rowsRead: 0 };
     const table = TABLES[mode];
     const after = (window.after ?? 0n).toString();
     const before = (window.before ?? MAX_ID).toString();
@@ -132,6 +149,7 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Number of entries per timeline (for tests and the bench). */
   size(): InboxWriteCounts {
+    if (!this.hasSchema) return { push: 0, hybrid: 0 };
     return { push: this.count(TABLES.push), hybrid: this.count(TABLES.hybrid) };
   }
 
@@ -141,11 +159,13 @@ export class TimelineInbox extends DurableObject<Env> {
 
   /** Marks the timeline as being rebuilt (a returning inactive user); reads answer 206 until done. */
   markRebuilding(): void {
+    this.ensureSchema();
     this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('rebuilding', ?)`, String(Date.now()));
   }
 
   /** Ends a rebuild started by {@link markRebuilding}. */
   finishRebuild(): void {
+    if (!this.hasSchema) return;
     this.sql.exec(`DELETE FROM meta WHERE key = 'rebuilding'`);
   }
 

@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
-import { type FeedContext, type FeedEnv, requireOwner } from './context';
+import { authenticateOwner, type FeedContext, type FeedEnv, pathId } from './context';
+import type { InboxPage } from './inbox';
 import type { RebuildMessage } from './messages';
 import { linkHeader, mergePage, type PageWindow, parsePageWindow } from './page-window';
 import { postJson } from './posts';
 import { type PushedMode, parseMode, type TimelineMode } from './settings';
-import { followedPosts, type PostRow, postsByIds } from './store';
+import { type Counted, followedPosts, type PostRow, postsByIds } from './store';
 
 /** `/users/:id/timeline`: the home timeline in push, pull or hybrid mode. */
 export const timeline = new Hono<FeedEnv>();
@@ -25,17 +26,42 @@ interface TimelinePage {
   rebuilding: boolean;
 }
 
-timeline.get('/', requireOwner, async (c) => {
+/** Reads that do not depend on who asks, started while the token is being checked. */
+interface Prefetch {
+  inbox?: Promise<InboxPage>;
+  merged?: Promise<Counted<PostRow[]>>;
+}
+
+timeline.get('/', async (c) => {
   const settings = c.var.settings;
-  const modeRaw = c.req.query('mode') ?? 'hybrid';
-  const mode = parseMode(modeRaw);
-  if (!mode) throw new ApiError(400, 'invalid_mode', 'mode must be push, pull or hybrid', { param: 'mode' });
-  if (mode !== 'pull' && !settings.fanoutModes.includes(mode)) {
-    throw new ApiError(409, 'mode_disabled', `mode ${mode} is not maintained here (FANOUT_MODES)`, { mode });
+  const userId = pathId(c, 'id');
+  // Validate first but report after authentication, so a stranger learns nothing but 401/403.
+  let parsed: { mode: TimelineMode; window: PageWindow } | ApiError;
+  try {
+    const mode = parseMode(c.req.query('mode') ?? 'hybrid');
+    if (!mode) throw new ApiError(400, 'invalid_mode', 'mode must be push, pull or hybrid', { param: 'mode' });
+    if (mode !== 'pull' && !settings.fanoutModes.includes(mode)) {
+      throw new ApiError(409, 'mode_disabled', `mode ${mode} is not maintained here (FANOUT_MODES)`, { mode });
+    }
+    const window = parsePageWindow(new URL(c.req.url).searchParams,
+      { defaultLimit: settings.pageLimitDefault, maxLimit: settings.pageLimitMax });
+    parsed = { mode, window };
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    parsed = err;
   }
-  const window = parsePageWindow(new URL(c.req.url).searchParams,
-    { defaultLimit: settings.pageLimitDefault, maxLimit: settings.pageLimitMax });
-  const page = await readTimeline(c, mode, window);
+  // The first inbox page and the D1 merge only read, and only `userId`'s data: start them
+  // alongside the token check (one round trip less) and drop them if the check fails.
+  const prefetch: Prefetch = {};
+  if (!(parsed instanceof ApiError)) {
+    const { mode, window } = parsed;
+    if (mode !== 'pull') prefetch.inbox = handled(c.env.INBOX.getByName(userId).page(mode, { ...window, limit: window.limit + FILL_SLACK }));
+    if (mode !== 'push') prefetch.merged = handled(followedPosts(c.env.DB, userId, window, mode === 'hybrid'));
+  }
+  const owner = await authenticateOwner(c);
+  if (parsed instanceof ApiError) throw parsed;
+  const { mode, window } = parsed;
+  const page = owner.returning ? await readAsRebuilding(c, window, 0) : await readTimeline(c, mode, window, prefetch);
   const link = linkHeader(c.req.url, page.posts);
   if (link) c.header('Link', link);
   c.header('X-Feed-Mode', mode);
@@ -46,21 +72,23 @@ timeline.get('/', requireOwner, async (c) => {
   return c.json(page.posts.map(postJson), page.rebuilding ? 206 : 200);
 });
 
-async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWindow): Promise<TimelinePage> {
+/** Marks a promise's rejection as handled (it is still awaited, or deliberately dropped). */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWindow, prefetch: Prefetch): Promise<TimelinePage> {
   const userId = c.var.viewer.id;
   if (mode === 'pull') {
-    const merged = await followedPosts(c.env.DB, userId, window, false);
+    const merged = await (prefetch.merged ?? followedPosts(c.env.DB, userId, window, false));
     return { posts: merged.value, rowsRead: merged.rowsRead, rebuilding: false };
   }
-  const pushed = await readPushed(c, mode, window);
-  if (pushed.rebuilding) {
-    // Serve a correct page from D1 while the inbox is rebuilt.
-    const merged = await followedPosts(c.env.DB, userId, window, false);
-    return { posts: merged.value, rowsRead: pushed.rowsRead + merged.rowsRead, rebuilding: true };
-  }
+  const pushed = await readPushed(c, mode, window, prefetch.inbox);
+  if (pushed.rebuilding) return readAsRebuilding(c, window, pushed.rowsRead);
   if (mode === 'push') return pushed;
   // Hybrid: posts of authors over HYBRID_THRESHOLD were not fanned out; merge them in now.
-  const unpushed = await followedPosts(c.env.DB, userId, window, true);
+  const unpushed = await (prefetch.merged ?? followedPosts(c.env.DB, userId, window, true));
   return {
     posts: mergePage(window, pushed.posts, unpushed.value),
     rowsRead: pushed.rowsRead + unpushed.rowsRead,
@@ -68,12 +96,20 @@ async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWind
   };
 }
 
+/** While the inbox is rebuilt, a correct page comes from D1 (pull), answered with 206. */
+async function readAsRebuilding(c: FeedContext, window: PageWindow, rowsSoFar: number): Promise<TimelinePage> {
+  const merged = await followedPosts(c.env.DB, c.var.viewer.id, window, false);
+  return { posts: merged.value, rowsRead: rowsSoFar + merged.rowsRead, rebuilding: true };
+}
+
 /**
  * Reads post ids from the user's inbox and fills them in from D1 (Bluesky-style hydration).
  * Ids whose post is gone (deleted) or whose author is no longer followed are dropped from
  * the page and purged from the inbox in the background.
  */
-async function readPushed(c: FeedContext, mode: PushedMode, window: PageWindow): Promise<TimelinePage> {
+async function readPushed(
+  c: FeedContext, mode: PushedMode, window: PageWindow, firstPage: Promise<InboxPage> | undefined,
+): Promise<TimelinePage> {
   const inbox = c.env.INBOX.getByName(c.var.viewer.id);
   const found: PostRow[] = [];
   const missing: string[] = [];
@@ -81,7 +117,7 @@ async function readPushed(c: FeedContext, mode: PushedMode, window: PageWindow):
   let round: PageWindow = window;
   for (let i = 0; i < MAX_FILL_ROUNDS; i++) {
     const asked = window.limit - found.length + FILL_SLACK;
-    const page = await inbox.page(mode, { ...round, limit: asked });
+    const page = i === 0 && firstPage ? await firstPage : await inbox.page(mode, { ...round, limit: asked });
     rowsRead += page.rowsRead;
     if (page.rebuilding) {
       if (Date.now() - page.rebuildingSince > REBUILD_RETRY_MS) {
