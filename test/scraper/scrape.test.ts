@@ -136,6 +136,24 @@ describe('limits at and past their edge', () => {
     expect(await query('many_series{job="body-over"}')).toEqual([]);
   });
 
+  it('a page of a million series fails at a limit, writes nothing of it, and leaves the other target up', async () => {
+    await putConfig({
+      scrape_configs: [{
+        job_name: 'million1', scrape_interval: '1h', scrape_timeout: '20s',
+        static_configs: [
+          { targets: [targets()], labels: { __metrics_path__: '/many', __param_n: '1000000', path: '/many' } },
+          { targets: [targets()], labels: { __metrics_path__: '/good', path: '/good' } },
+        ],
+      }],
+    });
+    const ts = byPath(await scrapeJob('million1'));
+    // 1 M lines are ~25 MB: the 4 MiB MAX_BODY_SIZE of this test config stops it first.
+    expect(ts['/many']).toMatchObject({ health: 'down', lastError: expect.stringMatching(/body size limit exceeded|sample limit exceeded/) });
+    expect(ts['/good'].health).toBe('up');
+    expect(await query('many_series{job="million1"}')).toEqual([]);
+    expect(await value('up{job="million1",path="/many"}')).toBe('0');
+  });
+
   it('MAX_CONCURRENT_SCRAPES bounds the connections in flight (3 in this test config)', async () => {
     await fetch(`http://${targets()}/control/slow-max`);
     await putConfig({
