@@ -103,7 +103,7 @@ describe('push client (origin/push-client.ts) against the edge over HTTP', () =>
     }
   });
 
-  it('retries transient failures with backoff, and a failed run leaves the active deploy untouched', async () => {
+  it('retries transient failures with backoff; a failed run leaves the active deploy untouched and is resumed by the next', async () => {
     const tag = unique('fail');
     const dir = folder({ [`${tag}/a.txt`]: `a ${tag}`, [`${tag}/b.txt`]: `b ${tag}` });
     let failures = 2;
@@ -127,9 +127,25 @@ describe('push client (origin/push-client.ts) against the edge over HTTP', () =>
     expect(await activeId()).toBe(before);
     expect((await get(`/${tag}/a.txt`)).body).toBe(`a ${tag}`);
 
+    // Resuming: a second file uploaded fine in a run where another failed; the re-run sends only the failed one.
+    writeFileSync(join(dir, `${tag}/c.txt`), `c ${tag}`);
+    const onlyA: typeof fetch = async (input, init) => {
+      if (String(input).includes(`/_push/blobs/${sha(`a2 ${tag}`)}`)) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    await expect(pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: onlyA, retries: 1, backoffMs: 5, concurrency: 2 })).rejects.toThrow(/a\.txt/);
+    expect(await activeId()).toBe(before);
+    const resumed = countingFetch();
+    const done = await pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: resumed.fetch });
+    expect(done).toMatchObject({ new: 1, bytesUploaded: `a2 ${tag}`.length });
+    expect(resumed.requests.filter((r) => r.startsWith('PUT'))).toEqual([`PUT /_push/blobs/${sha(`a2 ${tag}`)}`]);
+    expect((await get(`/${tag}/a.txt`)).body).toBe(`a2 ${tag}`);
+    expect((await get(`/${tag}/c.txt`)).body).toBe(`c ${tag}`);
+    const current = await activeId();
+
     const denied = await pushDir({ dir, edgeUrl: edge(), token: 'wrong' }).catch((e: unknown) => e);
     expect((denied as Error).message).toMatch(/401 unauthorized/);
-    expect(await activeId()).toBe(before);
+    expect(await activeId()).toBe(current);
   });
 
   it('sends files larger than a part through multipart', async () => {
