@@ -102,6 +102,11 @@ describe('the configuration API', () => {
     const huge = await call('/api/v1/config', { method: 'PUT', headers: AUTH, body: JSON.stringify({ scrape_configs: [], pad: 'x'.repeat(300_000) }) });
     expect(huge.status).toBe(413);
     expect((await call('/api/v1/config', { headers: AUTH })).json()).toMatchObject({ source: 'api', config: doc });
+    // PUT /api/v1/targets is the same operation.
+    const viaTargets = await call('/api/v1/targets', { method: 'PUT', headers: AUTH, body: JSON.stringify(doc) });
+    expect(viaTargets.status).toBe(200);
+    expect(viaTargets.json()).toMatchObject({ source: 'api', jobs: ['cfg1'], targets: 1 });
+    expect((await call('/api/v1/targets', { method: 'PUT', body: JSON.stringify(doc) })).status).toBe(401);
     const reset = await call('/api/v1/config', { method: 'DELETE', headers: AUTH });
     expect(reset.json()).toMatchObject({ source: 'default', jobs: [], stopped: ['cfg1'] });
     expect((await call('/api/v1/config', { headers: AUTH })).json()).toMatchObject({ source: 'default', config: { scrape_configs: [] } });

@@ -101,8 +101,9 @@ export class ScrapePool extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(next);
   }
 
-  /** Scrapes every target now (joins a round already running). */
+  /** Scrapes every target now: waits for a round already running, then runs a fresh one. */
   async scrapeNow(): Promise<TargetHealth[]> {
+    if (this.round !== undefined) await this.round.catch(() => undefined);
     return this.scrapeRound();
   }
 

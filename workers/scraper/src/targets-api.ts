@@ -3,7 +3,7 @@
  * configuration (`GET/PUT/DELETE /api/v1/config`, token required) and `POST /api/v1/scrape`
  * (token required) to run a round now.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { requireToken } from '../../shared/auth';
 import { ApiError } from '../../shared/errors';
 import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, scrapeLimits, type JobConfig } from './config';
@@ -87,7 +87,8 @@ targetsApi.get('/config', auth, async (c) => {
   });
 });
 
-targetsApi.put('/config', auth, async (c) => {
+/** PUT /api/v1/config (also PUT /api/v1/targets): validate, store, reconfigure the pools. */
+const putConfig = async (c: Context<Bindings>): Promise<Response> => {
   const max = Number(c.env.MAX_CONFIG_BYTES) || 262_144;
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (declared > max) throw new ApiError(413, 'too_large', `the configuration is larger than MAX_CONFIG_BYTES (${max})`);
@@ -107,7 +108,9 @@ targetsApi.put('/config', auth, async (c) => {
   }
   const result = await configStore(c.env).replace(JSON.stringify(doc), c.env.SCRAPE_CONFIG, scrapeLimits(c.env));
   return c.json(result);
-});
+};
+targetsApi.put('/config', auth, putConfig);
+targetsApi.put('/targets', auth, putConfig);
 
 // Back to the SCRAPE_CONFIG var.
 targetsApi.delete('/config', auth, async (c) => {
