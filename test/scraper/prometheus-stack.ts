@@ -55,6 +55,7 @@ export async function startPrometheusStack(originPort: number, targetsPort: numb
       { job_name: 'parity-node', static_configs: [{ targets: [nodeExporter] }] },
       { job_name: 'parity-origin', static_configs: [{ targets: [`127.0.0.1:${originPort}`], labels: { side: 'origin' } }] },
       { job_name: 'parity-app', metrics_path: '/good', static_configs: [{ targets: [`127.0.0.1:${targetsPort}`] }] },
+      { job_name: 'parity-om', metrics_path: '/om-promclient', static_configs: [{ targets: [`127.0.0.1:${targetsPort}`] }] },
     ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));

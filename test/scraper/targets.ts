@@ -3,6 +3,7 @@
  *
  *   /good            text 0.0.4 page (counter, histogram, gauge with `job`/`instance` labels)
  *   /openmetrics     OpenMetrics page (Content-Type application/openmetrics-text)
+ *   /om-promclient   prom-client's OpenMetrics output (exemplars, _created where it writes them)
  *   /gzip            the good page gzip-compressed (Content-Encoding: gzip)
  *   /hang            answers nothing, ever (until the client goes away)
  *   /big             50 MB body with Content-Length
@@ -23,6 +24,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
+
+/** A real OpenMetrics producer: prom-client's registry in OpenMetrics mode, with exemplars. */
+function promClientOpenMetrics(): Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'> {
+  const r = new Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'>();
+  r.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const c = new Counter({ name: 'omc_requests', help: 'Requests with "quotes" and \\ backslash.', labelNames: ['code'], registers: [r], enableExemplars: true });
+  c.inc({ labels: { code: '200' }, value: 3, exemplarLabels: { trace_id: 'abc123' } });
+  c.inc({ labels: { code: '500' }, value: 1 });
+  const h = new Histogram({ name: 'omc_latency_seconds', help: 'Latency.', labelNames: ['route'], buckets: [0.1, 1], registers: [r], enableExemplars: true });
+  h.observe({ labels: { route: '/a' }, value: 0.05, exemplarLabels: { trace_id: 'def' } });
+  h.observe({ labels: { route: '/b' }, value: 2 });
+  new Gauge({ name: 'omc_temperature', help: 'T.', registers: [r] }).set(-3.5);
+  new Summary({ name: 'omc_job_seconds', help: 'S.', percentiles: [0.5, 0.9], registers: [r] }).observe(1.5);
+  return r;
+}
 
 /** The good page (text 0.0.4); `app_with_ts` carries its own timestamp, 5 s in the past. */
 export const goodPage = (nowMs = Date.now()): string => `# HELP app_requests_total Requests served.
@@ -85,6 +102,7 @@ export async function startTargets(): Promise<TargetServers> {
     res.end(body);
   };
 
+  const omRegistry = promClientOpenMetrics();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     last.set(url.pathname, req.headers);
@@ -93,6 +111,8 @@ export async function startTargets(): Promise<TargetServers> {
         return text(res, goodPage());
       case '/openmetrics':
         return text(res, OM_PAGE, 'application/openmetrics-text; version=1.0.0; charset=utf-8');
+      case '/om-promclient':
+        return void omRegistry.metrics().then((body) => text(res, body, omRegistry.contentType));
       case '/gzip':
         return text(res, gzipSync(goodPage()), 'text/plain; version=0.0.4', { 'content-encoding': 'gzip' });
       case '/hang':
