@@ -76,16 +76,10 @@ export async function fetchPushed(request: Request, env: PushEnv): Promise<Respo
     console.error('pushed blob missing', entry.sha256, pathname);
     return null;
   }
+  // An R2 body has a known length, so the runtime sends Content-Length (unless it compresses).
   if (range) {
     headers.set('content-range', `bytes ${range.offset}-${range.offset + range.length - 1}/${entry.size}`);
-    return new Response(withLength(obj.body, range.length), { status: 206, headers });
+    return new Response(obj.body, { status: 206, headers });
   }
-  return new Response(withLength(obj.body, entry.size), { status: 200, headers });
-}
-
-/** The body as a stream of known length, so the response carries Content-Length (streamed, not buffered). */
-function withLength(body: ReadableStream<Uint8Array>, length: number): ReadableStream<Uint8Array> {
-  const fixed = new FixedLengthStream(length);
-  body.pipeTo(fixed.writable).catch((err: unknown) => console.error('pushed body stream failed', err));
-  return fixed.readable;
+  return new Response(obj.body, { status: 200, headers });
 }
