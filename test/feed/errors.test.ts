@@ -175,6 +175,14 @@ describe('admin bulk load', () => {
     expect((await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: fifty } })).status).toBe(201);
     await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [...fifty, [b, a]] } }), 400, 'too_many_items');
     expect(await counts()).toEqual(before);
+    // BULK_MAX_BODY_BYTES = 8192 here: exactly 8192 bytes is read, one more is 413.
+    const padTo = (n: number): string => {
+      const bare = JSON.stringify({ users: [], pad: '' });
+      return JSON.stringify({ users: [], pad: 'p'.repeat(n - bare.length) });
+    };
+    expect((await api('POST', '/admin/bulk', { token: 'test-token', rawBody: padTo(8192) })).status).toBe(201);
+    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', rawBody: padTo(8193) }), 413, 'payload_too_large');
+    expect(await counts()).toEqual(before);
     const backlog = await api('GET', '/admin/fanout', { token: 'test-token' });
     expect(await backlog.json()).toHaveProperty('pending_steps');
   });

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
 import {
-  api, type ApiPost, createUser, deletePost, follow, pageIds, post, readAll, settle, timeline, unfollow,
+  api, type ApiPost, createUser, deletePost, follow, pageIds, post, readAll, settle, type TestUser, timeline, unfollow,
 } from './helpers';
 
 const MODES = ['push', 'pull', 'hybrid'] as const;
@@ -181,6 +181,31 @@ describe('home timeline', () => {
     for (const r of readers) expect(await pageIds(await timeline(r, 'push'))).toEqual([p.id]);
     const status = await (await api('GET', `/posts/${p.id}`)).json<{ fanout: Record<string, unknown> }>();
     expect(status.fanout).toMatchObject({ push_rows: 5, settled: true, pending_steps: 0 });
+  });
+});
+
+describe('a user following more accounts than D1 binds parameters (100)', () => {
+  it('gets every followee\'s posts, newest first, in pull, and the newest TIMELINE_CAP in push', async () => {
+    const reader = await createUser('many');
+    const tag = Date.now().toString(36);
+    const followees: TestUser[] = [];
+    for (let batch = 0; batch < 3; batch++) {
+      const users = Array.from({ length: 50 }, (_, i) => ({ handle: `m${tag}_${batch}_${i}`, token: `many-token-${tag}-${batch}-${i}-xxxx` }));
+      const res = await api('POST', '/admin/bulk', { token: 'test-token', body: { users } });
+      expect(res.status).toBe(201);
+      const made = (await res.json<{ users: { id: string; handle: string }[] }>()).users;
+      made.forEach((u, i) => followees.push({ id: u.id, handle: u.handle, token: users[i].token }));
+      const linked = await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: made.map((u) => [reader.id, u.id]) } });
+      expect(linked.status).toBe(201);
+    }
+    const ids: string[] = [];
+    for (const f of followees) ids.push((await post(f, `from ${f.handle}`)).id);
+    await settle();
+    const newestFirst = [...ids].reverse();
+    expect(await readAll(reader, 'pull', 40)).toEqual(newestFirst);
+    expect(await pageIds(await timeline(reader, 'pull', 'limit=40'))).toEqual(newestFirst.slice(0, 40));
+    expect(await readAll(reader, 'push', 40)).toEqual(newestFirst.slice(0, 30));
+    expect(await readAll(reader, 'hybrid', 40)).toEqual(newestFirst.slice(0, 30));
   });
 });
 

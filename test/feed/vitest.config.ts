@@ -12,6 +12,7 @@ export const TEST_VARS = {
   FANOUT_CHUNK: '2',
   FANOUT_CONCURRENCY: '2',
   BULK_MAX_ITEMS: '50',
+  BULK_MAX_BODY_BYTES: '8192',
   PUSHPULL_TOKEN: 'test-token',
 };
 
