@@ -30,10 +30,10 @@ import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 function promClientOpenMetrics(): Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'> {
   const r = new Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'>();
   r.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const c = new Counter({ name: 'omc_requests', help: 'Requests with "quotes" and \\ backslash.', labelNames: ['code'], registers: [r], enableExemplars: true });
+  const c = new Counter({ name: 'omc_requests', help: 'Requests with "quotes" and \\ backslash.', labelNames: ['code'] as string[], registers: [r], enableExemplars: true });
   c.inc({ labels: { code: '200' }, value: 3, exemplarLabels: { trace_id: 'abc123' } });
   c.inc({ labels: { code: '500' }, value: 1 });
-  const h = new Histogram({ name: 'omc_latency_seconds', help: 'Latency.', labelNames: ['route'], buckets: [0.1, 1], registers: [r], enableExemplars: true });
+  const h = new Histogram({ name: 'omc_latency_seconds', help: 'Latency.', labelNames: ['route'] as string[], buckets: [0.1, 1], registers: [r], enableExemplars: true });
   h.observe({ labels: { route: '/a' }, value: 0.05, exemplarLabels: { trace_id: 'def' } });
   h.observe({ labels: { route: '/b' }, value: 2 });
   new Gauge({ name: 'omc_temperature', help: 'T.', registers: [r] }).set(-3.5);
