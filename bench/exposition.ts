@@ -47,19 +47,36 @@ function naiveParse(text: string): number {
   return n;
 }
 
-function measure(label: string, samplesPerRun: number, fn: () => unknown): number {
-  const w0 = performance.now();
-  for (let k = 0; k < 200 && performance.now() - w0 < MAX_MS / 2; k++) fn(); // warm up (JIT)
+const ROUNDS = 9;
+
+/** Samples/s of one run of `fn` for up to `ms` (after a warm-up done by the caller). */
+function rate(samplesPerRun: number, ms: number, fn: () => unknown): number {
   const t0 = performance.now();
   let iters = 0;
-  while (iters < MAX_ITERS && performance.now() - t0 < MAX_MS) {
+  while (iters < MAX_ITERS && performance.now() - t0 < ms) {
     fn();
     iters++;
   }
-  const secs = (performance.now() - t0) / 1000;
-  const rate = (samplesPerRun * iters) / secs;
-  console.log(`${label.padEnd(44)} ${(rate / 1e6).toFixed(2).padStart(7)} M samples/s  ${((1e6 / rate)).toFixed(3)} µs/sample  (${iters} runs)`);
-  return rate;
+  return (samplesPerRun * iters) / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * Interleaved measurement: every round measures each contender for a slice of time, and
+ * the median per contender is reported, so load changes on the machine hit all of them alike.
+ */
+function compare(contenders: { label: string; samples: number; fn: () => unknown }[]): number[] {
+  for (const c of contenders) {
+    const w0 = performance.now();
+    for (let k = 0; k < 200 && performance.now() - w0 < MAX_MS / 3; k++) c.fn(); // warm up (JIT)
+  }
+  const rates: number[][] = contenders.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) contenders.forEach((c, k) => rates[k].push(rate(c.samples, MAX_MS / 5, c.fn)));
+  return rates.map((rs, k) => {
+    const sorted = [...rs].sort((x, y) => x - y);
+    const median = sorted[sorted.length >> 1];
+    console.log(`${contenders[k].label.padEnd(44)} ${(median / 1e6).toFixed(2).padStart(7)} M samples/s  ${(1e6 / median).toFixed(3)} µs/sample  (median of ${ROUNDS}; min ${(sorted[0] / 1e6).toFixed(2)}, max ${(sorted[sorted.length - 1] / 1e6).toFixed(2)})`);
+    return median;
+  });
 }
 
 const text = await buildPage(false);
@@ -68,9 +85,11 @@ const samples = parseExposition(text, { format: 'text' }).samples;
 const omSamples = parseExposition(om, { format: 'openmetrics' }).samples;
 console.log(`page: ${samples} samples, ${(text.length / 1024).toFixed(0)} KiB text / ${omSamples} samples OpenMetrics`);
 
-const ours = measure('parseExposition text 0.0.4', samples, () => parseExposition(text, { format: 'text', defaultTimestampMs: 1 }));
-const oursOm = measure('parseExposition OpenMetrics 1.0', omSamples, () => parseExposition(om, { format: 'openmetrics' }));
-const naive = measure('baseline: naive regex line parser', samples, () => naiveParse(text));
+const [ours, oursOm, naive] = compare([
+  { label: 'parseExposition text 0.0.4', samples, fn: () => parseExposition(text, { format: 'text', defaultTimestampMs: 1 }) },
+  { label: 'parseExposition OpenMetrics 1.0', samples: omSamples, fn: () => parseExposition(om, { format: 'openmetrics' }) },
+  { label: 'baseline: naive regex line parser', samples, fn: () => naiveParse(text) },
+]);
 const renderT0 = performance.now();
 let renders = 0;
 while (renders < 50 && performance.now() - renderT0 < MAX_MS) {
