@@ -74,7 +74,7 @@ timeline.get('/', async (c) => {
 
 /** Marks a promise's rejection as handled (it is still awaited, or deliberately dropped). */
 function handled<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
+  void promise.catch(() => undefined);
   return promise;
 }
 
