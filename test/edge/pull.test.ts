@@ -307,6 +307,17 @@ describe('pull CDN: coalescing', () => {
     expect(hits.notModified).toBe(1);
   });
 
+  it('streams one origin fetch to 100 separate incoming requests (each in its own request context)', async () => {
+    const p = uniquePath('herd-wire');
+    const body = 'wire-'.repeat(5000);
+    await script(p, { body, delayMs: 300, headers: { 'cache-control': 'max-age=60' } });
+    const responses = await Promise.all(Array.from({ length: 100 }, () => exports.default.fetch(`http://edge.test${p}`)));
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    expect(bodies.every((b) => b === body)).toBe(true);
+    expect(responses.filter((r) => cacheStatus(r).includes('collapsed')).length).toBe(99);
+    expect((await originHits(p)).count).toBe(1);
+  });
+
   it('does not share a private response between collapsed requests', async () => {
     const p = uniquePath('herd-private');
     await script(p, { body: 'mine', delayMs: 200, headers: { 'cache-control': 'private' } });

@@ -526,7 +526,7 @@ function answerFetched(request: Request, f: Fetched, status: CacheStatus, _cx: C
   const headers = servedHeaders(f.headers, null);
   headers.set('cache-status', formatCacheStatus(status));
   const length = f.headers.get('content-length');
-  return answerClient(request, f.status, f.statusText, headers, f.body.reader(), length !== null && /^\d+$/.test(length) ? Number(length) : null);
+  return answerClient(request, f.status, f.statusText, headers, f.body.reader(status.collapsed === true), length !== null && /^\d+$/.test(length) ? Number(length) : null);
 }
 
 /** The client's conditionals (304/412), Range (206/416) and HEAD, applied to a full response. */

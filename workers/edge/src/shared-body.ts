@@ -52,14 +52,22 @@ export class SharedBody {
     return this.error === undefined;
   }
 
-  /** A new stream over the whole body, from its first byte. */
-  reader(): ReadableStream<Uint8Array> | null {
+  /**
+   * A new stream over the whole body, from its first byte. `fromOtherRequest` must be set
+   * when the reader belongs to another incoming request than the one reading the origin:
+   * workerd refuses to fulfil one request's stream from another request's continuation
+   * ("Cannot perform I/O on behalf of a different request"), so such a reader waits for
+   * new chunks on timers of its own request instead of being woken by the origin reader.
+   */
+  reader(fromOtherRequest = false): ReadableStream<Uint8Array> | null {
     let index = 0;
+    let delay = 1;
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         for (;;) {
           if (index < this.chunks.length) {
             controller.enqueue(this.chunks[index++]);
+            delay = 1;
             return;
           }
           if (this.done) {
@@ -67,7 +75,12 @@ export class SharedBody {
             else controller.close();
             return;
           }
-          await new Promise<void>((resolve) => this.waiters.push(resolve));
+          if (fromOtherRequest) {
+            await new Promise<void>((resolve) => setTimeout(resolve, delay));
+            delay = Math.min(delay * 2, 16);
+          } else {
+            await new Promise<void>((resolve) => this.waiters.push(resolve));
+          }
         }
       },
     });
