@@ -148,7 +148,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
 // Run when executed directly (`npx pushpull ...`, `npx tsx origin/cli.ts ...`), not when imported by tests.
 const invoked = process.argv[1] ?? '';
 if (/(^|[\\/])(cli\.ts|pushpull)$/.test(invoked)) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
     process.stderr.write(`pushpull: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exitCode = 1;
   });
