@@ -186,4 +186,30 @@ describe('admin bulk load', () => {
     const backlog = await api('GET', '/admin/fanout', { token: 'test-token' });
     expect(await backlog.json()).toHaveProperty('pending_steps');
   });
+
+  it('bulk-loads history posts without fan-out, and /admin/rebuild puts them in pushed timelines (at most ADMIN_REBUILD_MAX = 3 users)', async () => {
+    const author = await createUser('hist');
+    const readers = [await createUser('hista'), await createUser('histb'), await createUser('histc'), await createUser('histd')];
+    for (const r of readers) await follow(r, author);
+    const stepsBefore = (await counts()).steps;
+    const res = await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: author.id, body: 'old 1' }, { author: author.id, body: 'old 2' }] } });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ posts: 2 });
+    expect((await counts()).steps).toBe(stepsBefore);
+    const pulled = await pageIds(await timeline(readers[0], 'pull'));
+    expect(pulled.length).toBe(2);
+    expect(await pageIds(await timeline(readers[0], 'push'))).toEqual([]);
+    // 4 followers > HYBRID_THRESHOLD = 2: the history is merged into hybrid reads from D1.
+    expect(await pageIds(await timeline(readers[0], 'hybrid'))).toEqual(pulled);
+    const four = readers.map((r) => r.id);
+    await expectError(await api('POST', '/admin/rebuild', { token: 'test-token', body: { users: four } }), 400, 'too_many_items');
+    await expectError(await api('POST', '/admin/rebuild', { token: 'test-token', body: { users: ['x'] } }), 400, 'invalid_bulk');
+    await expectError(await api('POST', '/admin/rebuild', { body: { users: [four[0]] } }), 401, 'unauthorized');
+    const rebuilt = await api('POST', '/admin/rebuild', { token: 'test-token', body: { users: four.slice(0, 3) } });
+    expect(rebuilt.status).toBe(200);
+    expect(await rebuilt.json()).toEqual({ users: 3, written: { push: 6, hybrid: 0 } });
+    for (const r of readers.slice(0, 3)) expect(await pageIds(await timeline(r, 'push'))).toEqual(pulled);
+    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: author.id, body: 'x'.repeat(501) }] } }), 400, 'post_too_long');
+    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: '31337', body: 'x' }] } }), 400, 'user_not_found');
+  });
 });

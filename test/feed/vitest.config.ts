@@ -13,6 +13,7 @@ export const TEST_VARS = {
   FANOUT_CONCURRENCY: '2',
   BULK_MAX_ITEMS: '50',
   BULK_MAX_BODY_BYTES: '8192',
+  ADMIN_REBUILD_MAX: '3',
   PUSHPULL_TOKEN: 'test-token',
 };
 

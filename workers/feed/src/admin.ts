@@ -5,6 +5,9 @@ import { type FeedEnv, ids, readJsonObject } from './context';
 import { parseId } from './snowflake';
 import { ID_CHUNK } from './store';
 import { hashToken } from './tokens';
+import { rebuildTimelines } from './fanout';
+import { settleWithConcurrency } from './fanout-plan';
+import { postBodyProblem } from './posts';
 import { handleProblem } from './users';
 
 /**
@@ -22,17 +25,21 @@ const FOLLOW_ROWS = 33; // 3 parameters each
 const MIN_TOKEN_LENGTH = 16;
 const MAX_TOKEN_LENGTH = 256;
 
-// Bulk load: { users?: [{handle, token}], follows?: [[followerId, followeeId]] }. All or nothing.
+// Bulk load: { users?: [{handle, token}], follows?: [[followerId, followeeId]],
+// posts?: [{author, body}] }. All or nothing. Posts are history: stored in D1 (flagged for
+// hybrid by the author's follower count as usual) but not fanned out; rebuild the readers'
+// timelines with /admin/rebuild to put them in their pushed timelines.
 admin.post('/bulk', async (c) => {
   const settings = c.var.settings;
   const body = await readJsonObject(c, settings.bulkMaxBodyBytes);
   const userList = body.users ?? [];
   const followList = body.follows ?? [];
-  if (!Array.isArray(userList) || !Array.isArray(followList)) {
-    throw new ApiError(400, 'invalid_bulk', 'users and follows must be arrays');
+  const postList = body.posts ?? [];
+  if (!Array.isArray(userList) || !Array.isArray(followList) || !Array.isArray(postList)) {
+    throw new ApiError(400, 'invalid_bulk', 'users, follows and posts must be arrays');
   }
-  if (userList.length + followList.length > settings.bulkMaxItems) {
-    throw new ApiError(400, 'too_many_items', `at most ${settings.bulkMaxItems} users + follows per request`,
+  if (userList.length + followList.length + postList.length > settings.bulkMaxItems) {
+    throw new ApiError(400, 'too_many_items', `at most ${settings.bulkMaxItems} users + follows + posts per request`,
       { limit: settings.bulkMaxItems });
   }
   const now = Date.now();
@@ -61,12 +68,22 @@ admin.post('/bulk', async (c) => {
     referenced.add(a.toString());
     referenced.add(b.toString());
   }
+  const posts: { author: string; body: string }[] = [];
+  for (const [i, item] of postList.entries()) {
+    const p = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    const author = parseId(typeof p.author === 'string' ? p.author : undefined);
+    if (author === undefined) throw new ApiError(400, 'invalid_bulk', `posts[${i}].author must be a user id string`);
+    const problem = postBodyProblem(p.body, settings.maxPostLength);
+    if (problem) throw new ApiError(400, problem.code, `posts[${i}]: ${problem.message}`, { limit: settings.maxPostLength });
+    posts.push({ author: author.toString(), body: p.body as string });
+    referenced.add(author.toString());
+  }
   const refs = [...referenced];
   for (let i = 0; i < refs.length; i += ID_CHUNK) {
     const chunk = refs.slice(i, i + ID_CHUNK);
     const row = await c.env.DB.prepare(`SELECT COUNT(*) AS n FROM users WHERE id IN (${chunk.map(() => '?').join(',')})`)
       .bind(...chunk).first<{ n: number }>();
-    if ((row?.n ?? 0) !== chunk.length) throw new ApiError(400, 'user_not_found', 'follows name users that do not exist');
+    if ((row?.n ?? 0) !== chunk.length) throw new ApiError(400, 'user_not_found', 'follows or posts name users that do not exist');
   }
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < newUsers.length; i += USER_ROWS) {
@@ -89,13 +106,48 @@ admin.post('/bulk', async (c) => {
          following_count = (SELECT COUNT(*) FROM follows WHERE follower_id = users.id) WHERE id IN (${marks})`,
     ).bind(...chunk));
   }
+  // After the recount, so each post's hybrid flag sees the graph this request loaded.
+  for (const p of posts) {
+    statements.push(c.env.DB.prepare(
+      `INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed)
+       SELECT ?, id, ?, ?, (follower_count <= ?) FROM users WHERE id = ?`,
+    ).bind(ids.next(now), p.body, now, settings.hybridThreshold, p.author));
+  }
   try {
     if (statements.length > 0) await c.env.DB.batch(statements);
   } catch (err) {
     if (String(err).includes('UNIQUE')) throw new ApiError(409, 'handle_taken', 'a handle in users is taken');
     throw err;
   }
-  return c.json({ users: newUsers.map((u) => ({ id: u.id, handle: u.handle })), follows: follows.length }, 201);
+  return c.json({ users: newUsers.map((u) => ({ id: u.id, handle: u.handle })), follows: follows.length, posts: posts.length }, 201);
+});
+
+// Rebuild users' pushed timelines from D1 now: { users: [id, ...] } (at most ADMIN_REBUILD_MAX).
+admin.post('/rebuild', async (c) => {
+  const settings = c.var.settings;
+  const body = await readJsonObject(c, settings.maxBodyBytes);
+  const list = body.users;
+  if (!Array.isArray(list) || list.length === 0) throw new ApiError(400, 'invalid_bulk', 'users must be a non-empty array of user ids');
+  if (list.length > settings.adminRebuildMax) {
+    throw new ApiError(400, 'too_many_items', `at most ${settings.adminRebuildMax} users per rebuild`, { limit: settings.adminRebuildMax });
+  }
+  const userIds = list.map((v, i) => {
+    const id = parseId(typeof v === 'string' ? v : undefined);
+    if (id === undefined) throw new ApiError(400, 'invalid_bulk', `users[${i}] must be a user id string`);
+    return id.toString();
+  });
+  const results = await settleWithConcurrency(userIds, 10, (id) => rebuildTimelines(c.env, settings, id));
+  const failed = results.filter((r) => r.status === 'rejected').length;
+  if (failed > 0) throw new Error(`${failed} of ${userIds.length} rebuilds failed`);
+  let push = 0;
+  let hybrid = 0;
+  for (const r of results) {
+    if (r.status === 'fulfilled') {
+      push += r.value.push;
+      hybrid += r.value.hybrid;
+    }
+  }
+  return c.json({ users: userIds.length, written: { push, hybrid } });
 });
 
 // Fan-out backlog: steps not yet done (the bench waits on this).

@@ -3,7 +3,6 @@ import { planFollowerRanges, settleWithConcurrency } from './fanout-plan';
 import type { InboxInsert, InboxWriteCounts } from './inbox';
 import {
   type DeliverMessage, type FanoutAction, type FanoutMessage, parseFanoutMessage, type PlanMessage,
-  type RebuildMessage,
 } from './messages';
 import { type FeedSettings, readSettings } from './settings';
 import { MAX_ID } from './snowflake';
@@ -44,7 +43,9 @@ export async function processFanoutMessage(
   switch (message.kind) {
     case 'plan': return planFanout(env, settings, message, nowMs);
     case 'deliver': return deliver(env, settings, message, nowMs);
-    case 'rebuild': return rebuildTimelines(env, settings, message);
+    case 'rebuild':
+      await rebuildTimelines(env, settings, message.userId);
+      return;
   }
 }
 
@@ -187,15 +188,19 @@ function throwIfAnyFailed(results: PromiseSettledResult<unknown>[], total: numbe
   }
 }
 
-/** Rebuilds the pushed timelines of a returning user from D1, then clears the rebuilding flag. */
-async function rebuildTimelines(env: Env, settings: FeedSettings, message: RebuildMessage): Promise<void> {
-  const inbox = env.INBOX.getByName(message.userId);
+/**
+ * Rebuilds a user's pushed timelines from D1 (a returning user, or the admin rebuild), then
+ * clears the rebuilding flag. Returns the entries written per mode.
+ */
+export async function rebuildTimelines(env: Env, settings: FeedSettings, userId: string): Promise<InboxWriteCounts> {
+  const inbox = env.INBOX.getByName(userId);
   const entries: InboxInsert = {};
   for (const mode of settings.fanoutModes) {
-    const seed = await timelineSeed(env.DB, message.userId, settings.timelineCap, mode === 'hybrid');
+    const seed = await timelineSeed(env.DB, userId, settings.timelineCap, mode === 'hybrid');
     entries[mode] = seed.map((row) => ({ postId: row.id, authorId: row.author_id }));
   }
   // Merge, never replace: a post delivered while the rebuild read D1 must not be lost.
-  await inbox.insert(entries, settings.timelineCap);
+  const written = await inbox.insert(entries, settings.timelineCap);
   await inbox.finishRebuild();
+  return written;
 }

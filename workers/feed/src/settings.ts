@@ -19,6 +19,7 @@ export interface FeedSettings {
   maxBodyBytes: number;
   bulkMaxItems: number;
   bulkMaxBodyBytes: number;
+  adminRebuildMax: number;
 }
 
 const INTEGER_VARS = {
@@ -35,6 +36,7 @@ const INTEGER_VARS = {
   maxBodyBytes: ['MAX_BODY_BYTES', 16384, 256],
   bulkMaxItems: ['BULK_MAX_ITEMS', 10000, 1],
   bulkMaxBodyBytes: ['BULK_MAX_BODY_BYTES', 2_000_000, 256],
+  adminRebuildMax: ['ADMIN_REBUILD_MAX', 100, 1],
 } as const satisfies Record<string, readonly [string, number, number]>;
 
 /**
