@@ -2,7 +2,8 @@
 // power-law follow graph, against the feed Worker running locally under `wrangler dev`.
 //
 //   npx tsx bench/feed.ts [--users 10001] [--top 10000] [--rounds 1] [--reads 200]
-//                         [--thresholds 10,100,1000] [--budget 900] [--state-dir DIR]
+//                         [--thresholds 10,100,1000] [--history-authors 30] [--history-posts 8]
+//                         [--budget 900] [--state-dir DIR]
 //
 // Steps: (1) load a Zipf follow graph once through the authenticated admin bulk-load
 // endpoint and snapshot the local state; (2) for each configuration (push only, then hybrid
@@ -20,6 +21,8 @@ const USERS = Number(args.get('users') ?? 10_001);
 const TOP_FOLLOWERS = Math.min(USERS - 1, Number(args.get('top') ?? 10_000));
 const ROUNDS = Number(args.get('rounds') ?? 1);
 const READS = Number(args.get('reads') ?? 200);
+const HISTORY_AUTHORS = Number(args.get('history-authors') ?? 30);
+const HISTORY_PER_AUTHOR = Number(args.get('history-posts') ?? 8);
 const THRESHOLDS = (args.get('thresholds') ?? '10,100,1000').split(',').map(Number);
 const BUDGET_MS = Number(args.get('budget') ?? 900) * 1000;
 const PORT = Number(args.get('port') ?? 19210);
@@ -201,6 +204,21 @@ async function runConfiguration(
   label: string, server: FeedServer, users: User[], followers: number[], mode: 'push' | 'hybrid',
   readModes: string[],
 ): Promise<RunResult> {
+  // History, so that timelines are not empty: HISTORY_PER_AUTHOR posts by each of the top
+  // HISTORY_AUTHORS accounts, bulk-loaded into D1 without fan-out; the sampled readers'
+  // timelines are then rebuilt from D1 (the path a returning user takes).
+  const random = rng(99);
+  const readers = Array.from({ length: READS }, () => users[Math.floor(random() * USERS)]);
+  const history = [];
+  for (let k = 0; k < HISTORY_PER_AUTHOR; k++) {
+    for (let rank = 1; rank <= Math.min(HISTORY_AUTHORS, USERS); rank++) history.push({ author: users[rank - 1].id, body: `history ${k} by rank ${rank}` });
+  }
+  if (history.length > 0) {
+    await call(server, 'POST', '/admin/bulk', ADMIN, { posts: history });
+    for (let i = 0; i < readers.length; i += 100) {
+      await call(server, 'POST', '/admin/rebuild', ADMIN, { users: readers.slice(i, i + 100).map((r) => r.id) });
+    }
+  }
   const authors = postAuthors();
   const postIds: { id: string; rank: number }[] = [];
   const postLatencies: number[] = [];
@@ -218,7 +236,6 @@ async function runConfiguration(
   const t0 = Date.now();
   const topPost = await call<{ id: string }>(server, 'POST', `/users/${top.id}/posts`, top.token, { body: 'the top author posts' });
   postIds.push({ id: topPost.json.id, rank: 1 });
-  const random = rng(99);
   const sampleFollowers = Array.from({ length: 20 }, () => users[1 + Math.floor(random() * (USERS - 1))]);
   let seen = 0;
   const deadline = Date.now() + 60_000;
@@ -242,7 +259,6 @@ async function runConfiguration(
   const topVisible = mode === 'hybrid' && !topStatus.fanout.hybrid_pushed ? 0 : topStatus.fanout.settled_after_ms;
 
   const reads: RunResult['reads'] = {};
-  const readers = Array.from({ length: READS }, () => users[Math.floor(random() * USERS)]);
   for (const m of readModes) {
     const lat: number[] = [];
     const rowsRead: number[] = [];
@@ -322,7 +338,8 @@ function report(results: RunResult[]): void {
   const hybridDefault = results.find((r) => r.label === 'hybrid@1000') ?? results.find((r) => r.label.startsWith('hybrid'));
   const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const lines: string[] = [];
-  lines.push('', `feed bench: ${USERS} users, Zipf followers (top ${TOP_FOLLOWERS}), ${ROUNDS} rounds of ${postAuthors().length} posts + 1 top-author post, ${READS} reads of ${PAGE} per mode`);
+  lines.push('', `feed bench: ${USERS} users, Zipf followers (top ${TOP_FOLLOWERS}), history ${HISTORY_PER_AUTHOR} posts x top ${HISTORY_AUTHORS} authors, ` +
+    `${ROUNDS} rounds of ${postAuthors().length} posts + 1 top-author post, ${READS} reads of ${PAGE} per mode`);
   lines.push('', 'per mode (hybrid at HYBRID_THRESHOLD=1000, the default)');
   lines.push('mode    | timeline rows written/post | rows read/page | items/page | read p50 ms | read p99 ms | visible p99 ms | top author (10k) visible ms');
   if (push) {
