@@ -2,8 +2,8 @@
  * Starts the edge Worker (root wrangler.toml) under `wrangler dev` with fresh local state on
  * a fixed port of the push range (19400-19449), and the settings the push tests rely on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -21,7 +21,16 @@ export async function startEdge(port: number, vars: Record<string, string>): Pro
 /** Starts `wrangler dev -c <config>` on `port` (inspector on `port + 1`) and waits for a 200 from `ready`. */
 export async function startDev(config: string, port: number, vars: Record<string, string>, ready: { path: string; headers?: Record<string, string> }): Promise<RunningEdge> {
   const state = mkdtempSync(join(tmpdir(), 'pushpull-push-'));
-  const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
+  // Bundle once and run the bundle: `wrangler dev` would otherwise rebuild (and briefly stop
+  // answering) whenever someone edits the Worker's sources during a run.
+  const outdir = join(state, 'bundle');
+  const built = spawnSync(join(root, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '-c', config, '--outdir', outdir], {
+    cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' }, encoding: 'utf8', timeout: 120_000,
+  });
+  if (built.status !== 0) throw new Error(`bundling ${config} failed: ${built.stderr || built.stdout}`);
+  const script = readdirSync(outdir).find((f) => f.endsWith('.js'));
+  if (!script) throw new Error(`bundling ${config} produced no script`);
+  const args = ['dev', join(outdir, script), '--no-bundle', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
     '--show-interactive-dev-session=false', '--inspector-port', String(port + 1), '--log-level', 'error'];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(join(root, 'node_modules', '.bin', 'wrangler'), args, {
