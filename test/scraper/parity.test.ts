@@ -72,6 +72,15 @@ describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
         expect(names.has(n), `${job} lacks ${n}`).toBe(true);
       }
     }
+    // The requests themselves: the same Accept negotiation and timeout header as Prometheus's.
+    const headersOf = async (ua: string) => (await (await fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/last-request?path=/good&ua=${ua}`)).json()) as Record<string, string>;
+    const theirs = await headersOf('Prometheus');
+    const mine = await headersOf('pushpull-scraper');
+    expect(mine.accept).toBe(theirs.accept);
+    expect(theirs['x-prometheus-scrape-timeout-seconds']).toBe('2');
+    expect(mine['x-prometheus-scrape-timeout-seconds']).toBe('10'); // our copy runs with a 10 s timeout
+    expect(mine['accept-encoding']).toContain('gzip');
+    expect(theirs['accept-encoding']).toContain('gzip');
     const nodeSeries = await pushpull('{job="parity-node"}');
     expect(nodeSeries.length).toBeGreaterThan(100);
     await putConfig({ scrape_configs: [] });

@@ -16,7 +16,8 @@
  *   /status500       HTTP 500
  *   /slow?id=N       answers after 300 ms; GET /control/slow-max → most in flight at once (then resets)
  *   /vanish          first answers series a,b,c; after POST /control/vanish only a
- *   /last-request?path=/good   the headers of the last request to that path (JSON)
+ *   /last-request?path=/good[&ua=Prometheus]   the headers of the last request to that path
+ *                    (from that client: the User-Agent's product name) as JSON
  *
  * A second server ("toggle") serves the good page and can be stopped and restarted on the
  * same port: POST /control/toggle-stop, POST /control/toggle-start on the main server.
@@ -106,6 +107,8 @@ export async function startTargets(): Promise<TargetServers> {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     last.set(url.pathname, req.headers);
+    // Also by client (the User-Agent's product: Prometheus, pushpull-scraper, ...).
+    last.set(`${url.pathname}|${(req.headers['user-agent'] ?? '').split('/')[0]}`, req.headers);
     switch (url.pathname) {
       case '/good':
         return text(res, goodPage());
@@ -198,7 +201,9 @@ export async function startTargets(): Promise<TargetServers> {
       case '/control/toggle-start':
         return void toggle.start().then(() => text(res, 'started'));
       case '/last-request': {
-        const h = last.get(url.searchParams.get('path') ?? '') ?? null;
+        const ua = url.searchParams.get('ua');
+        const key = (url.searchParams.get('path') ?? '') + (ua === null ? '' : `|${ua}`);
+        const h = last.get(key) ?? null;
         return text(res, JSON.stringify(h), 'application/json');
       }
       default:
