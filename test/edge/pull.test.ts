@@ -457,7 +457,7 @@ describe('pull CDN: other methods and the origin boundary', () => {
     expect(post.res.headers.get('x-echo-length')).toBe('1234');
     expect(cacheStatus(post.res)).toBe('pushpull; fwd=method; fwd-status=200');
     const after = await edge(p);
-    expect(cacheStatus(after.res)).toContain('fwd=miss');
+    expect(cacheStatus(after.res)).toContain('fwd=uri-miss');
     const methods = (await originHits(p)).requests.map((r) => r.method);
     expect(methods).toEqual(['GET', 'POST', 'GET']);
   });

@@ -8,7 +8,7 @@ export default defineProject({
       miniflare: {
         bindings: {
           ORIGIN_URL: `http://127.0.0.1:${inject('originPort')}`,
-          ORIGIN_TIMEOUT_MS: '1500',
+          ORIGIN_TIMEOUT_MS: '3000',
           COALESCE_MAX_BYTES: '65536',
           PUSHPULL_TOKEN: 'test-token',
         },

@@ -21,14 +21,30 @@ export function ignoredParams(spec: string | undefined): (name: string) => boole
 }
 
 /**
- * The primary cache key: scheme, host, path and the query sorted by name (stable for equal
- * names), with ignored parameters removed. Fragment never takes part.
+ * The query of a URL with its pairs sorted by name (stable for equal names) and ignored
+ * parameters removed, byte for byte as sent: pairs are never decoded and re-encoded, so
+ * `?q=%FE` and `?q=%FF` stay different keys.
+ */
+export function normalisedQuery(search: string, isIgnored: (name: string) => boolean): string {
+  if (search.length <= 1) return '';
+  const pairs = search.slice(1).split('&').filter((pair) => {
+    if (pair === '') return false;
+    const eq = pair.indexOf('=');
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    let name = rawName;
+    try { name = decodeURIComponent(rawName.replace(/\+/g, ' ')); } catch { /* keep the raw name */ }
+    return !isIgnored(name);
+  });
+  const nameOf = (pair: string): string => { const eq = pair.indexOf('='); return eq < 0 ? pair : pair.slice(0, eq); };
+  pairs.sort((a, b) => { const na = nameOf(a); const nb = nameOf(b); return na < nb ? -1 : na > nb ? 1 : 0; });
+  return pairs.length > 0 ? '?' + pairs.join('&') : '';
+}
+
+/**
+ * The primary cache key: scheme, host, path and the normalised query. Fragment never takes part.
  */
 export function primaryKey(url: URL, isIgnored: (name: string) => boolean): string {
-  const params = [...url.searchParams].filter(([name]) => !isIgnored(name));
-  params.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const search = params.length > 0 ? '?' + new URLSearchParams(params).toString() : '';
-  return `${url.protocol}//${url.host}${url.pathname}${search}`;
+  return `${url.protocol}//${url.host}${url.pathname}${normalisedQuery(url.search, isIgnored)}`;
 }
 
 /** Field names listed by a Vary header, lower-cased, sorted, without duplicates. */

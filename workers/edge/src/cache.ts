@@ -17,7 +17,7 @@ import {
   qualifiedFields, requestConstraints, ttlLeft, whyNotStorable,
   type EntryTimes, type FreshnessSettings, type RequestConstraints,
 } from './freshness';
-import { OriginError } from './origin';
+import { OriginError, stripHopByHop } from './origin';
 import { isPurged, purgeKeyOf, purgeSnapshot, type PurgeSnapshot } from './purge';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
 
@@ -29,7 +29,7 @@ export const EXPIRES_AT_HEADER = 'x-pushpull-expires-at';
 const META_HEADER = 'x-pushpull-meta';
 const VARY_MARKER_HEADER = 'x-pushpull-vary';
 /** Fields used by the cache and never passed to clients. */
-const INTERNAL_HEADERS = [META_HEADER, VARY_MARKER_HEADER, EXPIRES_AT_HEADER, 'cache-tag', 'surrogate-key', 'surrogate-control'];
+const INTERNAL_HEADERS = [META_HEADER, VARY_MARKER_HEADER, EXPIRES_AT_HEADER, 'cache-tag', 'surrogate-key', 'surrogate-control', 'cf-cache-status'];
 /** Fields a 304 must not overwrite in the stored response (RFC 9111 §3.2). */
 const NOT_UPDATED_BY_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range', 'content-type']);
 const CACHE_NAME = 'pushpull';
@@ -42,6 +42,8 @@ export interface CacheSettings extends FreshnessSettings {
   purgePollMs: number;
   /** Bodies above this many bytes are streamed to one client and the cache, not buffered for collapsed requests. */
   coalesceMaxBytes: number;
+  /** How long the origin has to send its response headers. */
+  originTimeoutMs: number;
 }
 
 /** The vars the cache reads. */
@@ -54,6 +56,7 @@ export interface CacheEnv {
   IGNORED_QUERY_PARAMS?: string;
   PURGE_POLL_MS?: string;
   COALESCE_MAX_BYTES?: string;
+  ORIGIN_TIMEOUT_MS?: string;
   EDGE_KV: KVNamespace;
 }
 
@@ -75,6 +78,7 @@ export function cacheSettings(env: CacheEnv): CacheSettings {
     isIgnored: ignoredParams(env.IGNORED_QUERY_PARAMS ?? 'utm_*'),
     purgePollMs: num(env.PURGE_POLL_MS, 1000, 'PURGE_POLL_MS'),
     coalesceMaxBytes: num(env.COALESCE_MAX_BYTES, 16 * 1024 * 1024, 'COALESCE_MAX_BYTES'),
+    originTimeoutMs: num(env.ORIGIN_TIMEOUT_MS, 10_000, 'ORIGIN_TIMEOUT_MS'),
   };
 }
 
@@ -99,6 +103,12 @@ interface CacheStatus {
   collapsed?: boolean;
   ttl?: number;
   detail?: string;
+}
+
+/** Adds this cache's member after those of caches nearer the origin (RFC 9211 §2). */
+export function appendCacheStatus(headers: Headers, status: CacheStatus): void {
+  const upstream = headers.get('cache-status');
+  headers.set('cache-status', upstream ? `${upstream}, ${formatCacheStatus(status)}` : formatCacheStatus(status));
 }
 
 /** Formats a Cache-Status field value (RFC 9211 §2). */
@@ -161,12 +171,50 @@ async function coalesce<T>(flightKey: string, cx: CacheContext, run: () => Promi
   return { value: (await flight).value, collapsed: false };
 }
 
+/** RFC 5861 §4: the errors stale-if-error may hide. */
+function isServerError(status: number): boolean {
+  return status === 500 || status === 502 || status === 503 || status === 504;
+}
+
+/** Whether response fields may go to other clients than the one that caused them. */
+function mayShareFields(headers: Headers): boolean {
+  if (headers.has('set-cookie')) return false;
+  const cc = parseCacheControl(headers.get('cache-control'));
+  return !(cc.get('private') === true || cc.has('no-store'));
+}
+
 /** Whether a fetched response may be handed to another request (RFC 9111 §4.1 for Vary). */
 function shareableWith(request: Request, f: Fetched): boolean {
   return f.shareable && f.vary.every((n, i) => normalisedHeader(request.headers, n) === f.varyValues[i]);
 }
 /** Keys with a background revalidation running in this isolate (one per key). */
 const revalidating = new Set<string>();
+
+/**
+ * RFC 9111 §4.4: a successful unsafe request invalidates the target URI and same-host
+ * Location / Content-Location. Deleting the primary key (entry or Vary marker) from this
+ * location's cache makes every variant unreachable at once.
+ */
+export async function invalidateAfterUnsafe(requestUrl: URL, response: Response, settings: CacheSettings): Promise<void> {
+  if (response.status < 200 || response.status >= 400) return;
+  const urls = [requestUrl];
+  for (const name of ['location', 'content-location']) {
+    const v = response.headers.get(name);
+    if (!v) continue;
+    try {
+      const u = new URL(v, requestUrl);
+      if (u.host === requestUrl.host) urls.push(u);
+    } catch { /* not a URL: nothing to invalidate */ }
+  }
+  const cache = await caches.open(CACHE_NAME);
+  await Promise.all(urls.map((u) => cache.delete(primaryKey(u, settings.isIgnored))));
+}
+
+/** Deletes URLs from this location's cache at once (a purge reaches other locations through the purge log). */
+export async function deleteLocally(urls: URL[], settings: CacheSettings): Promise<void> {
+  const cache = await caches.open(CACHE_NAME);
+  await Promise.all(urls.map((u) => cache.delete(primaryKey(u, settings.isIgnored))));
+}
 
 /** Per-request context the cache needs from the Worker. */
 export interface CacheContext {
@@ -179,7 +227,12 @@ export interface CacheContext {
 /**
  * Serves a GET or HEAD through the cache. Anything else is the caller's (pass-through).
  */
-export async function serveCached(request: Request, cx: CacheContext): Promise<Response> {
+export async function serveCached(clientRequest: Request, cx: CacheContext): Promise<Response> {
+  // Vary is matched on the headers the origin saw (RFC 9111 §4.1): hop-by-hop fields, those
+  // named by Connection included, never reach it, so they never choose a variant either.
+  const request = clientRequest.headers.has('connection')
+    ? new Request(clientRequest, { headers: stripHopByHop(clientRequest.headers) })
+    : clientRequest;
   const url = new URL(request.url);
   const key = primaryKey(url, cx.settings.isIgnored);
   const keyUrl = new URL(key);
@@ -190,6 +243,7 @@ export async function serveCached(request: Request, cx: CacheContext): Promise<R
 
   // RFC 9111 §3.5: requests with credentials are not answered from the cache.
   if (request.headers.has('authorization')) {
+    if (reqCc.onlyIfCached) return jsonResponse(504, { error: 'not_cached', message: 'only-if-cached: requests with Authorization are not answered from the cache' }, { fwd: 'bypass', detail: 'only-if-cached' });
     const outcome = (await fetchAndMaybeStore(request, key, purgeKey, cx, cache)).value;
     return outcome.ok
       ? answerFetched(request, outcome.fetched, { fwd: 'bypass', fwdStatus: outcome.fetched.status, stored: outcome.fetched.storable, detail: 'authorization' }, cx)
@@ -205,6 +259,11 @@ export async function serveCached(request: Request, cx: CacheContext): Promise<R
     const reuse = decideReuse(meta, reqCc, now);
     if (reuse.kind === 'fresh') {
       return answerStored(request, entry, meta, { hit: true, ttl: ttlLeft(meta, now) }, now);
+    }
+    // RFC 9111 §5.2.1.7: only-if-cached never contacts the origin.
+    if (reqCc.onlyIfCached) {
+      await entry.body?.cancel();
+      return jsonResponse(504, { error: 'not_cached', message: 'only-if-cached: the stored response is stale' }, { fwd: 'stale', detail: 'only-if-cached' });
     }
     if (reuse.kind === 'stale-while-revalidate') {
       if (!revalidating.has(entryKey)) {
@@ -318,7 +377,8 @@ function planStorage(request: Request, response: Response, requestTime: number, 
     responseTime,
     lifetime,
     expiresAt,
-    storedAt: Date.now(),
+    // A response the origin prepared before a purge must count as stored before it.
+    storedAt: requestTime,
     tags,
     cacheControl: headers.get('cache-control'),
     expires: headers.get('expires'),
@@ -445,13 +505,19 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
       return { value, settled };
     }
     const fetched = adoptResponse(request, got.response, got.requestTime, got.responseTime, cx);
+    // An error about to be hidden by stale-if-error must not replace the good copy.
+    if (isServerError(fetched.status) && mayServeStaleOnError(meta, reqCc, now)) {
+      return { value: { kind: 'full', fetched: { ...fetched, storable: false, shareable: false } }, settled: Promise.resolve() };
+    }
     return { value: { kind: 'full', fetched }, settled: storeFetched(request, key, purgeKey, fetched, cx, cache) };
   };
-  const shareable = (v: ValidationOutcome): boolean => v.kind !== 'full' || v.fetched.status >= 500 || shareableWith(request, v.fetched);
+  // A 304's fields are handed to collapsed requests only if they are shareable (no Set-Cookie, private, no-store).
+  const shareable = (v: ValidationOutcome): boolean => v.kind === 'error'
+    || (v.kind === 'not-modified' ? mayShareFields(v.headers) : shareableWith(request, v.fetched));
   const shared = await coalesce(`${entryKey}#validate`, cx, run, shareable);
   const { value: outcome, collapsed } = shared ?? { value: (await run()).value, collapsed: false };
 
-  const failedStatus = outcome.kind === 'full' && outcome.fetched.status >= 500 ? outcome.fetched.status : undefined;
+  const failedStatus = outcome.kind === 'full' && isServerError(outcome.fetched.status) ? outcome.fetched.status : undefined;
   if ((outcome.kind === 'error' || failedStatus !== undefined) && mayServeStaleOnError(meta, reqCc, now)) {
     const stale = new Response(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: entry.headers });
     return answerStored(request, stale, meta, { fwd: 'stale', fwdStatus: failedStatus, collapsed, ttl: ttlLeft(meta, now), detail: outcome.kind === 'error' ? `stale-if-error-${outcome.error.kind}` : 'stale-if-error' }, now);
@@ -517,20 +583,21 @@ function servedHeaders(stored: Headers, meta: StoredMeta | null): Headers {
 function answerStored(request: Request, entry: Response, meta: StoredMeta, status: CacheStatus, now: number): Response {
   const headers = servedHeaders(entry.headers, meta);
   headers.set('age', String(Math.max(0, Math.floor(meta.initialAge + (now - meta.responseTime) / 1000))));
-  headers.set('cache-status', formatCacheStatus(status));
+  if (meta.size >= 0 && !headers.has('content-length')) headers.set('content-length', String(meta.size));
+  appendCacheStatus(headers, status);
   return answerClient(request, entry.status, entry.statusText, headers, entry.body, meta.size >= 0 ? meta.size : null);
 }
 
 /** Answers from a fresh upstream response (shared body). */
 function answerFetched(request: Request, f: Fetched, status: CacheStatus, _cx: CacheContext): Response {
   const headers = servedHeaders(f.headers, null);
-  headers.set('cache-status', formatCacheStatus(status));
+  appendCacheStatus(headers, status);
   const length = f.headers.get('content-length');
   return answerClient(request, f.status, f.statusText, headers, f.body.reader(status.collapsed === true), length !== null && /^\d+$/.test(length) ? Number(length) : null);
 }
 
 /** The client's conditionals (304/412), Range (206/416) and HEAD, applied to a full response. */
-function answerClient(request: Request, status: number, statusText: string, headers: Headers, body: ReadableStream<Uint8Array> | null, size: number | null): Response {
+function answerClient(request: Request, status: number, statusText: string, headers: Headers, body: ReadableStream<Uint8Array> | null, size: number | null, maxMultirangeBytes = 16 * 1024 * 1024): Response {
   const head = request.method === 'HEAD';
   if (status === 200) {
     const cond = evaluateConditionals(request.method, request.headers, headers.get('etag'), headers.get('last-modified'));
@@ -542,9 +609,13 @@ function answerClient(request: Request, status: number, statusText: string, head
       void body?.cancel();
       return jsonResponse(412, { error: 'precondition_failed', message: 'a precondition (If-Match / If-Unmodified-Since) failed' }, undefined, headers.get('cache-status'));
     }
-    if (size !== null && request.headers.has('range') && ifRangeAllows(request.headers, headers.get('etag'), headers.get('last-modified'))) {
+    // RFC 9110 §14.2: Range is ignored on anything but GET. Several ranges are assembled in
+    // memory, so only for objects within the coalescing bound (a server may ignore Range).
+    if (size !== null && request.method === 'GET' && request.headers.has('range') && ifRangeAllows(request.headers, headers.get('etag'), headers.get('last-modified'))) {
       const ranges = parseRange(request.headers.get('range'), size);
-      if (ranges !== null) return rangeResponse(body, headers, ranges, size, head);
+      if (ranges !== null && (ranges === 'unsatisfiable' || ranges.length === 1 || size <= maxMultirangeBytes)) {
+        return rangeResponse(body, headers, ranges, size, head);
+      }
     }
     if (size !== null) headers.set('accept-ranges', 'bytes');
   }
@@ -557,7 +628,7 @@ function answerClient(request: Request, status: number, statusText: string, head
 
 function withCacheStatus(response: Response, status: CacheStatus): Response {
   const headers = servedHeaders(response.headers, null);
-  headers.set('cache-status', formatCacheStatus(status));
+  appendCacheStatus(headers, status);
   return new Response(response.body, { status: response.status, headers });
 }
 

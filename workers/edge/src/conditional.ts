@@ -17,8 +17,8 @@ export function evaluateConditionals(method: string, request: Headers, etag: str
   const ifMatch = request.get('if-match');
   if (ifMatch !== null) {
     const tags = etagList(ifMatch);
-    const ok = tags.includes('*') ? etag !== null
-      : etag !== null && !etag.startsWith('W/') && tags.some((t) => t === etag);
+    // `*` asks whether a current representation exists; this function is only asked about one that does.
+    const ok = tags.includes('*') || (etag !== null && !etag.startsWith('W/') && tags.some((t) => t === etag));
     if (!ok) return 412;
   } else {
     const ius = request.get('if-unmodified-since');
@@ -31,7 +31,7 @@ export function evaluateConditionals(method: string, request: Headers, etag: str
   const inm = request.get('if-none-match');
   if (inm !== null) {
     const tags = etagList(inm);
-    const matched = tags.includes('*') ? etag !== null : etag !== null && tags.some((t) => weakMatch(t, etag));
+    const matched = tags.includes('*') || (etag !== null && tags.some((t) => weakMatch(t, etag)));
     if (matched) return safe ? 304 : 412;
   } else if (safe) {
     const ims = request.get('if-modified-since');

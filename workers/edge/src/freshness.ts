@@ -245,7 +245,8 @@ export function decideReuse(t: EntryTimes, req: RequestConstraints, now: number)
 
 /** Whether a stale entry may stand in for an origin error (RFC 5861 §4; request stale-if-error too). */
 export function mayServeStaleOnError(t: EntryTimes, req: RequestConstraints, now: number): boolean {
-  if (t.mustRevalidate) return false;
+  // must-revalidate and no-cache (§5.2.2.2, §5.2.2.4): never reused without a successful validation.
+  if (t.mustRevalidate || t.noCache) return false;
   if (t.expiresAt !== undefined && now >= t.expiresAt) return false;
   const staleFor = -(t.lifetime - currentAge(t, now));
   const window = Math.max(t.staleIfError, req.staleIfError ?? 0);

@@ -4,9 +4,8 @@
  */
 import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
-import { cacheSettings, formatCacheStatus, originErrorResponse, serveCached, type Upstream } from './cache';
+import { cacheSettings, formatCacheStatus, invalidateAfterUnsafe, originErrorResponse, serveCached, type CacheSettings, type Upstream } from './cache';
 import { fetchOrigin, OriginError } from './origin';
-import { invalidateAfterUnsafe } from './purge';
 import { cacheApi } from './purge-api';
 import { pushApi } from './push/api';
 import { upstreamFor } from './push/upstream';
@@ -21,34 +20,36 @@ app.all('/_cache/*', jsonNotFound);
 app.route('/_push', pushApi);
 
 /** The pull upstream: the configured origin, and only it. */
-function originUpstream(env: Env, clientIp: string | null): Upstream {
-  const timeoutMs = Number(env.ORIGIN_TIMEOUT_MS || '10000');
-  return (request) => fetchOrigin(env.ORIGIN_URL, new URL(request.url), { method: 'GET', headers: request.headers, timeoutMs, clientIp });
+function originUpstream(env: Env, settings: CacheSettings, clientIp: string | null): Upstream {
+  return (request) => fetchOrigin(env.ORIGIN_URL, new URL(request.url), { method: 'GET', headers: request.headers, timeoutMs: settings.originTimeoutMs, clientIp });
 }
 
-app.on(['GET', 'HEAD'], '*', (c) => serveCached(c.req.raw, {
-  env: c.env,
-  settings: cacheSettings(c.env),
-  waitUntil: (p) => c.executionCtx.waitUntil(p),
-  upstream: upstreamFor(c.req.raw, c.env, originUpstream(c.env, c.req.header('cf-connecting-ip') ?? null)),
-}));
+app.on(['GET', 'HEAD'], '*', (c) => {
+  const settings = cacheSettings(c.env);
+  return serveCached(c.req.raw, {
+    env: c.env,
+    settings,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+    upstream: upstreamFor(c.req.raw, c.env, originUpstream(c.env, settings, c.req.header('cf-connecting-ip') ?? null)),
+  });
+});
 
 // Every other method passes through to the origin, body and all, and is never cached;
 // a successful unsafe one invalidates what is cached for its URI (RFC 9111 §4.4).
 app.all('*', async (c) => {
   const url = new URL(c.req.url);
+  const settings = cacheSettings(c.env);
   try {
     const res = await fetchOrigin(c.env.ORIGIN_URL, url, {
       method: c.req.method,
       headers: c.req.raw.headers,
       body: c.req.raw.body,
-      timeoutMs: Number(c.env.ORIGIN_TIMEOUT_MS || '10000'),
+      timeoutMs: settings.originTimeoutMs,
       clientIp: c.req.header('cf-connecting-ip') ?? null,
     });
-    if (c.req.method !== 'OPTIONS' && c.req.method !== 'TRACE') {
-      invalidateAfterUnsafe(c.env, url, res, (p) => c.executionCtx.waitUntil(p));
-    }
+    if (c.req.method !== 'OPTIONS' && c.req.method !== 'TRACE') await invalidateAfterUnsafe(url, res, settings);
     const headers = new Headers(res.headers);
+    for (const name of ['cache-tag', 'surrogate-key', 'surrogate-control']) headers.delete(name);
     headers.set('cache-status', formatCacheStatus({ fwd: 'method', fwdStatus: res.status }));
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   } catch (err) {

@@ -50,20 +50,27 @@ export async function fetchOrigin(originBase: string, requestUrl: URL, options: 
   if (options.clientIp) headers.set('x-forwarded-for', options.clientIp);
   headers.set('via', '1.1 pushpull');
   const hasBody = options.body !== undefined && options.body !== null && options.method !== 'GET' && options.method !== 'HEAD';
+  // The deadline covers the response headers only: a slow or long body (a big file, an event
+  // stream) is not cut off once the origin has answered.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, options.timeoutMs);
   try {
     const res = await fetch(originUrl(originBase, requestUrl), {
       method: options.method,
       headers,
       body: hasBody ? options.body : undefined,
       redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: controller.signal,
     });
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: stripHopByHop(res.headers) });
+    const out = stripHopByHop(res.headers);
+    // Fields the edge uses internally are never taken from the origin.
+    for (const name of [...out.keys()]) if (name.startsWith('x-pushpull-')) out.delete(name);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: out });
   } catch (err) {
-    const name = err instanceof Error ? err.name : '';
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new OriginError('timeout', `origin did not answer within ${options.timeoutMs} ms`);
-    }
+    if (timedOut) throw new OriginError('timeout', `origin did not answer within ${options.timeoutMs} ms`);
     throw new OriginError('unreachable', `origin unreachable: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { requireToken } from '../../shared/auth';
 import { ApiError } from '../../shared/errors';
-import { purge, type PurgeRequest } from './purge';
+import { cacheSettings, deleteLocally } from './cache';
+import { purge, purgeKeyOf, type PurgeRequest } from './purge';
 
 /** Most URLs + prefixes + tags one purge request may name. */
 export const MAX_PURGE_ITEMS = 1000;
@@ -32,7 +33,8 @@ export function parsePurgeBody(body: unknown): PurgeRequest {
     return v;
   };
   const urls = list('urls');
-  const prefixes = list('prefixes').map((p) => (/^https?:\/\//i.test(p) ? new URL(p).pathname : p));
+  // Prefixes are compared with URL paths as the URL parser writes them (percent-encoded).
+  const prefixes = list('prefixes').map((p) => new URL(p, 'http://purge.invalid').pathname);
   const tags = list('tags');
   const everything = b.everything === true;
   if (b.everything !== undefined && typeof b.everything !== 'boolean') throw new ApiError(400, 'invalid_body', '"everything" must be a boolean');
@@ -57,8 +59,14 @@ cacheApi.post('/purge', async (c) => {
   } catch {
     throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   }
-  const request = parsePurgeBody(body);
+  const parsed = parsePurgeBody(body);
+  const settings = cacheSettings(c.env);
+  // URL purges name the cached URL as the cache key does (ignored query parameters removed).
+  const request = { ...parsed, urls: (parsed.urls ?? []).map((u) => purgeKeyOf(u, settings.isIgnored)) };
   const snapshot = await purge(c.env, request);
+  // This location drops the URLs at once; others follow through the purge log.
+  const here = new URL(c.req.url);
+  await deleteLocally((parsed.urls ?? []).map((u) => new URL(u, here)), settings);
   return c.json({
     purged: { urls: request.urls?.length ?? 0, prefixes: request.prefixes?.length ?? 0, tags: request.tags?.length ?? 0, everything: request.everything ?? false },
     version: snapshot.version,

@@ -7,6 +7,7 @@
  * propagated it (about 60 s on Cloudflare) plus the poll interval.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { normalisedQuery } from './cache-key';
 
 /** What a purge names. URLs and prefixes are matched on path (+ query for URLs), on every host. */
 export interface PurgeRequest {
@@ -28,11 +29,10 @@ export interface PurgeSnapshot {
 const EMPTY: PurgeSnapshot = { version: 0, everything: 0, urls: {}, prefixes: {}, tags: {} };
 const SNAPSHOT_KEY = 'purge:snapshot';
 
-/** Path and sorted query of a URL or path: how purge names a cached URL. */
-export function purgeKeyOf(urlOrPath: string): string {
+/** Path and normalised query of a URL or path: how purge names a cached URL (on every host). */
+export function purgeKeyOf(urlOrPath: string, isIgnored: (name: string) => boolean = () => false): string {
   const url = new URL(urlOrPath, 'http://purge.invalid');
-  const params = [...url.searchParams].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return url.pathname + (params.length ? '?' + new URLSearchParams(params).toString() : '');
+  return url.pathname + normalisedQuery(url.search, isIgnored);
 }
 
 /** Whether an entry stored at `storedAt` is covered by a purge in the snapshot (or a local §4.4 invalidation). */
@@ -40,8 +40,6 @@ export function isPurged(s: PurgeSnapshot, key: string, tags: readonly string[],
   if (storedAt <= s.everything) return true;
   const byUrl = s.urls[key];
   if (byUrl !== undefined && storedAt <= byUrl) return true;
-  const local = localUrls.get(key);
-  if (local !== undefined && storedAt <= local) return true;
   // Whichever is fewer: the recorded prefixes, or the prefixes of this key (a hit must stay cheap).
   const prefixes = prefixList(s);
   if (prefixes.length <= key.length) {
@@ -77,8 +75,6 @@ let memo: PurgeSnapshot = EMPTY;
 let memoFetchedAt = 0;
 let memoLoaded = false;
 let refreshing: Promise<void> | null = null;
-/** §4.4 invalidations taken by this isolate, applied before the global record comes back. */
-const localUrls = new Map<string, number>();
 
 function adopt(s: PurgeSnapshot): void {
   if (s.version >= memo.version) memo = s;
@@ -89,8 +85,12 @@ async function refresh(kv: KVNamespace): Promise<void> {
     const s = await kv.get<PurgeSnapshot>(SNAPSHOT_KEY, 'json');
     if (s) adopt(s);
     memoLoaded = true;
-    memoFetchedAt = Date.now();
+  } catch (err) {
+    // KV unavailable: keep serving with what this isolate knows, and try again after the poll interval.
+    console.error('purge snapshot not readable', err);
+    memoLoaded = true;
   } finally {
+    memoFetchedAt = Date.now();
     refreshing = null;
   }
 }
@@ -116,33 +116,6 @@ export async function purge(env: { PURGE_LOG: DurableObjectNamespace<PurgeLog> }
   const snapshot = await stub.purge(request);
   adopt(snapshot);
   return snapshot;
-}
-
-/**
- * RFC 9111 §4.4: a successful unsafe request invalidates the target URI (and Location /
- * Content-Location on the same host). Applied here at once, and globally in the background.
- */
-export function invalidateAfterUnsafe(
-  env: { PURGE_LOG: DurableObjectNamespace<PurgeLog> },
-  requestUrl: URL,
-  response: Response,
-  waitUntil: (p: Promise<unknown>) => void,
-): void {
-  if (response.status < 200 || response.status >= 400) return;
-  const keys = [purgeKeyOf(requestUrl.pathname + requestUrl.search)];
-  for (const name of ['location', 'content-location']) {
-    const v = response.headers.get(name);
-    if (!v) continue;
-    try {
-      const u = new URL(v, requestUrl);
-      if (u.host === requestUrl.host) keys.push(purgeKeyOf(u.pathname + u.search));
-    } catch { /* not a URL: nothing to invalidate */ }
-  }
-  const now = Date.now();
-  for (const k of keys) localUrls.set(k, now);
-  waitUntil(purge(env, { urls: keys }).then(() => { for (const k of keys) localUrls.delete(k); }, (err: unknown) => {
-    console.error('invalidation not recorded globally', err);
-  }));
 }
 
 // ---- the coordinator ----------------------------------------------------------------
