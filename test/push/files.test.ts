@@ -125,6 +125,18 @@ describe('single-file push (PUT /_push/files/<path>)', () => {
     expect((await get(path)).body).toBe('version two');
   });
 
+  it('pushes and serves an empty file, as a single file and as a blob', async () => {
+    const path = `/only-push/${unique('empty')}.txt`;
+    const put = await putFile(path, '', { 'x-content-sha256': sha('') });
+    expect(put.status).toBe(201);
+    const served = await get(path);
+    expect(served.status).toBe(200);
+    expect(served.body).toBe('');
+    expect(served.headers.get('etag')).toBe(`"${sha('')}"`);
+    const blob = await api('/blobs/' + sha(''), { method: 'PUT', body: '' });
+    expect(blob.status).toBe(200);
+  });
+
   it('re-pushing identical content and headers changes nothing (200, no new deploy)', async () => {
     const path = `/only-push/${unique('same')}.txt`;
     expect((await putFile(path, 'same', { 'content-type': 'text/plain' })).status).toBe(201);
