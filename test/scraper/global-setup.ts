@@ -34,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (r.status !== 0) throw new Error(`bundling workers/metrics failed: ${r.stderr || r.stdout}`);
   const targets = await startTargets();
   const origin = await startOrigin({ port: 0, dir: join(root, 'origin', 'public') });
-  const prometheus = await startPrometheusStack(origin.port, targets.port);
+  const prometheus = await startPrometheusStack(origin.port, targets.port, targets.toggle2Port);
   project.provide('prometheusUrl', prometheus.prometheusUrl);
   project.provide('parityConfig', JSON.stringify(prometheus.config));
   project.provide('targetsPort', targets.port);

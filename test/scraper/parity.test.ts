@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { putConfig, scrapeJob, testEnv } from './helpers';
 
-type Row = { metric: Record<string, string> };
+type Row = { metric: Record<string, string>; value: [number, string] };
 
 /** Sorted `name{labels}` strings of an instant query's result. */
 function labelSets(rows: Row[]): string[] {
@@ -33,44 +33,53 @@ async function prometheusLastScrape(job: string): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Scrapes `jobs` here, waits for Prometheus to scrape them after that, and diffs the label
+ * sets both stores answer for `{job="…"}`. Series sets of live exporters can change between
+ * two scrapes (a collector's new label, the origin counting the scrape itself), so a few
+ * attempts, bounded in time.
+ */
+async function converge(jobs: string[], deadlineMs: number): Promise<Record<string, { onlyPrometheus: string[]; onlyPushpull: string[] }>> {
+  const diffs: Record<string, { onlyPrometheus: string[]; onlyPushpull: string[] }> = {};
+  const deadline = Date.now() + deadlineMs;
+  for (let attempt = 0; attempt < 6 && Date.now() < deadline; attempt++) {
+    for (const job of jobs) await scrapeJob(job);
+    const ours = Date.now();
+    while (Date.now() < deadline && (await Promise.all(jobs.map(prometheusLastScrape))).some((t) => t < ours)) await sleep(250);
+    for (const job of jobs) {
+      const q = `{job="${job}"}`;
+      const [theirs, mine] = await Promise.all([prometheus(q), pushpull(q)]);
+      const a = labelSets(theirs);
+      const b = labelSets(mine);
+      console.log(`parity ${job}: prometheus ${a.length} series, pushpull ${b.length}`);
+      const onlyPrometheus = a.filter((x) => !b.includes(x));
+      const onlyPushpull = b.filter((x) => !a.includes(x));
+      if (onlyPrometheus.length + onlyPushpull.length === 0) delete diffs[job];
+      else diffs[job] = { onlyPrometheus, onlyPushpull };
+    }
+    if (Object.keys(diffs).length === 0) break;
+  }
+  return diffs;
+}
+
+const REPORT = ['scrape_duration_seconds', 'scrape_samples_post_metric_relabeling', 'scrape_samples_scraped', 'scrape_series_added', 'up'];
+const control = (what: string) => fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/control/${what}`, { method: 'POST' }).then((r) => r.text());
+
 describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
-  it('stores the same series names, label sets and synthetic series for node_exporter, the origin and a test page', async () => {
+  it('stores the same series, label sets and synthetic series (node_exporter, origin, text and OpenMetrics pages); the same staleness when a target stops and restarts', async () => {
     const config = JSON.parse(testEnv.PARITY_CONFIG) as { scrape_configs: { job_name: string }[] };
     // Same configuration, but scrape rounds driven here (the alarm loop would run every 2 s).
     await putConfig({ ...config, global: { scrape_interval: '1h', scrape_timeout: '10s' } });
     const jobs = config.scrape_configs.map((j) => j.job_name);
-    const diffs: Record<string, { onlyPrometheus: string[]; onlyPushpull: string[] }> = {};
-    // Series sets of live exporters can change between two scrapes (a collector's new label,
-    // the origin counting the scrape itself), so compare our scrape with a Prometheus scrape
-    // taken after it; a few attempts, bounded in time.
-    const deadline = Date.now() + 60_000;
-    for (let attempt = 0; attempt < 6 && Date.now() < deadline; attempt++) {
-      for (const job of jobs) {
-        const health = await scrapeJob(job);
-        expect(health.every((t) => t.health === 'up'), `${job}: ${JSON.stringify(health.map((t) => t.lastError))}`).toBe(true);
-      }
-      const ours = Date.now();
-      while (Date.now() < deadline && (await Promise.all(jobs.map(prometheusLastScrape))).some((t) => t < ours)) await sleep(250);
-      for (const job of jobs) {
-        const q = `{job="${job}"}`;
-        const [theirs, mine] = await Promise.all([prometheus(q), pushpull(q)]);
-        const a = labelSets(theirs);
-        const b = labelSets(mine);
-        console.log(`parity ${job}: prometheus ${a.length} series, pushpull ${b.length}`);
-        const onlyPrometheus = a.filter((x) => !b.includes(x));
-        const onlyPushpull = b.filter((x) => !a.includes(x));
-        if (onlyPrometheus.length + onlyPushpull.length === 0) delete diffs[job];
-        else diffs[job] = { onlyPrometheus, onlyPushpull };
-      }
-      if (Object.keys(diffs).length === 0) break;
+    for (const job of jobs) {
+      const health = await scrapeJob(job);
+      expect(health.every((t) => t.health === 'up'), `${job}: ${JSON.stringify(health.map((t) => t.lastError))}`).toBe(true);
     }
-    expect(diffs).toEqual({});
+    expect(await converge(jobs, 50_000)).toEqual({});
     // The synthetic series are among the compared ones; check they are there at all.
     for (const job of jobs) {
       const names = new Set(labelSets(await pushpull(`{job="${job}"}`)).map((s) => s.split('{')[0]));
-      for (const n of ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added']) {
-        expect(names.has(n), `${job} lacks ${n}`).toBe(true);
-      }
+      for (const n of REPORT) expect(names.has(n), `${job} lacks ${n}`).toBe(true);
     }
     // The requests themselves: the same Accept negotiation and timeout header as Prometheus's.
     const headersOf = async (ua: string) => (await (await fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/last-request?path=/good&ua=${ua}`)).json()) as Record<string, string>;
@@ -81,8 +90,22 @@ describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
     expect(mine['x-prometheus-scrape-timeout-seconds']).toBe('10'); // our copy runs with a 10 s timeout
     expect(mine['accept-encoding']).toContain('gzip');
     expect(theirs['accept-encoding']).toContain('gzip');
-    const nodeSeries = await pushpull('{job="parity-node"}');
-    expect(nodeSeries.length).toBeGreaterThan(100);
+    expect((await pushpull('{job="parity-node"}')).length).toBeGreaterThan(100);
+
+    // A target that stops: both keep only the report series (up 0), the page's series are stale in both.
+    await control('toggle2-stop');
+    try {
+      expect(await converge(['parity-toggle'], 20_000)).toEqual({});
+      // Samples with their own timestamp are not marked stale, by Prometheus either (app_with_ts).
+      expect(labelSets(await pushpull('{job="parity-toggle"}')).map((x) => x.split('{')[0])).toEqual(['app_with_ts', ...REPORT]);
+      expect((await prometheus('up{job="parity-toggle"}')).map((r) => r.value[1])).toEqual(['0']);
+      expect((await pushpull('up{job="parity-toggle"}')).map((r) => r.value[1])).toEqual(['0']);
+    } finally {
+      await control('toggle2-start');
+    }
+    // Restarted: both have the page back.
+    expect(await converge(['parity-toggle'], 20_000)).toEqual({});
+    expect((await pushpull('app_requests_total{job="parity-toggle"}')).length).toBe(2);
     await putConfig({ scrape_configs: [] });
   });
 });

@@ -46,7 +46,7 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Starts node_exporter and Prometheus scraping node_exporter, the origin and the good test page. */
-export async function startPrometheusStack(originPort: number, targetsPort: number): Promise<PrometheusStack> {
+export async function startPrometheusStack(originPort: number, targetsPort: number, togglePort: number): Promise<PrometheusStack> {
   const dir = mkdtempSync(join(tmpdir(), 'pushpull-parity-'));
   const nodeExporter = `127.0.0.1:${NODE_EXPORTER_PORT}`;
   const config = {
@@ -56,6 +56,7 @@ export async function startPrometheusStack(originPort: number, targetsPort: numb
       { job_name: 'parity-origin', static_configs: [{ targets: [`127.0.0.1:${originPort}`], labels: { side: 'origin' } }] },
       { job_name: 'parity-app', metrics_path: '/good', static_configs: [{ targets: [`127.0.0.1:${targetsPort}`] }] },
       { job_name: 'parity-om', metrics_path: '/om-promclient', static_configs: [{ targets: [`127.0.0.1:${targetsPort}`] }] },
+      { job_name: 'parity-toggle', static_configs: [{ targets: [`127.0.0.1:${togglePort}`] }] },
     ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));

@@ -20,7 +20,8 @@
  *                    (from that client: the User-Agent's product name) as JSON
  *
  * A second server ("toggle") serves the good page and can be stopped and restarted on the
- * same port: POST /control/toggle-stop, POST /control/toggle-start on the main server.
+ * same port: POST /control/toggle-stop, POST /control/toggle-start on the main server; a third
+ * ("toggle2", for the parity test) likewise with /control/toggle2-stop and /control/toggle2-start.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,6 +74,7 @@ om_temp_celsius 21.5
 export interface TargetServers {
   port: number;
   togglePort: number;
+  toggle2Port: number;
   close(): Promise<void>;
 }
 
@@ -200,6 +202,10 @@ export async function startTargets(): Promise<TargetServers> {
         return void toggle.stop().then(() => text(res, 'stopped'));
       case '/control/toggle-start':
         return void toggle.start().then(() => text(res, 'started'));
+      case '/control/toggle2-stop':
+        return void toggle2.stop().then(() => text(res, 'stopped'));
+      case '/control/toggle2-start':
+        return void toggle2.start().then(() => text(res, 'started'));
       case '/last-request': {
         const ua = url.searchParams.get('ua');
         const key = (url.searchParams.get('path') ?? '') + (ua === null ? '' : `|${ua}`);
@@ -215,27 +221,37 @@ export async function startTargets(): Promise<TargetServers> {
   const main = createServer(handler);
   const port = await listen(main);
 
-  // The toggled target: the good page, on a port that stays the same across restarts.
-  let toggleServer: Server | undefined = createServer((req, res) => text(res, goodPage(), undefined, { connection: 'close' }));
-  const togglePort = await listen(toggleServer);
-  const toggle = {
-    async stop() {
-      if (toggleServer !== undefined) await closeServer(toggleServer);
-      toggleServer = undefined;
-    },
-    async start() {
-      if (toggleServer !== undefined) return;
-      toggleServer = createServer((req, res) => text(res, goodPage(), undefined, { connection: 'close' }));
-      await listen(toggleServer, togglePort);
-    },
+  // Toggled targets: the good page on ports that stay the same across restarts. "toggle"
+  // serves scrape.test.ts, "toggle2" the parity test (test files may run at the same time).
+  const makeToggle = async () => {
+    const serve = () => createServer((req, res) => text(res, goodPage(), undefined, { connection: 'close' }));
+    let server: Server | undefined = serve();
+    const port = await listen(server);
+    return {
+      port,
+      async stop() {
+        if (server !== undefined) await closeServer(server);
+        server = undefined;
+      },
+      async start() {
+        if (server !== undefined) return;
+        server = serve();
+        await listen(server, port);
+      },
+    };
   };
+  const toggle = await makeToggle();
+  const toggle2 = await makeToggle();
+  const togglePort = toggle.port;
 
   return {
     port,
     togglePort,
+    toggle2Port: toggle2.port,
     async close() {
       for (const t of timers) clearInterval(t);
       await toggle.stop();
+      await toggle2.stop();
       await closeServer(main);
     },
   };
