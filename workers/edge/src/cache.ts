@@ -429,7 +429,8 @@ function adoptResponse(request: Request, response: Response, requestTime: number
   const vary = varyNames(response.headers.get('vary'));
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
   const large = Number.isFinite(length) && length > cx.settings.coalesceMaxBytes;
-  const body = large ? new TeeBody(response.body, length, plan.meta ? 2 : 1) : new SharedBody(response.body);
+  // Held in memory for late readers only when it can be shared: stored, and not too large.
+  const body = large || !plan.meta ? new TeeBody(response.body, length, plan.meta ? 2 : 1) : new SharedBody(response.body);
   cx.waitUntil(body.pump);
   return {
     status: response.status,
