@@ -209,6 +209,27 @@ describe('a user following more accounts than D1 binds parameters (100)', () => 
   });
 });
 
+describe('rows read per page', () => {
+  it('do not grow with an author\'s history in pull and hybrid (a per-followee LIMIT)', async () => {
+    const author = await createUser('hist');
+    const others = [await createUser('histx'), await createUser('histy')];
+    const reader = await createUser('histr');
+    // Three followers: over HYBRID_THRESHOLD = 2, so hybrid merges this author from D1 too.
+    for (const f of [reader, ...others]) await follow(f, author);
+    const rowsFor = async (mode: string): Promise<number> => {
+      const res = await timeline(reader, mode, 'limit=2');
+      expect(res.status).toBe(200);
+      return Number(res.headers.get('x-feed-rows-read'));
+    };
+    await post(author, 'h0');
+    await post(author, 'h1');
+    const small = { pull: await rowsFor('pull'), hybrid: await rowsFor('hybrid') };
+    for (let i = 2; i < 40; i++) await post(author, `h${i}`);
+    expect(await rowsFor('pull')).toBeLessThanOrEqual(small.pull + 4);
+    expect(await rowsFor('hybrid')).toBeLessThanOrEqual(small.hybrid + 4);
+  });
+});
+
 describe('active users (ACTIVE_DAYS = 7)', () => {
   const DAY = 24 * 60 * 60 * 1000;
   const setLastActive = async (id: string, ms: number): Promise<void> => {

@@ -81,18 +81,25 @@ export async function authorPosts(db: D1Database, authorId: string, window: Page
 
 /**
  * Fan-out on read: the page of posts by everyone `userId` follows, plus their own, merged
- * in SQL. The follow list is a subquery, so a user following thousands binds 4 parameters.
- * With `unpushedOnly`, only posts not fanned out to hybrid timelines (hybrid reads).
+ * in SQL. The follow list is a subquery, so a user following thousands binds 4 parameters;
+ * each followee contributes at most `limit` rows (a correlated `LIMIT` on the
+ * `(author_id, id)` index), so a page reads O(followees + followees' rows in the page),
+ * never an author's whole history. With `unpushedOnly`, only posts not fanned out to hybrid
+ * timelines (hybrid reads).
  */
 export async function followedPosts(
   db: D1Database, userId: string, window: PageWindow, unpushedOnly: boolean,
 ): Promise<Counted<PostRow[]>> {
+  const order = window.ascending ? 'ASC' : 'DESC';
   const result = await db.prepare(
-    `SELECT ${POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-     WHERE p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1 UNION ALL SELECT ?1)
-       ${unpushedOnly ? 'AND p.hybrid_pushed = 0' : ''}
-       AND p.id > ?2 AND p.id < ?3
-     ORDER BY p.id ${window.ascending ? 'ASC' : 'DESC'} LIMIT ?4`,
+    `SELECT ${POST_COLUMNS}
+     FROM (SELECT followee_id AS id FROM follows WHERE follower_id = ?1 UNION SELECT ?1) AS fe
+     JOIN posts p ON p.id IN (
+       SELECT q.id FROM posts q
+       WHERE q.author_id = fe.id ${unpushedOnly ? 'AND q.hybrid_pushed = 0' : ''} AND q.id > ?2 AND q.id < ?3
+       ORDER BY q.id ${order} LIMIT ?4)
+     JOIN users u ON u.id = p.author_id
+     ORDER BY p.id ${order} LIMIT ?4`,
   ).bind(userId, bound(window.after, 0n), bound(window.before, MAX_ID), window.limit).all<PostRow>();
   return { value: newestFirst(result.results, window), rowsRead: result.meta.rows_read };
 }
