@@ -1,7 +1,7 @@
 // `npm run dev`: the whole stack on 127.0.0.1 with local state under .wrangler/state:
 // the origin (:8080) and every Worker on its [dev] port. Cron triggers do not fire by
 // themselves under `wrangler dev`, so this script fires each Worker's crons once a minute.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { listWorkers, root } from './workers.mjs';
@@ -40,8 +40,9 @@ function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-// PUSHPULL_PORT_OFFSET shifts every port (a second stack beside a running one, e.g. in tests);
-// PUSHPULL_STATE_DIR moves the local state (default .wrangler/state).
+// PUSHPULL_PORT_OFFSET shifts every port (a second stack beside a running one, e.g. in tests;
+// the edge and the scraper are pointed at the shifted origin); PUSHPULL_STATE_DIR moves the
+// local state (default .wrangler/state, one folder per Worker).
 const offset = Number(process.env.PUSHPULL_PORT_OFFSET ?? '0');
 const stateDir = process.env.PUSHPULL_STATE_DIR ?? join(root, '.wrangler', 'state');
 const originPort = String(Number(process.env.ORIGIN_PORT ?? '8080') + offset);
@@ -49,14 +50,32 @@ const originUrl = `http://127.0.0.1:${originPort}`;
 start('origin', bin('tsx'), ['origin/main.ts', '--port', originPort, '--host', '127.0.0.1', ...process.argv.slice(2)]);
 
 const workers = listWorkers();
+// D1 schemas: apply each Worker's migrations to the local state first (idempotent), so that a
+// fresh clone works without a manual step.
+for (const w of workers) {
+  for (const binding of w.d1WithMigrations) {
+    const r = spawnSync(bin('wrangler'), ['d1', 'migrations', 'apply', binding, '--local', '-c', w.config, '--persist-to', join(stateDir, w.name)],
+      { cwd: root, env: { ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) {
+      process.stderr.write(`[${w.name}] d1 migrations apply ${binding} failed:\n${r.stdout}${r.stderr}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`[${w.name}] D1 ${binding}: local migrations applied\n`);
+  }
+}
 for (const w of workers) {
   const dir = w.name === 'edge' ? '.' : w.dir;
   const vars = join(root, dir, '.dev.vars');
   const example = join(root, dir, '.dev.vars.example');
   if (!existsSync(vars) && existsSync(example)) copyFileSync(example, vars);
+  // One state folder per Worker: their storage is separate anyway, and workerd processes that
+  // share one folder contend for the same local Cache API database (SQLITE_BUSY).
   const args = ['dev', '-c', w.config, '--ip', '127.0.0.1', '--port', String(w.port + offset),
-    '--persist-to', stateDir, '--show-interactive-dev-session=false', '--inspector-port', String(w.port + offset + 1000)];
+    '--persist-to', join(stateDir, w.name), '--show-interactive-dev-session=false', '--inspector-port', String(w.port + offset + 1000)];
   if (offset !== 0 && w.name === 'edge') args.push('--var', `ORIGIN_URL:${originUrl}`);
+  if (offset !== 0 && w.name === 'scraper') {
+    args.push('--var', `SCRAPE_CONFIG:${JSON.stringify({ global: { scrape_interval: '5s', scrape_timeout: '4s' }, scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [`127.0.0.1:${originPort}`] }] }] })}`);
+  }
   start(w.name, bin('wrangler'), args);
 }
 

@@ -14,6 +14,7 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * @property {number} port        [dev] port
  * @property {string[]} crons     [triggers] crons
  * @property {string[]} typesWith further configs for `wrangler types` (service bindings' types)
+ * @property {string[]} d1WithMigrations D1 bindings that declare a migrations_dir
  */
 
 /** @returns {WorkerInfo[]} */
@@ -27,7 +28,11 @@ export function listWorkers() {
     // `# types-with: workers/metrics/wrangler.toml` lets a Worker's generated types include
     // the RPC types of the Workers it binds to.
     const typesWith = [...text.matchAll(/^#\s*types-with:\s*(\S+)/gm)].map((m) => m[1]);
-    found.push({ name, config, dir: join('workers', name), port, crons, typesWith });
+    const d1WithMigrations = [...text.matchAll(/\[\[d1_databases\]\]([\s\S]*?)(?=\n\[|$)/g)]
+      .filter((m) => /^\s*migrations_dir\s*=/m.test(m[1]))
+      .map((m) => /^\s*binding\s*=\s*"([^"]+)"/m.exec(m[1])?.[1])
+      .filter((b) => b !== undefined);
+    found.push({ name, config, dir: join('workers', name), port, crons, typesWith, d1WithMigrations });
   };
   add('edge', 'wrangler.toml');
   for (const entry of readdirSync(join(root, 'workers'), { withFileTypes: true })) {

@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dev?.pid) {
     const exited = new Promise<void>((r) => dev.once('exit', () => r()));
-    process.kill(-dev.pid, 'SIGTERM');
+    try { process.kill(-dev.pid, 'SIGTERM'); } catch { /* already gone */ }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     try { process.kill(-dev.pid, 'SIGKILL'); } catch { /* already gone */ }
   }
@@ -90,5 +90,37 @@ describe('npm run dev', () => {
       method: 'POST', headers: { authorization: 'Bearer dev-token' }, body: JSON.stringify({ urls: ['/about.html'] }),
     });
     expect(r.status).toBe(200);
+  });
+
+  it('serves the feed with its D1 schema applied by the dev script', async () => {
+    const feed = `http://127.0.0.1:${port('feed')}`;
+    const r = await fetch(`${feed}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: `e2e_${Date.now() % 100000}` }) });
+    const body = await r.json() as { id?: string; token?: string };
+    expect(r.status).toBe(201);
+    expect(body.id).toMatch(/^\d+$/);
+    expect(typeof body.token).toBe('string');
+  });
+
+  it('takes pushed metrics and answers them through the Prometheus API', async () => {
+    const metrics = `http://127.0.0.1:${port('metrics')}`;
+    const w = await fetch(`${metrics}/api/v2/write?org=e2e&bucket=e2e&precision=s`, {
+      method: 'POST', headers: { authorization: 'Token dev-token' }, body: `e2e_cpu,host=a usage=42 ${Math.floor(Date.now() / 1000)}\n`,
+    });
+    expect(w.status).toBe(204);
+    const q = await (await fetch(`${metrics}/api/v1/query?query=e2e_cpu_usage`)).json() as { data: { result: Array<{ value: [number, string] }> } };
+    expect(q.data.result.map((x) => x.value[1])).toEqual(['42']);
+  });
+
+  it('scrapes the origin out of the box: up{job="origin"} is 1 in the store', async () => {
+    const metrics = `http://127.0.0.1:${port('metrics')}`;
+    const deadline = Date.now() + 60_000;
+    let values: string[] = [];
+    while (Date.now() < deadline) {
+      const q = await (await fetch(`${metrics}/api/v1/query?query=${encodeURIComponent('up{job="origin"}')}`)).json() as { data: { result: Array<{ value: [number, string] }> } };
+      values = q.data.result.map((x) => x.value[1]);
+      if (values.includes('1')) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(values).toEqual(['1']);
   });
 });
