@@ -293,20 +293,25 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   // ---- series key cache --------------------------------------------------------------------------
   // Most lines of a batch repeat a series key (measurement + tag set) seen before: when the bytes up to
   // the first space equal a key that parsed before, reuse its measurement and tag array as they are.
-  if (nextSpace < pos) {
-    nextSpace = b.indexOf(SPACE, pos);
-    if (nextSpace < 0) nextSpace = n;
+  // One pass finds the first space (or the line end: then there is no key to look up) and hashes the
+  // bytes before it (FNV-1a over every byte, so keys that differ anywhere hash apart).
+  let keyEnd = pos;
+  let keyH = KEY_SEED;
+  for (;;) {
+    const k = keyEnd < n ? b[keyEnd] : LF;
+    if (k === SPACE || k === LF) break;
+    keyH = Math.imul(keyH ^ k, 0x01000193);
+    keyEnd++;
   }
-  const keyEnd = nextSpace;
-  if (keyEnd < n && b[keyEnd - 1] !== BACKSLASH) {
-    const hit = keyLookup(b, pos, keyEnd);
+  if (keyEnd < n && b[keyEnd] === SPACE && keyEnd > pos && b[keyEnd - 1] !== BACKSLASH) {
+    const hit = keyLookup(b, pos, keyEnd, keyH);
     if (hit >= 0) {
       measurement = keyMeasurements[hit];
       lineTags = keyTagSets[hit];
       pos = keyEnd;
       c = SPACE;
     }
-  }
+  } else keyEnd = -1;
 
   if (lineTags === undefined) {
     // ---- measurement -------------------------------------------------------------------------------
@@ -403,7 +408,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     }
     if (reason === '') {
       lineTags = sameStrings(prevTags, tags, tagCount) ? prevTags : tags.slice(0, tagCount);
-      if (pos === keyEnd) keyInsert(b, start0, keyEnd, measurement, lineTags);
+      if (pos === keyEnd) keyInsert(start0, keyEnd, keyH, measurement, lineTags);
     }
   }
 
@@ -812,7 +817,7 @@ function intern(b: Uint8Array, start: number, end: number): string | undefined {
       // Compare four bytes at a time (the name was just read, and its first occurrence is hot).
       const other = internStarts[i];
       let k = 0;
-      while (k + 4 <= len && view.getInt32(other + k) === view.getInt32(start + k)) k += 4;
+      while (k + 4 <= len && view.getInt32(other + k, true) === view.getInt32(start + k, true)) k += 4;
       while (k < len && b[other + k] === b[start + k]) k++;
       if (k === len) return s;
     }
@@ -835,7 +840,7 @@ function sameBytes(b: Uint8Array, a: number, b2: number, len: number): boolean {
   const view = internView;
   let k = 0;
   while (k + 4 <= len) {
-    if (view.getInt32(a + k) !== view.getInt32(b2 + k)) return false;
+    if (view.getInt32(a + k, true) !== view.getInt32(b2 + k, true)) return false;
     k += 4;
   }
   while (k < len) {
@@ -854,7 +859,6 @@ let keyMeasurements: string[] = [];
 let keyTagSets: (readonly string[])[] = [];
 let keyMask = 0;
 let keyCount = 0;
-let nextSpace = -1;
 
 function keyReset(size: number): void {
   if (keyHashes.length !== size) {
@@ -866,7 +870,6 @@ function keyReset(size: number): void {
   }
   keyMask = size - 1;
   keyCount = 0;
-  nextSpace = -1;
   templateCount = 0;
 }
 
@@ -881,23 +884,11 @@ function keyRelease(): void {
   keyCount = 0;
 }
 
-function keyHash(b: Uint8Array, start: number, end: number): number {
-  const len = end - start;
-  let h = Math.imul(len, 0x9e3779b1);
-  if (len >= 4) {
-    h = Math.imul(h ^ internView.getInt32(start, true), 0x85ebca6b);
-    h = Math.imul(h ^ internView.getInt32(end - 4, true), 0xc2b2ae35);
-    h = Math.imul(h ^ internView.getInt32(start + ((len - 4) >> 1), true), 0x27d4eb2f);
-  } else {
-    for (let k = start; k < end; k++) h = Math.imul(h ^ b[k], 0x01000193);
-  }
-  return h ^ (h >>> 15);
-}
+const KEY_SEED = 0x811c9dc5 | 0;
 
-/** The cache slot holding the series key b[start, end), or -1. */
-function keyLookup(b: Uint8Array, start: number, end: number): number {
+/** The cache slot holding the series key b[start, end) (hash h), or -1. */
+function keyLookup(b: Uint8Array, start: number, end: number, h: number): number {
   const len = end - start;
-  const h = keyHash(b, start, end);
   const view = internView;
   let i = h & keyMask;
   for (let probe = 0; probe < MAX_PROBES; probe++) {
@@ -906,7 +897,7 @@ function keyLookup(b: Uint8Array, start: number, end: number): number {
     if (l === len && keyHashes[i] === h) {
       const other = keyStarts[i];
       let k = 0;
-      while (k + 4 <= len && view.getInt32(other + k) === view.getInt32(start + k)) k += 4;
+      while (k + 4 <= len && view.getInt32(other + k, true) === view.getInt32(start + k, true)) k += 4;
       while (k < len && b[other + k] === b[start + k]) k++;
       if (k === len) return i;
     }
@@ -915,9 +906,8 @@ function keyLookup(b: Uint8Array, start: number, end: number): number {
   return -1;
 }
 
-function keyInsert(b: Uint8Array, start: number, end: number, measurement: string, tags: readonly string[]): void {
+function keyInsert(start: number, end: number, h: number, measurement: string, tags: readonly string[]): void {
   if (keyCount >= internLimit) return;
-  const h = keyHash(b, start, end);
   let i = h & keyMask;
   for (let probe = 0; probe < MAX_PROBES; probe++) {
     if (keyLengths[i] < 0) {
@@ -949,21 +939,32 @@ function scanNumber(b: Uint8Array, start: number, n: number): number {
   let c = b[i];
   const negative = c === MINUS;
   if (negative) i++;
+  // Integer part, then (after one dot) the fraction: two tight loops; LF stands for the end of input.
   let mantissa = 0;
-  let digits = 0;
+  const intStart = i;
+  c = i < n ? b[i] : LF;
+  while (c >= ZERO && c <= NINE) {
+    mantissa = mantissa * 10 + (c - ZERO);
+    i++;
+    c = i < n ? b[i] : LF;
+  }
+  let digits = i - intStart;
   let fractionDigits = 0;
-  let dot = false;
-  for (; i < n; i++) {
-    c = b[i];
-    if (c >= ZERO && c <= NINE) {
+  const dot = c === DOT;
+  if (dot) {
+    i++;
+    const fractionStart = i;
+    c = i < n ? b[i] : LF;
+    while (c >= ZERO && c <= NINE) {
       mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      if (dot) fractionDigits++;
-    } else if (c === DOT && !dot) dot = true;
-    else break;
+      i++;
+      c = i < n ? b[i] : LF;
+    }
+    fractionDigits = i - fractionStart;
+    digits += fractionDigits;
   }
   if (digits > 0 && digits <= 15) {
-    if (i >= n || VALUE_STOP[c] !== 0) {
+    if (VALUE_STOP[c] !== 0) {
       const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
       numberValue = negative ? -v : v;
       numberType = 'float';
