@@ -199,6 +199,9 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
   prevKeys = EMPTY_TAGS;
   prevTypes = [];
   nowFn = opts.now;
+  tsMaxUnits = MAX_UNITS[precision];
+  tsSubDigits = SUB_MS_DIGITS[precision];
+  tsMsPerUnit = MS_PER_UNIT[precision];
   nowMs = Number.NaN;
   internReset(buf);
 
@@ -283,6 +286,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   let strings: (string | undefined)[] | undefined;
   let name: string | undefined;
   let sameKeys = true;
+  let sameTypes = true;
   const start0 = pos;
 
   let start = pos;
@@ -510,13 +514,54 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
       pos++;
       c = pos < n ? b[pos] : LF;
     } else if ((c >= ZERO && c <= NINE) || c === MINUS || c === DOT || c === PLUS || c === LOWER_N || c === UPPER_N) {
-      pos = scanNumber(b, pos, n);
-      c = pos < n ? b[pos] : LF;
-      value = numberValue;
-      type = numberType;
-      if (value !== value) {
-        reason = failReason;
-        break;
+      // Fast path, inline: `[-]digits[.digits]` (a float) or `[-]digits i` (an integer), up to 15 digits
+      // in all, so the mantissa is an exact integer and one division by an exact power of ten rounds
+      // correctly. Anything else (exponents, `u`, long or invalid numbers) goes through scanNumber.
+      const negative = c === MINUS;
+      let p = negative ? pos + 1 : pos;
+      const intStart = p;
+      let d = p < n ? b[p] : LF;
+      let mantissa = 0;
+      while (d >= ZERO && d <= NINE) {
+        mantissa = mantissa * 10 + (d - ZERO);
+        p++;
+        d = p < n ? b[p] : LF;
+      }
+      let digits = p - intStart;
+      let fractionDigits = 0;
+      const dot = d === DOT;
+      if (dot) {
+        p++;
+        const fractionStart = p;
+        d = p < n ? b[p] : LF;
+        while (d >= ZERO && d <= NINE) {
+          mantissa = mantissa * 10 + (d - ZERO);
+          p++;
+          d = p < n ? b[p] : LF;
+        }
+        fractionDigits = p - fractionStart;
+        digits += fractionDigits;
+      }
+      if (digits > 0 && digits <= 15 && VALUE_STOP[d] !== 0) {
+        const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
+        value = negative ? -v : v;
+        type = 'float';
+        pos = p;
+        c = d;
+      } else if (digits > 0 && digits <= 15 && d === LOWER_I && !dot && (p + 1 >= n || VALUE_STOP[b[p + 1]] !== 0)) {
+        value = negative ? -mantissa : mantissa;
+        type = 'integer';
+        pos = p + 1;
+        c = pos < n ? b[pos] : LF;
+      } else {
+        value = scanNumber(b, pos, n);
+        pos = numberEnd;
+        c = pos < n ? b[pos] : LF;
+        type = numberType;
+        if (value !== value) {
+          reason = failReason;
+          break;
+        }
       }
     } else {
       start = pos;
@@ -546,8 +591,10 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     // Duplicate field keys: the last value wins (InfluxDB merges the field set). While the keys repeat
     // the previous point's (unique) keys in order, no search is needed.
     let at = fieldCount;
-    if (sameKeys && prevKeys[fieldCount] === key) fieldCount++;
-    else {
+    if (sameKeys && prevKeys[fieldCount] === key) {
+      if (prevTypes[fieldCount] !== type) sameTypes = false;
+      fieldCount++;
+    } else {
       sameKeys = false;
       for (let k = 0; k < fieldCount; k++) {
         if (keys[k] === key) {
@@ -604,10 +651,9 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
       }
       if (pos === digitsStart || !(c === SPACE || c === LF || c === CR)) {
         reason = 'bad timestamp';
-      } else if (!parseTimestamp(b, digitsStart, pos, negative, precision)) {
+      } else if ((timestampMs = parseTimestamp(b, digitsStart, pos, negative)) !== timestampMs) {
         reason = TIME_RANGE_ERROR;
       } else {
-        timestampMs = tsMs;
         subMs = tsSubMs;
         while (c === SPACE) {
           pos++;
@@ -623,7 +669,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   if (reason !== '') return pos;
   // Share the tag array and the field keys / field types with the previous point when they are equal.
   if (lineTags !== undefined) prevTags = lineTags;
-  if (!(sameKeys && prevKeys.length === fieldCount) || !sameStrings(prevTypes, types, fieldCount)) {
+  if (!(sameKeys && sameTypes && prevKeys.length === fieldCount)) {
     prevKeys = keys.slice(0, fieldCount);
     prevTypes = types.slice(0, fieldCount);
   }
@@ -925,13 +971,15 @@ function keyInsert(start: number, end: number, h: number, measurement: string, t
 
 // ---- values ----------------------------------------------------------------------------------------
 
-let numberValue = 0;
+// The end position and type of the last scanned number (small integers and constant strings: no
+// allocation, unlike a module-level double, which V8 boxes on every store).
+let numberEnd = 0;
 let numberType: FieldType = 'float';
 
 /**
  * Parse the unquoted numeric field value starting at `start` and return where it ends (at a comma,
- * space, CR, LF or the end); the result is in `numberValue` / `numberType` (NaN and `failReason` when
- * invalid). The common shapes — a float without exponent, an integer `i`, up to 15 digits — are parsed
+ * space, CR, LF or the end); returns the value (NaN and `failReason` when invalid); the end is in
+ * `numberEnd`, the type in `numberType`. The common shapes — a float without exponent, an integer `i`, up to 15 digits — are parsed
  * in the same pass that finds the end; anything else goes through the full grammar below.
  */
 function scanNumber(b: Uint8Array, start: number, n: number): number {
@@ -966,30 +1014,30 @@ function scanNumber(b: Uint8Array, start: number, n: number): number {
   if (digits > 0 && digits <= 15) {
     if (VALUE_STOP[c] !== 0) {
       const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
-      numberValue = negative ? -v : v;
       numberType = 'float';
-      return i;
+      numberEnd = i;
+      return negative ? -v : v;
     }
     if (c === LOWER_I && !dot && (i + 1 >= n || VALUE_STOP[b[i + 1]] !== 0)) {
-      numberValue = negative ? -mantissa : mantissa;
       numberType = 'integer';
-      return i + 1;
+      numberEnd = i + 1;
+      return negative ? -mantissa : mantissa;
     }
   }
   let end = i;
   while (end < n && VALUE_STOP[b[end]] === 0) end++;
   const last = b[end - 1];
+  numberEnd = end;
   if (last === LOWER_I) {
-    numberValue = parseInteger(b, start, end - 1, false);
     numberType = 'integer';
-  } else if (last === LOWER_U) {
-    numberValue = parseInteger(b, start, end - 1, true);
-    numberType = 'unsigned';
-  } else {
-    numberValue = parseFloatToken(b, start, end);
-    numberType = 'float';
+    return parseInteger(b, start, end - 1, false);
   }
-  return end;
+  if (last === LOWER_U) {
+    numberType = 'unsigned';
+    return parseInteger(b, start, end - 1, true);
+  }
+  numberType = 'float';
+  return parseFloatToken(b, start, end);
 }
 
 /** 1 for true, 0 for false, -1 for anything else (t T true True TRUE f F false False FALSE). */
@@ -1105,14 +1153,20 @@ function fail(reason: string): number {
   return Number.NaN;
 }
 
-let tsMs = 0;
 let tsSubMs = 0;
+// The precision's constants, set once per parse (plain loads in the per-line path).
+let tsMaxUnits = '';
+let tsSubDigits = 0;
+let tsMsPerUnit = 0;
 
-/** Convert the timestamp digits to (tsMs, tsSubMs); false when outside InfluxDB's time range. */
-function parseTimestamp(b: Uint8Array, start: number, end: number, negative: boolean, precision: Precision): boolean {
+/**
+ * Convert the timestamp digits to milliseconds (returned; NaN when outside InfluxDB's time range) and the
+ * nanoseconds past them (in `tsSubMs`).
+ */
+function parseTimestamp(b: Uint8Array, start: number, end: number, negative: boolean): number {
   while (start < end - 1 && b[start] === ZERO) start++;
-  if (compareDigits(b, start, end, MAX_UNITS[precision]) > 0) return false;
-  const subDigits = SUB_MS_DIGITS[precision];
+  if (compareDigits(b, start, end, tsMaxUnits) > 0) return Number.NaN;
+  const subDigits = tsSubDigits;
   let ms = 0;
   let sub = 0;
   const split = end - subDigits;
@@ -1122,7 +1176,7 @@ function parseTimestamp(b: Uint8Array, start: number, end: number, negative: boo
     else sub = sub * 10 + d;
   }
   if (subDigits === 3) sub *= 1000;
-  else if (subDigits === 0) ms *= MS_PER_UNIT[precision];
+  else if (subDigits === 0) ms *= tsMsPerUnit;
   if (negative && (ms !== 0 || sub !== 0)) {
     // Floor towards -Infinity so that timestampMs + sub/1e6 is the exact time.
     if (sub > 0) {
@@ -1130,7 +1184,6 @@ function parseTimestamp(b: Uint8Array, start: number, end: number, negative: boo
       sub = 1_000_000 - sub;
     } else ms = -ms;
   }
-  tsMs = ms;
   tsSubMs = sub;
-  return true;
+  return ms;
 }
