@@ -7,9 +7,12 @@
 //   - @influxdata/influxdb-client serialising the same points (Point.toLineProtocol), i.e. what a client
 //     spends to produce the lines.
 // Reference from issue 4: the Go decoder of influxdata/line-protocol did 1.62 M lines/s on one core;
-// goal >= 1.5 M lines/s. Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by
+// goal >= 1.5 M lines/s. It also times pointsToSeries (points -> series batches, the Worker-side step after
+// parsing) on the parsed points, per 10k samples, against a naive mapping (labels object, sorted key
+// string and map lookup per sample, no caching). Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by
 // BENCH_MS per contender.
 import { Point as InfluxPoint } from '@influxdata/influxdb-client';
+import { pointsToSeries } from '../workers/metrics/src/influx-mapping';
 import { parseLineProtocol } from '../workers/metrics/src/line-protocol';
 
 const LINES = Number(process.env.BENCH_LINES ?? 50_000);
@@ -53,6 +56,29 @@ function naiveParse(text: string): number {
     n++;
   }
   return n;
+}
+
+/** The mapping a newcomer writes: per sample, a labels object, a sorted key string and a map lookup. */
+function naiveMapping(points: ReturnType<typeof parseLineProtocol>['points']): number {
+  const bySeries = new Map<string, { labels: Record<string, string>; timestamps: number[]; values: number[] }>();
+  let samples = 0;
+  for (const p of points) {
+    for (let f = 0; f < p.fieldKeys.length; f++) {
+      if (p.fieldTypes[f] === 'string') continue;
+      const labels: Record<string, string> = { __name__: `${p.measurement}_${p.fieldKeys[f]}` };
+      for (let i = 0; i < p.tags.length; i += 2) labels[p.tags[i]] = p.tags[i + 1];
+      const key = JSON.stringify(Object.entries(labels).sort());
+      let batch = bySeries.get(key);
+      if (batch === undefined) {
+        batch = { labels, timestamps: [], values: [] };
+        bySeries.set(key, batch);
+      }
+      batch.timestamps.push(p.timestampMs);
+      batch.values.push(p.fieldValues[f]);
+      samples++;
+    }
+  }
+  return samples;
 }
 
 /** Machine calibration: a loop that only reads each byte of the body (counts newlines). */
@@ -110,13 +136,18 @@ const mb = bytes.length / 1e6;
 const check = parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() });
 if (check.points.length !== LINES || check.errors.length !== 0) throw new Error('bench input did not parse');
 if (naiveParse(text) !== LINES) throw new Error('naive baseline did not parse');
+const mapped = pointsToSeries(check.points, { db: 'bench' });
+const SAMPLES = mapped.samples;
+if (SAMPLES !== LINES * 10 || naiveMapping(check.points) !== SAMPLES) throw new Error('mapping did not map every sample');
 
-const [ours, oursText, naive, floor, client] = measureAll([
+const [ours, oursText, naive, floor, client, mapping, naiveMap] = measureAll([
   () => parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() }),
   () => parseLineProtocol(text, { precision: 'ns', now: () => Date.now() }),
   () => naiveParse(text),
   () => readEveryByte(bytes),
   () => clientSerialise(LINES),
+  () => pointsToSeries(check.points, { db: 'bench' }),
+  () => naiveMapping(check.points),
 ]);
 
 const row = (name: string, m: { seconds: number; wall: number; runs: number }) =>
@@ -131,4 +162,9 @@ console.log(row('baseline: influxdb-client Point serialise', client));
 console.log(row('calibration: a loop reading each byte once', floor));
 console.log(`ratio parseLineProtocol / naive split parser: ${(naive.seconds / ours.seconds).toFixed(2)}x`);
 console.log(`ratio parseLineProtocol / influxdb-client serialise: ${(client.seconds / ours.seconds).toFixed(2)}x`);
+const perTenK = (m: { seconds: number; runs: number }) => `${((m.seconds * 1000 * 10_000) / SAMPLES).toFixed(2).padStart(6)} ms per 10k samples (CPU time, median of ${m.runs})`;
+console.log(`pointsToSeries: ${SAMPLES} samples in ${mapped.series.length} series`);
+console.log(`${'pointsToSeries (pushpull)'.padEnd(50)} ${perTenK(mapping)}`);
+console.log(`${'baseline: naive mapping'.padEnd(50)} ${perTenK(naiveMap)}`);
+console.log(`ratio pointsToSeries / naive mapping: ${(naiveMap.seconds / mapping.seconds).toFixed(2)}x`);
 console.log(`reference (not measured here): Go influxdata/line-protocol decoder 1.62 M lines/s; goal >= 1.5 M lines/s -> ${LINES / ours.seconds >= 1.5e6 ? 'met' : 'NOT met'}`);

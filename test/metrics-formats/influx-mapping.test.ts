@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pointsToSeries, sanitizeLabelName, sanitizeMetricName } from '../../workers/metrics/src/influx-mapping';
-import { parseLineProtocol } from '../../workers/metrics/src/line-protocol';
+import { parseLineProtocol, type Point } from '../../workers/metrics/src/line-protocol';
 
 function map(text: string, opts: { db?: string; bucket?: string; org?: string } = {}) {
   const parsed = parseLineProtocol(text, { precision: 'ms', now: () => 5_000 });
@@ -93,6 +93,79 @@ describe('sanitizeLabelName / sanitizeMetricName', () => {
     for (const name of ['a b', 'x.y.z', '€', '__name__', 'tag=1']) {
       expect(sanitizeLabelName(name)).toMatch(/^[a-zA-Z_][a-zA-Z0-9_]*$/);
       expect(sanitizeMetricName(name)).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
+    }
+  });
+});
+
+describe('pointsToSeries: caches never change a result', () => {
+  /** The mapping written plainly: labels, canonical key and lookup per sample, nothing cached. */
+  function reference(points: readonly Point[], db: string) {
+    const bySeries = new Map<string, { labels: Record<string, string>; timestamps: number[]; values: number[] }>();
+    let skippedStrings = 0;
+    for (const p of points) {
+      const labels: Record<string, string> = {};
+      for (let i = 0; i < p.tags.length; i += 2) {
+        const name = sanitizeLabelName(p.tags[i]);
+        labels[name === '__name__' ? 'exported___name__' : name] = p.tags[i + 1];
+      }
+      if (!('db' in labels) && db !== '') labels.db = db;
+      const names = Object.keys(labels).sort();
+      p.fieldKeys.forEach((field, f) => {
+        if (p.fieldTypes[f] === 'string') {
+          skippedStrings++;
+          return;
+        }
+        const metric = field === 'value' ? sanitizeMetricName(p.measurement) : `${sanitizeMetricName(p.measurement)}_${sanitizeMetricName(field)}`;
+        const key = JSON.stringify([metric, ...names.map((n) => [n, labels[n]])]);
+        let batch = bySeries.get(key);
+        if (batch === undefined) {
+          batch = { labels: { __name__: metric, ...Object.fromEntries(names.map((n) => [n, labels[n]])) }, timestamps: [], values: [] };
+          bySeries.set(key, batch);
+        }
+        batch.timestamps.push(p.timestampMs);
+        batch.values.push(p.fieldValues[f]);
+      });
+    }
+    const series = [...bySeries.values()];
+    return { series, samples: series.reduce((n, s) => n + s.values.length, 0), skippedStrings };
+  }
+
+  it('keeps measurements apart when consecutive points share the tag array and the field-key array', () => {
+    const parsed = parseLineProtocol('cpu,h=a v=1 1000\nmem,h=a v=2 1000\ncpu v=3 1000\nmem v=4 1000\ncpu v=5 2000', { precision: 'ms', now: () => 5_000 });
+    expect(parsed.points[3].tags).toBe(parsed.points[2].tags);
+    expect(parsed.points[3].fieldKeys).toBe(parsed.points[2].fieldKeys);
+    expect(pointsToSeries(parsed.points).series).toEqual([
+      { labels: { __name__: 'cpu_v', h: 'a' }, timestamps: [1000], values: [1] },
+      { labels: { __name__: 'mem_v', h: 'a' }, timestamps: [1000], values: [2] },
+      { labels: { __name__: 'cpu_v' }, timestamps: [1000, 2000], values: [3, 5] },
+      { labels: { __name__: 'mem_v' }, timestamps: [1000], values: [4] },
+    ]);
+  });
+
+  it('maps random batches (shared tag sets across measurements, changing field sets, strings) like the plain mapping', () => {
+    let seed = 424242;
+    const rnd = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % k;
+    };
+    const pick = (xs: string[]) => xs[rnd(xs.length)];
+    for (let round = 0; round < 20; round++) {
+      const lines: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        let line = pick(['cpu', 'mem', 'http.req', 'db']);
+        for (const k of ['host', 'a.b', 'a-b', 'db', '__name__']) if (rnd(3) === 0) line += `,${k}=${pick(['x', 'y', 'z'])}`;
+        const fields = ['value', 'u', 'v-1', 's', 'w'].filter(() => rnd(2) === 0);
+        if (fields.length === 0) fields.push('value');
+        line += ` ${fields.map((f) => `${f}=${f === 's' ? '"str"' : pick(['1', '25i', 'true', '-3.5', '"q"'])}`).join(',')} ${1000 + rnd(50)}`;
+        lines.push(line);
+      }
+      const parsed = parseLineProtocol(lines.join('\n'), { precision: 'ms', now: () => 5_000 });
+      expect(parsed.errors).toEqual([]);
+      const db = round % 2 === 0 ? 'param' : '';
+      expect(pointsToSeries(parsed.points, { db })).toEqual(reference(parsed.points, db));
+      // The same points with arrays no longer shared between points (as a caller may build them).
+      const copies = parsed.points.map((p) => ({ ...p, tags: [...p.tags], fieldKeys: [...p.fieldKeys], fieldTypes: [...p.fieldTypes] }));
+      expect(pointsToSeries(copies, { db })).toEqual(reference(parsed.points, db));
     }
   });
 });

@@ -589,3 +589,52 @@ describe('parseLineProtocol: caches never change a result', () => {
     expect(r.points.map((p) => view(p).fields)).toEqual([{ 'a b': 1, ab: 2 }, { 'a b': 3, ab: 4 }, { a: 5, abc: 6 }, { ab: 7, a: 8 }]);
   });
 });
+
+describe('parseLineProtocol: number fast path edges', () => {
+  // The inline fast path takes `[-]digits[.digits]` and `[-]digits i` up to 15 digits; everything else
+  // goes through the full grammar. Each form, at each kind of value end, gives the same result.
+  const cases: [string, number | string, string?][] = [
+    ['1.', 1, 'float'], ['.5', 0.5, 'float'], ['-0', -0, 'float'], ['-.5', -0.5, 'float'], ['007.50', 7.5, 'float'],
+    ['123456789012345', 123456789012345, 'float'], ['1234567890123456', 1234567890123456, 'float'],
+    ['0.1234567890123456789', 0.12345678901234568, 'float'], ['0.000000000000001', 1e-15, 'float'],
+    ['123456789.123456', 123456789.123456, 'float'], ['00000000000000000001', 1, 'float'], ['1.5e3', 1500, 'float'],
+    ['-0i', -0, 'integer'], ['-12i', -12, 'integer'], ['123456789012345i', 123456789012345, 'integer'],
+    ['1234567890123456i', 1234567890123456, 'integer'], ['1u', 1, 'unsigned'],
+    ['.', 'invalid number'], ['-', 'invalid number'], ['-.', 'invalid number'], ['1.i', 'invalid number'],
+    ['.5i', 'invalid number'], ['1.2.3', 'invalid number'], ['1..2', 'invalid number'], ['--1', 'invalid number'],
+    ['-1-', 'invalid number'], ['1i2', 'invalid number'], ['1ii', 'invalid number'], ['-1u', 'invalid number'],
+    ['+1', 'invalid number'], ['1.5x', 'invalid number'], ['1e', 'invalid float'],
+  ];
+  it.each(cases)('m f=%s', (value, expected, type) => {
+    for (const end of ['', ' 1000', ',g=1', '\n', '\r\n']) {
+      const line = `m f=${value}${end}`;
+      if (typeof expected === 'string') {
+        const r = parse(line, 'ms');
+        expect(r.points, JSON.stringify(line)).toEqual([]);
+        expect(r.errors.map((e) => e.reason), JSON.stringify(line)).toEqual([expected]);
+      } else {
+        const p = one(line, 'ms');
+        expect(Object.is(p.fields.f, expected), `${JSON.stringify(line)} -> ${String(p.fields.f)}`).toBe(true);
+        expect(p.types.f).toBe(type);
+      }
+    }
+  });
+});
+
+describe('parseLineProtocol: series key cache', () => {
+  it('keeps apart 600 series keys of one length that differ only in their middle bytes', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      lines.push(`cpu,host=server-${String(i % 100).padStart(2, '0')},region=us-west-${i % 3},cpu=cpu${i % 8} v=${i} ${i}`);
+    }
+    const r = parse(lines.join('\n'), 'ms');
+    expect(r.errors).toEqual([]);
+    expect(r.points).toHaveLength(3000);
+    r.points.forEach((p, i) => {
+      expect(pointTags(p)).toEqual({ host: `server-${String(i % 100).padStart(2, '0')}`, region: `us-west-${i % 3}`, cpu: `cpu${i % 8}` });
+      expect(p.fieldValues[0]).toBe(i);
+    });
+    // Points of one series key share one tag array (what pointsToSeries relies on to build labels once).
+    expect(r.points[600].tags).toBe(r.points[0].tags);
+  });
+});

@@ -1169,12 +1169,10 @@ function parseTimestamp(b: Uint8Array, start: number, end: number, negative: boo
   const subDigits = tsSubDigits;
   let ms = 0;
   let sub = 0;
-  const split = end - subDigits;
-  for (let i = start; i < end; i++) {
-    const d = b[i] - ZERO;
-    if (i < split) ms = ms * 10 + d;
-    else sub = sub * 10 + d;
-  }
+  const split = Math.max(start, end - subDigits);
+  let i = start;
+  for (; i < split; i++) ms = ms * 10 + (b[i] - ZERO);
+  for (; i < end; i++) sub = sub * 10 + (b[i] - ZERO);
   if (subDigits === 3) sub *= 1000;
   else if (subDigits === 0) ms *= tsMsPerUnit;
   if (negative && (ms !== 0 || sub !== 0)) {
