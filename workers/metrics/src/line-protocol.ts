@@ -287,6 +287,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   let name: string | undefined;
   let sameKeys = true;
   let sameTypes = true;
+  const view = internView;
   const start0 = pos;
 
   let start = pos;
@@ -434,10 +435,17 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     // ordinal and are followed by '=', it is the same key (same bytes scan the same way): no scan, no lookup.
     if (ordinal < templateCount) {
       const len = templateLengths[ordinal];
-      if (pos + len < n && b[pos + len] === EQUALS && sameBytes(b, templateStarts[ordinal], pos, len)) {
-        key = templateKeys[ordinal];
-        pos += len;
-        c = EQUALS;
+      if (pos + len < n && b[pos + len] === EQUALS) {
+        // Inline byte comparison, four bytes at a time.
+        const other = templateStarts[ordinal];
+        let k = 0;
+        while (k + 4 <= len && view.getInt32(other + k, true) === view.getInt32(pos + k, true)) k += 4;
+        while (k < len && b[other + k] === b[pos + k]) k++;
+        if (k === len) {
+          key = templateKeys[ordinal];
+          pos += len;
+          c = EQUALS;
+        }
       }
     }
     if (key === undefined) {
@@ -880,21 +888,6 @@ const templateStarts = new Int32Array(MAX_TEMPLATE);
 const templateLengths = new Int32Array(MAX_TEMPLATE);
 const templateKeys: string[] = new Array<string>(MAX_TEMPLATE).fill('');
 let templateCount = 0;
-
-/** b[a, a + len) equals b[b2, b2 + len) (both in bounds). */
-function sameBytes(b: Uint8Array, a: number, b2: number, len: number): boolean {
-  const view = internView;
-  let k = 0;
-  while (k + 4 <= len) {
-    if (view.getInt32(a + k, true) !== view.getInt32(b2 + k, true)) return false;
-    k += 4;
-  }
-  while (k < len) {
-    if (b[a + k] !== b[b2 + k]) return false;
-    k++;
-  }
-  return true;
-}
 
 // ---- series key cache ------------------------------------------------------------------------------
 // Same scheme as the intern table, keyed by the bytes of "measurement,tags" (up to the first space).
