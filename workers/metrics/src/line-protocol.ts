@@ -598,12 +598,25 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     }
     // Duplicate field keys: the last value wins (InfluxDB merges the field set). While the keys repeat
     // the previous point's (unique) keys in order, no search is needed.
+    // While the keys (and types) repeat the previous point's, they are not copied into the scratch arrays
+    // (the point will share the previous arrays); they are materialised when a line departs from them.
     let at = fieldCount;
     if (sameKeys && prevKeys[fieldCount] === key) {
-      if (prevTypes[fieldCount] !== type) sameTypes = false;
+      if (sameTypes && prevTypes[fieldCount] !== type) {
+        sameTypes = false;
+        for (let k = 0; k < fieldCount; k++) types[k] = prevTypes[k];
+      }
+      if (!sameTypes) types[at] = type;
       fieldCount++;
     } else {
-      sameKeys = false;
+      if (sameKeys) {
+        sameKeys = false;
+        for (let k = 0; k < fieldCount; k++) keys[k] = prevKeys[k];
+        if (sameTypes) {
+          sameTypes = false;
+          for (let k = 0; k < fieldCount; k++) types[k] = prevTypes[k];
+        }
+      }
       for (let k = 0; k < fieldCount; k++) {
         if (keys[k] === key) {
           at = k;
@@ -611,10 +624,10 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
         }
       }
       if (at === fieldCount) fieldCount++;
+      keys[at] = key;
+      types[at] = type;
     }
-    keys[at] = key;
     values[at] = value;
-    types[at] = type;
     if (str !== undefined || strings !== undefined) {
       strings ??= [];
       strings[at] = str;
@@ -678,8 +691,10 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   // Share the tag array and the field keys / field types with the previous point when they are equal.
   if (lineTags !== undefined) prevTags = lineTags;
   if (!(sameKeys && sameTypes && prevKeys.length === fieldCount)) {
-    prevKeys = keys.slice(0, fieldCount);
-    prevTypes = types.slice(0, fieldCount);
+    // sameKeys: the keys are a prefix of the previous point's (not copied); likewise the types.
+    const nextKeys = sameKeys ? prevKeys.slice(0, fieldCount) : keys.slice(0, fieldCount);
+    prevTypes = sameTypes ? prevTypes.slice(0, fieldCount) : types.slice(0, fieldCount);
+    prevKeys = nextKeys;
   }
   const point: Point = {
     measurement,
