@@ -20,6 +20,7 @@ import {
 import { OriginError, stripHopByHop } from './origin';
 import { isPurged, purgeKeyOf, purgeSnapshot, type PurgeSnapshot } from './purge';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
+import { MemoryTier, memoryEntry, responseOf } from './memory-tier';
 
 /** An upstream answers GET requests like an origin (full responses or 304s); throws {@link OriginError} when it cannot. */
 export type Upstream = (request: Request) => Promise<Response>;
@@ -44,6 +45,10 @@ export interface CacheSettings extends FreshnessSettings {
   coalesceMaxBytes: number;
   /** How long the origin has to send its response headers. */
   originTimeoutMs: number;
+  /** The isolate's memory tier: total bytes (0 = off), largest object, how long an entry is trusted. */
+  memoryBytes: number;
+  memoryMaxObjectBytes: number;
+  memoryTtlMs: number;
 }
 
 /** The vars the cache reads. */
@@ -57,6 +62,9 @@ export interface CacheEnv {
   PURGE_POLL_MS?: string;
   COALESCE_MAX_BYTES?: string;
   ORIGIN_TIMEOUT_MS?: string;
+  MEMORY_CACHE_BYTES?: string;
+  MEMORY_CACHE_MAX_OBJECT_BYTES?: string;
+  MEMORY_CACHE_TTL_MS?: string;
   EDGE_KV: KVNamespace;
 }
 
@@ -67,8 +75,19 @@ function num(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
-/** Reads and checks the cache settings. */
+const settingsMemo = new WeakMap<object, CacheSettings>();
+
+/** Reads and checks the cache settings (once per env object). */
 export function cacheSettings(env: CacheEnv): CacheSettings {
+  let settings = settingsMemo.get(env);
+  if (!settings) {
+    settings = readSettings(env);
+    settingsMemo.set(env, settings);
+  }
+  return settings;
+}
+
+function readSettings(env: CacheEnv): CacheSettings {
   return {
     defaultTtl: num(env.DEFAULT_TTL, 60, 'DEFAULT_TTL'),
     negativeTtl: num(env.NEGATIVE_TTL, 10, 'NEGATIVE_TTL'),
@@ -79,6 +98,9 @@ export function cacheSettings(env: CacheEnv): CacheSettings {
     purgePollMs: num(env.PURGE_POLL_MS, 1000, 'PURGE_POLL_MS'),
     coalesceMaxBytes: num(env.COALESCE_MAX_BYTES, 16 * 1024 * 1024, 'COALESCE_MAX_BYTES'),
     originTimeoutMs: num(env.ORIGIN_TIMEOUT_MS, 10_000, 'ORIGIN_TIMEOUT_MS'),
+    memoryBytes: num(env.MEMORY_CACHE_BYTES, 16 * 1024 * 1024, 'MEMORY_CACHE_BYTES'),
+    memoryMaxObjectBytes: num(env.MEMORY_CACHE_MAX_OBJECT_BYTES, 256 * 1024, 'MEMORY_CACHE_MAX_OBJECT_BYTES'),
+    memoryTtlMs: num(env.MEMORY_CACHE_TTL_MS, 1000, 'MEMORY_CACHE_TTL_MS'),
   };
 }
 
@@ -190,6 +212,82 @@ function shareableWith(request: Request, f: Fetched): boolean {
 /** Keys with a background revalidation running in this isolate (one per key). */
 const revalidating = new Set<string>();
 
+let memoryTier: MemoryTier | null = null;
+/** Parsed bookkeeping of memory entries and of the responses made from them (parsed once, read only). */
+const memoryMeta = new WeakMap<object, StoredMeta | null>();
+const parsedMeta = new WeakMap<Response, StoredMeta | null>();
+
+/** This isolate's memory tier for these settings (null when MEMORY_CACHE_BYTES is 0). */
+function memoryTierFor(settings: CacheSettings): MemoryTier | null {
+  if (settings.memoryBytes <= 0) return null;
+  const t = memoryTier?.settings;
+  if (!memoryTier || t?.maxBytes !== settings.memoryBytes || t.maxObjectBytes !== settings.memoryMaxObjectBytes || t.ttlMs !== settings.memoryTtlMs) {
+    memoryTier = new MemoryTier({ maxBytes: settings.memoryBytes, maxObjectBytes: settings.memoryMaxObjectBytes, ttlMs: settings.memoryTtlMs });
+  }
+  return memoryTier;
+}
+
+/** The Cache API with the isolate's memory tier in front of it. */
+export class TieredCache {
+  private opened: Promise<Cache> | null = null;
+
+  private constructor(private readonly mem: MemoryTier | null, private readonly waitUntil: (p: Promise<unknown>) => void) {}
+
+  /** The edge's cache for one request (the Cache API is opened only when memory cannot answer). */
+  static async open(settings: CacheSettings, waitUntil: (p: Promise<unknown>) => void): Promise<TieredCache> {
+    return new TieredCache(memoryTierFor(settings), waitUntil);
+  }
+
+  private get api(): Promise<Cache> {
+    this.opened ??= caches.open(CACHE_NAME);
+    return this.opened;
+  }
+
+  /** A stored response: from memory when it holds a trusted copy, else from the Cache API (then copied to memory if small). */
+  async match(key: string): Promise<Response | undefined> {
+    const now = Date.now();
+    const held = this.mem?.get(key, now);
+    if (held) {
+      const response = responseOf(held);
+      let meta = memoryMeta.get(held);
+      if (meta === undefined) {
+        meta = readMeta(response.headers);
+        memoryMeta.set(held, meta);
+      }
+      parsedMeta.set(response, meta);
+      return response;
+    }
+    const found = await (await this.api).match(key);
+    const mem = this.mem;
+    if (!found || !mem) return found;
+    if (found.headers.has(VARY_MARKER_HEADER)) {
+      mem.set(key, memoryEntry(found, null, now));
+      return found;
+    }
+    const meta = readMeta(found.headers);
+    if (!meta || meta.size < 0 || meta.size > mem.settings.maxObjectBytes || found.body === null) return found;
+    const [client, copy] = found.body.tee();
+    this.waitUntil(new Response(copy).arrayBuffer()
+      .then((buf) => mem.set(key, memoryEntry(found, new Uint8Array(buf), now)))
+      .catch(() => undefined));
+    return new Response(client, { status: found.status, statusText: found.statusText, headers: found.headers });
+  }
+
+  /** Stores a response; `bytes` is its whole body when the caller has it (kept in memory too if small). */
+  async put(key: string, response: Response, bytes?: Uint8Array): Promise<void> {
+    const copy = this.mem && (bytes !== undefined || response.body === null) ? memoryEntry(response, bytes ?? null, Date.now()) : null;
+    this.mem?.delete(key);
+    await (await this.api).put(key, response);
+    if (copy) this.mem?.set(key, copy);
+  }
+
+  /** Deletes a primary key (entry or Vary marker, so every variant becomes unreachable). */
+  async delete(key: string): Promise<boolean> {
+    this.mem?.deleteFamily(key);
+    return (await this.api).delete(key);
+  }
+}
+
 /**
  * RFC 9111 §4.4: a successful unsafe request invalidates the target URI and same-host
  * Location / Content-Location. Deleting the primary key (entry or Vary marker) from this
@@ -206,13 +304,13 @@ export async function invalidateAfterUnsafe(requestUrl: URL, response: Response,
       if (u.host === requestUrl.host) urls.push(u);
     } catch { /* not a URL: nothing to invalidate */ }
   }
-  const cache = await caches.open(CACHE_NAME);
+  const cache = await TieredCache.open(settings, () => undefined);
   await Promise.all(urls.map((u) => cache.delete(primaryKey(u, settings.isIgnored))));
 }
 
 /** Deletes URLs from this location's cache at once (a purge reaches other locations through the purge log). */
 export async function deleteLocally(urls: URL[], settings: CacheSettings): Promise<void> {
-  const cache = await caches.open(CACHE_NAME);
+  const cache = await TieredCache.open(settings, () => undefined);
   await Promise.all(urls.map((u) => cache.delete(primaryKey(u, settings.isIgnored))));
 }
 
@@ -239,7 +337,7 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
   const purgeKey = purgeKeyOf(keyUrl.pathname + keyUrl.search);
   const reqCc = requestConstraints(request.headers);
   const head = request.method === 'HEAD';
-  const cache = await caches.open(CACHE_NAME);
+  const cache = await TieredCache.open(cx.settings, cx.waitUntil);
 
   // RFC 9111 §3.5: requests with credentials are not answered from the cache.
   if (request.headers.has('authorization')) {
@@ -297,7 +395,7 @@ interface Lookup {
 }
 
 /** Finds the stored response for a request: primary key, then the variant its Vary marker names. */
-async function lookup(cache: Cache, key: string, headers: Headers, purgeKey: string, snapshot: PurgeSnapshot, now: number): Promise<Lookup> {
+async function lookup(cache: TieredCache, key: string, headers: Headers, purgeKey: string, snapshot: PurgeSnapshot, now: number): Promise<Lookup> {
   const primary = await cache.match(key);
   if (!primary) return { entry: null, meta: null, entryKey: key, variantKey: null, reason: 'uri-miss' };
   let entry: Response | undefined = primary;
@@ -311,7 +409,8 @@ async function lookup(cache: Cache, key: string, headers: Headers, purgeKey: str
     entry = await cache.match(variant);
     if (!entry) return { entry: null, meta: null, entryKey, variantKey: variant, reason: 'vary-miss' };
   }
-  const meta = readMeta(entry.headers);
+  const known = parsedMeta.get(entry);
+  const meta = known !== undefined ? known : readMeta(entry.headers);
   if (!meta || isPurged(snapshot, purgeKey, meta.tags, meta.storedAt) || (meta.expiresAt !== undefined && now >= meta.expiresAt)) {
     await entry.body?.cancel();
     return { entry: null, meta: null, entryKey, variantKey: variant, reason: 'miss' };
@@ -402,7 +501,7 @@ function storedHeaders(headers: Headers, meta: StoredMeta, storeFor: number): He
 }
 
 /** Writes a response (and, for Vary, its marker) to the cache once its body is complete. */
-async function store(cache: Cache, primary: string, variant: string | null, f: Fetched, storeFor: number): Promise<void> {
+async function store(cache: TieredCache, primary: string, variant: string | null, f: Fetched, storeFor: number): Promise<void> {
   // A TeeBody is put while the client reads (its size is its Content-Length); a SharedBody once complete.
   if (!f.meta || !(await f.body.complete())) return;
   f.meta.size = f.body.received;
@@ -410,13 +509,20 @@ async function store(cache: Cache, primary: string, variant: string | null, f: F
     const marker = new Headers({ 'cache-control': `public, max-age=${storeFor}`, [VARY_MARKER_HEADER]: f.vary.join(',') });
     await cache.put(primary, new Response(null, { status: 200, headers: marker }));
   }
+  const headers = storedHeaders(f.headers, f.meta, storeFor);
+  if (f.body instanceof SharedBody) {
+    // Complete and in memory already: stored from one array (with its Content-Length), and kept in the memory tier if small.
+    const bytes = f.body.bytes();
+    await cache.put(variant ?? primary, new Response(bytes, { status: f.status, statusText: f.statusText, headers }), bytes);
+    return;
+  }
   const body = f.body.reader();
   if (body === null) return;
-  await cache.put(variant ?? primary, new Response(body, { status: f.status, statusText: f.statusText, headers: storedHeaders(f.headers, f.meta, storeFor) }));
+  await cache.put(variant ?? primary, new Response(body, { status: f.status, statusText: f.statusText, headers }));
 }
 
 /** Fetches upstream and stores what may be stored; the body is shared so others can read it. */
-async function fetchAndMaybeStore(request: Request, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<Flight<FetchOutcome>> {
+async function fetchAndMaybeStore(request: Request, key: string, purgeKey: string, cx: CacheContext, cache: TieredCache): Promise<Flight<FetchOutcome>> {
   const got = await callUpstream(request, cx);
   if (!got.ok) return { value: got, settled: Promise.resolve() };
   const fetched = adoptResponse(request, got.response, got.requestTime, got.responseTime, cx);
@@ -447,7 +553,7 @@ function adoptResponse(request: Request, response: Response, requestTime: number
 }
 
 /** Stores a fetched response if it may be stored; settles when it is in the cache. */
-function storeFetched(request: Request, key: string, purgeKey: string, f: Fetched & { storeFor: number }, cx: CacheContext, cache: Cache): Promise<void> {
+function storeFetched(request: Request, key: string, purgeKey: string, f: Fetched & { storeFor: number }, cx: CacheContext, cache: TieredCache): Promise<void> {
   if (!f.meta) return Promise.resolve();
   const variant = f.vary.length > 0 ? variantKey(key, f.vary, request.headers) : null;
   const stored = store(cache, key, variant, f, f.storeFor).catch((err: unknown) => console.error('cache store failed', purgeKey, err));
@@ -461,7 +567,7 @@ function storeFetched(request: Request, key: string, purgeKey: string, f: Fetche
  * and, for a Vary response, with the same values of the varying headers; otherwise it
  * fetches on its own.
  */
-async function coalescedFetch(request: Request, flightKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<{ outcome: FetchOutcome; collapsed: boolean }> {
+async function coalescedFetch(request: Request, flightKey: string, key: string, purgeKey: string, cx: CacheContext, cache: TieredCache): Promise<{ outcome: FetchOutcome; collapsed: boolean }> {
   const run = (): Promise<Flight<FetchOutcome>> => fetchAndMaybeStore(request, key, purgeKey, cx, cache);
   const shared = await coalesce(flightKey, cx, run, (o) => !o.ok || shareableWith(request, o.fetched));
   if (shared) return { outcome: shared.value, collapsed: shared.collapsed };
@@ -488,7 +594,7 @@ function mergeHeaders(stored: Headers, meta: StoredMeta, fresh: Headers): Header
  * Validates a stored entry upstream (one validation per key at a time: concurrent requests
  * for a stale entry share it); answers from the entry on 304, or with the new response.
  */
-async function validate(request: Request, entry: Response, meta: StoredMeta, entryKey: string, key: string, purgeKey: string, why: 'stale' | 'request', reqCc: RequestConstraints, cx: CacheContext, cache: Cache): Promise<Response> {
+async function validate(request: Request, entry: Response, meta: StoredMeta, entryKey: string, key: string, purgeKey: string, why: 'stale' | 'request', reqCc: RequestConstraints, cx: CacheContext, cache: TieredCache): Promise<Response> {
   const validators = { etag: entry.headers.get('etag'), lastModified: entry.headers.get('last-modified') };
   const now = Date.now();
   // The entry's body, readable by this request and by the refresh of the stored copy.
@@ -540,7 +646,7 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
 }
 
 /** After a 304: the stored entry gets the merged headers and a new freshness, with the same body (RFC 9111 §4.3.4). */
-async function refreshStored(request: Request, entry: Response, entryBody: BodySource, meta: StoredMeta, v: { headers: Headers; requestTime: number; responseTime: number }, entryKey: string, key: string, purgeKey: string, cx: CacheContext, cache: Cache): Promise<void> {
+async function refreshStored(request: Request, entry: Response, entryBody: BodySource, meta: StoredMeta, v: { headers: Headers; requestTime: number; responseTime: number }, entryKey: string, key: string, purgeKey: string, cx: CacheContext, cache: TieredCache): Promise<void> {
   const merged = mergeHeaders(entry.headers, meta, v.headers);
   const plan = planStorage(request, new Response(null, { status: 200, headers: merged }), v.requestTime, v.responseTime, cx.settings);
   if (!plan.meta) return;
@@ -559,7 +665,7 @@ async function refreshStored(request: Request, entry: Response, entryBody: BodyS
 }
 
 /** stale-while-revalidate: refresh the entry without anyone waiting. */
-async function revalidateInBackground(request: Request, entryKey: string, key: string, purgeKey: string, meta: StoredMeta, cx: CacheContext, cache: Cache): Promise<void> {
+async function revalidateInBackground(request: Request, entryKey: string, key: string, purgeKey: string, meta: StoredMeta, cx: CacheContext, cache: TieredCache): Promise<void> {
   const entry = await cache.match(entryKey);
   if (!entry) return;
   const response = await validate(request, entry, meta, entryKey, key, purgeKey, 'stale', { noCache: false, onlyIfCached: false }, cx, cache);

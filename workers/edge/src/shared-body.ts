@@ -46,6 +46,17 @@ export class SharedBody {
     for (const w of waiters) w();
   }
 
+  /** The whole body as one array (call after {@link complete} said true). */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.received);
+    let offset = 0;
+    for (const c of this.chunks) {
+      out.set(c, offset);
+      offset += c.byteLength;
+    }
+    return out;
+  }
+
   /** Whether the whole body arrived without error. */
   async complete(): Promise<boolean> {
     await this.pump;
