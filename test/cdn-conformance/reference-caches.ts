@@ -44,7 +44,12 @@ export function installed(bin: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 }
 
-/** nginx with proxy_cache, revalidation, stale serving, background update and cache lock on. */
+/**
+ * nginx with proxy_cache, revalidation, stale-on-error, cache lock and byte ranges on. Not
+ * `proxy_cache_use_stale updating` + `proxy_cache_background_update`: with them nginx does
+ * serve stale-while-revalidate, but it then serves every stale entry without validating it
+ * first (RFC 9111 §4.2.4), even when the response never allowed it.
+ */
 export async function startNginx(port: number, originPort: number): Promise<CacheUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'pushpull-nginx-'));
   mkdirSync(join(dir, 'cache'));
@@ -73,8 +78,8 @@ http {
       proxy_cache_revalidate on;
       proxy_cache_lock on;
       proxy_cache_lock_timeout 10s;
-      proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
-      proxy_cache_background_update on;
+      proxy_cache_use_stale error timeout http_500 http_502 http_503 http_504;
+      proxy_force_ranges on;
       proxy_connect_timeout 2s;
       proxy_read_timeout 2s;
     }
