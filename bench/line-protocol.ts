@@ -11,6 +11,7 @@
 // parsing) on the parsed points, per 10k samples, against the same mapping without caches (labels
 // object and sorted key string per point, key concatenation and map lookup per sample). Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by
 // BENCH_MS per contender.
+import { measureAll, middle } from './lib/cpu-time';
 import { Point as InfluxPoint } from '@influxdata/influxdb-client';
 import { pointsToSeries } from '../workers/metrics/src/influx-mapping';
 import { parseLineProtocol } from '../workers/metrics/src/line-protocol';
@@ -111,33 +112,6 @@ function clientSerialise(count: number): number {
   return bytes;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/**
- * Median CPU seconds (user + system of this process, so garbage collection on helper threads counts) per
- * run of each contender. The contenders run in interleaved rounds (A B C A B C ...) so that the load of a
- * shared machine weighs on all of them alike; two warm-up rounds; at most RUNS rounds within MAX_MS.
- */
-function measureAll(fns: (() => unknown)[]): { seconds: number; wall: number; runs: number }[] {
-  for (let w = 0; w < 2; w++) for (const fn of fns) fn();
-  const cpu: number[][] = fns.map(() => []);
-  const wall: number[][] = fns.map(() => []);
-  const deadline = performance.now() + MAX_MS * fns.length;
-  for (let r = 0; r < RUNS && (r < 3 || performance.now() < deadline); r++) {
-    fns.forEach((fn, i) => {
-      const c0 = process.cpuUsage();
-      const t = performance.now();
-      fn();
-      const c = process.cpuUsage(c0);
-      wall[i].push((performance.now() - t) / 1000);
-      cpu[i].push((c.user + c.system) / 1e6);
-    });
-  }
-  return fns.map((_, i) => ({ seconds: median(cpu[i]), wall: median(wall[i]), runs: cpu[i].length }));
-}
 
 const text = buildLines(LINES);
 const bytes = new TextEncoder().encode(text); // the request body as a Worker receives it
@@ -157,7 +131,7 @@ const [ours, oursText, naive, floor, client, mapping, naiveMap] = measureAll([
   () => clientSerialise(LINES),
   () => pointsToSeries(check.points, { db: 'bench' }),
   () => naiveMapping(check.points),
-]);
+], RUNS, MAX_MS);
 
 const row = (name: string, m: { seconds: number; wall: number; runs: number }) =>
   `${name.padEnd(50)} ${(LINES / m.seconds / 1e6).toFixed(2).padStart(6)} M lines/s  ${(mb / m.seconds).toFixed(1).padStart(6)} MB/s  ` +

@@ -5,6 +5,7 @@
 //   - snappyjs.uncompress alone (the floor any decoder built on snappyjs pays),
 //   - encodeRemoteWrite of the same series (the sender's side).
 // Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by BENCH_MS per contender.
+import { measureAll, middle } from './lib/cpu-time';
 import { uncompress } from 'snappyjs';
 import type { SeriesBatch } from '../workers/shared/metrics-contract';
 import { decodeRemoteWrite, encodeRemoteWrite } from '../workers/metrics/src/remote-write';
@@ -29,35 +30,8 @@ const opts = { maxDecompressedBytes: 64 << 20 };
 const check = decodeRemoteWrite(body, opts);
 if (check.samples !== samples || check.errors.length) throw new Error('bench body did not decode');
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
-/**
- * Median CPU seconds (user + system of this process, so garbage collection on helper threads counts) per
- * run of each contender. The contenders run in interleaved rounds (A B C A B C ...) so that the load of a
- * shared machine weighs on all of them alike; two warm-up rounds; at most RUNS rounds within MAX_MS.
- */
-function measureAll(fns: (() => unknown)[]): { seconds: number; wall: number; runs: number }[] {
-  for (let w = 0; w < 2; w++) for (const fn of fns) fn();
-  const cpu: number[][] = fns.map(() => []);
-  const wall: number[][] = fns.map(() => []);
-  const deadline = performance.now() + MAX_MS * fns.length;
-  for (let r = 0; r < RUNS && (r < 3 || performance.now() < deadline); r++) {
-    fns.forEach((fn, i) => {
-      const c0 = process.cpuUsage();
-      const t = performance.now();
-      fn();
-      const c = process.cpuUsage(c0);
-      wall[i].push((performance.now() - t) / 1000);
-      cpu[i].push((c.user + c.system) / 1e6);
-    });
-  }
-  return fns.map((_, i) => ({ seconds: median(cpu[i]), wall: median(wall[i]), runs: cpu[i].length }));
-}
-
-const [decode, snappy, encode] = measureAll([() => decodeRemoteWrite(body, opts), () => uncompress(body), () => encodeRemoteWrite(series)]);
+const [decode, snappy, encode] = measureAll([() => decodeRemoteWrite(body, opts), () => uncompress(body), () => encodeRemoteWrite(series)], RUNS, MAX_MS);
 const row = (name: string, m: { seconds: number; runs: number }) =>
   `${name.padEnd(40)} ${(samples / m.seconds / 1e6).toFixed(2).padStart(6)} M samples/s  ${(raw.length / m.seconds / 1e6).toFixed(1).padStart(6)} MB/s protobuf  (CPU time, median of ${m.runs})`;
 
