@@ -273,3 +273,18 @@ describe('pull CDN review: verified behaviours kept as regression tests (these p
     expect(r.res.status).toBe(502);
   });
 });
+
+describe('pull CDN review: 304 that names another representation', () => {
+  it('does not refresh the stored copy from a 304 whose strong ETag is not the stored one (RFC 9111 §4.3.4): it fetches the full response', async () => {
+    const p = uniquePath('304-other');
+    await script(p, { body: 'version one', etag: '"v1"', headers: { 'cache-control': 'max-age=1' } });
+    await edge(p);
+    await script(p, { body: 'version two', etag: '"v2"', always304: true, headers: { 'cache-control': 'max-age=60' } });
+    await sleep(2100);
+    const r = await edge(p);
+    expect(r.body).toBe('version two');
+    expect(r.res.headers.get('etag')).toBe('"v2"');
+    const hits = await originHits(p);
+    expect(hits.requests.map((q) => q.headers['if-none-match'] ?? null)).toEqual([null, '"v1"', null]);
+  });
+});

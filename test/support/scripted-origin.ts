@@ -24,6 +24,8 @@ export interface OriginScript {
   etag?: string;
   lastModified?: string;
   mode?: 'normal' | 'down' | 'hang';
+  /** Answer every conditional GET with 304 (and this script's ETag), whatever it names. */
+  always304?: boolean;
 }
 
 interface Hit { method: string; url: string; headers: Record<string, string | string[] | undefined>; status: number }
@@ -96,7 +98,8 @@ export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
     if (script.lastModified) headers['last-modified'] = script.lastModified;
     const inm = req.headers['if-none-match'];
     const ims = req.headers['if-modified-since'];
-    const matches = (script.etag && inm && inm.split(',').map((s) => s.trim()).includes(script.etag))
+    const conditional = inm !== undefined || ims !== undefined;
+    const matches = (script.always304 === true && conditional) || (script.etag && inm && inm.split(',').map((s) => s.trim()).includes(script.etag))
       || (!inm && script.lastModified && ims && Date.parse(ims) >= Date.parse(script.lastModified));
     if (matches && (req.method === 'GET' || req.method === 'HEAD')) {
       hit.status = 304;

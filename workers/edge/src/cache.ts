@@ -193,6 +193,12 @@ async function coalesce<T>(flightKey: string, cx: CacheContext, run: () => Promi
   return { value: (await flight).value, collapsed: false };
 }
 
+/** Whether a 304's ETag (if any) names the stored response (RFC 9111 §4.3.4: strong validators compared). */
+function selectsStored(received: string | null, stored: string | null): boolean {
+  if (received === null || received.startsWith('W/')) return true;
+  return stored !== null && received === stored;
+}
+
 /** RFC 5861 §4: the errors stale-if-error may hide. */
 function isServerError(status: number): boolean {
   return status === 500 || status === 502 || status === 503 || status === 504;
@@ -602,7 +608,13 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
   const entryBody = meta.size > cx.settings.coalesceMaxBytes ? new TeeBody(entry.body, meta.size, 1) : new SharedBody(entry.body);
   cx.waitUntil(entryBody.pump);
   const run = async (): Promise<Flight<ValidationOutcome>> => {
-    const got = await callUpstream(request, cx, validators);
+    let got = await callUpstream(request, cx, validators);
+    // RFC 9111 §4.3.4: a 304 whose strong validator is not the stored one's selects no stored
+    // response; ask again for the full representation.
+    if (got.ok && got.response.status === 304 && !selectsStored(got.response.headers.get('etag'), validators.etag)) {
+      await got.response.body?.cancel();
+      got = await callUpstream(request, cx);
+    }
     if (!got.ok) return { value: { kind: 'error', error: got.error }, settled: Promise.resolve() };
     if (got.response.status === 304) {
       await got.response.body?.cancel();
