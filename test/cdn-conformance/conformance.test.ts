@@ -278,3 +278,20 @@ describe('shared-cache conformance: pushpull vs nginx vs Varnish', () => {
     expect(caches.map((c) => c.name)).toEqual(['pushpull', 'nginx', 'varnish']);
   });
 });
+
+describe('pushpull edge under concurrent load over real HTTP', () => {
+  it('answers every request when many wait on one uncacheable fetch (no request cancelled as hung)', async () => {
+    const edgeCache = caches.find((c) => c.name === 'pushpull');
+    if (!edgeCache) throw new Error('edge not started');
+    const p = `/load/nostore-${Math.random().toString(36).slice(2, 8)}`;
+    await script(p, { body: 'fresh', delayMs: 20, headers: { 'cache-control': 'no-store' } });
+    // 32 clients, each sending its next request as soon as the last is answered, for 4 s (at most 150 each).
+    const statuses: number[] = [];
+    const until = Date.now() + 4000;
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      for (let i = 0; i < 150 && Date.now() < until; i++) statuses.push((await get(edgeCache, p)).status);
+    }));
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+  }, 60_000);
+});

@@ -318,6 +318,16 @@ describe('pull CDN: coalescing', () => {
     expect((await originHits(p)).count).toBe(1);
   });
 
+  it('answers every one of 50 separate incoming requests for an uncacheable URL (joiners wait on their own timers, never hang)', async () => {
+    const p = uniquePath('herd-nostore');
+    await script(p, { body: 'fresh each time', delayMs: 300, headers: { 'cache-control': 'no-store' } });
+    const responses = await Promise.all(Array.from({ length: 50 }, () => exports.default.fetch(`http://edge.test${p}`)));
+    const bodies = await Promise.all(responses.map((r) => r.text()));
+    expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 50 }, () => 200));
+    expect(bodies.every((b) => b === 'fresh each time')).toBe(true);
+    expect((await originHits(p)).count).toBe(50);
+  });
+
   it('does not share a private response between collapsed requests', async () => {
     const p = uniquePath('herd-private');
     await script(p, { body: 'mine', delayMs: 200, headers: { 'cache-control': 'private' } });

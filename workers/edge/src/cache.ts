@@ -173,23 +173,41 @@ type ValidationOutcome =
 /** One upstream exchange and when its result is in the cache (until then, late arrivals join it). */
 interface Flight<T> { value: T; settled: Promise<unknown> }
 
+/** An upstream exchange in flight, as the requests that join it see it. */
+interface InFlight<T> { done: boolean; flight?: Flight<T> }
+
 /** In-flight upstream exchanges of this isolate, by key: concurrent misses (and validations) share one. */
-const inflight = new Map<string, Promise<Flight<unknown>>>();
+const inflight = new Map<string, InFlight<unknown>>();
 
 /**
  * Runs `run` once for concurrent callers with the same key. A caller that arrives while it
  * is in flight gets its result if `shareable` says it may, else null (it must go alone).
+ *
+ * Joiners wait on timers of their own request, never on a promise that the leading request
+ * fulfils: a request left with nothing of its own pending is cancelled by workerd as hung
+ * ("The Workers runtime canceled this request because it detected that your Worker's code had
+ * hung"), and a promise fulfilled from another request does not count.
  */
 async function coalesce<T>(flightKey: string, cx: CacheContext, run: () => Promise<Flight<T>>, shareable: (value: T) => boolean): Promise<{ value: T; collapsed: boolean } | null> {
-  const existing = inflight.get(flightKey) as Promise<Flight<T>> | undefined;
+  const existing = inflight.get(flightKey) as InFlight<T> | undefined;
   if (existing) {
-    const { value } = await existing;
+    const deadline = Date.now() + cx.settings.originTimeoutMs + 1000;
+    let delay = 1;
+    while (!existing.done) {
+      if (Date.now() > deadline) return null;
+      await new Promise<void>((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 16);
+    }
+    if (!existing.flight) return null;
+    const { value } = existing.flight;
     return shareable(value) ? { value, collapsed: true } : null;
   }
+  const record: InFlight<T> = { done: false };
+  inflight.set(flightKey, record);
   const flight = run();
-  inflight.set(flightKey, flight);
+  void flight.then((f) => { record.flight = f; record.done = true; }, () => { record.done = true; });
   cx.waitUntil(flight.then((f) => f.settled).catch(() => undefined)
-    .finally(() => { if (inflight.get(flightKey) === flight) inflight.delete(flightKey); }));
+    .finally(() => { if (inflight.get(flightKey) === record) inflight.delete(flightKey); }));
   return { value: (await flight).value, collapsed: false };
 }
 
