@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../support/dev-worker';
 import { listWorkers } from '../../scripts/workers.mjs';
 
-const OFFSET = 30000;
+// Ports land below 32768, outside Linux's ephemeral range (outgoing connections take ports from it).
+const OFFSET = 20000;
 const workers = listWorkers();
 const port = (name: string): number => {
   const w = workers.find((x) => x.name === name);
