@@ -985,54 +985,14 @@ let numberEnd = 0;
 let numberType: FieldType = 'float';
 
 /**
- * Parse the unquoted numeric field value starting at `start` and return where it ends (at a comma,
- * space, CR, LF or the end); returns the value (NaN and `failReason` when invalid); the end is in
- * `numberEnd`, the type in `numberType`. The common shapes — a float without exponent, an integer `i`, up to 15 digits — are parsed
- * in the same pass that finds the end; anything else goes through the full grammar below.
+ * Parse the unquoted numeric field value starting at `start` (it ends at a comma, space, CR, LF or
+ * the end) by the full grammar; returns the value (NaN and `failReason` when invalid); the end is in
+ * `numberEnd`, the type in `numberType`. The common shapes (a float without exponent, an integer
+ * `i`, up to 15 digits) never get here: the field loop parses them inline and calls this only when
+ * that fast path does not apply.
  */
 function scanNumber(b: Uint8Array, start: number, n: number): number {
-  let i = start;
-  let c = b[i];
-  const negative = c === MINUS;
-  if (negative) i++;
-  // Integer part, then (after one dot) the fraction: two tight loops; LF stands for the end of input.
-  let mantissa = 0;
-  const intStart = i;
-  c = i < n ? b[i] : LF;
-  while (c >= ZERO && c <= NINE) {
-    mantissa = mantissa * 10 + (c - ZERO);
-    i++;
-    c = i < n ? b[i] : LF;
-  }
-  let digits = i - intStart;
-  let fractionDigits = 0;
-  const dot = c === DOT;
-  if (dot) {
-    i++;
-    const fractionStart = i;
-    c = i < n ? b[i] : LF;
-    while (c >= ZERO && c <= NINE) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      i++;
-      c = i < n ? b[i] : LF;
-    }
-    fractionDigits = i - fractionStart;
-    digits += fractionDigits;
-  }
-  if (digits > 0 && digits <= 15) {
-    if (VALUE_STOP[c] !== 0) {
-      const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
-      numberType = 'float';
-      numberEnd = i;
-      return negative ? -v : v;
-    }
-    if (c === LOWER_I && !dot && (i + 1 >= n || VALUE_STOP[b[i + 1]] !== 0)) {
-      numberType = 'integer';
-      numberEnd = i + 1;
-      return negative ? -mantissa : mantissa;
-    }
-  }
-  let end = i;
+  let end = start;
   while (end < n && VALUE_STOP[b[end]] === 0) end++;
   const last = b[end - 1];
   numberEnd = end;
