@@ -2,8 +2,8 @@
  * Starts a Worker under `wrangler dev` (Miniflare, the runtime users develop against) with
  * fresh local state, for Node-side tests and benchmarks that need a real HTTP endpoint.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -12,36 +12,65 @@ export const root = resolve(import.meta.dirname, '..', '..');
 /** A running `wrangler dev`. */
 export interface DevWorker { url: string; stop(): Promise<void> }
 
-/** Starts `wrangler dev -c <config>` on 127.0.0.1:<port> with fresh local state and waits until it answers. */
-export async function startWorker(config: string, port: number, vars: Record<string, string> = {}, readyPath = '/'): Promise<DevWorker> {
-  const state = mkdtempSync(join(tmpdir(), 'pushpull-bench-'));
-  const args = ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
-    '--show-interactive-dev-session=false', '--inspector-port', String(port + 1000), '--log-level', 'error'];
+/** How {@link startWorker} starts and waits. */
+export interface StartWorkerOptions {
+  /** Headers of the readiness request. */
+  readyHeaders?: Record<string, string>;
+  /** Ready only on this status (default: any answer). */
+  readyStatus?: number;
+  /** Devtools port (default: port + 1000). */
+  inspectorPort?: number;
+  /**
+   * Bundle once and run the bundle: `wrangler dev` would otherwise rebuild (and briefly stop
+   * answering) whenever someone edits the Worker's sources during a run.
+   */
+  bundleFirst?: boolean;
+}
+
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' });
+
+/**
+ * Starts `wrangler dev -c <config>` on 127.0.0.1:<port> with fresh local state (removed on
+ * stop) and waits, at most 60 s, until `readyPath` answers.
+ */
+export async function startWorker(config: string, port: number, vars: Record<string, string> = {}, readyPath = '/', options: StartWorkerOptions = {}): Promise<DevWorker> {
+  const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+  const state = mkdtempSync(join(tmpdir(), 'pushpull-dev-'));
+  const args = ['dev'];
+  if (options.bundleFirst) {
+    const outdir = join(state, 'bundle');
+    const built = spawnSync(wrangler, ['deploy', '--dry-run', '-c', config, '--outdir', outdir], { cwd: root, env: env(), encoding: 'utf8', timeout: 120_000 });
+    if (built.status !== 0) throw new Error(`bundling ${config} failed: ${built.stderr || built.stdout}`);
+    const script = readdirSync(outdir).find((f) => f.endsWith('.js'));
+    if (!script) throw new Error(`bundling ${config} produced no script`);
+    args.push(join(outdir, script), '--no-bundle');
+  }
+  args.push('-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
+    '--show-interactive-dev-session=false', '--inspector-port', String(options.inspectorPort ?? port + 1000), '--log-level', 'error');
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
-  const child: ChildProcess = spawn(join(root, 'node_modules', '.bin', 'wrangler'), args, {
-    cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(wrangler, args, { cwd: root, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev -c ${config} exited with ${child.exitCode}`);
     try {
-      const r = await fetch(url + readyPath);
+      const r = await fetch(url + readyPath, { headers: options.readyHeaders });
       await r.arrayBuffer();
-      break;
+      if (options.readyStatus === undefined || r.status === options.readyStatus) break;
     } catch {
-      if (Date.now() > deadline) { child.kill(); throw new Error(`wrangler dev -c ${config} did not answer within 60 s`); }
-      await new Promise((r) => setTimeout(r, 250));
+      // not listening yet
     }
+    if (Date.now() > deadline) { child.kill(); throw new Error(`wrangler dev -c ${config} did not answer within 60 s`); }
+    await new Promise((r) => setTimeout(r, 250));
   }
   return {
     url,
     stop: () => new Promise<void>((done) => {
-      if (child.exitCode !== null) { done(); return; }
-      child.once('exit', () => done());
+      const finish = (): void => { rmSync(state, { recursive: true, force: true }); done(); };
+      if (child.exitCode !== null) { finish(); return; }
+      child.once('exit', finish);
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 3000).unref();
     }),
   };
 }
-
