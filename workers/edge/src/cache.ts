@@ -10,7 +10,7 @@
  * stale serving and revalidation; the original Cache-Control/Expires/Date/Vary are restored
  * before anything is served.
  */
-import { ignoredParams, primaryKey, variantKey, varyNames, normalisedHeader } from './cache-key';
+import { ignoredParams, normalisedQuery, primaryKey, variantKey, varyNames, normalisedHeader } from './cache-key';
 import { evaluateConditionals, ifRangeAllows, notModified, parseRange, rangeResponse } from './conditional';
 import {
   correctedInitialAge, decideReuse, entryPolicy, freshnessLifetime, mayServeStaleOnError, parseCacheControl,
@@ -18,7 +18,7 @@ import {
   type EntryTimes, type FreshnessSettings, type RequestConstraints,
 } from './freshness';
 import { OriginError, stripHopByHop } from './origin';
-import { isPurged, purgeKeyOf, purgeSnapshot, type PurgeSnapshot } from './purge';
+import { isPurged, purgeSnapshot, type PurgeSnapshot } from './purge';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
 import { MemoryTier, memoryEntry, responseOf } from './memory-tier';
 
@@ -356,9 +356,9 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
     ? new Request(clientRequest, { headers: stripHopByHop(clientRequest.headers) })
     : clientRequest;
   const url = new URL(request.url);
-  const key = primaryKey(url, cx.settings.isIgnored);
-  const keyUrl = new URL(key);
-  const purgeKey = purgeKeyOf(keyUrl.pathname + keyUrl.search);
+  // Purge records name a URL by path and normalised query (on every host); the cache key adds the origin.
+  const purgeKey = url.pathname + normalisedQuery(url.search, cx.settings.isIgnored);
+  const key = `${url.protocol}//${url.host}${purgeKey}`;
   const reqCc = requestConstraints(request.headers);
   const head = request.method === 'HEAD';
   const cache = await TieredCache.open(cx.settings, cx.waitUntil);
