@@ -119,7 +119,7 @@ const mb = bytes.length / 1e6;
 const check = parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() });
 if (check.points.length !== LINES || check.errors.length !== 0) throw new Error('bench input did not parse');
 if (naiveParse(text) !== LINES) throw new Error('naive baseline did not parse');
-const mapped = pointsToSeries(check.points, { db: 'bench' });
+const mapped = pointsToSeries(check.columns, { db: 'bench' });
 const SAMPLES = mapped.samples;
 if (SAMPLES !== LINES * 10 || naiveMapping(check.points) !== SAMPLES) throw new Error('mapping did not map every sample');
 
@@ -129,7 +129,7 @@ const [ours, oursText, naive, floor, client, mapping, naiveMap] = measureAll([
   () => naiveParse(text),
   () => readEveryByte(bytes),
   () => clientSerialise(LINES),
-  () => pointsToSeries(check.points, { db: 'bench' }),
+  () => pointsToSeries(check.columns, { db: 'bench' }),
   () => naiveMapping(check.points),
 ], RUNS, MAX_MS);
 

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fieldValue, parseLineProtocol, pointTags, type Point, type Precision } from '../../workers/metrics/src/line-protocol';
+import { columnsOf, fieldValue, parseLineProtocol, pointsOf, pointTags, type Point, type Precision } from '../../workers/metrics/src/line-protocol';
 
 const NOW = 1_700_000_000_123; // ms
 
@@ -318,6 +319,33 @@ describe('parseLineProtocol: timestamps and precisions', () => {
     }
   });
 
+  it('reads random timestamps of every precision exactly like BigInt arithmetic (leading zeros, signs, edges)', () => {
+    const nsPer: Record<Precision, bigint> = { ns: 1n, n: 1n, us: 1000n, u: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+    const limit = 9223372036854775806n;
+    fc.assert(fc.property(
+      fc.constantFrom<Precision>('ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h'),
+      fc.bigInt({ min: 0n, max: 9223372036854775807n }),
+      fc.integer({ min: 0, max: 24 }),
+      fc.nat({ max: 7 }),
+      fc.boolean(),
+      (precision, raw, digits, zeros, negative) => {
+        const magnitude = digits === 0 ? raw : raw % 10n ** BigInt(digits);
+        const text = `${negative ? '-' : ''}${'0'.repeat(zeros)}${magnitude}`;
+        const r = parse(`m f=1 ${text}`, precision);
+        if (magnitude > limit / nsPer[precision]) {
+          expect(r.errors[0]?.reason).toMatch(/^time outside range/);
+          return;
+        }
+        expect(r.errors).toEqual([]);
+        const ns = (negative ? -magnitude : magnitude) * nsPer[precision];
+        let ms = ns / 1_000_000n;
+        if (ns < 0n && ms * 1_000_000n !== ns) ms -= 1n;
+        const p = r.points[0];
+        expect([p.timestampMs, p.timestampSubMsNanos]).toEqual([Number(ms), Number(ns - ms * 1_000_000n) + 0]);
+      },
+    ), { numRuns: 3000 });
+  });
+
   it('uses the server time, truncated to the precision, when a line has no timestamp', () => {
     expect(one('m f=1', 'ns')).toMatchObject({ ms: NOW, subMs: 0, serverTime: true });
     expect(one('m f=1 ', 'ms')).toMatchObject({ ms: NOW, serverTime: true });
@@ -367,8 +395,10 @@ describe('parseLineProtocol: lines, comments, whitespace, CRLF', () => {
 
   it('parses a line without a final newline and a file with only comments', () => {
     expect(parse('m f=1').points).toHaveLength(1);
-    expect(parse('# only\n# comments\n')).toEqual({ points: [], errors: [], limitExceeded: false });
-    expect(parse('')).toEqual({ points: [], errors: [], limitExceeded: false });
+    for (const input of ['# only\n# comments\n', '']) {
+      const r = parse(input);
+      expect([r.points, r.errors, r.limitExceeded, r.columns.length]).toEqual([[], [], false, 0]);
+    }
   });
 });
 
@@ -467,6 +497,47 @@ describe('parseLineProtocol: output layout', () => {
       [3, 4],
       [5, 6],
     ]);
+  });
+
+  it('gives points with the same series key and field layout one shape, and a new shape when either changes', () => {
+    const r = parse('m,t=a f=1,g=2 1\nm,t=b f=3,g=4 2\nm,t=a f=5,g=6 3\nm,t=a f=7 4\nm,t=a f=8i 5\nm,t=a f=9 6');
+    const s = r.columns.shapes;
+    expect(r.columns.length).toBe(6);
+    expect(s[0]).toBe(s[2]);
+    expect(s[1]).not.toBe(s[0]);
+    expect(s[3]).not.toBe(s[0]);
+    expect(s[3].fieldKeys).toEqual(['f']);
+    expect(s[4].fieldTypes).toEqual(['integer']);
+    expect(s[5]).not.toBe(s[4]);
+    expect(s[5].fieldTypes).toEqual(['float']);
+    expect(Array.from(r.columns.values.subarray(0, r.columns.valueStart[6]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Array.from(r.columns.lines.subarray(0, 6))).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('grows its columns past the first guess (many short lines, and many fields on one line)', () => {
+    const short = Array.from({ length: 5000 }, (_, i) => `m v=${i} ${i}`).join('\n');
+    const r = parse(short, 'ms');
+    expect(r.errors).toEqual([]);
+    expect(r.columns.length).toBe(5000);
+    expect(r.points[4999]).toMatchObject({ fieldValues: [4999], timestampMs: 4999, line: 5000 });
+    const wide = `m ${Array.from({ length: 3000 }, (_, i) => `f${i}=${i}`).join(',')} 1\nm ${Array.from({ length: 3000 }, (_, i) => `f${i}=${-i}`).join(',')} 2`;
+    const w = parse(wide, 'ms');
+    expect(w.errors).toEqual([]);
+    expect(w.points.map((p) => [p.fieldValues.length, p.fieldValues[2999]])).toEqual([[3000, 2999], [3000, -2999]]);
+  });
+
+  it('keeps the values of a bad line out of the columns (the next point starts where the bad line began)', () => {
+    const r = parse('m f=1,g=2 1\nm f=3,g=x 2\nm f=4 3', 'ms');
+    expect(r.errors.map((e) => e.line)).toEqual([2]);
+    expect(r.points.map((p) => p.fieldValues)).toEqual([[1, 2], [4]]);
+  });
+
+  it('turns points into columns and back unchanged (string fields included)', () => {
+    const r = parse('m,t=a s="x",f=1 1\nm,t=b f=2,s="y\\"z" 2\nm g=true', 'ms');
+    expect(r.errors).toEqual([]);
+    const again = pointsOf(columnsOf(r.points));
+    expect(again).toEqual(r.points);
+    expect(again.map(view)).toMatchObject([{ fields: { s: 'x', f: 1 } }, { fields: { f: 2, s: 'y"z' } }, { fields: { g: true }, serverTime: true }]);
   });
 
   it('gives each point its own values even when parses follow each other', () => {

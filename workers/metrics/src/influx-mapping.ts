@@ -16,7 +16,7 @@
  *   `honor_labels: false` rule); when two tags sanitise to the same label name, the later tag wins.
  */
 import type { SeriesBatch } from '../../shared/metrics-contract';
-import type { Point } from './line-protocol';
+import { columnsOf, type Point, type PointColumns, type PointShape } from './line-protocol';
 
 /** Options of {@link pointsToSeries}. */
 export interface MappingOptions {
@@ -66,16 +66,12 @@ function sanitize(name: string, colon: boolean): string {
   return first >= 48 && first <= 57 ? `_${out}` : out;
 }
 
-/** The labels of one tag array (sorted by label name), shared by the points that share the array. */
+/** The labels of one tag array (sorted by label name), shared by the shapes that share the array. */
 interface TagSet {
   labelNames: string[];
   labels: Record<string, string>;
   /** Canonical key of the label set (`\0name\1value` per label, sorted). */
   tagKey: string;
-  /** The last measurement / field-key array seen with this tag set, and the batch of each field ordinal. */
-  measurement: string;
-  fieldKeys: readonly string[] | undefined;
-  batches: (SeriesBatch | undefined)[];
 }
 
 /**
@@ -84,68 +80,78 @@ interface TagSet {
  * milliseconds, so two points in the same millisecond become two samples with one timestamp and the
  * store keeps the last).
  *
- * The parser shares one `tags` array between the points of one series key and one `fieldKeys` array
- * between consecutive points with the same keys, so the labels are built once per tag array (an identity
- * map) and the batch of each field is remembered per (tag array, measurement, field-key array): a typical
- * point costs one map lookup and one push per field. Points built elsewhere (distinct arrays with equal
- * content) still meet in one batch through the canonical series key.
+ * Takes the parser's columns (or points, which are put in columns first). The parser gives the points
+ * of one series key and field layout one shared shape, so the batch of each field is found once per
+ * shape (labels built once per tag array, an identity map): a typical point costs one identity check
+ * and one push per field. Shapes with equal content (e.g. points built elsewhere) still meet in one
+ * batch through the canonical series key.
  */
-export function pointsToSeries(points: readonly Point[], opts: MappingOptions = {}): MappingResult {
+export function pointsToSeries(input: PointColumns | readonly Point[], opts: MappingOptions = {}): MappingResult {
+  const c = isColumns(input) ? input : columnsOf(input);
   const db = opts.db !== undefined && opts.db !== '' ? opts.db : opts.bucket !== undefined && opts.bucket !== '' ? opts.bucket : '';
   const bySeries = new Map<string, SeriesBatch>();
   const byTags = new Map<readonly string[], TagSet>();
+  const byShape = new Map<PointShape, (SeriesBatch | null)[]>();
   const nameCache = new Map<string, string>();
   const metricCache = new Map<string, string>();
+  const { shapes, valueStart, values, timestampMs } = c;
   let samples = 0;
   let skippedStrings = 0;
-  let lastTags: readonly string[] | undefined;
-  let set: TagSet | undefined;
+  let lastShape: PointShape | undefined;
+  let batches: (SeriesBatch | null)[] = [];
 
-  for (const p of points) {
-    if (p.tags !== lastTags || set === undefined) {
-      lastTags = p.tags;
-      set = byTags.get(p.tags);
-      if (set === undefined) {
-        set = tagSet(p.tags, db, nameCache);
-        byTags.set(p.tags, set);
+  for (let i = 0; i < c.length; i++) {
+    const shape = shapes[i];
+    if (shape !== lastShape) {
+      lastShape = shape;
+      let known = byShape.get(shape);
+      if (known === undefined) {
+        let set = byTags.get(shape.tags);
+        if (set === undefined) {
+          set = tagSet(shape.tags, db, nameCache);
+          byTags.set(shape.tags, set);
+        }
+        known = shapeBatches(shape, set, bySeries, metricCache);
+        byShape.set(shape, known);
       }
+      batches = known;
     }
-    const fieldKeys = p.fieldKeys;
-    if (set.fieldKeys !== fieldKeys || set.measurement !== p.measurement) {
-      set.fieldKeys = fieldKeys;
-      set.measurement = p.measurement;
-      set.batches = [];
-    }
-    const batches = set.batches;
-    const types = p.fieldTypes;
-    const values = p.fieldValues;
-    const timestampMs = p.timestampMs;
-    for (let f = 0; f < fieldKeys.length; f++) {
-      if (types[f] === 'string') {
+    const ts = timestampMs[i];
+    const from = valueStart[i];
+    for (let f = 0; f < batches.length; f++) {
+      const batch = batches[f];
+      if (batch === null) {
         skippedStrings++;
         continue;
       }
-      let batch = batches[f];
-      if (batch === undefined) {
-        const measurement = cachedMetricName(p.measurement, metricCache);
-        const field = fieldKeys[f];
-        const metric = field === 'value' ? measurement : `${measurement}_${cachedMetricName(field, metricCache)}`;
-        const key = metric + set.tagKey;
-        batch = bySeries.get(key);
-        if (batch === undefined) {
-          const all: Record<string, string> = { __name__: metric };
-          for (const name of set.labelNames) all[name] = set.labels[name];
-          batch = { labels: all, timestamps: [], values: [] };
-          bySeries.set(key, batch);
-        }
-        batches[f] = batch;
-      }
-      batch.timestamps.push(timestampMs);
-      batch.values.push(values[f]);
+      batch.timestamps.push(ts);
+      batch.values.push(values[from + f]);
       samples++;
     }
   }
   return { series: [...bySeries.values()], samples, skippedStrings };
+}
+
+function isColumns(input: PointColumns | readonly Point[]): input is PointColumns {
+  return !Array.isArray(input);
+}
+
+/** The batch of each field of a shape (null for string fields), created in `bySeries` when new. */
+function shapeBatches(shape: PointShape, set: TagSet, bySeries: Map<string, SeriesBatch>, metricCache: Map<string, string>): (SeriesBatch | null)[] {
+  const measurement = cachedMetricName(shape.measurement, metricCache);
+  return shape.fieldKeys.map((field, f) => {
+    if (shape.fieldTypes[f] === 'string') return null;
+    const metric = field === 'value' ? measurement : `${measurement}_${cachedMetricName(field, metricCache)}`;
+    const key = metric + set.tagKey;
+    let batch = bySeries.get(key);
+    if (batch === undefined) {
+      const all: Record<string, string> = { __name__: metric };
+      for (const name of set.labelNames) all[name] = set.labels[name];
+      batch = { labels: all, timestamps: [], values: [] };
+      bySeries.set(key, batch);
+    }
+    return batch;
+  });
 }
 
 /** Labels from tags (sorted by label name so that the series key is canonical). */
@@ -162,7 +168,7 @@ function tagSet(tags: readonly string[], db: string, nameCache: Map<string, stri
   const labelNames = Object.keys(labels).sort();
   let tagKey = '';
   for (const name of labelNames) tagKey += `\u0000${name}\u0001${labels[name]}`;
-  return { labelNames, labels, tagKey, measurement: '', fieldKeys: undefined, batches: [] };
+  return { labelNames, labels, tagKey };
 }
 
 function cachedMetricName(name: string, cache: Map<string, string>): string {

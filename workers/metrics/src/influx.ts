@@ -10,7 +10,7 @@ import { presentedToken, requireToken, timingSafeEqualStrings } from '../../shar
 import { ApiError } from '../../shared/errors';
 import { pointsToSeries, type MappingOptions } from './influx-mapping';
 import { readLimits, type MetricsLimits } from './limits';
-import { parseLineProtocol, type LineError, type Point, type Precision } from './line-protocol';
+import { parseLineProtocol, type LineError, type ParseResult, type Point, type Precision } from './line-protocol';
 import { BodyError, readBody } from './request-body';
 import { prepareSeries, type PreparedWrite } from './series';
 import { storePrepared } from './store';
@@ -113,7 +113,7 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
   if (parsed.limitExceeded) {
     throw new InfluxError(413, 'request too large', `unable to read data: more than MAX_LINES_PER_REQUEST (${limits.maxLinesPerRequest}) lines: nothing written`);
   }
-  const { points, refused, prepared } = dropInvalidPoints(parsed.points, mapping, limits, now);
+  const { written, refused, prepared } = dropInvalidPoints(parsed, mapping, limits, now);
   if (prepared.series.length > limits.maxSeriesPerRequest) {
     throw new InfluxError(413, 'request too large', `unable to read data: ${prepared.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`);
   }
@@ -122,7 +122,7 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
   if (errors.length === 0) return c.body(null, 204);
   const shown = errors.slice(0, 10).map((e) => e.message).join('; ');
   const more = errors.length > 10 ? `; and ${errors.length - 10} more errors` : '';
-  throw new InfluxError(400, 'invalid', `partial write error (${points.length} written): ${shown}${more}`, errors[0].line);
+  throw new InfluxError(400, 'invalid', `partial write error (${written} written): ${shown}${more}`, errors[0].line);
 }
 
 /**
@@ -130,15 +130,15 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
  * line errors, so the partial write names their lines and every other line is kept. The fast
  * path maps the whole request once; only when something is refused is each point checked alone.
  */
-function dropInvalidPoints(points: Point[], mapping: MappingOptions, limits: MetricsLimits, now: number): { points: Point[]; refused: LineError[]; prepared: PreparedWrite } {
-  const all = prepareSeries(pointsToSeries(points, mapping).series, limits, now);
-  if (all.errors.length === 0) return { points, refused: [], prepared: all };
+function dropInvalidPoints(parsed: ParseResult, mapping: MappingOptions, limits: MetricsLimits, now: number): { written: number; refused: LineError[]; prepared: PreparedWrite } {
+  const all = prepareSeries(pointsToSeries(parsed.columns, mapping).series, limits, now);
+  if (all.errors.length === 0) return { written: parsed.columns.length, refused: [], prepared: all };
   const kept: Point[] = [];
   const refused: LineError[] = [];
-  for (const p of points) {
+  for (const p of parsed.points) {
     const errors = prepareSeries(pointsToSeries([p], mapping).series, limits, now).errors;
     if (errors.length === 0) { kept.push(p); continue; }
     refused.push({ line: p.line, reason: errors[0], message: `unable to store line ${p.line}: ${errors[0]}` });
   }
-  return { points: kept, refused, prepared: prepareSeries(pointsToSeries(kept, mapping).series, limits, now) };
+  return { written: kept.length, refused, prepared: prepareSeries(pointsToSeries(kept, mapping).series, limits, now) };
 }

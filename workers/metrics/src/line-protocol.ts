@@ -92,10 +92,44 @@ export interface ParseOptions {
   maxLines?: number;
 }
 
+/**
+ * What the points of one series key with one field layout have in common: the measurement, the tags,
+ * the field keys and their types (as in {@link Point}). Shapes are shared: within one parse, points
+ * with equal bytes up to the field values get the same shape object, so a consumer can cache per shape.
+ */
+export interface PointShape {
+  readonly measurement: string;
+  readonly tags: readonly string[];
+  readonly fieldKeys: readonly string[];
+  readonly fieldTypes: readonly FieldType[];
+}
+
+/**
+ * The points of a request in columns, as the parser produces them: no object per point, numbers in
+ * typed arrays. Point `i` (0 <= i < length) has the shape `shapes[i]`, the field values
+ * `values[valueStart[i] .. valueStart[i + 1])` (in the order of the shape's field keys), the text of
+ * string fields at the same indexes of `strings` (present only when a string field was parsed), and
+ * `timestampMs[i]`, `subMsNanos[i]`, `serverTime[i]` (1 = server time), `lines[i]`.
+ * The typed arrays may be longer than needed: read only up to `length` (and `valueStart[length]`).
+ */
+export interface PointColumns {
+  length: number;
+  shapes: PointShape[];
+  valueStart: Int32Array;
+  values: Float64Array;
+  strings: (string | undefined)[] | undefined;
+  timestampMs: Float64Array;
+  subMsNanos: Int32Array;
+  serverTime: Uint8Array;
+  lines: Int32Array;
+}
+
 /** Result of {@link parseLineProtocol}. */
 export interface ParseResult {
-  /** The points of every line that parsed, in input order. */
-  points: Point[];
+  /** The points of every line that parsed, in input order, in columns (the ingest path reads these). */
+  columns: PointColumns;
+  /** The same points as objects (built on first access from `columns`). */
+  readonly points: Point[];
   /** One entry per line that did not parse, in input order. */
   errors: LineError[];
   /** True when the input had more than `maxLines` points (parsing stopped there). */
@@ -189,7 +223,8 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
   const maxLines = opts.maxLines ?? Number.POSITIVE_INFINITY;
   const buf = typeof input === 'string' ? encoder.encode(input) : input;
   const n = buf.length;
-  const points: Point[] = [];
+  const columns = newColumns(n);
+  col = columns;
   const errors: LineError[] = [];
   let pos = 0;
   let lineNo = 1;
@@ -237,12 +272,9 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
       }
       const lineStart = pos;
       const startLine = lineNo;
-      pos = parseLine(buf, pos, n, precision);
+      pos = parseLine(buf, pos, n, precision, startLine);
       lineNo += parsedNewlines;
-      if (parsedReason === '' && parsedPoint !== undefined) {
-        parsedPoint.line = startLine;
-        points.push(parsedPoint);
-        parsedPoint = undefined;
+      if (parsedReason === '') {
         if (pos < n) {
           pos++;
           lineNo++;
@@ -263,23 +295,136 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
     prevTags = EMPTY_TAGS;
     prevKeys = EMPTY_TAGS;
     prevTypes = [];
+    col = EMPTY_COLUMNS;
   }
-  return { points, errors, limitExceeded };
+  let points: Point[] | undefined;
+  return {
+    columns,
+    get points(): Point[] {
+      points ??= pointsOf(columns);
+      return points;
+    },
+    errors,
+    limitExceeded,
+  };
+}
+
+// ---- columns ---------------------------------------------------------------------------------------
+
+/** Columns with room for the points of an n-byte body (grown by doubling when a guess is short). */
+function newColumns(n: number): PointColumns {
+  const lines = Math.min(Math.max(16, n >> 7), 1 << 20);
+  const values = Math.min(Math.max(64, n >> 4), 1 << 22);
+  return {
+    length: 0,
+    shapes: [],
+    valueStart: new Int32Array(lines + 1),
+    values: new Float64Array(values),
+    strings: undefined,
+    timestampMs: new Float64Array(lines),
+    subMsNanos: new Int32Array(lines),
+    serverTime: new Uint8Array(lines),
+    lines: new Int32Array(lines),
+  };
+}
+
+function grownInt32(a: Int32Array, size: number): Int32Array {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
+}
+
+function grownFloat64(a: Float64Array, size: number): Float64Array {
+  const b = new Float64Array(size);
+  b.set(a);
+  return b;
+}
+
+/** Doubles the per-point columns. */
+function growPoints(c: PointColumns): void {
+  const size = c.lines.length * 2;
+  c.valueStart = grownInt32(c.valueStart, size + 1);
+  c.timestampMs = grownFloat64(c.timestampMs, size);
+  c.subMsNanos = grownInt32(c.subMsNanos, size);
+  const serverTime = new Uint8Array(size);
+  serverTime.set(c.serverTime);
+  c.serverTime = serverTime;
+  c.lines = grownInt32(c.lines, size);
+}
+
+/** The point at index `i` of `c` as an object. */
+export function pointAt(c: PointColumns, i: number): Point {
+  const from = c.valueStart[i];
+  const to = c.valueStart[i + 1];
+  const shape = c.shapes[i];
+  const point: Point = {
+    measurement: shape.measurement,
+    tags: shape.tags,
+    fieldKeys: shape.fieldKeys,
+    fieldTypes: shape.fieldTypes,
+    fieldValues: Array.from(c.values.subarray(from, to)),
+    timestampMs: c.timestampMs[i],
+    timestampSubMsNanos: c.subMsNanos[i],
+    serverTime: c.serverTime[i] === 1,
+    line: c.lines[i],
+  };
+  if (c.strings !== undefined && shape.fieldTypes.includes('string')) point.stringValues = c.strings.slice(from, to);
+  return point;
+}
+
+/** Every point of `c` as objects. */
+export function pointsOf(c: PointColumns): Point[] {
+  const out: Point[] = [];
+  for (let i = 0; i < c.length; i++) out.push(pointAt(c, i));
+  return out;
+}
+
+/** Points (e.g. built by hand, or a subset) in columns. */
+export function columnsOf(points: readonly Point[]): PointColumns {
+  const c = newColumns(0);
+  let values = 0;
+  for (const p of points) values += p.fieldValues.length;
+  c.values = new Float64Array(values);
+  c.valueStart = new Int32Array(points.length + 1);
+  c.timestampMs = new Float64Array(points.length);
+  c.subMsNanos = new Int32Array(points.length);
+  c.serverTime = new Uint8Array(points.length);
+  c.lines = new Int32Array(points.length);
+  let v = 0;
+  points.forEach((p, i) => {
+    c.shapes.push({ measurement: p.measurement, tags: p.tags, fieldKeys: p.fieldKeys, fieldTypes: p.fieldTypes });
+    c.valueStart[i] = v;
+    for (let f = 0; f < p.fieldValues.length; f++) {
+      const text = p.stringValues?.[f];
+      if (text !== undefined) (c.strings ??= [])[v] = text;
+      c.values[v++] = p.fieldValues[f];
+    }
+    c.timestampMs[i] = p.timestampMs;
+    c.subMsNanos[i] = p.timestampSubMsNanos;
+    c.serverTime[i] = p.serverTime ? 1 : 0;
+    c.lines[i] = p.line;
+  });
+  c.valueStart[points.length] = v;
+  c.length = points.length;
+  return c;
 }
 
 /**
  * Parse the point that starts at `pos` (not blank, not a comment). Returns the position of the line end
  * (the `\n`, or `n`) on success, or the position where parsing stopped on error; the outcome is in
- * `parsedPoint` / `parsedReason`, the newlines consumed inside string values in `parsedNewlines`.
+ * the point is appended to the columns (`col`), the outcome is in `parsedReason`, the newlines consumed inside string values in `parsedNewlines`.
  * A separate function (rather than the body of the outer loop) so that V8 optimises it as a whole.
  */
-function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision): number {
+function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, lineNo: number): number {
   let c = b[pos];
   let newlines = 0;
   const tags = scratchTags;
   const keys = scratchKeys;
   const types = scratchTypes;
-  const values = scratchValues;
+  // Field values go straight into the value column (kept only if the line parses).
+  const out = col;
+  const base = out.valueStart[out.length];
+  let values = out.values;
   let reason = '';
   let tagCount = 0;
   let fieldCount = 0;
@@ -294,6 +439,8 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   let escaped = false;
   let measurement = '';
   let lineTags: readonly string[] | undefined;
+  /** The series-key cache slot of this line (-1: none), where its last shape is kept. */
+  let slot = -1;
 
   // ---- series key cache --------------------------------------------------------------------------
   // Most lines of a batch repeat a series key (measurement + tag set) seen before: when the bytes up to
@@ -302,6 +449,16 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
   // bytes before it (FNV-1a over every byte, so keys that differ anywhere hash apart).
   let keyEnd = pos;
   let keyH = KEY_SEED;
+  // Four bytes at a time while none of them is a space or a newline (SWAR zero-byte test on the word
+  // XOR each delimiter), then byte by byte; the hash mixes whole words, then single bytes.
+  while (keyEnd + 4 <= n) {
+    const w = view.getInt32(keyEnd, true);
+    const xs = w ^ 0x20202020;
+    const xl = w ^ 0x0a0a0a0a;
+    if ((((xs - 0x01010101) & ~xs) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
+    keyH = Math.imul(keyH ^ w, 0x01000193);
+    keyEnd += 4;
+  }
   for (;;) {
     const k = keyEnd < n ? b[keyEnd] : LF;
     if (k === SPACE || k === LF) break;
@@ -313,6 +470,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     if (hit >= 0) {
       measurement = keyMeasurements[hit];
       lineTags = keyTagSets[hit];
+      slot = hit;
       pos = keyEnd;
       c = SPACE;
     }
@@ -413,7 +571,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     }
     if (reason === '') {
       lineTags = sameStrings(prevTags, tags, tagCount) ? prevTags : tags.slice(0, tagCount);
-      if (pos === keyEnd) keyInsert(start0, keyEnd, keyH, measurement, lineTags);
+      if (pos === keyEnd) slot = keyInsert(start0, keyEnd, keyH, measurement, lineTags);
     }
   }
 
@@ -434,8 +592,26 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     // Field-key template: when the bytes at this position repeat the previous line's key at the same
     // ordinal and are followed by '=', it is the same key (same bytes scan the same way): no scan, no lookup.
     if (ordinal < templateCount) {
-      const len = templateLengths[ordinal];
-      if (pos + len < n && b[pos + len] === EQUALS) {
+      const words = templateWordCounts[ordinal];
+      if (words > 0) {
+        // Short keys: compare "key=" with the template's little-endian words, the last one masked.
+        if (pos + (words << 2) <= n) {
+          const w0 = ordinal * TEMPLATE_WORDS;
+          const last = words - 1;
+          let k = 0;
+          let p = pos;
+          while (k < last && view.getInt32(p, true) === templateWords[w0 + k]) {
+            k++;
+            p += 4;
+          }
+          if (k === last && (view.getInt32(p, true) & templateMasks[ordinal]) === templateWords[w0 + last]) {
+            key = templateKeys[ordinal];
+            pos += templateLengths[ordinal];
+            c = EQUALS;
+          }
+        }
+      } else if (pos + templateLengths[ordinal] < n && b[pos + templateLengths[ordinal]] === EQUALS) {
+        const len = templateLengths[ordinal];
         // Inline byte comparison, four bytes at a time.
         const other = templateStarts[ordinal];
         let k = 0;
@@ -479,6 +655,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
         templateStarts[ordinal] = start;
         templateLengths[ordinal] = pos - start;
         templateKeys[ordinal] = key;
+        setTemplateWords(b, ordinal, start, pos + 1);
         if (ordinal >= templateCount) templateCount = ordinal + 1;
       }
     }
@@ -627,7 +804,11 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
       keys[at] = key;
       types[at] = type;
     }
-    values[at] = value;
+    if (base + at >= values.length) {
+      out.values = grownFloat64(values, values.length * 2);
+      values = out.values;
+    }
+    values[base + at] = value;
     if (str !== undefined || strings !== undefined) {
       strings ??= [];
       strings[at] = str;
@@ -666,16 +847,33 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
         c = pos < n ? b[pos] : LF;
       }
       const digitsStart = pos;
+      // One pass: the first 15 digits into `hi` (exact below 2^53), the next ones into `lo`.
+      let hi = 0;
+      let lo = 0;
       while (c >= ZERO && c <= NINE) {
+        if (pos - digitsStart < 15) hi = hi * 10 + (c - ZERO);
+        else lo = lo * 10 + (c - ZERO);
         pos++;
         c = pos < n ? b[pos] : LF;
       }
-      if (pos === digitsStart || !(c === SPACE || c === LF || c === CR)) {
+      const digits = pos - digitsStart;
+      const loDigits = digits > 15 ? digits - 15 : 0;
+      if (digits === 0 || !(c === SPACE || c === LF || c === CR)) {
         reason = 'bad timestamp';
+      } else if (!negative && loDigits <= tsSubDigits && (digits < tsMaxUnits.length || compareDigits(b, digitsStart, pos, tsMaxUnits) <= 0)) {
+        // Fast path (a positive timestamp whose digits past the 15th all fall below the millisecond):
+        // hi * 10^loDigits + lo, split at the millisecond without leaving exact integers.
+        if (tsSubDigits === 0) timestampMs = hi * tsMsPerUnit;
+        else {
+          const unit = POW10[tsSubDigits - loDigits];
+          const rest = hi % unit;
+          timestampMs = (hi - rest) / unit;
+          subMs = (rest * POW10[loDigits] + lo) * (tsSubDigits === 3 ? 1000 : 1);
+        }
       } else if ((timestampMs = parseTimestamp(b, digitsStart, pos, negative)) !== timestampMs) {
         reason = TIME_RANGE_ERROR;
-      } else {
-        subMs = tsSubMs;
+      } else subMs = tsSubMs;
+      if (reason === '') {
         while (c === SPACE) {
           pos++;
           c = pos < n ? b[pos] : LF;
@@ -696,28 +894,31 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision):
     prevTypes = sameTypes ? prevTypes.slice(0, fieldCount) : types.slice(0, fieldCount);
     prevKeys = nextKeys;
   }
-  const point: Point = {
-    measurement,
-    tags: prevTags,
-    fieldKeys: prevKeys,
-    fieldTypes: prevTypes,
-    fieldValues: values.slice(0, fieldCount),
-    timestampMs,
-    timestampSubMsNanos: subMs,
-    serverTime,
-    line: 0,
-  };
-  if (strings !== undefined) {
-    strings.length = fieldCount;
-    point.stringValues = strings;
+  const i = out.length;
+  if (i === out.lines.length) growPoints(out);
+  // The shape: the one last used with this series key when the field layout is the same.
+  let shape = slot >= 0 ? keyShapes[slot] : lastShape;
+  if (shape.fieldKeys !== prevKeys || shape.fieldTypes !== prevTypes || shape.tags !== prevTags || shape.measurement !== measurement) {
+    shape = { measurement, tags: prevTags, fieldKeys: prevKeys, fieldTypes: prevTypes };
+    if (slot >= 0) keyShapes[slot] = shape;
   }
-  parsedPoint = point;
+  lastShape = shape;
+  out.shapes.push(shape);
+  out.valueStart[i + 1] = base + fieldCount;
+  out.timestampMs[i] = timestampMs;
+  out.subMsNanos[i] = subMs;
+  out.serverTime[i] = serverTime ? 1 : 0;
+  out.lines[i] = lineNo;
+  out.length = i + 1;
+  if (strings !== undefined) {
+    const all = (out.strings ??= []);
+    for (let k = 0; k < fieldCount; k++) if (strings[k] !== undefined) all[base + k] = strings[k];
+  }
   return c === CR ? pos + 1 : pos;
 }
 
 const INVALID_UTF8 = 'invalid UTF-8';
 
-let parsedPoint: Point | undefined;
 let parsedReason = '';
 let parsedNewlines = 0;
 let prevTags: readonly string[] = [];
@@ -727,12 +928,13 @@ let nowFn: () => number = Date.now;
 let nowMs = Number.NaN;
 
 const EMPTY_TAGS: readonly string[] = [];
-// Scratch arrays reused across lines and calls (parsing is synchronous). scratchValues starts with a
-// double so that it stays an unboxed double array.
+/** The columns being filled by the parse in progress. */
+const EMPTY_COLUMNS = newColumns(0);
+let col: PointColumns = EMPTY_COLUMNS;
+// Scratch arrays reused across lines and calls (parsing is synchronous).
 const scratchTags: string[] = [];
 const scratchKeys: string[] = [];
 const scratchTypes: FieldType[] = [];
-const scratchValues: number[] = [0.5];
 
 function sameStrings<T>(prev: readonly T[], next: T[], count: number): boolean {
   if (prev.length !== count) return false;
@@ -903,6 +1105,33 @@ const templateStarts = new Int32Array(MAX_TEMPLATE);
 const templateLengths = new Int32Array(MAX_TEMPLATE);
 const templateKeys: string[] = new Array<string>(MAX_TEMPLATE).fill('');
 let templateCount = 0;
+/** Keys with their '=' of up to TEMPLATE_WORDS * 4 bytes are also kept as words (0 words: too long). */
+const TEMPLATE_WORDS = 8;
+const templateWordCounts = new Int32Array(MAX_TEMPLATE);
+const templateWords = new Int32Array(MAX_TEMPLATE * TEMPLATE_WORDS);
+const templateMasks = new Int32Array(MAX_TEMPLATE);
+
+/** Keeps the bytes b[start, end) (a key and its '=') of template `ordinal` as words, when short enough. */
+function setTemplateWords(b: Uint8Array, ordinal: number, start: number, end: number): void {
+  const len = end - start;
+  const words = (len + 3) >> 2;
+  if (words > TEMPLATE_WORDS) {
+    templateWordCounts[ordinal] = 0;
+    return;
+  }
+  const w0 = ordinal * TEMPLATE_WORDS;
+  for (let k = 0; k < words; k++) {
+    let w = 0;
+    for (let j = 0; j < 4; j++) {
+      const at = start + k * 4 + j;
+      if (at < end) w |= b[at] << (j * 8);
+    }
+    templateWords[w0 + k] = w;
+  }
+  const tail = len - (words - 1) * 4;
+  templateMasks[ordinal] = tail === 4 ? -1 : (1 << (tail * 8)) - 1;
+  templateWordCounts[ordinal] = words;
+}
 
 // ---- series key cache ------------------------------------------------------------------------------
 // Same scheme as the intern table, keyed by the bytes of "measurement,tags" (up to the first space).
@@ -911,6 +1140,10 @@ let keyStarts = new Int32Array(0);
 let keyLengths = new Int32Array(0);
 let keyMeasurements: string[] = [];
 let keyTagSets: (readonly string[])[] = [];
+let keyShapes: PointShape[] = [];
+const NO_SHAPE: PointShape = { measurement: '', tags: [], fieldKeys: [], fieldTypes: [] };
+/** The shape of the previous point (for lines that are not in the series-key cache). */
+let lastShape: PointShape = NO_SHAPE;
 let keyMask = 0;
 let keyCount = 0;
 
@@ -921,7 +1154,9 @@ function keyReset(size: number): void {
     keyLengths = new Int32Array(size).fill(-1);
     keyMeasurements = new Array<string>(size).fill('');
     keyTagSets = new Array<readonly string[]>(size).fill(EMPTY_TAGS);
+    keyShapes = new Array<PointShape>(size).fill(NO_SHAPE);
   }
+  lastShape = NO_SHAPE;
   keyMask = size - 1;
   keyCount = 0;
   templateCount = 0;
@@ -934,7 +1169,9 @@ function keyRelease(): void {
     keyLengths.fill(-1);
     keyMeasurements.fill('');
     keyTagSets.fill(EMPTY_TAGS);
+    keyShapes.fill(NO_SHAPE);
   }
+  lastShape = NO_SHAPE;
   keyCount = 0;
 }
 
@@ -960,8 +1197,9 @@ function keyLookup(b: Uint8Array, start: number, end: number, h: number): number
   return -1;
 }
 
-function keyInsert(start: number, end: number, h: number, measurement: string, tags: readonly string[]): void {
-  if (keyCount >= internLimit) return;
+/** Adds the series key b[start, end) to the cache; returns its slot, or -1 when it was not added. */
+function keyInsert(start: number, end: number, h: number, measurement: string, tags: readonly string[]): number {
+  if (keyCount >= internLimit) return -1;
   let i = h & keyMask;
   for (let probe = 0; probe < MAX_PROBES; probe++) {
     if (keyLengths[i] < 0) {
@@ -970,11 +1208,13 @@ function keyInsert(start: number, end: number, h: number, measurement: string, t
       keyLengths[i] = end - start;
       keyMeasurements[i] = measurement;
       keyTagSets[i] = tags;
+      keyShapes[i] = NO_SHAPE;
       keyCount++;
-      return;
+      return i;
     }
     i = (i + 1) & keyMask;
   }
+  return -1;
 }
 
 // ---- values ----------------------------------------------------------------------------------------
