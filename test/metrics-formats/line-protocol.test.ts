@@ -484,6 +484,34 @@ describe('parseLineProtocol: maxLines', () => {
   });
 });
 
+describe('parseLineProtocol: the end of the input', () => {
+  it('parses random input the same whether or not it ends with a newline (points, errors, line numbers)', () => {
+    const piece = fc.constantFrom('m', 'cpu', ',', ' ', '=', '\\', '"', 't', 'f', 'x', '1', '-', '.', 'e', 'i', 'u', '\r', '\n', '#', 'é', '12', '3.5', 'true', 'host=a', 'v=1', ' 1000');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+      const text = pieces.join('');
+      if (text.endsWith('\n')) return;
+      const a = parse(text, 'ms');
+      const b = parse(`${text}\n`, 'ms');
+      expect(a.points).toEqual(b.points);
+      // An unterminated string swallows the rest of the input, the added newline included.
+      const message = (e: { message: string; reason: string }) => e.reason === 'unbalanced quotes' ? e.message.replace(/\n'/, "'") : e.message;
+      expect(a.errors.map((e) => [e.line, e.reason, message(e)])).toEqual(b.errors.map((e) => [e.line, e.reason, message(e)]));
+    }), { numRuns: 4000 });
+  });
+
+  it('reads a body that ends inside a name, a value, an escape or a timestamp as InfluxDB does', () => {
+    expect(parse('m,t=a f=1 10', 'ms').points[0].timestampMs).toBe(10);
+    expect(parse('m,t=a f=12.5', 'ms').points[0].fieldValues).toEqual([12.5]);
+    expect(parse('m,t=a f=7i', 'ms').points[0].fieldValues).toEqual([7]);
+    expect(parse('m,t=a f=T', 'ms').points[0].fieldValues).toEqual([1]);
+    expect(parse('m,t=a f=', 'ms').errors[0].reason).toBe('missing field value');
+    expect(parse('m,t=a f', 'ms').errors[0].reason).toBe('invalid field format');
+    expect(parse('m,t=a', 'ms').errors[0].reason).toBe('missing fields');
+    expect(parse('m,t=a\\', 'ms').errors[0].reason).toBe('missing fields');
+    expect(parse('m f="abc', 'ms').errors[0]).toMatchObject({ reason: 'unbalanced quotes', message: `unable to parse 'm f="abc': unbalanced quotes` });
+  });
+});
+
 describe('parseLineProtocol: output layout', () => {
   it('shares the tag and field-key arrays between consecutive points with the same names', () => {
     const r = parse('m,t=a f=1,g=2 1\nm,t=a f=3,g=4 2\nm,t=b f=5,g=6 3');

@@ -221,7 +221,16 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
   const precision = opts.precision;
   if (!(precision in MAX_UNITS)) throw new RangeError(`unknown precision ${String(precision)}`);
   const maxLines = opts.maxLines ?? Number.POSITIVE_INFINITY;
-  const buf = typeof input === 'string' ? encoder.encode(input) : input;
+  let buf = typeof input === 'string' ? encoder.encode(input) : input;
+  const inputLength = buf.length;
+  // The buffer always ends with a newline (a copy gets one when the input does not): every scan in
+  // parseLine stops at a newline, so it reads bytes without comparing each position with the end.
+  if (inputLength > 0 && buf[inputLength - 1] !== LF) {
+    const copy = new Uint8Array(inputLength + 1);
+    copy.set(buf);
+    copy[inputLength] = LF;
+    buf = copy;
+  }
   const n = buf.length;
   const columns = newColumns(n);
   col = columns;
@@ -282,7 +291,7 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
       } else {
         // Skip the rest of the line (an unterminated string already consumed the input).
         const nl = pos < n ? buf.indexOf(LF, pos) : -1;
-        errors.push(lineError(buf, lineStart, nl < 0 ? n : nl, startLine, parsedReason));
+        errors.push(lineError(buf, lineStart, nl < 0 ? inputLength : nl, startLine, parsedReason));
         if (nl < 0) pos = n;
         else {
           pos = nl + 1;
@@ -410,7 +419,7 @@ export function columnsOf(points: readonly Point[]): PointColumns {
 }
 
 /**
- * Parse the point that starts at `pos` (not blank, not a comment). Returns the position of the line end
+ * Parse the point that starts at `pos` (not blank, not a comment). `b[n - 1]` is a newline. Returns the position of the line end
  * (the `\n`, or `n`) on success, or the position where parsing stopped on error; the outcome is in
  * the point is appended to the columns (`col`), the outcome is in `parsedReason`, the newlines consumed inside string values in `parsedNewlines`.
  * A separate function (rather than the body of the outer loop) so that V8 optimises it as a whole.
@@ -460,7 +469,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
     keyEnd += 4;
   }
   for (;;) {
-    const k = keyEnd < n ? b[keyEnd] : LF;
+    const k = b[keyEnd];
     if (k === SPACE || k === LF) break;
     keyH = Math.imul(keyH ^ k, 0x01000193);
     keyEnd++;
@@ -481,15 +490,15 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
     for (;;) {
       while (MEASUREMENT_STOP[c] === 0) {
         pos++;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       }
       if (c !== BACKSLASH) break;
-      const d = pos + 1 < n ? b[pos + 1] : 0;
+      const d = b[pos + 1];
       if (d === COMMA || d === SPACE) {
         escaped = true;
         pos += 2;
       } else pos++;
-      c = pos < n ? b[pos] : LF;
+      c = b[pos];
     }
     if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
     else if (c === LF) reason = 'missing fields';
@@ -499,7 +508,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
     // ---- tags --------------------------------------------------------------------------------------
     while (reason === '' && c === COMMA) {
       pos++;
-      c = pos < n ? b[pos] : LF;
+      c = b[pos];
       start = pos;
       escaped = false;
       if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
@@ -509,15 +518,15 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       for (;;) {
         while (NAME_STOP[c] === 0) {
           pos++;
-          c = pos < n ? b[pos] : LF;
+          c = b[pos];
         }
         if (c !== BACKSLASH) break;
-        const d = pos + 1 < n ? b[pos + 1] : 0;
+        const d = b[pos + 1];
         if (d === COMMA || d === SPACE || d === EQUALS) {
           escaped = true;
           pos += 2;
         } else pos++;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       }
       if (c !== EQUALS) {
         reason = 'missing tag value';
@@ -529,7 +538,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         break;
       }
       pos++;
-      c = pos < n ? b[pos] : LF;
+      c = b[pos];
       start = pos;
       escaped = false;
       if (c === COMMA || c === SPACE || c === LF) {
@@ -539,15 +548,15 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       for (;;) {
         while (NAME_STOP[c] === 0) {
           pos++;
-          c = pos < n ? b[pos] : LF;
+          c = b[pos];
         }
         if (c !== BACKSLASH) break;
-        const d = pos + 1 < n ? b[pos + 1] : 0;
+        const d = b[pos + 1];
         if (d === COMMA || d === SPACE || d === EQUALS) {
           escaped = true;
           pos += 2;
         } else pos++;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       }
       if (c === EQUALS) {
         reason = 'invalid tag format';
@@ -580,7 +589,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
     // c === SPACE here. Further whitespace before the field set is tolerated (models.scanFields).
     while (c === SPACE || c === TAB) {
       pos++;
-      c = pos < n ? b[pos] : LF;
+      c = b[pos];
     }
     if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) reason = 'missing fields';
   }
@@ -628,15 +637,15 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       for (;;) {
         while (NAME_STOP[c] === 0) {
           pos++;
-          c = pos < n ? b[pos] : LF;
+          c = b[pos];
         }
         if (c !== BACKSLASH) break;
-        const d = pos + 1 < n ? b[pos + 1] : 0;
+        const d = b[pos + 1];
         if (d === COMMA || d === SPACE || d === EQUALS) {
           escaped = true;
           pos += 2;
         } else pos++;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       }
       if (c !== EQUALS) {
         reason = 'invalid field format';
@@ -661,7 +670,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
     }
     ordinal++;
     pos++;
-    c = pos < n ? b[pos] : LF;
+    c = b[pos];
     let value: number;
     let type: FieldType;
     let str: string | undefined;
@@ -678,7 +687,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         c = b[pos];
         if (c === QUOTE) break;
         if (c === BACKSLASH) {
-          const d = pos + 1 < n ? b[pos + 1] : 0;
+          const d = b[pos + 1];
           if (d === QUOTE || d === BACKSLASH) {
             escaped = true;
             pos += 2;
@@ -697,7 +706,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       value = Number.NaN;
       type = 'string';
       pos++;
-      c = pos < n ? b[pos] : LF;
+      c = b[pos];
     } else if ((c >= ZERO && c <= NINE) || c === MINUS || c === DOT || c === PLUS || c === LOWER_N || c === UPPER_N) {
       // Fast path, inline: `[-]digits[.digits]` (a float) or `[-]digits i` (an integer), up to 15 digits
       // in all, so the mantissa is an exact integer and one division by an exact power of ten rounds
@@ -705,12 +714,12 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       const negative = c === MINUS;
       let p = negative ? pos + 1 : pos;
       const intStart = p;
-      let d = p < n ? b[p] : LF;
+      let d = b[p];
       let mantissa = 0;
       while (d >= ZERO && d <= NINE) {
         mantissa = mantissa * 10 + (d - ZERO);
         p++;
-        d = p < n ? b[p] : LF;
+        d = b[p];
       }
       let digits = p - intStart;
       let fractionDigits = 0;
@@ -718,11 +727,11 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       if (dot) {
         p++;
         const fractionStart = p;
-        d = p < n ? b[p] : LF;
+        d = b[p];
         while (d >= ZERO && d <= NINE) {
           mantissa = mantissa * 10 + (d - ZERO);
           p++;
-          d = p < n ? b[p] : LF;
+          d = b[p];
         }
         fractionDigits = p - fractionStart;
         digits += fractionDigits;
@@ -737,11 +746,11 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         value = negative ? -mantissa : mantissa;
         type = 'integer';
         pos = p + 1;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       } else {
         value = scanNumber(b, pos, n);
         pos = numberEnd;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
         type = numberType;
         if (value !== value) {
           reason = failReason;
@@ -752,7 +761,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       start = pos;
       while (VALUE_STOP[c] === 0) {
         pos++;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       }
       if (pos === start) {
         reason = 'missing field value';
@@ -815,7 +824,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
     }
     if (c === COMMA) {
       pos++;
-      c = pos < n ? b[pos] : LF;
+      c = b[pos];
       continue;
     }
     if (c === SPACE || c === LF || (c === CR && isLineEnd(b, pos + 1, n))) break;
@@ -829,7 +838,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
   if (reason === '') {
     while (c === SPACE || c === TAB) {
       pos++;
-      c = pos < n ? b[pos] : LF;
+      c = b[pos];
     }
     if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) {
       serverTime = true;
@@ -844,7 +853,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       const negative = c === MINUS;
       if (negative) {
         pos++;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       }
       const digitsStart = pos;
       // One pass: the first 15 digits into `hi` (exact below 2^53), the next ones into `lo`.
@@ -854,7 +863,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         if (pos - digitsStart < 15) hi = hi * 10 + (c - ZERO);
         else lo = lo * 10 + (c - ZERO);
         pos++;
-        c = pos < n ? b[pos] : LF;
+        c = b[pos];
       }
       const digits = pos - digitsStart;
       const loDigits = digits > 15 ? digits - 15 : 0;
@@ -865,9 +874,16 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         // hi * 10^loDigits + lo, split at the millisecond without leaving exact integers.
         if (tsSubDigits === 0) timestampMs = hi * tsMsPerUnit;
         else {
+          // hi < 10^15 and unit <= 10^6: the float quotient is never within 1/unit of the next integer,
+          // so its floor is exact (no fmod on the hot path); the guard keeps it exact regardless.
           const unit = POW10[tsSubDigits - loDigits];
-          const rest = hi % unit;
-          timestampMs = (hi - rest) / unit;
+          let q = Math.floor(hi / unit);
+          let rest = hi - q * unit;
+          if (rest < 0) {
+            q--;
+            rest += unit;
+          }
+          timestampMs = q;
           subMs = (rest * POW10[loDigits] + lo) * (tsSubDigits === 3 ? 1000 : 1);
         }
       } else if ((timestampMs = parseTimestamp(b, digitsStart, pos, negative)) !== timestampMs) {
@@ -876,7 +892,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       if (reason === '') {
         while (c === SPACE) {
           pos++;
-          c = pos < n ? b[pos] : LF;
+          c = b[pos];
         }
         if (!(c === LF || (c === CR && isLineEnd(b, pos + 1, n)))) reason = 'point is invalid';
       }
