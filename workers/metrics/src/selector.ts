@@ -1,13 +1,17 @@
 /**
- * A small, strict parser for the PromQL subset the read API answers: a vector selector
- * (`name`, `name{l="v",...}`, `{__name__=~"x.*"}`) optionally followed by a range (`[5m]`),
- * or a plain number literal. Anything else is refused with a message naming the position.
- * (Full PromQL is a later issue; `@prometheus-io/lezer-promql` is not installed.)
+ * The PromQL subset the read API answers: a vector selector (`name`, `name{l="v",...}`,
+ * `{__name__=~"x.*"}`, `{"utf8.name"}`) optionally followed by a range (`[5m]`), or a number
+ * literal, possibly in parentheses. The query is parsed by Prometheus's own grammar
+ * (`@prometheus-io/lezer-promql`, the parser of the Prometheus UI), so any PromQL is read the way
+ * Prometheus reads it: a syntax error is refused with its position, and valid PromQL outside the
+ * subset (functions, aggregations, operators, offset/@, subqueries) is refused by name.
  *
  * Matchers follow the Prometheus data model: a missing label matches as the empty string,
  * regexes are fully anchored (`^(?s:re)$`), and a selector must have at least one matcher
  * that does not match the empty string.
  */
+import type { SyntaxNode } from '@lezer/common';
+import { parser } from '@prometheus-io/lezer-promql';
 
 /** One label matcher. */
 export interface LabelMatcher {
@@ -24,175 +28,168 @@ export type SelectorExpr =
 /** A parse error, with Prometheus's `1:col: parse error: ...` message. */
 export class SelectorParseError extends Error {}
 
-const IDENT_START = /[a-zA-Z_:]/;
-const IDENT_CHAR = /[a-zA-Z0-9_:]/;
-const LABEL_START = /[a-zA-Z_]/;
-const LABEL_CHAR = /[a-zA-Z0-9_]/;
+/** PromQL that parses but that the read API does not evaluate (yet), by node type. */
+const UNSUPPORTED: Record<string, string> = {
+  FunctionCall: 'function calls',
+  AggregateExpr: 'aggregations',
+  BinaryExpr: 'binary operators',
+  UnaryExpr: 'unary operators on selectors',
+  OffsetExpr: 'the offset modifier',
+  StepInvariantExpr: 'the @ modifier',
+  SubqueryExpr: 'subqueries',
+  StringLiteral: 'string literals',
+};
+const SUPPORTED = 'only vector selectors, range selectors and number literals are supported';
 
 /** Parses a query: a vector selector with an optional range, or a number literal. */
 export function parseSelector(input: string): SelectorExpr {
-  const p = new Parser(input);
-  const expr = p.expression();
-  p.skipSpace();
-  if (!p.atEnd()) p.fail(`unexpected ${JSON.stringify(input.slice(p.pos, p.pos + 20))}: only vector selectors, range selectors and number literals are supported`);
-  return expr;
-}
-
-class Parser {
-  pos = 0;
-  constructor(readonly src: string) {}
-
-  atEnd(): boolean { return this.pos >= this.src.length; }
-
-  fail(message: string): never {
-    throw new SelectorParseError(`1:${this.pos + 1}: parse error: ${message}`);
+  const tree = parser.parse(input);
+  let errorAt = -1;
+  tree.iterate({
+    enter: (n) => {
+      if (errorAt < 0 && n.type.isError) errorAt = n.from;
+      return errorAt < 0;
+    },
+  });
+  if (errorAt >= 0) fail(errorAt, `unexpected ${describeAt(input, errorAt)}`);
+  let node = child(tree.topNode);
+  if (node === null) return fail(0, 'no expression found in input');
+  while (node.name === 'ParenExpr') {
+    const inner: SyntaxNode | null = child(node);
+    if (inner === null) return fail(node.from, 'no expression found in parentheses');
+    node = inner;
   }
-
-  skipSpace(): void {
-    while (!this.atEnd()) {
-      const c = this.src[this.pos];
-      if (c === ' ' || c === '\t' || c === '\n' || c === '\r') this.pos++;
-      else if (c === '#') { while (!this.atEnd() && this.src[this.pos] !== '\n') this.pos++; }
-      else break;
+  switch (node.name) {
+    case 'NumberDurationLiteral':
+      return { kind: 'number', value: numberLiteral(input, node) };
+    case 'VectorSelector':
+      return { kind: 'vector', matchers: vectorMatchers(input, node) };
+    case 'MatrixSelector': {
+      const vector = node.getChild('VectorSelector');
+      const range = node.getChild('DurationExpr');
+      if (vector === null || range === null) return fail(node.from, 'malformed range selector');
+      return { kind: 'vector', matchers: vectorMatchers(input, vector), rangeMs: rangeMs(input, range) };
     }
-  }
-
-  expression(): SelectorExpr {
-    this.skipSpace();
-    if (this.atEnd()) this.fail('no expression found in input');
-    const c = this.src[this.pos];
-    const number = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|[iI][nN][fF](?![a-zA-Z0-9_:])|[nN][aA][nN](?![a-zA-Z0-9_:]))/.exec(this.src.slice(this.pos));
-    if (number && (c !== 'i' && c !== 'I' && c !== 'n' && c !== 'N' || this.isNumberWord(number[0]))) {
-      this.pos += number[0].length;
-      return { kind: 'number', value: parseNumberLiteral(number[0]) };
-    }
-    const matchers: LabelMatcher[] = [];
-    let hasName = false;
-    if (IDENT_START.test(c)) {
-      const start = this.pos;
-      while (!this.atEnd() && IDENT_CHAR.test(this.src[this.pos])) this.pos++;
-      const name = this.src.slice(start, this.pos);
-      if (KEYWORDS.has(name.toLowerCase())) {
-        this.pos = start;
-        this.fail(`${JSON.stringify(name)} is not supported: only vector selectors, range selectors and number literals are supported`);
-      }
-      matchers.push({ name: '__name__', type: '=', value: name });
-      hasName = true;
-      this.skipSpace();
-    }
-    if (!this.atEnd() && this.src[this.pos] === '{') {
-      this.pos++;
-      for (const m of this.matcherList()) {
-        if (hasName && m.name === '__name__') this.fail('metric name must not be set twice');
-        matchers.push(m);
-      }
-    } else if (!hasName) {
-      this.fail(`unexpected character ${JSON.stringify(c)}: only vector selectors, range selectors and number literals are supported`);
-    }
-    if (!matchers.some((m) => !matchesValue(compileMatcher(m), ''))) {
-      this.fail('vector selector must contain at least one non-empty matcher');
-    }
-    this.skipSpace();
-    let rangeMs: number | undefined;
-    if (!this.atEnd() && this.src[this.pos] === '[') {
-      this.pos++;
-      this.skipSpace();
-      const start = this.pos;
-      while (!this.atEnd() && /[0-9a-zA-Z.]/.test(this.src[this.pos])) this.pos++;
-      const text = this.src.slice(start, this.pos);
-      const ms = parsePromDuration(text);
-      if (ms === undefined) { this.pos = start; this.fail(`bad number or duration syntax: ${JSON.stringify(text)}`); }
-      if (ms <= 0) { this.pos = start; this.fail('range must be positive'); }
-      this.skipSpace();
-      if (this.src[this.pos] !== ']') this.fail('expected "]" after the range duration (subqueries are not supported)');
-      this.pos++;
-      rangeMs = ms;
-    }
-    this.skipSpace();
-    if (!this.atEnd()) {
-      const rest = this.src.slice(this.pos);
-      if (/^(offset|@)\b|^@/.test(rest)) this.fail('the offset and @ modifiers are not supported');
-    }
-    return rangeMs === undefined ? { kind: 'vector', matchers } : { kind: 'vector', matchers, rangeMs };
-  }
-
-  private isNumberWord(word: string): boolean {
-    const rest = this.src.slice(this.pos + word.length);
-    return !/^[a-zA-Z0-9_:{]/.test(rest) && !/^\s*\{/.test(rest);
-  }
-
-  matcherList(): LabelMatcher[] {
-    const out: LabelMatcher[] = [];
-    for (;;) {
-      this.skipSpace();
-      if (this.atEnd()) this.fail('unexpected end of input inside braces');
-      if (this.src[this.pos] === '}') { this.pos++; return out; }
-      let name: string;
-      if (this.src[this.pos] === '"' || this.src[this.pos] === "'" || this.src[this.pos] === '`') {
-        name = this.stringLiteral();
-      } else {
-        if (!LABEL_START.test(this.src[this.pos])) this.fail(`unexpected ${JSON.stringify(this.src[this.pos])} in label matching, expected label name`);
-        const start = this.pos;
-        while (!this.atEnd() && LABEL_CHAR.test(this.src[this.pos])) this.pos++;
-        name = this.src.slice(start, this.pos);
-      }
-      this.skipSpace();
-      const op = /^(=~|!~|!=|=)/.exec(this.src.slice(this.pos));
-      if (!op) this.fail(`unexpected ${JSON.stringify(this.src.slice(this.pos, this.pos + 1) || 'end of input')} in label matching, expected label matching operator`);
-      this.pos += op[0].length;
-      this.skipSpace();
-      const value = this.stringLiteral();
-      const matcher: LabelMatcher = { name, type: op[0] as LabelMatcher['type'], value };
-      if (matcher.type === '=~' || matcher.type === '!~') {
-        try { compileMatcher(matcher); } catch (e) { this.fail(`invalid regular expression ${JSON.stringify(value)}: ${(e as Error).message}`); }
-      }
-      out.push(matcher);
-      this.skipSpace();
-      if (this.src[this.pos] === ',') { this.pos++; continue; }
-      if (this.src[this.pos] === '}') { this.pos++; return out; }
-      this.fail(`unexpected ${JSON.stringify(this.src.slice(this.pos, this.pos + 1) || 'end of input')} in label matching, expected "," or "}"`);
-    }
-  }
-
-  /** A PromQL string: "..." and '...' with Go escapes, `...` raw. */
-  stringLiteral(): string {
-    const quote = this.src[this.pos];
-    if (quote !== '"' && quote !== "'" && quote !== '`') this.fail('expected a string literal');
-    this.pos++;
-    let out = '';
-    while (!this.atEnd()) {
-      const c = this.src[this.pos++];
-      if (c === quote) return out;
-      if (quote === '`') { out += c; continue; }
-      if (c === '\n') this.fail('unterminated quoted string');
-      if (c !== '\\') { out += c; continue; }
-      const e = this.src[this.pos++];
-      switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'a': out += '\x07'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'v': out += '\v'; break;
-        case '\\': out += '\\'; break;
-        case '"': case "'": out += e; break;
-        case 'x': case 'u': case 'U': {
-          const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-          const hex = this.src.slice(this.pos, this.pos + len);
-          if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) this.fail(`invalid escape \\${e}${hex}`);
-          this.pos += len;
-          out += String.fromCodePoint(parseInt(hex, 16));
-          break;
-        }
-        default: this.fail(`unknown escape sequence ${JSON.stringify('\\' + (e ?? ''))}`);
-      }
-    }
-    return this.fail('unterminated quoted string');
+    default:
+      return fail(node.from, `${UNSUPPORTED[node.name] ?? node.name} not supported: ${SUPPORTED}`);
   }
 }
 
-const KEYWORDS = new Set(['sum', 'avg', 'min', 'max', 'count', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'group', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset']);
+function fail(pos: number, message: string): never {
+  throw new SelectorParseError(`1:${pos + 1}: parse error: ${message}`);
+}
+
+function describeAt(input: string, pos: number): string {
+  return pos >= input.length ? 'end of input' : JSON.stringify(input.slice(pos, pos + 20));
+}
+
+/** The first child that is not a comment. */
+function child(node: SyntaxNode): SyntaxNode | null {
+  let c = node.firstChild;
+  while (c !== null && c.name === 'LineComment') c = c.nextSibling;
+  return c;
+}
+
+function text(input: string, node: SyntaxNode): string {
+  return input.slice(node.from, node.to);
+}
+
+function vectorMatchers(input: string, node: SyntaxNode): LabelMatcher[] {
+  const matchers: LabelMatcher[] = [];
+  const name = node.getChild('Identifier');
+  if (name !== null) matchers.push({ name: '__name__', type: '=', value: text(input, name) });
+  const list = node.getChild('LabelMatchers');
+  for (let m = list?.firstChild ?? null; m !== null; m = m.nextSibling) {
+    if (m.name === 'QuotedLabelName') {
+      // `{"metric.name", ...}`: the metric name, quoted (UTF-8 names).
+      if (name !== null || matchers.some((x) => x.name === '__name__' && x.type === '=')) fail(m.from, 'metric name must not be set twice');
+      matchers.push({ name: '__name__', type: '=', value: stringLiteral(input, m.getChild('StringLiteral') ?? m) });
+      continue;
+    }
+    if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
+    const labelNode = m.getChild('LabelName') ?? m.getChild('QuotedLabelName');
+    const op = m.getChild('MatchOp');
+    const values = m.getChildren('StringLiteral');
+    const valueNode = values[values.length - 1];
+    if (labelNode === null || op === null || valueNode === undefined) fail(m.from, 'malformed label matcher');
+    const label = labelNode.name === 'LabelName' ? text(input, labelNode) : stringLiteral(input, labelNode.getChild('StringLiteral') ?? labelNode);
+    if (label === '__name__' && name !== null) fail(m.from, 'metric name must not be set twice');
+    const matcher: LabelMatcher = { name: label, type: text(input, op) as LabelMatcher['type'], value: stringLiteral(input, valueNode) };
+    if (matcher.type === '=~' || matcher.type === '!~') {
+      try {
+        compileMatcher(matcher);
+      } catch (e) {
+        fail(valueNode.from, `invalid regular expression ${JSON.stringify(matcher.value)}: ${(e as Error).message}`);
+      }
+    }
+    matchers.push(matcher);
+  }
+  if (!matchers.some((m) => !compileMatcher(m).test(''))) fail(node.from, 'vector selector must contain at least one non-empty matcher');
+  return matchers;
+}
+
+function rangeMs(input: string, node: SyntaxNode): number {
+  const literal = child(node);
+  if (literal === null || literal.name !== 'NumberDurationLiteralInDurationContext' || literal.nextSibling !== null) {
+    return fail(node.from, `duration expressions are not supported: ${SUPPORTED}`);
+  }
+  const raw = text(input, literal);
+  const seconds = /^\d+(?:\.\d+)?$/.test(raw) ? Number(raw) : undefined;
+  const ms = seconds !== undefined ? Math.round(seconds * 1000) : parsePromDuration(raw);
+  if (ms === undefined) return fail(literal.from, `bad number or duration syntax: ${JSON.stringify(raw)}`);
+  if (ms <= 0) return fail(literal.from, 'range must be positive');
+  return ms;
+}
+
+/** A number literal (decimal, hex, Inf, NaN) or a duration literal (its seconds, as Prometheus 3). */
+function numberLiteral(input: string, node: SyntaxNode): number {
+  const raw = text(input, node);
+  const sign = raw.startsWith('-') ? -1 : 1;
+  const unsigned = raw.replace(/^[+-]/, '');
+  const ms = /^\d+[a-z]/.test(unsigned) ? parsePromDuration(unsigned) : undefined;
+  if (ms !== undefined) return (sign * ms) / 1000;
+  const value = parseNumberLiteral(raw);
+  if (Number.isNaN(value) && !/nan$/i.test(raw)) fail(node.from, `bad number or duration syntax: ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** A PromQL string: "..." and '...' with Go escapes, `...` raw. */
+function stringLiteral(input: string, node: SyntaxNode): string {
+  const src = text(input, node);
+  const quote = src[0];
+  const body = src.slice(1, -1);
+  if (quote === '`') return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    switch (e) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'a': out += '\x07'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'v': out += '\v'; break;
+      case '\\': out += '\\'; break;
+      case '"': case "'": out += e; break;
+      case 'x': case 'u': case 'U': {
+        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+        const hex = body.slice(i + 1, i + 1 + len);
+        if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) fail(node.from + 1 + i, `invalid escape \\${e}${hex}`);
+        i += len;
+        out += String.fromCodePoint(parseInt(hex, 16));
+        break;
+      }
+      default: fail(node.from + i, `unknown escape sequence ${JSON.stringify('\\' + (e ?? ''))}`);
+    }
+  }
+  return out;
+}
 
 function parseNumberLiteral(text: string): number {
   const lower = text.toLowerCase().replace(/^\+/, '');
@@ -242,10 +239,6 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
     case '=~': { const re = new RegExp(`^(?:${m.value})$`, 's'); return { name: m.name, test: (v) => re.test(v) }; }
     case '!~': { const re = new RegExp(`^(?:${m.value})$`, 's'); return { name: m.name, test: (v) => !re.test(v) }; }
   }
-}
-
-function matchesValue(m: CompiledMatcher, value: string): boolean {
-  return m.test(value);
 }
 
 /** True when a label set satisfies every matcher (a missing label is the empty string). */
