@@ -3,13 +3,15 @@
  *   PUT    /metrics/job/<job>{/<label>/<value>}   replace the whole group          → 200
  *   POST   /metrics/job/<job>{/<label>/<value>}   replace same-named metrics only  → 200
  *   DELETE /metrics/job/<job>{/<label>/<value>}   delete the group                 → 202
- * Bodies in the text exposition format (0.0.4); samples carrying timestamps are refused (400).
+ * Bodies in the text exposition format (0.0.4) or the delimited protobuf format (client_golang's
+ * default for pushes); samples carrying timestamps are refused (400).
  * Grouping labels are set on every sample, overriding a pushed label of the same name.
  */
 import { Hono } from 'hono';
 import { requireToken } from '../../shared/auth';
 import { ApiError } from '../../shared/errors';
-import { ExpositionError, parseExposition } from '../../shared/exposition';
+import { ExpositionError, parseExposition, type ParsedExposition } from '../../shared/exposition';
+import { isProtobufExposition, parseProtobufExposition } from '../../shared/exposition-proto';
 import { readLimits } from './limits';
 import type { GroupFamily } from './push-group';
 import { GroupingKeyError, parseGroupingKey } from './pushgateway-path';
@@ -42,16 +44,21 @@ function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStu
   return env.PUSH_GROUPS.get(env.PUSH_GROUPS.idFromName(canonicalKey(sortedLabelPairs(grouping))));
 }
 
-/** Families of a text page with the grouping labels applied to every sample. */
-export function familiesFromPage(text: string, grouping: Record<string, string>, maxSeries: number): GroupFamily[] {
-  let parsed;
+/** Families of a pushed page (text, or delimited protobuf when `protobuf`) with the grouping labels applied to every sample. */
+export function familiesFromPage(page: string | Uint8Array, grouping: Record<string, string>, maxSeries: number): GroupFamily[] {
+  let parsed: ParsedExposition;
   try {
-    parsed = parseExposition(text, { format: 'text', sampleLimit: maxSeries });
+    parsed = typeof page === 'string'
+      ? parseExposition(page, { format: 'text', sampleLimit: maxSeries })
+      : parseProtobufExposition(page, { sampleLimit: maxSeries });
   } catch (e) {
     if (e instanceof ExpositionError && e.code === 'sample_limit') {
       throw new ApiError(413, 'payload_too_large', `push has more than MAX_SERIES_PER_REQUEST (${maxSeries}) samples`);
     }
-    if (e instanceof ExpositionError) throw new ApiError(400, 'bad_request', `text format parsing error in ${e.message}`);
+    if (e instanceof ExpositionError) {
+      // The Pushgateway's wording; for protobuf the "line" is the index of the MetricFamily message.
+      throw new ApiError(400, 'bad_request', typeof page === 'string' ? `text format parsing error in ${e.message}` : `protobuf parsing error in message ${e.message.replace(/^line /, '')}`);
+    }
     throw e;
   }
   const byName = new Map<string, GroupFamily>();
@@ -79,12 +86,14 @@ pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
   const grouping = groupingOf(c.req.url);
   const limits = readLimits(c.env);
   const type = c.req.header('content-type') ?? '';
-  if (type.startsWith('application/vnd.google.protobuf')) {
-    throw new ApiError(415, 'unsupported_media_type', 'protobuf pushes are not supported: push the text exposition format (text/plain; version=0.0.4)');
+  const protobuf = isProtobufExposition(type);
+  if (!protobuf && type.toLowerCase().startsWith('application/vnd.google.protobuf')) {
+    throw new ApiError(415, 'unsupported_media_type', `unsupported protobuf content type ${JSON.stringify(type)}: send proto=io.prometheus.client.MetricFamily; encoding=delimited, or the text format`);
   }
-  let text: string;
+  let page: string | Uint8Array;
   try {
-    text = decodeUtf8((await readBody(c.req.raw, limits)).bytes);
+    const bytes = (await readBody(c.req.raw, limits)).bytes;
+    page = protobuf ? bytes : decodeUtf8(bytes);
   } catch (e) {
     if (e instanceof BodyError) throw new ApiError(e.status, e.status === 413 ? 'payload_too_large' : 'bad_request', e.message);
     throw e;
@@ -93,7 +102,7 @@ pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
   const now = Date.now();
   let families: GroupFamily[];
   try {
-    families = familiesFromPage(text, grouping, limits.maxSeriesPerRequest);
+    families = familiesFromPage(page, grouping, limits.maxSeriesPerRequest);
   } catch (e) {
     if (e instanceof PushRefused) {
       await group.recordFailure(grouping, now);
