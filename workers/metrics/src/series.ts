@@ -23,6 +23,42 @@ export interface PreparedSeries {
   values: Float64Array;
 }
 
+/**
+ * One shard's share of a write, in columns, as the Worker sends it to the shard: a few strings
+ * and typed arrays instead of one object per series, so the RPC's structured clone copies a
+ * handful of buffers. The shard derives labels and name from the key (the key is their JSON).
+ */
+export interface ShardWrite {
+  /** Canonical keys of the series, joined by `\n` (a key is JSON, which escapes newlines). */
+  keys: string;
+  /** Samples of each series, in key order; they sum to the length of `timestamps`. */
+  counts: Uint32Array;
+  /** Milliseconds of every sample, series after series. */
+  timestamps: Float64Array;
+  /** Values of every sample (staleness markers with their exact bits), aligned with `timestamps`. */
+  values: Float64Array;
+}
+
+/** Packs prepared series into one {@link ShardWrite}. */
+export function packShardWrite(series: readonly PreparedSeries[]): ShardWrite {
+  let total = 0;
+  for (const s of series) total += s.timestamps.length;
+  const counts = new Uint32Array(series.length);
+  const timestamps = new Float64Array(total);
+  const values = new Float64Array(total);
+  const keys: string[] = [];
+  let at = 0;
+  for (let k = 0; k < series.length; k++) {
+    const s = series[k];
+    keys.push(s.key);
+    counts[k] = s.timestamps.length;
+    timestamps.set(s.timestamps, at);
+    values.set(s.values, at);
+    at += s.timestamps.length;
+  }
+  return { keys: keys.join('\n'), counts, timestamps, values };
+}
+
 /** Sorted label pairs of a label record, empty values dropped. */
 export function sortedLabelPairs(labels: Record<string, string>): [string, string][] {
   const pairs: [string, string][] = [];
@@ -97,6 +133,13 @@ export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLi
   const out: PreparedWrite = { series: [], errors: [], refusedSamples: 0 };
   const minTs = nowMs - limits.maxSampleAgeSeconds * 1000;
   const maxTs = nowMs + limits.maxFutureSeconds * 1000;
+  // One buffer each for every timestamp and value, viewed per series: a typed array of its own
+  // per series costs more to allocate than its samples cost to copy.
+  let total = 0;
+  for (const batch of batches) if (batch && Array.isArray(batch.timestamps)) total += batch.timestamps.length;
+  const allTimestamps = new Float64Array(total);
+  const allValues = new Float64Array(total);
+  let at = 0;
   for (const batch of batches) {
     const problem = seriesProblem(batch, limits, minTs, maxTs);
     if (problem) {
@@ -105,22 +148,21 @@ export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLi
       continue;
     }
     const labels = sortedLabelPairs(batch.labels);
-    const values = Float64Array.from(batch.values);
+    const n = batch.timestamps.length;
+    const timestamps = allTimestamps.subarray(at, at + n);
+    const values = allValues.subarray(at, at + n);
+    at += n;
+    timestamps.set(batch.timestamps);
+    values.set(batch.values);
     if (batch.staleAt?.length) {
-      const bits = new DataView(values.buffer);
+      const bits = new DataView(values.buffer, values.byteOffset, values.byteLength);
       for (const i of batch.staleAt) {
-        if (!Number.isInteger(i) || i < 0 || i >= values.length) continue;
+        if (!Number.isInteger(i) || i < 0 || i >= n) continue;
         bits.setUint32(i * 8 + 4, STALE_HI, true);
         bits.setUint32(i * 8, STALE_LO, true);
       }
     }
-    out.series.push({
-      key: canonicalKey(labels),
-      name: batch.labels.__name__,
-      labels,
-      timestamps: Float64Array.from(batch.timestamps),
-      values,
-    });
+    out.series.push({ key: canonicalKey(labels), name: batch.labels.__name__, labels, timestamps, values });
   }
   return out;
 }

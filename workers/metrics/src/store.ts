@@ -5,7 +5,7 @@
 import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
 import { readLimits, type MetricsLimits } from './limits';
 import type { LabelMatcher } from './selector';
-import { prepareSeries, shardOf, type PreparedSeries, type PreparedWrite } from './series';
+import { packShardWrite, prepareSeries, shardOf, type PreparedSeries, type PreparedWrite } from './series';
 import type { ShardSelect } from './shard';
 
 /** The shard stub for index `n`. */
@@ -28,7 +28,10 @@ export async function writeSeries(env: Env, batches: readonly SeriesBatch[], now
   return storePrepared(env, prepareSeries(batches, limits, nowMs), limits);
 }
 
-/** Stores series already validated by {@link prepareSeries}, each shard in parallel. */
+/**
+ * Stores series already validated by {@link prepareSeries}, each shard in parallel, each sent
+ * in columns ({@link packShardWrite}) so that the RPC clones a few buffers, not 1 object per series.
+ */
 export async function storePrepared(env: Env, prepared: PreparedWrite, limits: MetricsLimits): Promise<StoreWriteResult> {
   const perShard = new Map<number, PreparedSeries[]>();
   for (const s of prepared.series) {
@@ -36,7 +39,7 @@ export async function storePrepared(env: Env, prepared: PreparedWrite, limits: M
     const list = perShard.get(n);
     if (list) list.push(s); else perShard.set(n, [s]);
   }
-  const results = await Promise.all([...perShard].map(([n, list]) => shard(env, n).write(list)));
+  const results = await Promise.all([...perShard].map(([n, list]) => shard(env, n).writeColumns(packShardWrite(list))));
   let series = 0;
   let samples = 0;
   for (const r of results) { series += r.series; samples += r.samples; }

@@ -1,0 +1,88 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { readLimits } from '../../workers/metrics/src/limits';
+import { packShardWrite, prepareSeries, type ShardWrite } from '../../workers/metrics/src/series';
+import { MAX_TIME_MS, MIN_TIME_MS, type MetricsShard } from '../../workers/metrics/src/shard';
+import { env, uniqueName } from './helpers';
+
+/** A shard object of its own (not one the store routes to), so counts are exact. */
+function ownShard(): DurableObjectStub<MetricsShard> {
+  return env.SHARDS.get(env.SHARDS.idFromName(uniqueName('log-test'))) as DurableObjectStub<MetricsShard>;
+}
+
+/** One series' samples, validated and packed as the store sends them. */
+function columns(name: string, timestamps: number[], values: number[]): ShardWrite {
+  const prepared = prepareSeries([{ labels: { __name__: name }, timestamps, values }], readLimits(env), Date.now());
+  expect(prepared.errors).toEqual([]);
+  return packShardWrite(prepared.series);
+}
+
+async function rowCounts(stub: DurableObjectStub<MetricsShard>): Promise<{ log: number; samples: number; series: number }> {
+  return runInDurableObject(stub, (_s: MetricsShard, state) => {
+    const n = (table: string): number => state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n;
+    return { log: n('samples_log'), samples: n('samples'), series: n('series') };
+  });
+}
+
+async function values(stub: DurableObjectStub<MetricsShard>, name: string): Promise<[number, number][]> {
+  const r = await stub.select({ matchers: [{ name: '__name__', type: '=', value: name }], afterMs: MIN_TIME_MS, untilMs: MAX_TIME_MS, maxSamples: 1000 });
+  return r.series.flatMap((s) => s.timestamps.map((ts, i): [number, number] => [ts, s.values[i]]));
+}
+
+describe('the shard sample log', () => {
+  it('appends writes to the log and merges it into samples before the write after it reaches logMergeSamples', async () => {
+    const stub = ownShard();
+    const name = uniqueName('log_edge');
+    const t = Date.now() - 60_000;
+    await runInDurableObject(stub, (shard: MetricsShard) => { shard.logMergeSamples = 4; });
+    await stub.writeColumns(columns(name, [t, t + 1, t + 2], [1, 2, 3]));
+    expect(await rowCounts(stub)).toEqual({ log: 3, samples: 0, series: 1 });
+    // At the edge: 4 logged samples; the merge waits for the next write.
+    await stub.writeColumns(columns(name, [t + 3], [4]));
+    expect(await rowCounts(stub)).toEqual({ log: 4, samples: 0, series: 1 });
+    // Past it: the 4 are merged first, then the new 2 are logged.
+    await stub.writeColumns(columns(name, [t + 4, t + 5], [5, 6]));
+    expect(await rowCounts(stub)).toEqual({ log: 2, samples: 4, series: 1 });
+    expect(await values(stub, name)).toEqual([1, 2, 3, 4, 5, 6].map((v, i) => [t + i, v]));
+    expect(await rowCounts(stub)).toEqual({ log: 0, samples: 6, series: 1 });
+  });
+
+  it('keeps the value written last for a duplicate (series, ts), within the log and across log and samples', async () => {
+    const stub = ownShard();
+    const name = uniqueName('log_dup');
+    const t = Date.now() - 60_000;
+    await stub.writeColumns(columns(name, [t, t + 1000, t], [1, 2, 3]));
+    await stub.writeColumns(columns(name, [t + 1000], [20]));
+    expect(await values(stub, name)).toEqual([[t, 3], [t + 1000, 20]]);
+    // Now merged; a rewrite sits in the log until the next read, which must prefer it.
+    await stub.writeColumns(columns(name, [t], [30]));
+    expect(await rowCounts(stub)).toMatchObject({ log: 1, samples: 2 });
+    expect(await values(stub, name)).toEqual([[t, 30], [t + 1000, 20]]);
+  });
+
+  it('writes nothing of a write whose append fails: its new series and samples roll back together', async () => {
+    const stub = ownShard();
+    const good = uniqueName('log_good');
+    const t = Date.now() - 60_000;
+    await stub.writeColumns(columns(good, [t], [1]));
+    // A NaN timestamp (never produced by prepareSeries) makes the append's JSON invalid mid-write.
+    const limits = readLimits(env);
+    const fresh = prepareSeries([{ labels: { __name__: uniqueName('log_new') }, timestamps: [t], values: [1] }], limits, Date.now()).series;
+    const known = prepareSeries([{ labels: { __name__: good }, timestamps: [t + 1], values: [2] }], limits, Date.now()).series;
+    const bad = packShardWrite([...fresh, { ...known[0], timestamps: new Float64Array([Number.NaN]) }]);
+    // Called inside the object: an error thrown across RPC would be reported as unhandled.
+    await runInDurableObject(stub, async (shard: MetricsShard) => { await expect(shard.writeColumns(bad)).rejects.toThrow(/NOT NULL|JSON/); });
+    expect(await rowCounts(stub)).toEqual({ log: 1, samples: 0, series: 1 });
+    expect(await stub.stats()).toEqual({ series: 1, samples: 1 });
+    expect(await values(stub, good)).toEqual([[t, 1]]);
+  });
+
+  it('refuses a malformed shard write (counts that do not add up) before touching storage', async () => {
+    const stub = ownShard();
+    const w = columns(uniqueName('log_malformed'), [Date.now()], [1]);
+    await runInDurableObject(stub, async (shard: MetricsShard) => {
+      await expect(shard.writeColumns({ ...w, counts: new Uint32Array([2]) })).rejects.toThrow(/malformed shard write: 1 keys, 1 counts \(2 samples\), 1 timestamps/);
+    });
+    expect(await rowCounts(stub)).toEqual({ log: 0, samples: 0, series: 0 });
+  });
+});
