@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
-import { api, createUser, follow, pageIds, post, timeline } from './helpers';
+import { api, createUser, follow, pageIds, post, settle, timeline } from './helpers';
 
 async function expectError(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
   expect(res.status).toBe(status);
@@ -211,5 +211,30 @@ describe('admin bulk load', () => {
     for (const r of readers.slice(0, 3)) expect(await pageIds(await timeline(r, 'push'))).toEqual(pulled);
     await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: author.id, body: 'x'.repeat(501) }] } }), 400, 'post_too_long');
     await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: '31337', body: 'x' }] } }), 400, 'user_not_found');
+  });
+
+  it('/admin/probe calls each named inbox and writes nothing (at most FANOUT_CHUNK = 2 users)', async () => {
+    const author = await createUser('probe');
+    const reader = await createUser('prober');
+    const fresh = await createUser('probef');
+    await follow(reader, author);
+    await post(author, 'probed');
+    await settle();
+    const before = await env.INBOX.getByName(reader.id).size();
+    expect(before.push).toBe(1);
+    const res = await api('POST', '/admin/probe', { token: 'test-token', body: { users: [reader.id, fresh.id] } });
+    expect(res.status).toBe(200);
+    const body = await res.json<{ users: number; failed: number; ms: number }>();
+    expect(body).toMatchObject({ users: 2, failed: 0 });
+    expect(typeof body.ms).toBe('number');
+    expect(await env.INBOX.getByName(reader.id).size()).toEqual(before);
+    // A probe of an inbox that never had a write creates no tables.
+    await runInDurableObject(env.INBOX.getByName(fresh.id), (_instance: TimelineInbox, state) => {
+      expect(state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE name LIKE 'timeline_%'`).toArray()).toEqual([]);
+    });
+    await expectError(await api('POST', '/admin/probe', { token: 'test-token', body: { users: [reader.id, fresh.id, author.id] } }), 400, 'too_many_items');
+    await expectError(await api('POST', '/admin/probe', { token: 'test-token', body: { users: [] } }), 400, 'invalid_bulk');
+    await expectError(await api('POST', '/admin/probe', { token: 'test-token', body: { users: ['x'] } }), 400, 'invalid_bulk');
+    await expectError(await api('POST', '/admin/probe', { body: { users: [reader.id] } }), 401, 'unauthorized');
   });
 });

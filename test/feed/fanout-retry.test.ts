@@ -115,6 +115,25 @@ describe('fan-out retries', () => {
   });
 });
 
+describe('TimelineInbox.insert', () => {
+  it('counts only new rows and trims many entries past the cap in one call, keeping the newest (cap 30)', async () => {
+    const inbox = env.INBOX.getByName('800000000000000001');
+    const ids = Array.from({ length: 35 }, (_, i) => (700000000000000100n + BigInt(i)).toString());
+    const entries = ids.map((postId) => ({ postId, authorId: '42' }));
+    expect(await inbox.insert({ push: entries.slice(0, 10) }, 30)).toEqual({ push: 10, hybrid: 0 });
+    // 25 more, 5 of them already there: 20 new, exactly at the cap; then 5 new ones trim the 5 oldest.
+    expect(await inbox.insert({ push: entries.slice(5, 30) }, 30)).toEqual({ push: 20, hybrid: 0 });
+    expect(await inbox.size()).toEqual({ push: 30, hybrid: 0 });
+    expect(await inbox.insert({ push: entries }, 30)).toEqual({ push: 5, hybrid: 0 });
+    expect(await inbox.size()).toEqual({ push: 30, hybrid: 0 });
+    const page = await inbox.page('push', { limit: 40, ascending: false });
+    expect(page.entries.map((e) => e.postId)).toEqual(ids.slice(5).reverse());
+    // An id older than every kept one is written, then trimmed at once: still the same 30.
+    expect(await inbox.insert({ push: [{ postId: '700000000000000001', authorId: '42' }] }, 30)).toEqual({ push: 1, hybrid: 0 });
+    expect((await inbox.page('push', { limit: 40, ascending: false })).entries.map((e) => e.postId)).toEqual(ids.slice(5).reverse());
+  });
+});
+
 async function waitForSize(user: TestUser, expected: { push: number; hybrid: number }): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {

@@ -122,20 +122,22 @@ admin.post('/bulk', async (c) => {
   return c.json({ users: newUsers.map((u) => ({ id: u.id, handle: u.handle })), follows: follows.length, posts: posts.length }, 201);
 });
 
-// Rebuild users' pushed timelines from D1 now: { users: [id, ...] } (at most ADMIN_REBUILD_MAX).
-admin.post('/rebuild', async (c) => {
-  const settings = c.var.settings;
-  const body = await readJsonObject(c, settings.maxBodyBytes);
+/** The `users` array of an admin request: 1..`limit` user id strings (400 otherwise). */
+function userIdList(body: Record<string, unknown>, limit: number, what: string): string[] {
   const list = body.users;
   if (!Array.isArray(list) || list.length === 0) throw new ApiError(400, 'invalid_bulk', 'users must be a non-empty array of user ids');
-  if (list.length > settings.adminRebuildMax) {
-    throw new ApiError(400, 'too_many_items', `at most ${settings.adminRebuildMax} users per rebuild`, { limit: settings.adminRebuildMax });
-  }
-  const userIds = list.map((v, i) => {
+  if (list.length > limit) throw new ApiError(400, 'too_many_items', `at most ${limit} users per ${what}`, { limit });
+  return list.map((v, i) => {
     const id = parseId(typeof v === 'string' ? v : undefined);
     if (id === undefined) throw new ApiError(400, 'invalid_bulk', `users[${i}] must be a user id string`);
     return id.toString();
   });
+}
+
+// Rebuild users' pushed timelines from D1 now: { users: [id, ...] } (at most ADMIN_REBUILD_MAX).
+admin.post('/rebuild', async (c) => {
+  const settings = c.var.settings;
+  const userIds = userIdList(await readJsonObject(c, settings.maxBodyBytes), settings.adminRebuildMax, 'rebuild');
   const results = await settleWithConcurrency(userIds, 10, (id) => rebuildTimelines(c.env, settings, id));
   const failed = results.filter((r) => r.status === 'rejected').length;
   if (failed > 0) throw new Error(`${failed} of ${userIds.length} rebuilds failed`);
@@ -148,6 +150,17 @@ admin.post('/rebuild', async (c) => {
     }
   }
   return c.json({ users: userIds.length, written: { push, hybrid } });
+});
+
+// The runtime's floor for one fan-out step, for the bench: a no-op call to each named user's
+// inbox, { users: [id, ...] } (1..FANOUT_CHUNK), FANOUT_CONCURRENCY in flight: the Durable
+// Object calls one `deliver` message makes, without D1, the queue or the SQLite write.
+admin.post('/probe', async (c) => {
+  const settings = c.var.settings;
+  const userIds = userIdList(await readJsonObject(c, settings.maxBodyBytes), settings.fanoutChunk, 'probe');
+  const t0 = Date.now();
+  const results = await settleWithConcurrency(userIds, settings.fanoutConcurrency, (id) => c.env.INBOX.getByName(id).probe());
+  return c.json({ users: userIds.length, failed: results.filter((r) => r.status === 'rejected').length, ms: Date.now() - t0 });
 });
 
 // Fan-out backlog: steps not yet done (the bench waits on this).

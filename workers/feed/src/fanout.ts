@@ -133,13 +133,6 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
     await done().run();
     return;
   }
-  const post = await env.DB.prepare('SELECT 1 AS x FROM posts WHERE id = ?').bind(message.postId).first();
-  if (!post) {
-    // Deleted before delivery: nothing to write (the delete's own fan-out purges the rest).
-    await done().run();
-    return;
-  }
-  const followers = await followerRange(env.DB, message, activeSince(nowMs, settings));
   const entry = { postId: message.postId, authorId: message.authorId };
   const entries: InboxInsert = {};
   if (settings.fanoutModes.includes('push')) entries.push = [entry];
@@ -148,6 +141,9 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
     await done().run();
     return;
   }
+  // One query: the range's active followers, none when the post was deleted before this
+  // delivery (the delete's own fan-out purges what other deliveries wrote).
+  const followers = await followerRange(env.DB, message, activeSince(nowMs, settings));
   const results = await settleWithConcurrency(followers, settings.fanoutConcurrency,
     (id) => env.INBOX.getByName(id).insert(entries, settings.timelineCap));
   const written: InboxWriteCounts = { push: 0, hybrid: 0 };
@@ -166,6 +162,10 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
   throwIfAnyFailed(results, followers.length, message);
 }
 
+/**
+ * The followers in the message's range: every one for a `remove`; for an `insert`
+ * (`activeAfter` set) only those active since then, and none once the post is deleted.
+ */
 async function followerRange(db: D1Database, message: DeliverMessage, activeAfter: number | undefined): Promise<string[]> {
   const result = activeAfter === undefined
     ? await db.prepare(
@@ -175,8 +175,9 @@ async function followerRange(db: D1Database, message: DeliverMessage, activeAfte
     : await db.prepare(
       `SELECT CAST(f.follower_id AS TEXT) AS id FROM follows f JOIN users u ON u.id = f.follower_id
        WHERE f.followee_id = ? AND f.follower_id > ? AND f.follower_id <= ? AND u.last_active_at >= ?
+         AND EXISTS (SELECT 1 FROM posts WHERE id = ?)
        ORDER BY f.follower_id`,
-    ).bind(message.authorId, message.after, message.through, activeAfter).all<{ id: string }>();
+    ).bind(message.authorId, message.after, message.through, activeAfter, message.postId).all<{ id: string }>();
   return result.results.map((row) => row.id);
 }
 
