@@ -1,4 +1,4 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { readLimits } from '../../workers/metrics/src/limits';
 import { packShardWrite, prepareSeries, type ShardWrite } from '../../workers/metrics/src/series';
@@ -84,5 +84,61 @@ describe('the shard sample log', () => {
       await expect(shard.writeColumns({ ...w, counts: new Uint32Array([2]) })).rejects.toThrow(/malformed shard write: 1 keys, 1 counts \(2 samples\), 1 timestamps/);
     });
     expect(await rowCounts(stub)).toEqual({ log: 0, samples: 0, series: 0 });
+  });
+
+  it('merges the log on its alarm once writes have paused for SAMPLE_LOG_IDLE_SECONDS, not while they go on', async () => {
+    const stub = ownShard();
+    const name = uniqueName('log_idle');
+    const t = Date.now() - 60_000;
+    const before = Date.now();
+    await stub.writeColumns(columns(name, [t, t + 1], [1, 2]));
+    const idleMs = Number(env.SAMPLE_LOG_IDLE_SECONDS) * 1000;
+    const alarm = await runInDurableObject(stub, (_s: MetricsShard, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThanOrEqual(before + idleMs);
+    expect(alarm).toBeLessThanOrEqual(Date.now() + idleMs);
+    // Writes still recent (the idle time is an hour here): the alarm leaves the log and comes back.
+    await runInDurableObject(stub, (shard: MetricsShard) => { shard.logIdleMs = 3_600_000; });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await rowCounts(stub)).toMatchObject({ log: 2, samples: 0 });
+    expect(await runInDurableObject(stub, (_s: MetricsShard, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
+    // Idle: the alarm merges.
+    await runInDurableObject(stub, (shard: MetricsShard) => { shard.logIdleMs = 0; });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await rowCounts(stub)).toMatchObject({ log: 0, samples: 2 });
+  });
+
+  it('runs retention from the alarm when its time has come', async () => {
+    const stub = ownShard();
+    const name = uniqueName('log_retention');
+    const retentionMs = Number(env.RETENTION_DAYS) * 86_400_000;
+    const now = Date.now();
+    await stub.writeColumns(columns(name, [now - 1000], [1]));
+    await runDurableObjectAlarm(stub);
+    const due = await runInDurableObject(stub, (_s: MetricsShard, state) => state.storage.get<number>('retention_due'));
+    expect(due).toBeGreaterThan(now);
+    // Retention due now, and the sample older than RETENTION_DAYS by then: the alarm deletes it.
+    await runInDurableObject(stub, async (shard: MetricsShard, state) => {
+      shard.logIdleMs = 0;
+      await state.storage.put('retention_due', Date.now() - 1);
+      const realNow = Date.now;
+      Date.now = () => realNow() + retentionMs;
+      try {
+        await shard.alarm();
+      } finally {
+        Date.now = realNow;
+      }
+    });
+    expect(await rowCounts(stub)).toEqual({ log: 0, samples: 0, series: 0 });
+    const next = await runInDurableObject(stub, (_s: MetricsShard, state) => state.storage.get<number>('retention_due'));
+    expect(next).toBeGreaterThan(Date.now() + retentionMs);
+  });
+
+  it('takes the merge size and idle time from SAMPLE_LOG_MERGE_SAMPLES and SAMPLE_LOG_IDLE_SECONDS (defaults for bad values)', async () => {
+    const settings = await runInDurableObject(ownShard(), (shard: MetricsShard) => [shard.logMergeSamples, shard.logIdleMs]);
+    expect(settings).toEqual([Number(env.SAMPLE_LOG_MERGE_SAMPLES), Number(env.SAMPLE_LOG_IDLE_SECONDS) * 1000]);
+    expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: '1', SAMPLE_LOG_IDLE_SECONDS: '0.5' })).toMatchObject({ sampleLogMergeSamples: 1, sampleLogIdleSeconds: 0.5 });
+    for (const bad of ['0', '-3', 'many', '']) {
+      expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: bad, SAMPLE_LOG_IDLE_SECONDS: bad })).toMatchObject({ sampleLogMergeSamples: 200_000, sampleLogIdleSeconds: 2 });
+    }
   });
 });

@@ -18,6 +18,8 @@ export interface MetricsLimits {
   maxSampleAgeSeconds: number;
   queryMaxSamples: number;
   pushIntervalSeconds: number;
+  sampleLogMergeSamples: number;
+  sampleLogIdleSeconds: number;
 }
 
 /** Defaults, identical to workers/metrics/wrangler.toml. */
@@ -35,6 +37,8 @@ export const DEFAULT_LIMITS: MetricsLimits = {
   maxSampleAgeSeconds: 15 * 86400,
   queryMaxSamples: 5_000_000,
   pushIntervalSeconds: 15,
+  sampleLogMergeSamples: 200_000,
+  sampleLogIdleSeconds: 2,
 };
 
 const VAR_NAMES: Record<keyof MetricsLimits, string> = {
@@ -51,6 +55,8 @@ const VAR_NAMES: Record<keyof MetricsLimits, string> = {
   maxSampleAgeSeconds: 'MAX_SAMPLE_AGE_SECONDS',
   queryMaxSamples: 'QUERY_MAX_SAMPLES',
   pushIntervalSeconds: 'PUSH_INTERVAL_SECONDS',
+  sampleLogMergeSamples: 'SAMPLE_LOG_MERGE_SAMPLES',
+  sampleLogIdleSeconds: 'SAMPLE_LOG_IDLE_SECONDS',
 };
 
 /**
@@ -63,7 +69,7 @@ export function readLimits(env: unknown): MetricsLimits {
   for (const key of Object.keys(VAR_NAMES) as (keyof MetricsLimits)[]) {
     const raw = vars[VAR_NAMES[key]];
     const n = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : NaN;
-    if (Number.isFinite(n) && n > 0) out[key] = key === 'retentionDays' ? n : Math.floor(n);
+    if (Number.isFinite(n) && n > 0) out[key] = key === 'retentionDays' || key === 'sampleLogIdleSeconds' ? n : Math.floor(n);
   }
   return out;
 }

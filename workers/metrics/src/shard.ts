@@ -9,12 +9,15 @@
  * A write appends its samples to `samples_log`, one row per sample (one transaction per call,
  * all of it or nothing). Appending touches only the end of one table, where inserting into
  * `samples` touches at least one page per series: that made ingest slow once `samples` outgrew
- * SQLite's page cache. Once the log holds LOG_MERGE_SAMPLES samples, and before anything reads
+ * SQLite's page cache. Once the log holds SAMPLE_LOG_MERGE_SAMPLES samples, and before anything reads
  * samples, the log is merged into `samples` in one statement sorted by (series_id, ts, rowid),
  * so each page of `samples` is visited once per merge and a duplicate (series, ts) keeps the
- * value written last. Every statement binds at most 4 parameters (the limit is 100).
+ * value written last. The log is also merged by the shard's alarm once no write came for
+ * SAMPLE_LOG_IDLE_SECONDS, so that reads after a burst rarely pay for a merge.
+ * Every statement binds at most 4 parameters (the limit is 100).
  * Every series of the shard is kept in memory (labels, name index) for matching.
- * An alarm every hour deletes samples older than RETENTION_DAYS and series left empty.
+ * The alarm also runs retention every hour (the next pass time is kept under the storage key
+ * `retention_due`): it deletes samples older than RETENTION_DAYS and series left empty.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { SeriesBatch } from '../../shared/metrics-contract';
@@ -25,12 +28,6 @@ import { packShardWrite, type PreparedSeries, type ShardWrite } from './series';
 
 /** Samples per append statement (4 bound parameters whatever the count; JSON ~120 KB, BLOBs ~64 KB each). */
 const SAMPLES_PER_APPEND = 8192;
-/**
- * Log samples that make the next write (or any read of samples) merge the log into `samples`
- * first. Larger merges cost less per sample (fewer visits per page of `samples`) but pause the
- * shard longer: about 0.5 s for 200,000 samples locally (measured with bench/metrics-ingest.ts).
- */
-export const LOG_MERGE_SAMPLES = 200_000;
 /**
  * One append per chunk: ?3 the JSON array of timestamps (one row each, `key` is the row index),
  * ?4 the packed 8-byte values, ?1 the series ids as ?2-digit decimals, zero-padded. SQLite reads
@@ -53,6 +50,8 @@ export const MIN_TIME_MS = -62135596800000;
 export const MAX_TIME_MS = 253402300799000;
 /** Milliseconds between retention passes. */
 export const RETENTION_INTERVAL_MS = 3_600_000;
+/** Storage key (the Durable Object's key-value API) of the time the next retention pass is due. */
+const RETENTION_DUE_KEY = 'retention_due';
 
 interface SeriesEntry {
   id: number;
@@ -86,15 +85,27 @@ export class MetricsShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly byKey = new Map<string, SeriesEntry>();
   private readonly byName = new Map<string, SeriesEntry[]>();
-  private alarmChecked = false;
+  /** When the alarm is set for (ms), as far as this instance knows; undefined: not known yet. */
+  private alarmAt: number | undefined;
   /** Samples in `samples_log` (duplicates included). */
   private logSamples: number;
-  /** When the log is merged; a field so that tests can reach the edge with few samples. */
-  logMergeSamples = LOG_MERGE_SAMPLES;
+  /** Time of the last write (ms): the idle merge waits SAMPLE_LOG_IDLE_SECONDS past it. */
+  private lastWriteMs = 0;
+  /**
+   * Log samples that make the next write merge the log first (SAMPLE_LOG_MERGE_SAMPLES). Larger
+   * merges cost less per sample (fewer visits per page of `samples`) but pause the shard longer:
+   * about 0.2-0.6 s for 200,000 samples locally. A field so that tests can reach the edge cheaply.
+   */
+  logMergeSamples: number;
+  /** SAMPLE_LOG_IDLE_SECONDS in ms. */
+  logIdleMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    const limits = readLimits(env);
+    this.logMergeSamples = limits.sampleLogMergeSamples;
+    this.logIdleMs = limits.sampleLogIdleSeconds * 1000;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS series (
       id INTEGER PRIMARY KEY,
       name TEXT NOT NULL,
@@ -167,7 +178,8 @@ export class MetricsShard extends DurableObject<Env> {
       throw err;
     }
     this.logSamples += total;
-    await this.ensureAlarm();
+    this.lastWriteMs = Date.now();
+    await this.ensureAlarm(this.lastWriteMs + this.logIdleMs);
     return { series: keys.length, samples: total };
   }
 
@@ -219,12 +231,12 @@ export class MetricsShard extends DurableObject<Env> {
     this.logSamples = 0;
   }
 
-  private async ensureAlarm(): Promise<void> {
-    if (this.alarmChecked) return;
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + RETENTION_INTERVAL_MS);
-    }
-    this.alarmChecked = true;
+  /** Makes sure the alarm fires by `at` (it may fire earlier, never later than it was set for). */
+  private async ensureAlarm(at: number): Promise<void> {
+    this.alarmAt ??= (await this.ctx.storage.getAlarm()) ?? Number.POSITIVE_INFINITY;
+    if (this.alarmAt <= at) return;
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   private matching(matchers: LabelMatcher[]): SeriesEntry[] {
@@ -284,9 +296,22 @@ export class MetricsShard extends DurableObject<Env> {
   }
 
   /** Retention: deletes samples older than RETENTION_DAYS, then series with no samples left. */
+  /**
+   * Merges the log once writes have paused for SAMPLE_LOG_IDLE_SECONDS, runs retention when its
+   * hour has come, and sets the alarm for whichever comes next.
+   */
   override async alarm(): Promise<void> {
-    this.applyRetention(Date.now());
-    await this.ctx.storage.setAlarm(Date.now() + RETENTION_INTERVAL_MS);
+    const now = Date.now();
+    if (this.logSamples > 0 && now - this.lastWriteMs >= this.logIdleMs) this.mergeLog();
+    let due = await this.ctx.storage.get<number>(RETENTION_DUE_KEY);
+    if (due === undefined || now >= due) {
+      if (due !== undefined) this.applyRetention(now);
+      due = now + RETENTION_INTERVAL_MS;
+      await this.ctx.storage.put(RETENTION_DUE_KEY, due);
+    }
+    const next = this.logSamples > 0 ? Math.min(due, Math.max(now, this.lastWriteMs) + this.logIdleMs) : due;
+    await this.ctx.storage.setAlarm(next);
+    this.alarmAt = next;
   }
 
   /** One retention pass at `nowMs`; returns what it deleted. */
