@@ -512,6 +512,23 @@ describe('parseLineProtocol: the end of the input', () => {
   });
 });
 
+describe('parseLineProtocol: field keys repeated from line to line', () => {
+  it('reads every key exactly when lines repeat, change or shorten keys of any length (the key templates)', () => {
+    const key = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.option(fc.tuple(fc.nat(), fc.constantFrom('x', 'é', '_')))).map(([len, change]) => {
+      const k = 'k'.repeat(len);
+      if (!change) return k;
+      const at = change[0] % len;
+      return k.slice(0, at) + change[1] + k.slice(at + 1);
+    });
+    fc.assert(fc.property(fc.array(fc.uniqueArray(key, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 12 }), (lines) => {
+      const text = lines.map((keys, i) => `m,t=a ${keys.map((k, f) => `${k}=${i}.${f}`).join(',')} ${i}`).join('\n');
+      const r = parse(text, 'ms');
+      expect(r.errors).toEqual([]);
+      expect(r.points.map((p) => [p.fieldKeys, p.fieldValues])).toEqual(lines.map((keys, i) => [keys, keys.map((_, f) => Number(`${i}.${f}`))]));
+    }), { numRuns: 2000 });
+  });
+});
+
 describe('parseLineProtocol: output layout', () => {
   it('shares the tag and field-key arrays between consecutive points with the same names', () => {
     const r = parse('m,t=a f=1,g=2 1\nm,t=a f=3,g=4 2\nm,t=b f=5,g=6 3');

@@ -607,13 +607,22 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         if (pos + (words << 2) <= n) {
           const w0 = ordinal * TEMPLATE_WORDS;
           const last = words - 1;
-          let k = 0;
-          let p = pos;
-          while (k < last && view.getInt32(p, true) === templateWords[w0 + k]) {
-            k++;
-            p += 4;
+          // Up to four words (keys of up to 15 bytes) unrolled, longer keys in a loop.
+          let same = view.getInt32(pos, true) === templateWords[w0] || last === 0;
+          let k = 1;
+          if (same && last >= 2) {
+            same = view.getInt32(pos + 4, true) === templateWords[w0 + 1];
+            k = 2;
+            if (same && last >= 3) {
+              same = view.getInt32(pos + 8, true) === templateWords[w0 + 2];
+              k = 3;
+              while (same && k < last) {
+                same = view.getInt32(pos + (k << 2), true) === templateWords[w0 + k];
+                k++;
+              }
+            }
           }
-          if (k === last && (view.getInt32(p, true) & templateMasks[ordinal]) === templateWords[w0 + last]) {
+          if (same && (view.getInt32(pos + (last << 2), true) & templateMasks[ordinal]) === templateWords[w0 + last]) {
             key = templateKeys[ordinal];
             pos += templateLengths[ordinal];
             c = EQUALS;
