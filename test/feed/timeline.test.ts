@@ -26,6 +26,28 @@ describe('home timeline', () => {
     }
   });
 
+  it('answers from D1 (pull), saying so, when the reader\'s inbox object fails', async () => {
+    const alice = await createUser('alice');
+    const bob = await createUser('bob');
+    await follow(bob, alice);
+    const p1 = await post(alice, 'kept in D1');
+    await settle();
+    // Break bob's inbox: its tables are gone, so every page() throws.
+    await runInDurableObject(env.INBOX.getByName(bob.id), (_inbox: TimelineInbox, state) => {
+      state.storage.sql.exec('DROP TABLE timeline_push');
+      state.storage.sql.exec('DROP TABLE timeline_hybrid');
+    });
+    for (const mode of ['push', 'hybrid']) {
+      const res = await timeline(bob, mode);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-feed-mode')).toBe(mode);
+      expect(res.headers.get('x-feed-fallback')).toBe('pull');
+      expect((await res.json<ApiPost[]>()).map((p) => p.id)).toEqual([p1.id]);
+    }
+    const pull = await timeline(bob, 'pull');
+    expect(pull.headers.get('x-feed-fallback')).toBeNull();
+  });
+
   it('sends ids as strings that keep all 64 bits (beyond 2^53)', async () => {
     const alice = await createUser('big');
     const p = await post(alice, 'x');

@@ -24,6 +24,8 @@ interface TimelinePage {
   rowsRead: number;
   /** True when a returning user's pushed timeline is still being rebuilt (answered 206). */
   rebuilding: boolean;
+  /** True when the inbox could not be read and the page was merged from D1 instead (pull). */
+  fallback?: boolean;
 }
 
 /** Reads that do not depend on who asks, started while the token is being checked. */
@@ -69,6 +71,7 @@ timeline.get('/', async (c) => {
   c.header('Cache-Control', 'private, no-store');
   // Mastodon answers 206 Partial Content while a returning user's home feed regenerates.
   if (page.rebuilding) c.header('X-Feed-Rebuilding', 'true');
+  if (page.fallback) c.header('X-Feed-Fallback', 'pull');
   return c.json(page.posts.map(postJson), page.rebuilding ? 206 : 200);
 });
 
@@ -84,7 +87,17 @@ async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWind
     const merged = await (prefetch.merged ?? followedPosts(c.env.DB, userId, window, false));
     return { posts: merged.value, rowsRead: merged.rowsRead, rebuilding: false };
   }
-  const pushed = await readPushed(c, mode, window, prefetch.inbox);
+  let pushed: TimelinePage;
+  try {
+    pushed = await readPushed(c, mode, window, prefetch.inbox);
+  } catch (err) {
+    // The inbox object failed (overloaded, reset, or locally out of open files): answer from D1
+    // rather than with a 500, and say so. The page is the pull timeline: the same posts once
+    // fan-out has settled, except history kept by keep_history unfollows and the TIMELINE_CAP.
+    console.warn(`timeline: inbox of user ${userId} unavailable, answering from D1 (pull)`, err);
+    const merged = await followedPosts(c.env.DB, userId, window, false);
+    return { posts: merged.value, rowsRead: merged.rowsRead, rebuilding: false, fallback: true };
+  }
   if (pushed.rebuilding) return readAsRebuilding(c, window, pushed.rowsRead);
   if (mode === 'push') return pushed;
   // Hybrid: posts of authors over HYBRID_THRESHOLD were not fanned out; merge them in now.
