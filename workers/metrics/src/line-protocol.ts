@@ -9,8 +9,9 @@
  *
  * The parser is on the ingest hot path: it walks the UTF-8 bytes of the body once (no decoding of the
  * whole body), decodes each distinct name once per request (interned by a hash computed while scanning),
- * parses numbers without intermediate strings where the result is exact, and allocates little per line
- * beyond the returned {@link Point}.
+ * parses numbers without intermediate strings where the result is exact, and allocates no object per
+ * line: points go into columns ({@link PointColumns}: a shared shape per series key and field layout,
+ * numbers in typed arrays); {@link Point} objects are built only when a caller asks for them.
  */
 
 /** Timestamp precision of a write: v2 `ns|us|ms|s`, v1 also `n|u|m|h` (`m` is minutes, `h` hours). */
@@ -20,9 +21,10 @@ export type Precision = 'ns' | 'us' | 'ms' | 's' | 'n' | 'u' | 'm' | 'h';
 export type FieldType = 'float' | 'integer' | 'unsigned' | 'boolean' | 'string';
 
 /**
- * One parsed line: a point. The layout keeps the hot path cheap: names are shared strings (equal names in
- * one request are one string), `tags`, `fieldKeys` and `fieldTypes` are shared with the previous point
- * when equal (treat them as read-only), and `fieldValues` is a plain array of doubles.
+ * One parsed line as an object (built from {@link PointColumns} on demand): names are shared strings
+ * (equal names in one request are one string), `tags`, `fieldKeys` and `fieldTypes` are the arrays of
+ * the point's shape, shared between points (treat them as read-only), and `fieldValues` is a plain
+ * array of doubles of its own.
  */
 export interface Point {
   /** Measurement name, unescaped. */
