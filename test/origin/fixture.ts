@@ -3,6 +3,8 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { afterAll, beforeAll } from 'vitest';
+import { startOrigin, type RunningOrigin, type StartOriginOptions } from '../../origin/server';
 
 export interface Fixture {
   /** Parent folder: holds `site/` (served) and `secret.txt` (must never be served). */
@@ -43,6 +45,42 @@ export async function createFixture(): Promise<Fixture> {
   await symlink(base, join(site, 'up'));
   await symlink(join(site, 'inner-target.txt'), join(site, 'inner-link.txt'));
   return { base, site, secret, remove: () => rm(base, { recursive: true, force: true }) };
+}
+
+/** A fixture folder served by an origin: both exist between this file's beforeAll and afterAll. */
+export interface ServedFixture {
+  readonly fx: Fixture;
+  readonly origin: RunningOrigin;
+}
+
+/**
+ * Registers beforeAll/afterAll that create a fixture, run `prepare` on it, and serve it on a free
+ * port (default metrics off unless `options` says otherwise); closes and removes both afterwards.
+ */
+export function serveFixture(
+  options: Partial<Omit<StartOriginOptions, 'dir'>> = {}, prepare?: (fx: Fixture) => Promise<void>,
+): ServedFixture {
+  let fx: Fixture | undefined;
+  let origin: RunningOrigin | undefined;
+  beforeAll(async () => {
+    fx = await createFixture();
+    await prepare?.(fx);
+    origin = await startOrigin({ port: 0, dir: fx.site, defaultMetrics: false, ...options });
+  });
+  afterAll(async () => {
+    await origin?.close();
+    await fx?.remove();
+  });
+  return {
+    get fx(): Fixture {
+      if (!fx) throw new Error('serveFixture: fixture used outside its beforeAll/afterAll');
+      return fx;
+    },
+    get origin(): RunningOrigin {
+      if (!origin) throw new Error('serveFixture: origin used outside its beforeAll/afterAll');
+      return origin;
+    },
+  };
 }
 
 /** A raw HTTP request whose target is sent byte for byte (fetch would normalise `..`, and decode gzip). */

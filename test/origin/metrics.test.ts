@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOrigin, type RunningOrigin } from '../../origin/server';
-import { createFixture, sampleValue, type Fixture } from './fixture';
+import { describe, expect, it } from 'vitest';
+import { startOrigin } from '../../origin/server';
+import { sampleValue, serveFixture } from './fixture';
 
-let fx: Fixture;
-let origin: RunningOrigin;
-
-beforeAll(async () => {
-  fx = await createFixture();
-  origin = await startOrigin({ port: 0, dir: fx.site });
-});
-afterAll(async () => {
-  await origin.close();
-  await fx.remove();
-});
+const site = serveFixture({ defaultMetrics: true });
 
 async function scrape(): Promise<string> {
-  const res = await fetch(`${origin.url}/metrics`);
+  const res = await fetch(`${site.origin.url}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('cache-control')).toBe('no-store');
   expect(res.headers.get('content-type')).toContain('text/plain');
@@ -32,17 +22,17 @@ describe('/metrics', () => {
     // 3 × GET 200 of a 1000-byte file, 2 × 304, 1 × 404, 1 × HEAD, 1 × 206 of 10 bytes.
     let etag = '';
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${origin.url}/blob.bin`);
+      const res = await fetch(`${site.origin.url}/blob.bin`);
       expect((await res.arrayBuffer()).byteLength).toBe(1000);
       etag = res.headers.get('etag') ?? '';
     }
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${origin.url}/blob.bin`, { headers: { 'if-none-match': etag } });
+      const res = await fetch(`${site.origin.url}/blob.bin`, { headers: { 'if-none-match': etag } });
       expect(res.status).toBe(304);
     }
-    await (await fetch(`${origin.url}/missing`)).arrayBuffer();
-    await fetch(`${origin.url}/blob.bin`, { method: 'HEAD' });
-    const partial = await fetch(`${origin.url}/blob.bin`, { headers: { range: 'bytes=0-9' } });
+    await (await fetch(`${site.origin.url}/missing`)).arrayBuffer();
+    await fetch(`${site.origin.url}/blob.bin`, { method: 'HEAD' });
+    const partial = await fetch(`${site.origin.url}/blob.bin`, { headers: { range: 'bytes=0-9' } });
     expect((await partial.arrayBuffer()).byteLength).toBe(10);
 
     const after = await scrape();
@@ -72,7 +62,7 @@ describe('/metrics', () => {
     const text = await scrape();
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toContain('nodejs_eventloop_lag_seconds');
-    const bare = await startOrigin({ port: 0, dir: fx.site, defaultMetrics: false });
+    const bare = await startOrigin({ port: 0, dir: site.fx.site, defaultMetrics: false });
     try {
       const res = await fetch(`${bare.url}/metrics`);
       const own = await res.text();
@@ -84,7 +74,7 @@ describe('/metrics', () => {
   });
 
   it('keeps each app\'s counters separate (own Registry, not the global one)', async () => {
-    const other = await startOrigin({ port: 0, dir: fx.site, defaultMetrics: false });
+    const other = await startOrigin({ port: 0, dir: site.fx.site, defaultMetrics: false });
     try {
       await (await fetch(`${other.url}/style.css`)).arrayBuffer();
       const text = await (await fetch(`${other.url}/metrics`)).text();
@@ -95,7 +85,7 @@ describe('/metrics', () => {
   });
 
   it('answers 405 to non-GET methods on /metrics', async () => {
-    const res = await fetch(`${origin.url}/metrics`, { method: 'POST' });
+    const res = await fetch(`${site.origin.url}/metrics`, { method: 'POST' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
     expect((await res.json() as { error: string }).error).toBe('method_not_allowed');

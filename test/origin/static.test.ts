@@ -1,38 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startOrigin, type RunningOrigin } from '../../origin/server';
-import { BINARY, createFixture, type Fixture } from './fixture';
+import { startOrigin } from '../../origin/server';
+import { BINARY, serveFixture } from './fixture';
 
-let fx: Fixture;
-let origin: RunningOrigin;
-const url = (path: string): string => `${origin.url}${path}`;
 // Last-Modified of every fixture file, pinned so date comparisons are exact.
 const MTIME = new Date('2026-01-02T03:04:05Z');
 
-beforeAll(async () => {
-  fx = await createFixture();
+const site = serveFixture({
+  cacheControl: {
+    defaultCacheControl: 'public, max-age=120',
+    rules: [
+      { match: '/assets/*', cacheControl: 'public, max-age=31536000, immutable', cacheTag: ['assets', 'static'] },
+      { match: '*.html', cacheControl: 'public, max-age=60', cacheTag: 'html' },
+      { match: '/data.json', cacheControl: 'no-cache' },
+    ],
+  },
+}, async (fx) => {
   for (const f of ['index.html', 'about.html', 'style.css', 'blob.bin', 'data.json']) {
     await utimes(join(fx.site, f), MTIME, MTIME);
   }
-  origin = await startOrigin({
-    port: 0,
-    dir: fx.site,
-    defaultMetrics: false,
-    cacheControl: {
-      defaultCacheControl: 'public, max-age=120',
-      rules: [
-        { match: '/assets/*', cacheControl: 'public, max-age=31536000, immutable', cacheTag: ['assets', 'static'] },
-        { match: '*.html', cacheControl: 'public, max-age=60', cacheTag: 'html' },
-        { match: '/data.json', cacheControl: 'no-cache' },
-      ],
-    },
-  });
 });
-afterAll(async () => {
-  await origin.close();
-  await fx.remove();
-});
+const url = (path: string): string => `${site.origin.url}${path}`;
 
 describe('static files', () => {
   it('serves a file with a strong ETag, Last-Modified, Content-Type and Content-Length', async () => {
@@ -51,10 +40,10 @@ describe('static files', () => {
     const b = (await fetch(url('/about.html'))).headers.get('etag');
     expect(a).toBe(b);
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(fx.site, 'changing.txt'), 'one');
+    await writeFile(join(site.fx.site, 'changing.txt'), 'one');
     const first = await fetch(url('/changing.txt'));
     expect(await first.text()).toBe('one');
-    await writeFile(join(fx.site, 'changing.txt'), 'two!');
+    await writeFile(join(site.fx.site, 'changing.txt'), 'two!');
     const second = await fetch(url('/changing.txt'));
     expect(await second.text()).toBe('two!');
     expect(second.headers.get('etag')).not.toBe(first.headers.get('etag'));
@@ -62,9 +51,9 @@ describe('static files', () => {
 
   it('never sends a Last-Modified later than Date, even for a file dated in the future', async () => {
     const { writeFile } = await import('node:fs/promises');
-    await writeFile(join(fx.site, 'future.txt'), 'from the future');
+    await writeFile(join(site.fx.site, 'future.txt'), 'from the future');
     const future = new Date(Date.now() + 86_400_000);
-    await utimes(join(fx.site, 'future.txt'), future, future);
+    await utimes(join(site.fx.site, 'future.txt'), future, future);
     const res = await fetch(url('/future.txt'));
     await res.arrayBuffer();
     const lastModified = Date.parse(res.headers.get('last-modified') ?? '');
@@ -148,7 +137,7 @@ describe('Cache-Control rules', () => {
   });
 
   it('uses the built-in defaults when no rules are given', async () => {
-    const plain = await startOrigin({ port: 0, dir: fx.site, defaultMetrics: false });
+    const plain = await startOrigin({ port: 0, dir: site.fx.site, defaultMetrics: false });
     try {
       const asset = await fetch(`${plain.url}/assets/app.1234abcd.js`);
       expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
