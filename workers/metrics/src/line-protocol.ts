@@ -447,7 +447,6 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
   const start0 = pos;
 
   let start = pos;
-  let escaped = false;
   let measurement = '';
   let lineTags: readonly string[] | undefined;
   /** The series-key cache slot of this line (-1: none), where its last shape is kept. */
@@ -489,22 +488,11 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
 
   if (lineTags === undefined) {
     // ---- measurement -------------------------------------------------------------------------------
-    for (;;) {
-      while (MEASUREMENT_STOP[c] === 0) {
-        pos++;
-        c = b[pos];
-      }
-      if (c !== BACKSLASH) break;
-      const d = b[pos + 1];
-      if (d === COMMA || d === SPACE) {
-        escaped = true;
-        pos += 2;
-      } else pos++;
-      c = b[pos];
-    }
+    pos = scanName(b, pos, MEASUREMENT_STOP, false);
+    c = b[pos];
     if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
     else if (c === LF) reason = 'missing fields';
-    else if ((name = escaped ? unescapedName(b, start, pos, false) : intern(b, start, pos)) === undefined) reason = INVALID_UTF8;
+    else if ((name = readName(b, start, pos, nameEscaped, false)) === undefined) reason = INVALID_UTF8;
     else measurement = name;
 
     // ---- tags --------------------------------------------------------------------------------------
@@ -512,29 +500,17 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       pos++;
       c = b[pos];
       start = pos;
-      escaped = false;
       if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
         reason = 'missing tag key';
         break;
       }
-      for (;;) {
-        while (NAME_STOP[c] === 0) {
-          pos++;
-          c = b[pos];
-        }
-        if (c !== BACKSLASH) break;
-        const d = b[pos + 1];
-        if (d === COMMA || d === SPACE || d === EQUALS) {
-          escaped = true;
-          pos += 2;
-        } else pos++;
-        c = b[pos];
-      }
+      pos = scanName(b, pos, NAME_STOP, true);
+      c = b[pos];
       if (c !== EQUALS) {
         reason = 'missing tag value';
         break;
       }
-      const key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+      const key = readName(b, start, pos, nameEscaped, true);
       if (key === undefined) {
         reason = INVALID_UTF8;
         break;
@@ -542,24 +518,12 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       pos++;
       c = b[pos];
       start = pos;
-      escaped = false;
       if (c === COMMA || c === SPACE || c === LF) {
         reason = 'missing tag value';
         break;
       }
-      for (;;) {
-        while (NAME_STOP[c] === 0) {
-          pos++;
-          c = b[pos];
-        }
-        if (c !== BACKSLASH) break;
-        const d = b[pos + 1];
-        if (d === COMMA || d === SPACE || d === EQUALS) {
-          escaped = true;
-          pos += 2;
-        } else pos++;
-        c = b[pos];
-      }
+      pos = scanName(b, pos, NAME_STOP, true);
+      c = b[pos];
       if (c === EQUALS) {
         reason = 'invalid tag format';
         break;
@@ -572,7 +536,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         if (tags[k] === key) reason = 'duplicate tags';
       }
       if (reason !== '') break;
-      const value = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+      const value = readName(b, start, pos, nameEscaped, true);
       if (value === undefined) {
         reason = INVALID_UTF8;
         break;
@@ -598,7 +562,6 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
   let ordinal = 0;
   while (reason === '') {
     start = pos;
-    escaped = false;
     let key: string | undefined;
     // Field-key template: when the bytes at this position repeat the previous line's key at the same
     // ordinal and are followed by '=', it is the same key (same bytes scan the same way): no scan, no lookup.
@@ -632,12 +595,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         }
       } else if (pos + templateLengths[ordinal] < n && b[pos + templateLengths[ordinal]] === EQUALS) {
         const len = templateLengths[ordinal];
-        // Inline byte comparison, four bytes at a time.
-        const other = templateStarts[ordinal];
-        let k = 0;
-        while (k + 4 <= len && view.getInt32(other + k, true) === view.getInt32(pos + k, true)) k += 4;
-        while (k < len && b[other + k] === b[pos + k]) k++;
-        if (k === len) {
+        if (sameBytes(b, templateStarts[ordinal], pos, len)) {
           key = templateKeys[ordinal];
           pos += len;
           c = EQUALS;
@@ -645,19 +603,8 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       }
     }
     if (key === undefined) {
-      for (;;) {
-        while (NAME_STOP[c] === 0) {
-          pos++;
-          c = b[pos];
-        }
-        if (c !== BACKSLASH) break;
-        const d = b[pos + 1];
-        if (d === COMMA || d === SPACE || d === EQUALS) {
-          escaped = true;
-          pos += 2;
-        } else pos++;
-        c = b[pos];
-      }
+      pos = scanName(b, pos, NAME_STOP, true);
+      c = b[pos];
       if (c !== EQUALS) {
         reason = 'invalid field format';
         break;
@@ -666,7 +613,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         reason = 'missing field key';
         break;
       }
-      key = escaped ? unescapedName(b, start, pos, true) : intern(b, start, pos);
+      key = readName(b, start, pos, nameEscaped, true);
       if (key === undefined) {
         reason = INVALID_UTF8;
         break;
@@ -689,7 +636,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       // String field value: `\"` and `\\` are escapes, any other backslash is literal.
       pos++;
       start = pos;
-      escaped = false;
+      let escaped = false;
       for (;;) {
         if (pos >= n) {
           reason = 'unbalanced quotes';
@@ -1029,6 +976,36 @@ function unescapedName(b: Uint8Array, start: number, end: number, equalsToo: boo
   return out + text.slice(from);
 }
 
+/** Whether the name last scanned by {@link scanName} had an escape. */
+let nameEscaped = false;
+
+/**
+ * The end of the name that starts at `pos`: the first unescaped byte in `stop`. `\,` and `\ ` (and
+ * `\=` when `equalsToo`: tag keys and values, field keys) are escapes and set `nameEscaped`; any other
+ * backslash is literal. Stops at the newline sentinel at the latest.
+ */
+function scanName(b: Uint8Array, pos: number, stop: Uint8Array, equalsToo: boolean): number {
+  let escaped = false;
+  let c = b[pos];
+  for (;;) {
+    while (stop[c] === 0) c = b[++pos];
+    if (c !== BACKSLASH) break;
+    const d = b[pos + 1];
+    if (d === COMMA || d === SPACE || (equalsToo && d === EQUALS)) {
+      escaped = true;
+      pos += 2;
+    } else pos++;
+    c = b[pos];
+  }
+  nameEscaped = escaped;
+  return pos;
+}
+
+/** The name b[start, end): interned when it has no escape, else unescaped; undefined when not UTF-8. */
+function readName(b: Uint8Array, start: number, end: number, escaped: boolean, equalsToo: boolean): string | undefined {
+  return escaped ? unescapedName(b, start, end, equalsToo) : intern(b, start, end);
+}
+
 /** Unescape a string field value: `\"` → `"`, `\\` → `\`; any other backslash is literal. */
 function unescapeString(text: string): string {
   let out = '';
@@ -1112,16 +1089,20 @@ function intern(b: Uint8Array, start: number, end: number): string | undefined {
       return v;
     }
     if (internHashes[i] === h && internLengths[i] === len) {
-      // Compare four bytes at a time (the name was just read, and its first occurrence is hot).
-      const other = internStarts[i];
-      let k = 0;
-      while (k + 4 <= len && view.getInt32(other + k, true) === view.getInt32(start + k, true)) k += 4;
-      while (k < len && b[other + k] === b[start + k]) k++;
-      if (k === len) return s;
+      if (sameBytes(b, internStarts[i], start, len)) return s;
     }
     i = (i + 1) & internMask;
   }
   return decode(b, start, end);
+}
+
+/** Whether b[a, a + len) and b[c, c + len) are equal: four bytes at a time, then byte by byte. */
+function sameBytes(b: Uint8Array, a: number, c: number, len: number): boolean {
+  const view = internView;
+  let k = 0;
+  while (k + 4 <= len && view.getInt32(a + k, true) === view.getInt32(c + k, true)) k += 4;
+  while (k < len && b[a + k] === b[c + k]) k++;
+  return k === len;
 }
 
 // ---- field-key template ----------------------------------------------------------------------------
@@ -1207,17 +1188,12 @@ const KEY_SEED = 0x811c9dc5 | 0;
 /** The cache slot holding the series key b[start, end) (hash h), or -1. */
 function keyLookup(b: Uint8Array, start: number, end: number, h: number): number {
   const len = end - start;
-  const view = internView;
   let i = h & keyMask;
   for (let probe = 0; probe < MAX_PROBES; probe++) {
     const l = keyLengths[i];
     if (l < 0) return -1;
     if (l === len && keyHashes[i] === h) {
-      const other = keyStarts[i];
-      let k = 0;
-      while (k + 4 <= len && view.getInt32(other + k, true) === view.getInt32(start + k, true)) k += 4;
-      while (k < len && b[other + k] === b[start + k]) k++;
-      if (k === len) return i;
+      if (sameBytes(b, keyStarts[i], start, len)) return i;
     }
     i = (i + 1) & keyMask;
   }
