@@ -660,7 +660,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
         reason = INVALID_UTF8;
         break;
       }
-      if (escaped) str = unescapeString(str);
+      if (escaped) str = unescape(str, STRING_ESCAPES);
       value = Number.NaN;
       type = 'string';
       pos++;
@@ -955,19 +955,23 @@ function lineError(b: Uint8Array, start: number, end: number, line: number, reas
   return { line, message: `unable to parse '${quoted}': ${reason}`, reason };
 }
 
+
+/** The characters a backslash escapes: in a measurement, in tag keys/values and field keys, in string values. */
+const MEASUREMENT_ESCAPES = byteSet([COMMA, SPACE]);
+const NAME_ESCAPES = byteSet([COMMA, SPACE, EQUALS]);
+const STRING_ESCAPES = byteSet([QUOTE, BACKSLASH]);
+
 /**
- * Decode and unescape a measurement (`\,` `\ `) or a tag key, tag value or field key (`\,` `\=` `\ `).
- * A backslash before any other character is literal (line-protocol v2 decoder semantics).
+ * `text` without the backslash of each escape `\x` where x is in `escapes`; a backslash before any
+ * other character is literal (line-protocol v2 decoder semantics).
  */
-function unescapedName(b: Uint8Array, start: number, end: number, equalsToo: boolean): string | undefined {
-  const text = decode(b, start, end);
-  if (text === undefined) return undefined;
+function unescape(text: string, escapes: Uint8Array): string {
   let out = '';
   let from = 0;
   for (let i = 0; i < text.length - 1; i++) {
     if (text.charCodeAt(i) !== BACKSLASH) continue;
     const d = text.charCodeAt(i + 1);
-    if (d === COMMA || d === SPACE || (equalsToo && d === EQUALS)) {
+    if (d < 128 && escapes[d] === 1) {
       out += text.slice(from, i);
       from = i + 1;
       i++;
@@ -1001,26 +1005,16 @@ function scanName(b: Uint8Array, pos: number, stop: Uint8Array, equalsToo: boole
   return pos;
 }
 
-/** The name b[start, end): interned when it has no escape, else unescaped; undefined when not UTF-8. */
+/**
+ * The name b[start, end): interned when it has no escape, else decoded and unescaped (`\,` `\ `, and
+ * `\=` when `equalsToo`); undefined when it is not UTF-8.
+ */
 function readName(b: Uint8Array, start: number, end: number, escaped: boolean, equalsToo: boolean): string | undefined {
-  return escaped ? unescapedName(b, start, end, equalsToo) : intern(b, start, end);
+  if (!escaped) return intern(b, start, end);
+  const text = decode(b, start, end);
+  return text === undefined ? undefined : unescape(text, equalsToo ? NAME_ESCAPES : MEASUREMENT_ESCAPES);
 }
 
-/** Unescape a string field value: `\"` → `"`, `\\` → `\`; any other backslash is literal. */
-function unescapeString(text: string): string {
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < text.length - 1; i++) {
-    if (text.charCodeAt(i) !== BACKSLASH) continue;
-    const d = text.charCodeAt(i + 1);
-    if (d === QUOTE || d === BACKSLASH) {
-      out += text.slice(from, i);
-      from = i + 1;
-      i++;
-    }
-  }
-  return out + text.slice(from);
-}
 
 // ---- string interning ------------------------------------------------------------------------------
 // Names repeat across the lines of a request (measurement, tag keys and values, field keys): an
