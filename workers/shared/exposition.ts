@@ -187,30 +187,23 @@ function isLChar(c: number): boolean {
  * backslash sequence is kept as written.
  */
 export function unescapeLabelValue(s: string): string {
-  if (s.indexOf('\\') < 0) return s;
-  let out = '';
-  let from = 0;
-  for (let k = 0; k < s.length - 1; k++) {
-    if (s.charCodeAt(k) !== BSLASH) continue;
-    const n = s.charCodeAt(k + 1);
-    const rep = n === BSLASH ? '\\' : n === QUOTE ? '"' : n === 110 ? '\n' : undefined;
-    if (rep === undefined) continue;
-    out += s.slice(from, k) + rep;
-    k++;
-    from = k + 1;
-  }
-  return out + s.slice(from);
+  return unescapeBackslashes(s, true);
 }
 
 /** HELP escapes of text 0.0.4 (`helpReplacer`): `\\` and `\n` only. */
 function unescapeTextHelp(s: string): string {
+  return unescapeBackslashes(s, false);
+}
+
+/** Replaces `\\`, `\n` and (when `quote`) `\"`; other backslash sequences stay as written. */
+function unescapeBackslashes(s: string, quote: boolean): string {
   if (s.indexOf('\\') < 0) return s;
   let out = '';
   let from = 0;
   for (let k = 0; k < s.length - 1; k++) {
     if (s.charCodeAt(k) !== BSLASH) continue;
     const n = s.charCodeAt(k + 1);
-    const rep = n === BSLASH ? '\\' : n === 110 ? '\n' : undefined;
+    const rep = n === BSLASH ? '\\' : n === 110 ? '\n' : quote && n === QUOTE ? '"' : undefined;
     if (rep === undefined) continue;
     out += s.slice(from, k) + rep;
     k++;
