@@ -1,3 +1,5 @@
+import type { InboxInsert } from './inbox';
+import type { PushedMode } from './settings';
 import { MAX_ID } from './snowflake';
 
 /** A range of follower ids: `after` exclusive, `through` inclusive, decimal strings. */
@@ -45,4 +47,24 @@ export async function settleWithConcurrency<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
   return results;
+}
+
+/**
+ * The maintained pushed timelines (FANOUT_MODES) a post goes into: push timelines take every
+ * post, hybrid ones only posts flagged for hybrid (author at or under HYBRID_THRESHOLD, or
+ * the reader's own post).
+ */
+export function timelinesFor(fanoutModes: readonly PushedMode[], hybrid: boolean): PushedMode[] {
+  return fanoutModes.filter((mode) => mode === 'push' || hybrid);
+}
+
+/** The inbox insert that puts each post into the timelines {@link timelinesFor} names. */
+export function inboxInsertFor(
+  fanoutModes: readonly PushedMode[], posts: readonly { postId: string; authorId: string; hybrid: boolean }[],
+): InboxInsert {
+  const entries: InboxInsert = {};
+  for (const { postId, authorId, hybrid } of posts) {
+    for (const mode of timelinesFor(fanoutModes, hybrid)) (entries[mode] ??= []).push({ postId, authorId });
+  }
+  return entries;
 }

@@ -1,5 +1,5 @@
 import { activeSince } from './context';
-import { planFollowerRanges, settleWithConcurrency } from './fanout-plan';
+import { inboxInsertFor, planFollowerRanges, settleWithConcurrency, timelinesFor } from './fanout-plan';
 import type { InboxInsert, InboxWriteCounts } from './inbox';
 import {
   type DeliverMessage, type FanoutAction, type FanoutMessage, parseFanoutMessage, type PlanMessage,
@@ -67,8 +67,9 @@ export function firstFanoutStep(
 ): FirstFanoutStep {
   // Nothing to deliver when no maintained timeline takes this post (e.g. FANOUT_MODES=hybrid
   // and an author over HYBRID_THRESHOLD): hybrid reads merge it in from D1.
-  const reaches = settings.fanoutModes.includes('push') || (settings.fanoutModes.includes('hybrid') && post.hybrid);
-  if (followerCount === 0 || !reaches) return { statements: [], message: undefined };
+  if (followerCount === 0 || timelinesFor(settings.fanoutModes, post.hybrid).length === 0) {
+    return { statements: [], message: undefined };
+  }
   const common = { action, postId: post.id, authorId: post.authorId, hybrid: post.hybrid };
   const stage = followerCount <= settings.fanoutChunk ? 'deliver' : 'plan';
   const message: FanoutMessage = stage === 'deliver'
@@ -133,11 +134,9 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
     await done().run();
     return;
   }
-  const entry = { postId: message.postId, authorId: message.authorId };
-  const entries: InboxInsert = {};
-  if (settings.fanoutModes.includes('push')) entries.push = [entry];
-  if (settings.fanoutModes.includes('hybrid') && message.hybrid) entries.hybrid = [entry];
-  if (!entries.push && !entries.hybrid) {
+  const entries = inboxInsertFor(settings.fanoutModes,
+    [{ postId: message.postId, authorId: message.authorId, hybrid: message.hybrid }]);
+  if (Object.keys(entries).length === 0) {
     await done().run();
     return;
   }

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
 import { type FeedEnv, ids, pathId, readJsonObject, requireOwner } from './context';
 import { firstFanoutStep } from './fanout';
-import type { InboxInsert } from './inbox';
+import { inboxInsertFor } from './fanout-plan';
 import { linkHeader, parsePageWindow } from './page-window';
 import { authorPosts, findUser, type PostRow } from './store';
 
@@ -63,8 +63,8 @@ userPosts.post('/', requireOwner, async (c) => {
       throw new ApiError(503, 'fanout_unavailable', 'the fan-out queue is unavailable; the post was not created');
     }
   }
-  const own: InboxInsert = {};
-  for (const mode of settings.fanoutModes) own[mode] = [{ postId: id, authorId: viewer.id }];
+  // The author's own post goes into every timeline they keep, whatever its hybrid flag.
+  const own = inboxInsertFor(settings.fanoutModes, [{ postId: id, authorId: viewer.id, hybrid: true }]);
   await c.env.INBOX.getByName(viewer.id).insert(own, settings.timelineCap);
   return c.json(postJson({ id, author_id: viewer.id, handle: viewer.handle, body, created_at: now, hybrid_pushed: hybrid ? 1 : 0 }), 201);
 });

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
 import { type FeedEnv, ids, pathId, readJsonObject, requireOwner } from './context';
-import type { InboxInsert } from './inbox';
+import { inboxInsertFor } from './fanout-plan';
 import { findUser, isFollowing, recentPostsOf, recountStatements, type UserRow } from './store';
 import { hashToken, newToken } from './tokens';
 
@@ -82,11 +82,8 @@ users.put('/:id/following/:target', requireOwner, async (c) => {
   }
   const recent = await recentPostsOf(c.env.DB, target, settings.followBackfill);
   if (recent.length > 0) {
-    const entries: InboxInsert = {};
-    if (settings.fanoutModes.includes('push')) entries.push = recent.map((p) => ({ postId: p.id, authorId: target }));
-    if (settings.fanoutModes.includes('hybrid')) {
-      entries.hybrid = recent.filter((p) => p.hybrid_pushed === 1).map((p) => ({ postId: p.id, authorId: target }));
-    }
+    const entries = inboxInsertFor(settings.fanoutModes,
+      recent.map((p) => ({ postId: p.id, authorId: target, hybrid: p.hybrid_pushed === 1 })));
     await c.env.INBOX.getByName(viewer.id).insert(entries, settings.timelineCap);
   }
   return c.json({ follower_id: viewer.id, followee_id: target, backfilled: recent.length }, 201);
