@@ -234,7 +234,7 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
     buf = copy;
   }
   const n = buf.length;
-  const columns = newColumns(n);
+  const columns = columnsForBody(n);
   col = columns;
   const errors: LineError[] = [];
   let pos = 0;
@@ -322,10 +322,8 @@ export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions
 
 // ---- columns ---------------------------------------------------------------------------------------
 
-/** Columns with room for the points of an n-byte body (grown by doubling when a guess is short). */
-function newColumns(n: number): PointColumns {
-  const lines = Math.min(Math.max(16, n >> 7), 1 << 20);
-  const values = Math.min(Math.max(64, n >> 4), 1 << 22);
+/** Empty columns with room for `lines` points and `values` field values. */
+function emptyColumns(lines: number, values: number): PointColumns {
   return {
     length: 0,
     shapes: [],
@@ -339,14 +337,14 @@ function newColumns(n: number): PointColumns {
   };
 }
 
-function grownInt32(a: Int32Array, size: number): Int32Array {
-  const b = new Int32Array(size);
-  b.set(a);
-  return b;
+/** Columns with room for the points of an n-byte body (grown by doubling when a guess is short). */
+function columnsForBody(n: number): PointColumns {
+  return emptyColumns(Math.min(Math.max(16, n >> 7), 1 << 20), Math.min(Math.max(64, n >> 4), 1 << 22));
 }
 
-function grownFloat64(a: Float64Array, size: number): Float64Array {
-  const b = new Float64Array(size);
+/** A copy of `a` with room for `size` elements. */
+function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (length: number) => T)(size);
   b.set(a);
   return b;
 }
@@ -354,13 +352,11 @@ function grownFloat64(a: Float64Array, size: number): Float64Array {
 /** Doubles the per-point columns. */
 function growPoints(c: PointColumns): void {
   const size = c.lines.length * 2;
-  c.valueStart = grownInt32(c.valueStart, size + 1);
-  c.timestampMs = grownFloat64(c.timestampMs, size);
-  c.subMsNanos = grownInt32(c.subMsNanos, size);
-  const serverTime = new Uint8Array(size);
-  serverTime.set(c.serverTime);
-  c.serverTime = serverTime;
-  c.lines = grownInt32(c.lines, size);
+  c.valueStart = grown(c.valueStart, size + 1);
+  c.timestampMs = grown(c.timestampMs, size);
+  c.subMsNanos = grown(c.subMsNanos, size);
+  c.serverTime = grown(c.serverTime, size);
+  c.lines = grown(c.lines, size);
 }
 
 /** The point at index `i` of `c` as an object. */
@@ -392,15 +388,9 @@ export function pointsOf(c: PointColumns): Point[] {
 
 /** Points (e.g. built by hand, or a subset) in columns. */
 export function columnsOf(points: readonly Point[]): PointColumns {
-  const c = newColumns(0);
   let values = 0;
   for (const p of points) values += p.fieldValues.length;
-  c.values = new Float64Array(values);
-  c.valueStart = new Int32Array(points.length + 1);
-  c.timestampMs = new Float64Array(points.length);
-  c.subMsNanos = new Int32Array(points.length);
-  c.serverTime = new Uint8Array(points.length);
-  c.lines = new Int32Array(points.length);
+  const c = emptyColumns(points.length, values);
   let v = 0;
   points.forEach((p, i) => {
     c.shapes.push({ measurement: p.measurement, tags: p.tags, fieldKeys: p.fieldKeys, fieldTypes: p.fieldTypes });
@@ -772,7 +762,7 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       types[at] = type;
     }
     if (base + at >= values.length) {
-      out.values = grownFloat64(values, values.length * 2);
+      out.values = grown(values, values.length * 2);
       values = out.values;
     }
     values[base + at] = value;
@@ -903,7 +893,7 @@ let nowMs = Number.NaN;
 
 const EMPTY_TAGS: readonly string[] = [];
 /** The columns being filled by the parse in progress. */
-const EMPTY_COLUMNS = newColumns(0);
+const EMPTY_COLUMNS = emptyColumns(0, 0);
 let col: PointColumns = EMPTY_COLUMNS;
 // Scratch arrays reused across lines and calls (parsing is synchronous).
 const scratchTags: string[] = [];
