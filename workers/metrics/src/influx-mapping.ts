@@ -138,10 +138,10 @@ function isColumns(input: PointColumns | readonly Point[]): input is PointColumn
 
 /** The batch of each field of a shape (null for string fields), created in `bySeries` when new. */
 function shapeBatches(shape: PointShape, set: TagSet, bySeries: Map<string, SeriesBatch>, metricCache: Map<string, string>): (SeriesBatch | null)[] {
-  const measurement = cachedMetricName(shape.measurement, metricCache);
+  const measurement = cachedName(shape.measurement, metricCache, sanitizeMetricName);
   return shape.fieldKeys.map((field, f) => {
     if (shape.fieldTypes[f] === 'string') return null;
-    const metric = field === 'value' ? measurement : `${measurement}_${cachedMetricName(field, metricCache)}`;
+    const metric = field === 'value' ? measurement : `${measurement}_${cachedName(field, metricCache, sanitizeMetricName)}`;
     const key = metric + set.tagKey;
     let batch = bySeries.get(key);
     if (batch === undefined) {
@@ -159,7 +159,7 @@ function tagSet(tags: readonly string[], db: string, nameCache: Map<string, stri
   const labels: Record<string, string> = {};
   let hasDb = false;
   for (let i = 0; i < tags.length; i += 2) {
-    let name = cachedLabelName(tags[i], nameCache);
+    let name = cachedName(tags[i], nameCache, sanitizeLabelName);
     if (name === '__name__') name = 'exported___name__';
     if (name === 'db') hasDb = true;
     labels[name] = tags[i + 1];
@@ -171,20 +171,12 @@ function tagSet(tags: readonly string[], db: string, nameCache: Map<string, stri
   return { labelNames, labels, tagKey };
 }
 
-function cachedMetricName(name: string, cache: Map<string, string>): string {
+/** `sanitize(name)`, computed once per distinct name in `cache`. */
+function cachedName(name: string, cache: Map<string, string>, sanitize: (name: string) => string): string {
   let out = cache.get(name);
   if (out === undefined) {
-    out = sanitizeMetricName(name);
+    out = sanitize(name);
     cache.set(name, out);
   }
   return out;
-}
-
-function cachedLabelName(tag: string, cache: Map<string, string>): string {
-  let name = cache.get(tag);
-  if (name === undefined) {
-    name = sanitizeLabelName(tag);
-    cache.set(tag, name);
-  }
-  return name;
 }
