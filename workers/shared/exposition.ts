@@ -333,6 +333,13 @@ class Parser {
     this.fail(`${exp}, got ${JSON.stringify(got)} while parsing: ${JSON.stringify(ctx)}`);
   }
 
+  /** The float in `[start, end)` of the current line, or the error Prometheus gives for it. */
+  private goFloat(start: number, end: number): number {
+    const v = parseGoFloat(this.s.slice(start, end));
+    if (v === undefined) this.fail(`${FLOAT_ERR.message} while parsing: ${JSON.stringify(this.s.slice(this.lineStart, end))}`);
+    return v;
+  }
+
   private skipWs(): void {
     const s = this.s;
     let i = this.i;
@@ -513,9 +520,7 @@ class Parser {
     else while (i < this.n && (c = s.charCodeAt(i)) !== SP && c !== TAB && c !== NL && c !== LBRACE) i++;
     if (i === vStart) this.failAt('expected value after metric', vStart);
     this.i = i;
-    const vs = s.slice(vStart, i);
-    const value = parseGoFloat(vs);
-    if (value === undefined) this.fail(`${FLOAT_ERR.message} while parsing: ${JSON.stringify(s.slice(this.lineStart, i))}`);
+    const value = this.goFloat(vStart, i);
     const ts = om ? this.omSuffix() : this.textSuffix();
     this.addSample(name, labels, value, ts);
   }
@@ -568,8 +573,7 @@ class Parser {
     while (i < this.n && (c = s.charCodeAt(i)) !== SP && c !== NL) i++;
     if (i === tStart) this.failAt('expected timestamp or new record', tStart);
     this.i = i;
-    const sec = parseGoFloat(s.slice(tStart, i));
-    if (sec === undefined) this.fail(`${FLOAT_ERR.message} while parsing: ${JSON.stringify(s.slice(this.lineStart, i))}`);
+    const sec = this.goFloat(tStart, i);
     if (Number.isNaN(sec) || !Number.isFinite(sec)) this.fail(`invalid timestamp ${goFloatF(sec)}`);
     ts = Math.trunc(sec * 1000);
     if (this.i >= this.n) this.fail('data does not end with # EOF');
@@ -604,9 +608,7 @@ class Parser {
     while (i < this.n && (c = s.charCodeAt(i)) !== SP && c !== NL) i++;
     if (i === vStart) this.failAt('expected value after exemplar labels', vStart);
     this.i = i;
-    if (parseGoFloat(s.slice(vStart, i)) === undefined) {
-      this.fail(`${FLOAT_ERR.message} while parsing: ${JSON.stringify(s.slice(this.lineStart, i))}`);
-    }
+    this.goFloat(vStart, i);
     if (i >= this.n) this.fail('data does not end with # EOF');
     if (c === SP) {
       const tStart = ++this.i;
@@ -614,8 +616,7 @@ class Parser {
       while (i < this.n && (c = s.charCodeAt(i)) !== SP && c !== NL) i++;
       if (i === tStart) this.failAt('expected timestamp or comment', tStart);
       this.i = i;
-      const sec = parseGoFloat(s.slice(tStart, i));
-      if (sec === undefined) this.fail(`${FLOAT_ERR.message} while parsing: ${JSON.stringify(s.slice(this.lineStart, i))}`);
+      const sec = this.goFloat(tStart, i);
       if (!Number.isFinite(sec)) this.fail(`invalid exemplar timestamp ${goFloatF(sec)}`);
       if (i >= this.n) this.fail('data does not end with # EOF');
       if (c !== NL) this.failAt('expected next entry after exemplar timestamp', i);
