@@ -24,7 +24,7 @@ import type { SeriesBatch } from '../../shared/metrics-contract';
 import { readLimits } from './limits';
 import { decodeValue } from './sample-value';
 import { compileMatcher, matchesLabels, type CompiledMatcher, type LabelMatcher } from './selector';
-import { packShardWrite, type PreparedSeries, type ShardWrite } from './series';
+import type { ShardWrite } from './series';
 
 /** Samples per append statement (4 bound parameters whatever the count; JSON ~120 KB, BLOBs ~64 KB each). */
 const SAMPLES_PER_APPEND = 8192;
@@ -140,11 +140,6 @@ export class MetricsShard extends DurableObject<Env> {
     if (!list) return;
     const rest = list.filter((e) => e !== entry);
     if (rest.length) this.byName.set(entry.name, rest); else this.byName.delete(entry.name);
-  }
-
-  /** Stores validated series (one transaction: all of it or nothing). */
-  async write(series: PreparedSeries[]): Promise<{ series: number; samples: number }> {
-    return this.writeColumns(packShardWrite(series));
   }
 
   /**
