@@ -128,7 +128,7 @@ interface CacheStatus {
 }
 
 /** Adds this cache's member after those of caches nearer the origin (RFC 9211 §2). */
-export function appendCacheStatus(headers: Headers, status: CacheStatus): void {
+function appendCacheStatus(headers: Headers, status: CacheStatus): void {
   const upstream = headers.get('cache-status');
   headers.set('cache-status', upstream ? `${upstream}, ${formatCacheStatus(status)}` : formatCacheStatus(status));
 }
@@ -328,8 +328,7 @@ export async function invalidateAfterUnsafe(requestUrl: URL, response: Response,
       if (u.host === requestUrl.host) urls.push(u);
     } catch { /* not a URL: nothing to invalidate */ }
   }
-  const cache = await TieredCache.open(settings, () => undefined);
-  await Promise.all(urls.map((u) => cache.delete(primaryKey(u, settings.isIgnored))));
+  await deleteLocally(urls, settings);
 }
 
 /** Deletes URLs from this location's cache at once (a purge reaches other locations through the purge log). */
@@ -360,7 +359,6 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
   const purgeKey = url.pathname + normalisedQuery(url.search, cx.settings.isIgnored);
   const key = `${url.protocol}//${url.host}${purgeKey}`;
   const reqCc = requestConstraints(request.headers);
-  const head = request.method === 'HEAD';
   const cache = await TieredCache.open(cx.settings, cx.waitUntil);
 
   // RFC 9111 §3.5: requests with credentials are not answered from the cache.
@@ -368,7 +366,7 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
     if (reqCc.onlyIfCached) return jsonResponse(504, { error: 'not_cached', message: 'only-if-cached: requests with Authorization are not answered from the cache' }, { fwd: 'bypass', detail: 'only-if-cached' });
     const outcome = (await fetchAndMaybeStore(request, key, purgeKey, cx, cache)).value;
     return outcome.ok
-      ? answerFetched(request, outcome.fetched, { fwd: 'bypass', fwdStatus: outcome.fetched.status, stored: outcome.fetched.storable, detail: 'authorization' }, cx)
+      ? answerFetched(request, outcome.fetched, { fwd: 'bypass', fwdStatus: outcome.fetched.status, stored: outcome.fetched.storable, detail: 'authorization' })
       : originErrorResponse(outcome.error, { fwd: 'bypass' });
   }
 
@@ -405,8 +403,7 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
   const { outcome, collapsed } = await coalescedFetch(request, found.variantKey ?? key, key, purgeKey, cx, cache);
   if (!outcome.ok) return originErrorResponse(outcome.error, { fwd: found.reason, collapsed });
   const f = outcome.fetched;
-  void head;
-  return answerFetched(request, f, { fwd: found.reason, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined }, cx);
+  return answerFetched(request, f, { fwd: found.reason, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined });
 }
 
 interface Lookup {
@@ -601,11 +598,8 @@ async function coalescedFetch(request: Request, flightKey: string, key: string, 
 /** Merges a 304's fields into the stored ones (RFC 9111 §3.2, §4.3.4). */
 function mergeHeaders(stored: Headers, meta: StoredMeta, fresh: Headers): Headers {
   const merged = new Headers(stored);
-  for (const name of [META_HEADER, 'cache-control']) merged.delete(name);
-  if (meta.cacheControl !== null) merged.set('cache-control', meta.cacheControl);
-  if (meta.expires !== null) merged.set('expires', meta.expires);
-  if (meta.date !== null) merged.set('date', meta.date);
-  if (meta.vary !== null) merged.set('vary', meta.vary);
+  merged.delete(META_HEADER);
+  restoreOriginalFields(merged, meta);
   if (meta.tags.length > 0) merged.set('cache-tag', meta.tags.join(','));
   for (const [name, value] of fresh) {
     if (NOT_UPDATED_BY_304.has(name)) continue;
@@ -672,7 +666,7 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
     return withCacheStatus(new Response(entryBody.reader(), { status: entry.status, headers: merged }), { fwd: why, fwdStatus: 304, collapsed });
   }
   const f = outcome.fetched;
-  return answerFetched(request, f, { fwd: why, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined }, cx);
+  return answerFetched(request, f, { fwd: why, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined });
 }
 
 /** After a 304: the stored entry gets the merged headers and a new freshness, with the same body (RFC 9111 §4.3.4). */
@@ -702,16 +696,19 @@ async function revalidateInBackground(request: Request, entryKey: string, key: s
   await response.body?.cancel();
 }
 
+/** Puts back the fields the cache rewrote when storing (kept in the meta as the origin sent them). */
+function restoreOriginalFields(headers: Headers, meta: StoredMeta): void {
+  headers.delete('cache-control');
+  if (meta.cacheControl !== null) headers.set('cache-control', meta.cacheControl);
+  if (meta.expires !== null) headers.set('expires', meta.expires);
+  if (meta.date !== null) headers.set('date', meta.date);
+  if (meta.vary !== null) headers.set('vary', meta.vary);
+}
+
 /** Headers served to a client: originals restored, internals removed. */
 function servedHeaders(stored: Headers, meta: StoredMeta | null): Headers {
   const out = new Headers(stored);
-  if (meta) {
-    out.delete('cache-control');
-    if (meta.cacheControl !== null) out.set('cache-control', meta.cacheControl);
-    if (meta.expires !== null) out.set('expires', meta.expires);
-    if (meta.date !== null) out.set('date', meta.date);
-    if (meta.vary !== null) out.set('vary', meta.vary);
-  }
+  if (meta) restoreOriginalFields(out, meta);
   for (const name of INTERNAL_HEADERS) out.delete(name);
   return out;
 }
@@ -726,7 +723,7 @@ function answerStored(request: Request, entry: Response, meta: StoredMeta, statu
 }
 
 /** Answers from a fresh upstream response (shared body). */
-function answerFetched(request: Request, f: Fetched, status: CacheStatus, _cx: CacheContext): Response {
+function answerFetched(request: Request, f: Fetched, status: CacheStatus): Response {
   const headers = servedHeaders(f.headers, null);
   appendCacheStatus(headers, status);
   const length = f.headers.get('content-length');
@@ -770,7 +767,7 @@ function withCacheStatus(response: Response, status: CacheStatus): Response {
 }
 
 /** A JSON error response with a Cache-Status. */
-export function jsonResponse(status: number, body: Record<string, unknown>, cacheStatus?: CacheStatus, rawCacheStatus?: string | null): Response {
+function jsonResponse(status: number, body: Record<string, unknown>, cacheStatus?: CacheStatus, rawCacheStatus?: string | null): Response {
   const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
   const cs = cacheStatus ? formatCacheStatus(cacheStatus) : rawCacheStatus;
   if (cs) headers.set('cache-status', cs);
