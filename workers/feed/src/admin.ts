@@ -3,7 +3,7 @@ import { requireToken } from '../../shared/auth';
 import { ApiError } from '../../shared/errors';
 import { type FeedEnv, ids, readJsonObject } from './context';
 import { parseId } from './snowflake';
-import { ID_CHUNK } from './store';
+import { ID_CHUNK, recountStatements } from './store';
 import { hashToken } from './tokens';
 import { rebuildTimelines } from './fanout';
 import { settleWithConcurrency } from './fanout-plan';
@@ -98,14 +98,7 @@ admin.post('/bulk', async (c) => {
       `INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) VALUES ${rows.map(() => '(?, ?, ?)').join(',')}`,
     ).bind(...rows.flatMap(([a, b]) => [a, b, now])));
   }
-  for (let i = 0; i < refs.length; i += ID_CHUNK) {
-    const chunk = refs.slice(i, i + ID_CHUNK);
-    const marks = chunk.map(() => '?').join(',');
-    statements.push(c.env.DB.prepare(
-      `UPDATE users SET follower_count = (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),
-         following_count = (SELECT COUNT(*) FROM follows WHERE follower_id = users.id) WHERE id IN (${marks})`,
-    ).bind(...chunk));
-  }
+  statements.push(...recountStatements(c.env.DB, refs));
   // After the recount, so each post's hybrid flag sees the graph this request loaded.
   for (const p of posts) {
     statements.push(c.env.DB.prepare(

@@ -59,14 +59,19 @@ export async function isFollowing(db: D1Database, followerId: string, followeeId
   return row !== null;
 }
 
-/** Statements that recompute a user's follower and following counts from `follows`. */
-export function recountStatements(db: D1Database, userIds: string[]): D1PreparedStatement[] {
-  return userIds.map((id) => db.prepare(
-    `UPDATE users SET
-       follower_count = (SELECT COUNT(*) FROM follows WHERE followee_id = ?1),
-       following_count = (SELECT COUNT(*) FROM follows WHERE follower_id = ?1)
-     WHERE id = ?1`,
-  ).bind(id));
+/** Statements that recompute users' follower and following counts from `follows` ({@link ID_CHUNK} users each). */
+export function recountStatements(db: D1Database, userIds: readonly string[]): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < userIds.length; i += ID_CHUNK) {
+    const chunk = userIds.slice(i, i + ID_CHUNK);
+    statements.push(db.prepare(
+      `UPDATE users SET
+         follower_count = (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),
+         following_count = (SELECT COUNT(*) FROM follows WHERE follower_id = users.id)
+       WHERE id IN (${chunk.map(() => '?').join(',')})`,
+    ).bind(...chunk));
+  }
+  return statements;
 }
 
 /** The newest `limit` posts of one author inside the window (the author's own posts list). */
