@@ -55,24 +55,24 @@ export async function scrapeJob(job: string): Promise<ActiveTarget[]> {
   return r.json<{ data: { activeTargets: ActiveTarget[] } }>().data.activeTargets;
 }
 
-/** An instant query against the real metrics store. */
-export async function query(q: string, timeSeconds?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+/** GET /api/v1/query on the real metrics store; its `data.result`. */
+async function queryResult<R>(q: string, timeSeconds: number | undefined): Promise<R[]> {
   const params = new URLSearchParams({ query: q });
   if (timeSeconds !== undefined) params.set('time', String(timeSeconds));
   const res = await testEnv.METRICS_HTTP.fetch(`http://metrics.test/api/v1/query?${params}`);
   const text = await res.text();
   if (res.status !== 200) throw new Error(`query ${q}: ${res.status} ${text}`);
-  return (JSON.parse(text) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+  return (JSON.parse(text) as { data: { result: R[] } }).data.result;
+}
+
+/** An instant query against the real metrics store. */
+export function query(q: string, timeSeconds?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  return queryResult(q, timeSeconds);
 }
 
 /** A range-vector query's raw samples ([seconds, value] pairs) per series. */
-export async function rawSamples(q: string, timeSeconds?: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
-  const params = new URLSearchParams({ query: q });
-  if (timeSeconds !== undefined) params.set('time', String(timeSeconds));
-  const res = await testEnv.METRICS_HTTP.fetch(`http://metrics.test/api/v1/query?${params}`);
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`query ${q}: ${res.status} ${text}`);
-  return (JSON.parse(text) as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } }).data.result;
+export function rawSamples(q: string, timeSeconds?: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+  return queryResult(q, timeSeconds);
 }
 
 /** Value of a single-series query, or undefined when absent. */
