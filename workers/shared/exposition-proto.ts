@@ -105,22 +105,37 @@ function text(r: BinaryReader, index: number, what: string): string {
   }
 }
 
-function decodeFamily(bytes: Uint8Array, index: number): MetricFamily {
+/**
+ * Calls `read` for each field of a message (its number, wire type and the reader positioned at its
+ * value); a field `read` does not consume (it returns false) is skipped, as protobuf requires.
+ */
+function eachField(bytes: Uint8Array, read: (no: number, wt: WireType, r: BinaryReader) => boolean): void {
   const r = new BinaryReader(bytes);
+  while (r.pos < r.len) {
+    const [no, wt] = r.tag();
+    if (!read(no, wt, r)) r.skip(wt, no);
+  }
+}
+
+const LEN = WireType.LengthDelimited;
+const F64 = WireType.Bit64;
+const VARINT = WireType.Varint;
+
+function decodeFamily(bytes: Uint8Array, index: number): MetricFamily {
   let name = '';
   let help: string | undefined;
   let unit: string | undefined;
   let typeCode = 3;
   const metrics: RawMetric[] = [];
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag();
-    if (no === 1 && wt === WireType.LengthDelimited) name = text(r, index, 'the family name');
-    else if (no === 2 && wt === WireType.LengthDelimited) help = text(r, index, 'the help text');
-    else if (no === 3 && wt === WireType.Varint) typeCode = r.int32();
-    else if (no === 4 && wt === WireType.LengthDelimited) metrics.push(decodeMetric(r.bytes(), index));
-    else if (no === 5 && wt === WireType.LengthDelimited) unit = text(r, index, 'the unit');
-    else r.skip(wt, no);
-  }
+  eachField(bytes, (no, wt, r) => {
+    if (no === 1 && wt === LEN) name = text(r, index, 'the family name');
+    else if (no === 2 && wt === LEN) help = text(r, index, 'the help text');
+    else if (no === 3 && wt === VARINT) typeCode = r.int32();
+    else if (no === 4 && wt === LEN) metrics.push(decodeMetric(r.bytes(), index));
+    else if (no === 5 && wt === LEN) unit = text(r, index, 'the unit');
+    else return false;
+    return true;
+  });
   if (name === '') throw new ExpositionError(index, 'MetricFamily without a name');
   const type = TYPES[typeCode];
   if (type === undefined) throw new ExpositionError(index, `unknown metric type ${typeCode} for ${JSON.stringify(name)}`);
@@ -150,91 +165,88 @@ function decodeFamily(bytes: Uint8Array, index: number): MetricFamily {
 }
 
 function decodeMetric(bytes: Uint8Array, index: number): RawMetric {
-  const r = new BinaryReader(bytes);
   const m: RawMetric = { labels: [], value: undefined, quantiles: [], count: undefined, sum: undefined, buckets: [], hasTimestamp: false };
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag();
-    if (no === 1 && wt === WireType.LengthDelimited) {
-      const l = new BinaryReader(r.bytes());
-      let labelName = '';
-      let labelValue = '';
-      while (l.pos < l.len) {
-        const [ln, lw] = l.tag();
-        if (ln === 1 && lw === WireType.LengthDelimited) labelName = text(l, index, 'a label name');
-        else if (ln === 2 && lw === WireType.LengthDelimited) labelValue = text(l, index, 'a label value');
-        else l.skip(lw, ln);
-      }
-      if (labelName === '') throw new ExpositionError(index, 'a label without a name');
-      for (let i = 0; i < m.labels.length; i += 2) {
-        if (m.labels[i] === labelName) throw new ExpositionError(index, `label ${JSON.stringify(labelName)} twice in one metric`);
-      }
-      m.labels.push(labelName, labelValue);
-    } else if ((no === 2 || no === 3 || no === 5) && wt === WireType.LengthDelimited) {
+  eachField(bytes, (no, wt, r) => {
+    if (no === 1 && wt === LEN) addLabel(m.labels, r.bytes(), index);
+    else if ((no === 2 || no === 3 || no === 5) && wt === LEN) {
       // Gauge, Counter, Untyped: the value is field 1 (double).
-      const v = new BinaryReader(r.bytes());
-      while (v.pos < v.len) {
-        const [vn, vw] = v.tag();
-        if (vn === 1 && vw === WireType.Bit64) m.value = v.double();
-        else v.skip(vw, vn);
-      }
-    } else if (no === 4 && wt === WireType.LengthDelimited) {
-      const s = new BinaryReader(r.bytes());
-      while (s.pos < s.len) {
-        const [sn, sw] = s.tag();
-        if (sn === 1 && sw === WireType.Varint) m.count = Number(s.uint64());
-        else if (sn === 2 && sw === WireType.Bit64) m.sum = s.double();
-        else if (sn === 3 && sw === WireType.LengthDelimited) m.quantiles.push(pair(s.bytes(), 1, 2));
-        else s.skip(sw, sn);
-      }
-    } else if (no === 7 && wt === WireType.LengthDelimited) {
-      const h = new BinaryReader(r.bytes());
+      eachField(r.bytes(), (vn, vw, v) => {
+        if (vn !== 1 || vw !== F64) return false;
+        m.value = v.double();
+        return true;
+      });
+    } else if (no === 4 && wt === LEN) {
+      eachField(r.bytes(), (sn, sw, sr) => {
+        if (sn === 1 && sw === VARINT) m.count = Number(sr.uint64());
+        else if (sn === 2 && sw === F64) m.sum = sr.double();
+        else if (sn === 3 && sw === LEN) m.quantiles.push(quantile(sr.bytes()));
+        else return false;
+        return true;
+      });
+    } else if (no === 7 && wt === LEN) {
       let countFloat: number | undefined;
-      while (h.pos < h.len) {
-        const [hn, hw] = h.tag();
-        if (hn === 1 && hw === WireType.Varint) m.count = Number(h.uint64());
-        else if (hn === 4 && hw === WireType.Bit64) countFloat = h.double();
-        else if (hn === 2 && hw === WireType.Bit64) m.sum = h.double();
-        else if (hn === 3 && hw === WireType.LengthDelimited) m.buckets.push(bucket(h.bytes()));
-        else h.skip(hw, hn);
-      }
+      eachField(r.bytes(), (hn, hw, h) => {
+        if (hn === 1 && hw === VARINT) m.count = Number(h.uint64());
+        else if (hn === 4 && hw === F64) countFloat = h.double();
+        else if (hn === 2 && hw === F64) m.sum = h.double();
+        else if (hn === 3 && hw === LEN) m.buckets.push(bucket(h.bytes()));
+        else return false;
+        return true;
+      });
       // A float histogram carries its counts as doubles (expfmt prefers them when set).
       if (countFloat !== undefined && countFloat > 0) m.count = countFloat;
-    } else if (no === 6 && wt === WireType.Varint) {
+    } else if (no === 6 && wt === VARINT) {
       r.int64();
       m.hasTimestamp = true;
-    } else r.skip(wt, no);
-  }
+    } else return false;
+    return true;
+  });
   return m;
 }
 
-/** Two doubles of a small message (Quantile: quantile = 1, value = 2). */
-function pair(bytes: Uint8Array, first: number, second: number): [number, number] {
-  const r = new BinaryReader(bytes);
-  let a = 0;
-  let b = 0;
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag();
-    if (no === first && wt === WireType.Bit64) a = r.double();
-    else if (no === second && wt === WireType.Bit64) b = r.double();
-    else r.skip(wt, no);
+/** Appends a LabelPair (name = 1, value = 2) to `labels`, refusing a nameless or repeated label. */
+function addLabel(labels: string[], bytes: Uint8Array, index: number): void {
+  let labelName = '';
+  let labelValue = '';
+  eachField(bytes, (no, wt, r) => {
+    if (no === 1 && wt === LEN) labelName = text(r, index, 'a label name');
+    else if (no === 2 && wt === LEN) labelValue = text(r, index, 'a label value');
+    else return false;
+    return true;
+  });
+  if (labelName === '') throw new ExpositionError(index, 'a label without a name');
+  for (let i = 0; i < labels.length; i += 2) {
+    if (labels[i] === labelName) throw new ExpositionError(index, `label ${JSON.stringify(labelName)} twice in one metric`);
   }
-  return [a, b];
+  labels.push(labelName, labelValue);
 }
 
-/** A histogram bucket: [upper_bound, cumulative count (the float count when set)]. */
+/** A Quantile: [quantile = 1, value = 2]. */
+function quantile(bytes: Uint8Array): [number, number] {
+  let q = 0;
+  let value = 0;
+  eachField(bytes, (no, wt, r) => {
+    if (no === 1 && wt === F64) q = r.double();
+    else if (no === 2 && wt === F64) value = r.double();
+    else return false;
+    return true;
+  });
+  return [q, value];
+}
+
+/** A histogram Bucket: [upper_bound = 2, cumulative count = 1, or cumulative_count_float = 4 when set]. */
 function bucket(bytes: Uint8Array): [number, number] {
-  const r = new BinaryReader(bytes);
   let bound = 0;
   let count = 0;
-  let countFloat: number | undefined;
-  while (r.pos < r.len) {
-    const [no, wt] = r.tag();
-    if (no === 1 && wt === WireType.Varint) count = Number(r.uint64());
-    else if (no === 4 && wt === WireType.Bit64) countFloat = r.double();
-    else if (no === 2 && wt === WireType.Bit64) bound = r.double();
-    else r.skip(wt, no);
-  }
-  return [bound, countFloat !== undefined && countFloat > 0 ? countFloat : count];
+  let countFloat = 0;
+  eachField(bytes, (no, wt, r) => {
+    if (no === 1 && wt === VARINT) count = Number(r.uint64());
+    else if (no === 4 && wt === F64) countFloat = r.double();
+    else if (no === 2 && wt === F64) bound = r.double();
+    else return false;
+    return true;
+  });
+  return [bound, countFloat > 0 ? countFloat : count];
 }
 
 /**
