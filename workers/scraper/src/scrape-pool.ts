@@ -82,7 +82,7 @@ export class ScrapePool extends DurableObject<Env> {
     }
     const alarm = await this.ctx.storage.getAlarm();
     const intervalChanged = old !== undefined && old.scrapeIntervalMs !== job.scrapeIntervalMs;
-    if (alarm === null || intervalChanged || (alarm !== null && alarm > Date.now() + job.scrapeIntervalMs)) {
+    if (alarm === null || intervalChanged || alarm > Date.now() + job.scrapeIntervalMs) {
       await this.ctx.storage.setAlarm(Date.now() + firstScrapeOffsetMs(job.jobName, job.scrapeIntervalMs));
     }
   }
@@ -189,13 +189,12 @@ export class ScrapePool extends DurableObject<Env> {
         const mine = write.result.errors.filter((e) => e.includes(`instance="${target.labels.instance ?? ''}"`) || e.includes(`"instance":"${target.labels.instance ?? ''}"`));
         if (mine.length > 0) lastError = `metrics store refused ${mine.length} series: ${mine[0]}`;
       }
-      // Still configured? (The job may have changed while this scrape was in flight.)
-      const exists = this.sql.exec('SELECT 1 FROM targets WHERE scrape_url = ?', target.scrapeUrl).toArray().length > 0;
-      if (!exists) continue;
-      this.sql.exec(
-        'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url = ?',
+      // No row updated: the target left the job while this scrape was in flight.
+      const updated = this.sql.exec(
+        'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url = ? RETURNING 1',
         health, lastError, o.scrapeTimeMs, o.durationSeconds, o.samplesScraped, target.scrapeUrl,
-      );
+      ).toArray().length > 0;
+      if (!updated) continue;
       // A failed write must not forget the series: the next scrape compares against them again.
       if (write.error === undefined) this.remember(target.scrapeUrl, o.tracked);
     }
