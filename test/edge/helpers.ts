@@ -38,3 +38,8 @@ export function cacheStatus(res: Response): string {
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const AUTH = { authorization: 'Bearer test-token' };
+
+/** A purge through the edge's own API, with the test token (body as `POST /_cache/purge` takes it). */
+export function purgeEdge(request: { urls?: string[]; prefixes?: string[]; tags?: string[]; everything?: boolean }): Promise<{ res: Response; body: string }> {
+  return edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify(request) });
+}

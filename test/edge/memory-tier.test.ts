@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTier, memoryEntry } from '../../workers/edge/src/memory-tier';
-import { cacheStatus, edge, originHits, script, sleep, uniquePath } from './helpers';
+import { cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './helpers';
 
 const entry = (size: number, now = 0) => memoryEntry(new Response(null, { status: 200 }), new Uint8Array(size), now);
 
@@ -59,7 +59,7 @@ describe('pull CDN: the memory tier in front of the Cache API', () => {
     await script(p, { body: 'p', headers: { 'cache-control': 'max-age=600', 'cache-tag': 'mem' } });
     await edge(p);
     expect(cacheStatus((await edge(p)).res)).toContain('hit');
-    await edge('/_cache/purge', { method: 'POST', headers: { authorization: 'Bearer test-token' }, body: JSON.stringify({ tags: ['mem'] }) });
+    await purgeEdge({ tags: ['mem'] });
     expect(cacheStatus((await edge(p)).res)).toContain('fwd=miss');
   });
 });

@@ -2,7 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import app from '../../workers/edge/src/index';
-import { AUTH, cacheStatus, edge, originHits, script, sleep, uniquePath } from './helpers';
+import { AUTH, cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './helpers';
 
 describe('pull CDN: misses, hits and freshness', () => {
   it('answers a miss from the origin, then a hit from the cache with Age and Cache-Status', async () => {
@@ -520,9 +520,9 @@ describe('pull CDN: purge', () => {
       expect(bad.res.status).toBe(400);
       expect(JSON.parse(bad.body).error).toMatch(/^invalid_/);
     }
-    const tooMany = await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ tags: Array.from({ length: 1001 }, (_, i) => `t${i}`) }) });
+    const tooMany = await purgeEdge({ tags: Array.from({ length: 1001 }, (_, i) => `t${i}`) });
     expect(tooMany.res.status).toBe(413);
-    const atLimit = await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ tags: Array.from({ length: 1000 }, (_, i) => `t${i}`) }) });
+    const atLimit = await purgeEdge({ tags: Array.from({ length: 1000 }, (_, i) => `t${i}`) });
     expect(atLimit.res.status).toBe(200);
     expect(cacheStatus((await edge(p)).res)).toContain('hit');
   });
@@ -538,16 +538,16 @@ describe('pull CDN: purge', () => {
     for (const p of [a, b, c]) await edge(p);
     for (const p of [a, b, c]) expect(cacheStatus((await edge(p)).res)).toContain('hit');
 
-    const byUrl = await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ urls: [`https://any.host${a}`] }) });
+    const byUrl = await purgeEdge({ urls: [`https://any.host${a}`] });
     expect(byUrl.res.status).toBe(200);
     expect(cacheStatus((await edge(a)).res)).toContain('fwd=miss');
     expect(cacheStatus((await edge(b)).res)).toContain('hit');
 
-    await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ prefixes: [`${base}/sub/`] }) });
+    await purgeEdge({ prefixes: [`${base}/sub/`] });
     expect(cacheStatus((await edge(b)).res)).toContain('fwd=miss');
     expect(cacheStatus((await edge(c)).res)).toContain('hit');
 
-    await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ tags: ['product-7'] }) });
+    await purgeEdge({ tags: ['product-7'] });
     expect(cacheStatus((await edge(c)).res)).toContain('fwd=miss');
     expect(cacheStatus((await edge(c)).res)).toContain('hit');
     expect((await originHits(a)).count).toBe(2);
@@ -555,7 +555,7 @@ describe('pull CDN: purge', () => {
   });
 
   it('publishes purges to KV so that other locations pick them up', async () => {
-    await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ prefixes: ['/kv-visible/'] }) });
+    await purgeEdge({ prefixes: ['/kv-visible/'] });
     await sleep(1100); // at most one KV write per second: the alarm publishes the latest snapshot
     const snapshot = await env.EDGE_KV.get<{ prefixes: Record<string, number> }>('purge:snapshot', 'json');
     expect(snapshot?.prefixes['/kv-visible/']).toBeGreaterThan(0);

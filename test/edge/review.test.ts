@@ -6,7 +6,7 @@ import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import app from '../../workers/edge/src/index';
-import { AUTH, cacheStatus, edge, originHits, script, sleep, uniquePath } from './helpers';
+import { cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './helpers';
 
 describe('pull CDN review: coalescing across real incoming requests', () => {
   it('gives every one of several concurrent clients (separate incoming requests) the full body of a cold URL', async () => {
@@ -183,7 +183,7 @@ describe('pull CDN review: purge races', () => {
     const inFlight = edge(p); // the origin has read its script: it will answer "old" after 600 ms
     await sleep(150);
     await script(p, { body: 'new', headers: { 'cache-control': 'max-age=600' } });
-    const purged = await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ urls: [p] }) });
+    const purged = await purgeEdge({ urls: [p] });
     expect(purged.res.status).toBe(200);
     expect((await inFlight).body).toBe('old');
     const after = await edge(p);
@@ -233,7 +233,7 @@ describe('pull CDN review: purge by prefix with non-ASCII paths', () => {
     await script(new URL(a, 'http://x').pathname, { body: 'a', headers: { 'cache-control': 'max-age=600' } });
     await edge(a);
     expect(cacheStatus((await edge(a)).res)).toContain('hit');
-    const purged = await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ prefixes: [`${base}/`] }) });
+    const purged = await purgeEdge({ prefixes: [`${base}/`] });
     expect(purged.res.status).toBe(200);
     expect(cacheStatus((await edge(a)).res)).not.toContain('hit');
   });
@@ -267,7 +267,7 @@ describe('pull CDN review: verified behaviours kept as regression tests (these p
     const p = uniquePath('purge-sie');
     await script(p, { body: 'purged copy', etag: '"x"', headers: { 'cache-control': 'max-age=1, stale-if-error=300' } });
     await edge(p);
-    await edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify({ urls: [p] }) });
+    await purgeEdge({ urls: [p] });
     await script(p, { mode: 'down' });
     const r = await edge(p);
     expect(r.res.status).toBe(502);
