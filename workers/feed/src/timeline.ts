@@ -31,7 +31,10 @@ interface TimelinePage {
 /** Reads that do not depend on who asks, started while the token is being checked. */
 interface Prefetch {
   inbox?: Promise<InboxPage>;
-  merged?: Promise<Counted<PostRow[]>>;
+  /** The pull page (pull reads). */
+  pull?: Promise<Counted<PostRow[]>>;
+  /** Posts not fanned out to hybrid timelines (hybrid reads). */
+  unpushed?: Promise<Counted<PostRow[]>>;
 }
 
 timeline.get('/', async (c) => {
@@ -58,12 +61,15 @@ timeline.get('/', async (c) => {
   if (!(parsed instanceof ApiError)) {
     const { mode, window } = parsed;
     if (mode !== 'pull') prefetch.inbox = handled(c.env.INBOX.getByName(userId).page(mode, { ...window, limit: window.limit + FILL_SLACK }));
-    if (mode !== 'push') prefetch.merged = handled(followedPosts(c.env.DB, userId, window, mode === 'hybrid'));
+    if (mode === 'pull') prefetch.pull = handled(followedPosts(c.env.DB, userId, window, false));
+    if (mode === 'hybrid') prefetch.unpushed = handled(followedPosts(c.env.DB, userId, window, true));
   }
   const owner = await authenticateOwner(c);
   if (parsed instanceof ApiError) throw parsed;
   const { mode, window } = parsed;
-  const page = owner.returning ? await readAsRebuilding(c, window, 0) : await readTimeline(c, mode, window, prefetch);
+  const page = owner.returning
+    ? { ...(await readPull(c, window, 0, prefetch.pull)), rebuilding: true }
+    : await readTimeline(c, mode, window, prefetch);
   const link = linkHeader(c.req.url, page.posts);
   if (link) c.header('Link', link);
   c.header('X-Feed-Mode', mode);
@@ -83,10 +89,7 @@ function handled<T>(promise: Promise<T>): Promise<T> {
 
 async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWindow, prefetch: Prefetch): Promise<TimelinePage> {
   const userId = c.var.viewer.id;
-  if (mode === 'pull') {
-    const merged = await (prefetch.merged ?? followedPosts(c.env.DB, userId, window, false));
-    return { posts: merged.value, rowsRead: merged.rowsRead, rebuilding: false };
-  }
+  if (mode === 'pull') return readPull(c, window, 0, prefetch.pull);
   let pushed: TimelinePage;
   try {
     pushed = await readPushed(c, mode, window, prefetch.inbox);
@@ -95,13 +98,13 @@ async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWind
     // rather than with a 500, and say so. The page is the pull timeline: the same posts once
     // fan-out has settled, except history kept by keep_history unfollows and the TIMELINE_CAP.
     console.warn(`timeline: inbox of user ${userId} unavailable, answering from D1 (pull)`, err);
-    const merged = await followedPosts(c.env.DB, userId, window, false);
-    return { posts: merged.value, rowsRead: merged.rowsRead, rebuilding: false, fallback: true };
+    return { ...(await readPull(c, window, 0)), fallback: true };
   }
-  if (pushed.rebuilding) return readAsRebuilding(c, window, pushed.rowsRead);
+  // While the inbox is rebuilt, a correct page comes from D1 (pull), answered with 206.
+  if (pushed.rebuilding) return { ...(await readPull(c, window, pushed.rowsRead)), rebuilding: true };
   if (mode === 'push') return pushed;
   // Hybrid: posts of authors over HYBRID_THRESHOLD were not fanned out; merge them in now.
-  const unpushed = await (prefetch.merged ?? followedPosts(c.env.DB, userId, window, true));
+  const unpushed = await (prefetch.unpushed ?? followedPosts(c.env.DB, userId, window, true));
   return {
     posts: mergePage(window, pushed.posts, unpushed.value),
     rowsRead: pushed.rowsRead + unpushed.rowsRead,
@@ -109,10 +112,12 @@ async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWind
   };
 }
 
-/** While the inbox is rebuilt, a correct page comes from D1 (pull), answered with 206. */
-async function readAsRebuilding(c: FeedContext, window: PageWindow, rowsSoFar: number): Promise<TimelinePage> {
-  const merged = await followedPosts(c.env.DB, c.var.viewer.id, window, false);
-  return { posts: merged.value, rowsRead: rowsSoFar + merged.rowsRead, rebuilding: true };
+/** The page merged from D1 (fan-out on read), from `prefetched` when a pull read already started it. */
+async function readPull(
+  c: FeedContext, window: PageWindow, rowsSoFar: number, prefetched?: Promise<Counted<PostRow[]>>,
+): Promise<TimelinePage> {
+  const merged = await (prefetched ?? followedPosts(c.env.DB, c.var.viewer.id, window, false));
+  return { posts: merged.value, rowsRead: rowsSoFar + merged.rowsRead, rebuilding: false };
 }
 
 /**
