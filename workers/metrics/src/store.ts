@@ -66,8 +66,7 @@ export async function selectSeries(env: Env, req: Omit<ShardSelect, 'maxSamples'
     if (a.tooMany || total > limits.queryMaxSamples) throw new TooManySamplesError(limits.queryMaxSamples);
     out.push(...a.series);
   }
-  out.sort((a, b) => compareLabels(a.labels, b.labels));
-  return out;
+  return sortedByLabels(out, (s) => s.labels);
 }
 
 /** Label sets with samples in [startMs, endMs] matching any of the matcher sets, from every shard. */
@@ -76,20 +75,27 @@ export async function selectLabelSets(env: Env, matcherSets: LabelMatcher[][], s
   const answers = await Promise.all(
     Array.from({ length: limits.shardCount }, (_, n) => shard(env, n).seriesLabels(matcherSets, startMs, endMs)),
   );
-  const out = answers.flat();
-  out.sort(compareLabels);
-  return out;
+  return sortedByLabels(answers.flat(), (labels) => labels);
 }
 
-/** Orders label sets as Prometheus does: by sorted label pairs. */
-export function compareLabels(a: Record<string, string>, b: Record<string, string>): number {
-  const ka = Object.keys(a).sort();
-  const kb = Object.keys(b).sort();
-  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
-    if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
-    const va = a[ka[i]];
-    const vb = b[kb[i]];
-    if (va !== vb) return va < vb ? -1 : 1;
-  }
-  return ka.length - kb.length;
+/**
+ * `items` ordered as Prometheus orders label sets: by their label pairs sorted by name. Each set's
+ * names are sorted once, not on every comparison.
+ */
+function sortedByLabels<T>(items: T[], labelsOf: (item: T) => Record<string, string>): T[] {
+  const keyed = items.map((item) => {
+    const labels = labelsOf(item);
+    return { item, labels, names: Object.keys(labels).sort() };
+  });
+  keyed.sort((a, b) => {
+    const n = Math.min(a.names.length, b.names.length);
+    for (let i = 0; i < n; i++) {
+      if (a.names[i] !== b.names[i]) return a.names[i] < b.names[i] ? -1 : 1;
+      const va = a.labels[a.names[i]];
+      const vb = b.labels[b.names[i]];
+      if (va !== vb) return va < vb ? -1 : 1;
+    }
+    return a.names.length - b.names.length;
+  });
+  return keyed.map((k) => k.item);
 }
