@@ -238,9 +238,8 @@ export class ScrapePool extends DurableObject<Env> {
     const now = Date.now();
     for (const t of targets) {
       const batches = staleMarkers(this.previousOf(t.scrapeUrl).values(), new Set(), now);
-      const row = this.sql.exec<{ labels: string }>('SELECT labels FROM targets WHERE scrape_url = ?', t.scrapeUrl).toArray()[0];
-      const labels = row === undefined ? t.labels : (JSON.parse(row.labels) as Record<string, string>);
-      for (const b of staleReportSeries(labels, now)) batches.push(b);
+      // t comes from the stored job, written together with its targets row: same labels.
+      for (const b of staleReportSeries(t.labels, now)) batches.push(b);
       await this.write(batches);
       this.sql.exec('DELETE FROM series WHERE scrape_url = ?', t.scrapeUrl);
       this.sql.exec('DELETE FROM targets WHERE scrape_url = ?', t.scrapeUrl);
