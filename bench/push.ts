@@ -9,13 +9,12 @@
  * local simulator's; the ratios are the point.
  *   npx tsx bench/push.ts [--files 1000] [--kib 20] [--seconds 5] [--rounds 3] [--connections 32]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushDir, type PushSummary } from '../origin/push-client';
 import { startDev, startEdge, TOKEN } from '../test/push/edge';
-import { median, table, wrk } from './lib/harness';
+import { haveWrk, median, table, wrk, type WrkResult } from './lib/harness';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,7 +27,7 @@ const kib = Math.min(arg('kib', 20), 1024);
 const seconds = Math.min(arg('seconds', 5), 60);
 const rounds = Math.min(arg('rounds', 3), 10);
 const connections = Math.min(arg('connections', 32), 256);
-const haveWrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
+const useWrk = haveWrk();
 
 /** Deterministic, incompressible bytes (xorshift), so re-runs push identical folders. */
 function bytes(seed: number, n: number): Uint8Array {
@@ -42,7 +41,7 @@ function bytes(seed: number, n: number): Uint8Array {
 }
 
 /** A bounded Node load loop (used when wrk is not installed): `connections` loops for `seconds`. */
-async function nodeLoad(url: string): Promise<{ rps: number; p50ms: number; p99ms: number; errors: number }> {
+async function nodeLoad(url: string): Promise<WrkResult> {
   const until = Date.now() + seconds * 1000;
   const lat: number[] = [];
   let errors = 0;
@@ -63,8 +62,8 @@ async function nodeLoad(url: string): Promise<{ rps: number; p50ms: number; p99m
   return { rps: lat.length / seconds, p50ms: lat[Math.floor(lat.length * 0.5)] ?? NaN, p99ms: lat[Math.floor(lat.length * 0.99)] ?? NaN, errors };
 }
 
-const load = (url: string): Promise<{ rps: number; p50ms: number; p99ms: number; errors: number }> =>
-  haveWrk ? Promise.resolve(wrk(url, { seconds, connections })) : nodeLoad(url);
+const load = (url: string): Promise<WrkResult> =>
+  useWrk ? Promise.resolve(wrk(url, { seconds, connections })) : nodeLoad(url);
 
 const dir = mkdtempSync(join(tmpdir(), 'pushpull-push-bench-'));
 const edge = await startEdge(19422, {});
@@ -110,7 +109,7 @@ try {
     'push HIT': `${edge.url}/bench/hit.txt`,
     'push no-store (R2 each time)': `${edge.url}/bench/r2.txt`,
   };
-  const results: Record<string, Array<{ rps: number; p50ms: number; p99ms: number; errors: number }>> = {};
+  const results: Record<string, Array<WrkResult>> = {};
   for (let r = 0; r < rounds; r++) {
     for (const [name, url] of Object.entries(targets)) (results[name] ??= []).push(await load(url));
   }
@@ -119,7 +118,7 @@ try {
   for (const name of Object.keys(targets)) {
     rows.push([name, Math.round(med(name, 'rps')), med(name, 'p50ms'), med(name, 'p99ms'), results[name].reduce((n, x) => n + x.errors, 0), med(name, 'rps') / med('trivial', 'rps')]);
   }
-  console.log(`\nserving: ${haveWrk ? 'wrk' : 'Node fetch loop (wrk not installed)'} -c ${connections} -d ${seconds}s, ${rounds} alternating rounds, 1 KiB body`);
+  console.log(`\nserving: ${useWrk ? 'wrk' : 'Node fetch loop (wrk not installed)'} -c ${connections} -d ${seconds}s, ${rounds} alternating rounds, 1 KiB body`);
   console.log(table(rows));
 } finally {
   await edge.stop();
