@@ -33,6 +33,12 @@ export function wrk(url: string, opts: { seconds: number; connections: number; t
   return { rps, p50ms: toMs(p50), p99ms: toMs(p99), errors };
 }
 
+/** The number after `--<name>` on the command line, or `fallback`. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
 /** Whether wrk is installed (Debian package `wrk`). */
 export function haveWrk(): boolean {
   return spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
