@@ -6,7 +6,7 @@ import { parseId } from './snowflake';
 import { ID_CHUNK, recountStatements } from './store';
 import { hashToken } from './tokens';
 import { rebuildTimelines } from './fanout';
-import { settleWithConcurrency } from './fanout-plan';
+import { settleWithConcurrency, writtenRows } from './fanout-plan';
 import { postBodyProblem } from './posts';
 import { handleProblem } from './users';
 
@@ -134,15 +134,7 @@ admin.post('/rebuild', async (c) => {
   const results = await settleWithConcurrency(userIds, 10, (id) => rebuildTimelines(c.env, settings, id));
   const failed = results.filter((r) => r.status === 'rejected').length;
   if (failed > 0) throw new Error(`${failed} of ${userIds.length} rebuilds failed`);
-  let push = 0;
-  let hybrid = 0;
-  for (const r of results) {
-    if (r.status === 'fulfilled') {
-      push += r.value.push;
-      hybrid += r.value.hybrid;
-    }
-  }
-  return c.json({ users: userIds.length, written: { push, hybrid } });
+  return c.json({ users: userIds.length, written: writtenRows(results) });
 });
 
 // The runtime's floor for one fan-out step, for the bench: a no-op call to each named user's

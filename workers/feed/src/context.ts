@@ -80,12 +80,7 @@ export const requireOwner: MiddlewareHandler<FeedEnv> = async function requireOw
   await next();
 };
 
-/** Whether a user counts as active (gets fan-out writes) at `nowMs`. */
-export function isActive(lastActiveAt: number, nowMs: number, settings: FeedSettings): boolean {
-  return lastActiveAt >= nowMs - settings.activeDays * DAY_MS;
-}
-
-/** The oldest `last_active_at` that still counts as active at `nowMs`. */
+/** The oldest `last_active_at` that still counts as active (gets fan-out writes) at `nowMs`. */
 export function activeSince(nowMs: number, settings: FeedSettings): number {
   return nowMs - settings.activeDays * DAY_MS;
 }
@@ -97,7 +92,7 @@ export function activeSince(nowMs: number, settings: FeedSettings): number {
  */
 async function touchActivity(env: Env, settings: FeedSettings, viewer: UserRow, nowMs: number): Promise<boolean> {
   if (nowMs - viewer.last_active_at < ACTIVITY_TOUCH_MS) return false;
-  const returning = !isActive(viewer.last_active_at, nowMs, settings);
+  const returning = viewer.last_active_at < activeSince(nowMs, settings);
   if (returning) await env.INBOX.getByName(viewer.id).markRebuilding();
   await env.DB.prepare('UPDATE users SET last_active_at = ? WHERE id = ?').bind(nowMs, viewer.id).run();
   if (returning) {

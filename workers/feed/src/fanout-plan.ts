@@ -1,4 +1,4 @@
-import type { InboxInsert } from './inbox';
+import type { InboxInsert, InboxWriteCounts } from './inbox';
 import type { PushedMode } from './settings';
 import { MAX_ID } from './snowflake';
 
@@ -67,4 +67,16 @@ export function inboxInsertFor(
     for (const mode of timelinesFor(fanoutModes, hybrid)) (entries[mode] ??= []).push({ postId, authorId });
   }
   return entries;
+}
+
+/** The rows written per timeline by the inserts among `results` that succeeded. */
+export function writtenRows(results: readonly PromiseSettledResult<InboxWriteCounts>[]): InboxWriteCounts {
+  const written: InboxWriteCounts = { push: 0, hybrid: 0 };
+  for (const r of results) {
+    if (r.status === 'fulfilled') {
+      written.push += r.value.push;
+      written.hybrid += r.value.hybrid;
+    }
+  }
+  return written;
 }

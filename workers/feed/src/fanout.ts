@@ -1,5 +1,5 @@
 import { activeSince } from './context';
-import { inboxInsertFor, planFollowerRanges, settleWithConcurrency, timelinesFor } from './fanout-plan';
+import { inboxInsertFor, planFollowerRanges, settleWithConcurrency, timelinesFor, writtenRows } from './fanout-plan';
 import type { InboxInsert, InboxWriteCounts } from './inbox';
 import {
   type DeliverMessage, type FanoutAction, type FanoutMessage, parseFanoutMessage, type PlanMessage,
@@ -145,13 +145,7 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
   const followers = await followerRange(env.DB, message, activeSince(nowMs, settings));
   const results = await settleWithConcurrency(followers, settings.fanoutConcurrency,
     (id) => env.INBOX.getByName(id).insert(entries, settings.timelineCap));
-  const written: InboxWriteCounts = { push: 0, hybrid: 0 };
-  for (const r of results) {
-    if (r.status === 'fulfilled') {
-      written.push += r.value.push;
-      written.hybrid += r.value.hybrid;
-    }
-  }
+  const written = writtenRows(results);
   // Counts of rows newly written are exact even across retries: a re-insert writes 0.
   const statements = [env.DB.prepare('UPDATE posts SET push_rows = push_rows + ?, hybrid_rows = hybrid_rows + ? WHERE id = ?')
     .bind(written.push, written.hybrid, message.postId)];
