@@ -49,7 +49,6 @@ async function round(url: string, headers: Record<string, string>, expectStatus:
   return { requests, samples: requests * linesPerRequest * FIELDS, ms: performance.now() - started };
 }
 
-process.env.WRANGLER_SEND_METRICS = 'false';
 const metrics = await startWorker('workers/metrics/wrangler.toml', 19030, { PUSHPULL_TOKEN: TOKEN, SHARD_COUNT: '1' }, '/ping');
 const trivial = await startWorker('bench/trivial/wrangler.toml', 19032);
 try {
