@@ -25,8 +25,6 @@ export interface TargetHealth {
   lastSamples: number;
   scrapeIntervalMs: number;
   scrapeTimeoutMs: number;
-  metricsPath: string;
-  scheme: string;
 }
 
 /** Stable offset of a job's first scrape within its interval (Prometheus spreads targets by hash too). */
@@ -126,8 +124,6 @@ export class ScrapePool extends DurableObject<Env> {
       lastSamples: r.last_samples,
       scrapeIntervalMs: job.scrapeIntervalMs,
       scrapeTimeoutMs: job.scrapeTimeoutMs,
-      metricsPath: job.metricsPath,
-      scheme: job.scheme,
     }));
   }
 

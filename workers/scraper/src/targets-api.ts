@@ -35,11 +35,13 @@ export function syncPools(env: Env): Promise<SyncResult> {
 
 /** Prometheus's activeTargets entry. */
 export function prometheusTarget(t: TargetHealth): Record<string, unknown> {
+  // Path and scheme per target (static labels may override the job's), so from the URL.
+  const url = new URL(t.scrapeUrl);
   return {
     discoveredLabels: {
       __address__: t.address,
-      __metrics_path__: new URL(t.scrapeUrl).pathname,
-      __scheme__: new URL(t.scrapeUrl).protocol.replace(':', ''),
+      __metrics_path__: url.pathname,
+      __scheme__: url.protocol.replace(':', ''),
       __scrape_interval__: formatPromDuration(t.scrapeIntervalMs),
       __scrape_timeout__: formatPromDuration(t.scrapeTimeoutMs),
       job: t.scrapePool,
