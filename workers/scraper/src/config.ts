@@ -90,7 +90,8 @@ export function scrapeLimits(env: {
 }
 
 const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const DURATION_UNITS = [365 * 86400e3, 7 * 86400e3, 86400e3, 3600e3, 60e3, 1e3, 1];
+/** Duration units in DURATION_RE's group order: [ms, suffix]. */
+const DURATION_UNITS: readonly (readonly [number, string])[] = [[365 * 86400e3, 'y'], [7 * 86400e3, 'w'], [86400e3, 'd'], [3600e3, 'h'], [60e3, 'm'], [1e3, 's'], [1, 'ms']];
 
 /** Prometheus's duration syntax (`model.ParseDuration`): `1h30m`, `15s`, `500ms`. Returns ms or undefined. */
 export function parsePromDuration(s: string): number | undefined {
@@ -98,7 +99,7 @@ export function parsePromDuration(s: string): number | undefined {
   const m = DURATION_RE.exec(s);
   if (m === null || s === '') return undefined;
   let ms = 0;
-  for (let k = 0; k < DURATION_UNITS.length; k++) if (m[k + 1] !== undefined) ms += Number(m[k + 1]) * DURATION_UNITS[k];
+  for (let k = 0; k < DURATION_UNITS.length; k++) if (m[k + 1] !== undefined) ms += Number(m[k + 1]) * DURATION_UNITS[k][0];
   return ms;
 }
 
@@ -107,8 +108,7 @@ export function formatPromDuration(ms: number): string {
   if (ms === 0) return '0s';
   let out = '';
   let rest = ms;
-  const units: [number, string][] = [[365 * 86400e3, 'y'], [7 * 86400e3, 'w'], [86400e3, 'd'], [3600e3, 'h'], [60e3, 'm'], [1e3, 's'], [1, 'ms']];
-  for (const [size, unit] of units) {
+  for (const [size, unit] of DURATION_UNITS) {
     if (rest >= size) {
       out += `${Math.floor(rest / size)}${unit}`;
       rest %= size;
