@@ -15,7 +15,7 @@ import {
   changedPaths, expiryFromHeaders, isDeployId, newDeployId, parseManifest, parseSha256,
   validateHeaderValue, validatePath, withModifiedTimes, type Deploy, type FileEntry,
 } from './manifest';
-import { activate, existingBlobs, getDeploy, listDeploys, putDeploy, readActive, type Activation } from './store';
+import { activate, existingBlobs, getDeploy, listDeploys, putDeploy, readActive, readActiveDeploy, type Activation } from './store';
 import { abortUpload, completeUpload, createUpload, storeBlobHashing, storeBlobVerified, uploadPart } from './upload';
 
 type PushContext = Context<{ Bindings: Env }>;
@@ -158,14 +158,14 @@ pushApi.get('/files', async (c) => {
     throw new ApiError(400, 'invalid_limit', 'limit must be an integer from 1 to 1000');
   }
   const limit = Number(limitRaw);
-  const { pointer } = await readActive(c.env);
-  const deploy = pointer ? await getDeploy(c.env, pointer.deployId) : null;
+  const deploy = await readActiveDeploy(c.env);
   const now = Date.now();
   const wanted = prefix === '' || prefix.startsWith('/') ? prefix : '/' + prefix;
-  const paths = Object.keys(deploy?.files ?? {}).filter((p) => p.startsWith(wanted) && p > cursor).sort();
+  const active = deploy?.files ?? {};
+  const paths = Object.keys(active).filter((p) => p.startsWith(wanted) && p > cursor).sort();
   const page = paths.slice(0, limit);
   const files = page.map((path) => {
-    const f = (deploy as Deploy).files[path];
+    const f = active[path];
     return { path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= now };
   });
   const next = paths.length > limit ? page[page.length - 1] : null;
@@ -174,8 +174,7 @@ pushApi.get('/files', async (c) => {
 
 pushApi.get('/files/*', async (c) => {
   const path = pathFromUrl(c, limitsOf(c));
-  const { pointer } = await readActive(c.env);
-  const deploy = pointer ? await getDeploy(c.env, pointer.deployId) : null;
+  const deploy = await readActiveDeploy(c.env);
   const f = deploy?.files[path];
   if (!f) throw new ApiError(404, 'not_found', `${path} is not pushed`);
   return c.json({ path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= Date.now() });
@@ -263,8 +262,7 @@ pushApi.post('/deploys', async (c) => {
     }
   }
   const missing = hashes.filter((h) => !existing.has(h));
-  const { pointer } = await readActive(c.env);
-  const active = pointer ? await getDeploy(c.env, pointer.deployId) : null;
+  const active = await readActiveDeploy(c.env);
   const deploy: Deploy = { id: newDeployId(now), createdAt: now, kind: 'site', files: withModifiedTimes(entries, active?.files, now), missing };
   await putDeploy(c.env, deploy);
   const bytes = [...entries.values()].reduce((n, e) => n + e.size, 0);

@@ -130,6 +130,12 @@ export async function readActive(env: PushEnv): Promise<{ pointer: ActivePointer
   return { pointer: await obj.json<ActivePointer>(), etag: obj.etag };
 }
 
+/** The active deploy as the push API reads it (through the authoritative pointer), or null. */
+export async function readActiveDeploy(env: PushEnv): Promise<Deploy | null> {
+  const { pointer } = await readActive(env);
+  return pointer ? getDeploy(env, pointer.deployId) : null;
+}
+
 /** What an activation step decides, given the current pointer and deploy. */
 export type ActivationPlan = { deploy: Deploy; fresh: boolean } | null;
 
