@@ -3,7 +3,7 @@
 // environment (`wrangler login` or CLOUDFLARE_API_TOKEN + CLOUDFLARE_ACCOUNT_ID).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { listWorkers, root } from './workers.mjs';
+import { bin, listWorkers, root, toolEnv } from './workers.mjs';
 
 const workers = listWorkers();
 const byConfig = new Map(workers.map((w) => [w.config, w]));
@@ -22,9 +22,7 @@ for (const w of order) {
   const args = ['deploy', '-c', w.config];
   if (dryRun) args.push('--dry-run', '--outdir', join(root, 'dist', w.name));
   console.log(`\n▶ wrangler ${args.join(' ')}`);
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'wrangler'), args, {
-    cwd: root, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-  });
+  const r = spawnSync(bin('wrangler'), args, { cwd: root, stdio: 'inherit', env: toolEnv });
   if (r.status !== 0) process.exit(r.status || 1);
 }
 console.log(`\nDeployed ${order.map((w) => w.name).join(', ')}. Set the token on each if you have not:\n` +

@@ -4,10 +4,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { listWorkers, root } from './workers.mjs';
+import { bin, listWorkers, root, toolEnv as env } from './workers.mjs';
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
-const bin = (name) => join(root, 'node_modules', '.bin', name);
 const children = [];
 
 function start(label, cmd, args) {

@@ -3,10 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { listWorkers, root, typesArgs } from './workers.mjs';
+import { bin, listWorkers, root, toolEnv, typesArgs } from './workers.mjs';
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
-const bin = (name) => join(root, 'node_modules', '.bin', name);
+const env = { ...toolEnv, NO_COLOR: '1' };
 const extra = process.argv.slice(2);
 
 function step(label, cmd, args) {

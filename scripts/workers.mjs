@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The path of a tool installed in node_modules/.bin. */
+export const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+/** The environment every wrangler/tool run gets: no usage metrics sent. */
+export const toolEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+
 /**
  * @typedef {object} WorkerInfo
  * @property {string} name        directory name under workers/ (edge for the root config)
