@@ -129,6 +129,8 @@ export function parseByteSize(s: string): number | undefined {
 
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const JOB_NAME_MAX = 128;
+const DOCUMENT_KEYS = new Set(['global', 'scrape_configs']);
+const JOB_KEYS = new Set(['job_name', 'static_configs', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'scheme', 'params', 'honor_labels', 'honor_timestamps', 'sample_limit', 'body_size_limit']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -143,8 +145,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConfig[] {
   const problems: string[] = [];
   if (!isRecord(doc)) throw new ScrapeConfigError(['the configuration must be a JSON object']);
-  const known = new Set(['global', 'scrape_configs']);
-  for (const k of Object.keys(doc)) if (!known.has(k)) problems.push(`unknown field "${k}"`);
+  for (const k of Object.keys(doc)) if (!DOCUMENT_KEYS.has(k)) problems.push(`unknown field "${k}"`);
   const global = doc.global === undefined ? {} : doc.global;
   if (!isRecord(global)) throw new ScrapeConfigError(['global must be an object']);
   const gInterval = durationField(global.scrape_interval, 'global.scrape_interval', 60_000, problems);
@@ -163,8 +164,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
       problems.push(`${at} must be an object`);
       return;
     }
-    const jobKeys = new Set(['job_name', 'static_configs', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'scheme', 'params', 'honor_labels', 'honor_timestamps', 'sample_limit', 'body_size_limit']);
-    for (const k of Object.keys(raw)) if (!jobKeys.has(k)) problems.push(`${at}: unknown field "${k}"`);
+    for (const k of Object.keys(raw)) if (!JOB_KEYS.has(k)) problems.push(`${at}: unknown field "${k}"`);
     const jobName = raw.job_name;
     if (typeof jobName !== 'string' || jobName === '' || jobName.length > JOB_NAME_MAX) {
       problems.push(`${at}.job_name must be a non-empty string of at most ${JOB_NAME_MAX} characters`);
@@ -178,8 +178,9 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
     if (interval < limits.minScrapeIntervalMs) problems.push(`${at}.scrape_interval below the minimum of ${limits.minScrapeIntervalMs / 1000}s`);
     if (timeout > interval) problems.push(`${at}: scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
     if (timeout <= 0) problems.push(`${at}.scrape_timeout must be positive`);
-    const metricsPath = raw.metrics_path ?? '/metrics';
-    if (typeof metricsPath !== 'string' || !metricsPath.startsWith('/')) problems.push(`${at}.metrics_path must be a path starting with /`);
+    const rawPath = raw.metrics_path ?? '/metrics';
+    if (typeof rawPath !== 'string' || !rawPath.startsWith('/')) problems.push(`${at}.metrics_path must be a path starting with /`);
+    const metricsPath = typeof rawPath === 'string' ? rawPath : '/metrics';
     const scheme = raw.scheme ?? 'http';
     if (scheme !== 'http' && scheme !== 'https') problems.push(`${at}.scheme must be http or https`);
     const params: Record<string, string[]> = {};
@@ -240,7 +241,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
           const url = targetUrl(
             extra.__scheme__ ?? (typeof scheme === 'string' ? scheme : 'http'),
             t,
-            extra.__metrics_path__ ?? (typeof metricsPath === 'string' ? metricsPath : '/metrics'),
+            extra.__metrics_path__ ?? metricsPath,
             targetParams,
           );
           if (url === undefined) {
@@ -264,7 +265,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
       jobName,
       scrapeIntervalMs: interval,
       scrapeTimeoutMs: timeout,
-      metricsPath: typeof metricsPath === 'string' ? metricsPath : '/metrics',
+      metricsPath,
       scheme: scheme === 'https' ? 'https' : 'http',
       params,
       honorLabels,
