@@ -1,12 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { api, createUser, follow, pageIds, post, settle, timeline } from '../feed/helpers';
+import { createFollowers, createUser, fanoutStatus, pageIds, post, settle, timeline } from '../feed/helpers';
 
 describe('FANOUT_MODES=hybrid', () => {
   it('refuses push reads with 409 and writes only hybrid timelines', async () => {
     const author = await createUser('ho');
-    const reader = await createUser('hor');
-    await follow(reader, author);
+    const [reader] = await createFollowers(author, 'hor');
     const p = await post(author, 'one follower: at HYBRID_THRESHOLD=1, fanned out');
     await settle();
     const refused = await timeline(reader, 'push');
@@ -15,19 +14,14 @@ describe('FANOUT_MODES=hybrid', () => {
     expect(await pageIds(await timeline(reader, 'hybrid'))).toEqual([p.id]);
     expect(await pageIds(await timeline(reader, 'pull'))).toEqual([p.id]);
     expect(await env.INBOX.getByName(reader.id).size()).toEqual({ push: 0, hybrid: 1 });
-    const status = await (await api('GET', `/posts/${p.id}`)).json<{ fanout: Record<string, unknown> }>();
-    expect(status.fanout).toMatchObject({ push_rows: 0, hybrid_rows: 1, steps: 1 });
+    expect(await fanoutStatus(p.id)).toMatchObject({ push_rows: 0, hybrid_rows: 1, steps: 1 });
   });
 
   it('enqueues no fan-out at all for an author over the threshold; hybrid reads merge the post in', async () => {
     const star = await createUser('hs');
-    const a = await createUser('hsa');
-    const b = await createUser('hsb');
-    await follow(a, star);
-    await follow(b, star);
+    const [a, b] = await createFollowers(star, 'hsa', 'hsb');
     const p = await post(star, 'two followers: over HYBRID_THRESHOLD=1');
-    const status = await (await api('GET', `/posts/${p.id}`)).json<{ fanout: Record<string, unknown> }>();
-    expect(status.fanout).toMatchObject({ hybrid_pushed: false, steps: 0, push_rows: 0, hybrid_rows: 0 });
+    expect(await fanoutStatus(p.id)).toMatchObject({ hybrid_pushed: false, steps: 0, push_rows: 0, hybrid_rows: 0 });
     for (const reader of [a, b]) {
       expect(await pageIds(await timeline(reader, 'hybrid'))).toEqual([p.id]);
       expect(await env.INBOX.getByName(reader.id).size()).toEqual({ push: 0, hybrid: 0 });

@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
-import { api, createUser, follow, pageIds, post, settle, timeline } from './helpers';
+import { api, createFollowers, createUser, follow, pageIds, post, settle, timeline } from './helpers';
 
 async function expectError(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
   expect(res.status).toBe(status);
@@ -189,8 +189,7 @@ describe('admin bulk load', () => {
 
   it('bulk-loads history posts without fan-out, and /admin/rebuild puts them in pushed timelines (at most ADMIN_REBUILD_MAX = 3 users)', async () => {
     const author = await createUser('hist');
-    const readers = [await createUser('hista'), await createUser('histb'), await createUser('histc'), await createUser('histd')];
-    for (const r of readers) await follow(r, author);
+    const readers = await createFollowers(author, 'hista', 'histb', 'histc', 'histd');
     const stepsBefore = (await counts()).steps;
     const res = await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: author.id, body: 'old 1' }, { author: author.id, body: 'old 2' }] } });
     expect(res.status).toBe(201);

@@ -5,7 +5,7 @@ import worker from '../../workers/feed/src/index';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import type { DeliverMessage } from '../../workers/feed/src/messages';
 import { MAX_ID } from '../../workers/feed/src/snowflake';
-import { createUser, follow, pageIds, settle, timeline, type TestUser, unfollow } from './helpers';
+import { createFollowers, createUser, pageIds, settle, timeline, type TestUser, unfollow } from './helpers';
 
 /** Stores a post straight in D1 with its pending step, without enqueueing anything. */
 async function storePostWithoutQueue(author: TestUser, id: string): Promise<void> {
@@ -29,8 +29,7 @@ async function deliverOnce(message: DeliverMessage, attempts: number): Promise<A
 describe('fan-out retries', () => {
   it('retries a delivery that failed midway, without duplicates or gaps', async () => {
     const author = await createUser('rt');
-    const followers = [await createUser('rta'), await createUser('rtb')];
-    for (const f of followers) await follow(f, author);
+    const followers = await createFollowers(author, 'rta', 'rtb');
     await settle();
     const postId = '900000000000000001';
     await storePostWithoutQueue(author, postId);
@@ -74,8 +73,7 @@ describe('fan-out retries', () => {
 
   it('acks and drops a malformed message, and handles good ones in the same batch on their own', async () => {
     const author = await createUser('mf');
-    const reader = await createUser('mfr');
-    await follow(reader, author);
+    const [reader] = await createFollowers(author, 'mfr');
     await settle();
     const postId = '900000000000000002';
     await storePostWithoutQueue(author, postId);
@@ -96,10 +94,7 @@ describe('fan-out retries', () => {
 
   it('hides and purges a delivery that lands after the reader unfollowed (unless history was kept)', async () => {
     const author = await createUser('late');
-    const reader = await createUser('later');
-    const keeper = await createUser('latek');
-    await follow(reader, author);
-    await follow(keeper, author);
+    const [reader, keeper] = await createFollowers(author, 'later', 'latek');
     await settle();
     const postId = '900000000000000003';
     await storePostWithoutQueue(author, postId);

@@ -47,6 +47,14 @@ export async function follow(follower: TestUser, followee: TestUser): Promise<vo
   expect(res.status, await res.clone().text()).toBe(201);
 }
 
+/** Creates one user per prefix, then has each follow `followee`; returns them in order. */
+export async function createFollowers(followee: TestUser, ...prefixes: string[]): Promise<TestUser[]> {
+  const followers: TestUser[] = [];
+  for (const prefix of prefixes) followers.push(await createUser(prefix));
+  for (const f of followers) await follow(f, followee);
+  return followers;
+}
+
 /** `follower` unfollows `followee` (expects 200). */
 export async function unfollow(follower: TestUser, followee: TestUser, keepHistory = false): Promise<void> {
   const q = keepHistory ? '?keep_history=true' : '';
@@ -70,6 +78,22 @@ export async function deletePost(author: TestUser, postId: string): Promise<void
 /** Reads one timeline page. */
 export async function timeline(user: TestUser, mode: string, query = ''): Promise<Response> {
   return api('GET', `/users/${user.id}/timeline?mode=${mode}${query ? `&${query}` : ''}`, { token: user.token });
+}
+
+/** Reads a timeline page again while it answers 206 (a rebuild in progress; bounded: 10 s); returns the last answer. */
+export async function timelineAfterRebuild(user: TestUser, mode: string): Promise<Response> {
+  const deadline = Date.now() + 10_000;
+  let res = await timeline(user, mode);
+  while (res.status === 206 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    res = await timeline(user, mode);
+  }
+  return res;
+}
+
+/** The `fanout` object of `GET /posts/:id`. */
+export async function fanoutStatus(postId: string): Promise<Record<string, unknown>> {
+  return (await (await api('GET', `/posts/${postId}`)).json<{ fanout: Record<string, unknown> }>()).fanout;
 }
 
 /** Reads a whole timeline by following `Link: rel="next"`, returning the post ids newest first. */

@@ -3,7 +3,8 @@ import { env } from 'cloudflare:workers';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
 import {
-  api, type ApiPost, createUser, deletePost, follow, pageIds, post, readAll, settle, type TestUser, timeline, unfollow,
+  api, type ApiPost, createFollowers, createUser, deletePost, fanoutStatus, follow, pageIds, post, readAll, settle,
+  type TestUser, timeline, timelineAfterRebuild, unfollow,
 } from './helpers';
 
 const MODES = ['push', 'pull', 'hybrid'] as const;
@@ -11,8 +12,7 @@ const MODES = ['push', 'pull', 'hybrid'] as const;
 describe('home timeline', () => {
   it('shows a followed author\'s posts in every mode once fan-out settles, newest first', async () => {
     const alice = await createUser('alice');
-    const bob = await createUser('bob');
-    await follow(bob, alice);
+    const [bob] = await createFollowers(alice, 'bob');
     const p1 = await post(alice, 'one');
     const p2 = await post(alice, 'two');
     await settle();
@@ -28,8 +28,7 @@ describe('home timeline', () => {
 
   it('answers from D1 (pull), saying so, when the reader\'s inbox object fails', async () => {
     const alice = await createUser('alice');
-    const bob = await createUser('bob');
-    await follow(bob, alice);
+    const [bob] = await createFollowers(alice, 'bob');
     const p1 = await post(alice, 'kept in D1');
     await settle();
     // Break bob's inbox: its tables are gone, so every page() throws.
@@ -62,8 +61,7 @@ describe('home timeline', () => {
 
   it('shows the author their own post on the very next read (read-after-write), in every mode', async () => {
     const alice = await createUser('raw');
-    const friend = await createUser('rawf');
-    await follow(friend, alice);
+    await createFollowers(alice, 'rawf');
     const p = await post(alice, 'mine');
     for (const mode of MODES) {
       expect(await pageIds(await timeline(alice, mode))).toEqual([p.id]);
@@ -132,10 +130,7 @@ describe('home timeline', () => {
 
   it('removes an unfollowed author\'s posts at once, or keeps them with keep_history=true', async () => {
     const author = await createUser('unf');
-    const a = await createUser('unfa');
-    const b = await createUser('unfb');
-    await follow(a, author);
-    await follow(b, author);
+    const [a, b] = await createFollowers(author, 'unfa', 'unfb');
     const p = await post(author, 'soon gone');
     await settle();
     await unfollow(a, author);
@@ -151,8 +146,7 @@ describe('home timeline', () => {
 
   it('drops a deleted post from every timeline on the next read and purges it from inboxes', async () => {
     const author = await createUser('del');
-    const readers = [await createUser('dela'), await createUser('delb')];
-    for (const r of readers) await follow(r, author);
+    const readers = await createFollowers(author, 'dela', 'delb');
     const keep = await post(author, 'keep');
     const gone = await post(author, 'gone');
     await settle();
@@ -177,10 +171,8 @@ describe('home timeline', () => {
     await follow(fans[2], star);
     const over = await post(star, 'three followers: pulled in hybrid');
     await settle();
-    const at = await (await api('GET', `/posts/${atThreshold.id}`)).json<{ fanout: Record<string, unknown> }>();
-    expect(at.fanout).toMatchObject({ hybrid_pushed: true, push_rows: 2, hybrid_rows: 2, settled: true });
-    const ov = await (await api('GET', `/posts/${over.id}`)).json<{ fanout: Record<string, unknown> }>();
-    expect(ov.fanout).toMatchObject({ hybrid_pushed: false, push_rows: 3, hybrid_rows: 0, settled: true });
+    expect(await fanoutStatus(atThreshold.id)).toMatchObject({ hybrid_pushed: true, push_rows: 2, hybrid_rows: 2, settled: true });
+    expect(await fanoutStatus(over.id)).toMatchObject({ hybrid_pushed: false, push_rows: 3, hybrid_rows: 0, settled: true });
     for (const mode of MODES) {
       expect(await pageIds(await timeline(fans[0], mode))).toEqual([over.id, atThreshold.id]);
     }
@@ -201,8 +193,7 @@ describe('home timeline', () => {
       .bind(p.id).all<{ stage: string; n: number }>();
     expect(steps.results).toEqual([{ stage: 'deliver', n: 3 }, { stage: 'plan', n: 1 }]);
     for (const r of readers) expect(await pageIds(await timeline(r, 'push'))).toEqual([p.id]);
-    const status = await (await api('GET', `/posts/${p.id}`)).json<{ fanout: Record<string, unknown> }>();
-    expect(status.fanout).toMatchObject({ push_rows: 5, settled: true, pending_steps: 0 });
+    expect(await fanoutStatus(p.id)).toMatchObject({ push_rows: 5, settled: true, pending_steps: 0 });
   });
 });
 
@@ -260,24 +251,19 @@ describe('active users (ACTIVE_DAYS = 7)', () => {
 
   it('writes to followers active within 7 days and skips those inactive for longer', async () => {
     const author = await createUser('act');
-    const recent = await createUser('actr');
-    const gone = await createUser('actg');
-    await follow(recent, author);
-    await follow(gone, author);
+    const [recent, gone] = await createFollowers(author, 'actr', 'actg');
     await setLastActive(recent.id, Date.now() - 7 * DAY + 60_000);
     await setLastActive(gone.id, Date.now() - 7 * DAY - 60_000);
     const p = await post(author, 'who gets it');
     await settle();
     expect(await env.INBOX.getByName(recent.id).size()).toEqual({ push: 1, hybrid: 1 });
     expect(await env.INBOX.getByName(gone.id).size()).toEqual({ push: 0, hybrid: 0 });
-    const status = await (await api('GET', `/posts/${p.id}`)).json<{ fanout: Record<string, unknown> }>();
-    expect(status.fanout).toMatchObject({ push_rows: 1 });
+    expect(await fanoutStatus(p.id)).toMatchObject({ push_rows: 1 });
   });
 
   it('rebuilds a returning user\'s timeline, answering 206 with a correct page meanwhile', async () => {
     const author = await createUser('ret');
-    const back = await createUser('retb');
-    await follow(back, author);
+    const [back] = await createFollowers(author, 'retb');
     await setLastActive(back.id, Date.now() - 30 * DAY);
     const p1 = await post(author, 'while away 1');
     const p2 = await post(author, 'while away 2');
@@ -287,12 +273,7 @@ describe('active users (ACTIVE_DAYS = 7)', () => {
     expect(first.status).toBe(206);
     expect(first.headers.get('x-feed-rebuilding')).toBe('true');
     expect(await pageIds(first)).toEqual([p2.id, p1.id]);
-    const deadline = Date.now() + 10_000;
-    let res = await timeline(back, 'push');
-    while (res.status === 206 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      res = await timeline(back, 'push');
-    }
+    const res = await timelineAfterRebuild(back, 'push');
     expect(res.status).toBe(200);
     expect(await pageIds(res)).toEqual([p2.id, p1.id]);
     expect(await env.INBOX.getByName(back.id).size()).toEqual({ push: 2, hybrid: 2 });
@@ -304,8 +285,7 @@ describe('active users (ACTIVE_DAYS = 7)', () => {
 
   it('enqueues the rebuild again when one has been pending for over a minute (a lost message)', async () => {
     const author = await createUser('lost');
-    const reader = await createUser('lostr');
-    await follow(reader, author);
+    const [reader] = await createFollowers(author, 'lostr');
     const p = await post(author, 'still here');
     await settle();
     // A rebuild marked two minutes ago whose message never arrived.
@@ -315,12 +295,7 @@ describe('active users (ACTIVE_DAYS = 7)', () => {
     const first = await timeline(reader, 'hybrid');
     expect(first.status).toBe(206);
     expect(await pageIds(first)).toEqual([p.id]);
-    const deadline = Date.now() + 10_000;
-    let res = await timeline(reader, 'hybrid');
-    while (res.status === 206 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-      res = await timeline(reader, 'hybrid');
-    }
+    const res = await timelineAfterRebuild(reader, 'hybrid');
     expect(res.status).toBe(200);
     expect(await pageIds(res)).toEqual([p.id]);
   });
