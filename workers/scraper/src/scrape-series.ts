@@ -139,12 +139,8 @@ export function reportSeries(targetLabels: Record<string, string>, r: ScrapeRepo
 
 /** Staleness markers for the report series (a target removed from the configuration). */
 export function staleReportSeries(targetLabels: Record<string, string>, atMs: number): SeriesBatch[] {
-  return REPORT_SERIES.map((name) => ({
-    labels: { ...targetLabels, __name__: name },
-    timestamps: [atMs],
-    values: [NaN],
-    staleAt: [0],
-  }));
+  const report = REPORT_SERIES.map((name) => ({ key: name, labels: { ...targetLabels, __name__: name } }));
+  return staleMarkers(report, new Set(), atMs);
 }
 
 /** `name{a="b",...}` for messages. */
