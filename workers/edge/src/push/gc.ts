@@ -8,7 +8,7 @@
  * deploy list is read a second time, just before the delete.
  */
 import type { PushLimits } from './limits';
-import { BLOB_PREFIX, deleteDeploy, getDeploy, listDeploys, readActive, STAGING_PREFIX, type PushEnv } from './store';
+import { BLOB_PREFIX, deleteDeploy, getDeploy, listDeploys, listObjects, readActive, STAGING_PREFIX, type PushEnv } from './store';
 
 /** What one collection did. */
 export interface GcReport {
@@ -67,16 +67,10 @@ export async function collectGarbage(env: PushEnv, limits: PushLimits, now = Dat
   if (!refs) return report;
   const graceMs = limits.gcGraceSeconds * 1000;
   const candidates: Array<{ key: string; size: number }> = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 10_000; page++) {
-    const list = await env.PUSH_BUCKET.list({ prefix: BLOB_PREFIX, cursor });
-    for (const obj of list.objects) {
-      const sha = obj.key.slice(BLOB_PREFIX.length);
-      if (refs.has(sha) || now - obj.uploaded.getTime() < graceMs) report.blobsKept++;
-      else candidates.push({ key: obj.key, size: obj.size });
-    }
-    if (!list.truncated) break;
-    cursor = list.cursor;
+  for await (const obj of listObjects(env, BLOB_PREFIX, 10_000)) {
+    const sha = obj.key.slice(BLOB_PREFIX.length);
+    if (refs.has(sha) || now - obj.uploaded.getTime() < graceMs) report.blobsKept++;
+    else candidates.push({ key: obj.key, size: obj.size });
   }
 
   // Deploys created while we listed may name a candidate: read the list again and spare those.
@@ -99,8 +93,7 @@ export async function collectGarbage(env: PushEnv, limits: PushLimits, now = Dat
   report.blobsDeleted = doomed.length;
 
   // Staging objects of abandoned uploads.
-  const staging = await env.PUSH_BUCKET.list({ prefix: STAGING_PREFIX });
-  for (const obj of staging.objects) {
+  for await (const obj of listObjects(env, STAGING_PREFIX, 1)) {
     if (now - obj.uploaded.getTime() > limits.pendingDeploySeconds * 1000) {
       await env.PUSH_BUCKET.delete(obj.key);
       report.stagingDeleted++;

@@ -96,24 +96,32 @@ export interface DeploySummary {
   bytes: number;
 }
 
-/** Every stored deploy, newest first (bounded: R2 lists 1000 per page, at most 100 pages). */
+/**
+ * Every object under a prefix of the push bucket, page by page (R2 lists up to 1000 a page);
+ * bounded: stops after `maxPages` pages.
+ */
+export async function* listObjects(env: PushEnv, prefix: string, maxPages: number, include?: R2ListOptions['include']): AsyncGenerator<R2Object> {
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const list = await env.PUSH_BUCKET.list({ prefix, cursor, include });
+    yield* list.objects;
+    if (!list.truncated) return;
+    cursor = list.cursor;
+  }
+}
+
+/** Every stored deploy, newest first (bounded: at most 100 pages of 1000). */
 export async function listDeploys(env: PushEnv): Promise<DeploySummary[]> {
   const out: DeploySummary[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const list = await env.PUSH_BUCKET.list({ prefix: DEPLOY_PREFIX, cursor, include: ['customMetadata'] });
-    for (const obj of list.objects) {
-      const m = obj.customMetadata ?? {};
-      out.push({
-        id: obj.key.slice(DEPLOY_PREFIX.length, -'.json'.length),
-        createdAt: Number(m.createdAt ?? obj.uploaded.getTime()),
-        kind: m.kind ?? 'site',
-        files: Number(m.files ?? 0),
-        bytes: Number(m.bytes ?? 0),
-      });
-    }
-    if (!list.truncated) break;
-    cursor = list.cursor;
+  for await (const obj of listObjects(env, DEPLOY_PREFIX, 100, ['customMetadata'])) {
+    const m = obj.customMetadata ?? {};
+    out.push({
+      id: obj.key.slice(DEPLOY_PREFIX.length, -'.json'.length),
+      createdAt: Number(m.createdAt ?? obj.uploaded.getTime()),
+      kind: m.kind ?? 'site',
+      files: Number(m.files ?? 0),
+      bytes: Number(m.bytes ?? 0),
+    });
   }
   return out.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
@@ -218,15 +226,9 @@ export async function existingBlobs(env: PushEnv, hashes: readonly string[]): Pr
     return found;
   }
   const wanted = new Set(unique);
-  let cursor: string | undefined;
-  for (let page = 0; page < 10_000; page++) {
-    const list = await env.PUSH_BUCKET.list({ prefix: BLOB_PREFIX, cursor });
-    for (const obj of list.objects) {
-      const sha = obj.key.slice(BLOB_PREFIX.length);
-      if (wanted.has(sha)) found.set(sha, obj.size);
-    }
-    if (!list.truncated) break;
-    cursor = list.cursor;
+  for await (const obj of listObjects(env, BLOB_PREFIX, 10_000)) {
+    const sha = obj.key.slice(BLOB_PREFIX.length);
+    if (wanted.has(sha)) found.set(sha, obj.size);
   }
   return found;
 }
