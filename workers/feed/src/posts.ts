@@ -4,7 +4,7 @@ import { type FeedEnv, ids, pathId, readJsonObject, requireOwner } from './conte
 import { firstFanoutStep } from './fanout';
 import { inboxInsertFor } from './fanout-plan';
 import { linkHeader, parsePageWindow } from './page-window';
-import { authorPosts, findUser, type PostRow } from './store';
+import { authorPosts, findPost, findUser, type PostRow } from './store';
 
 /** `/users/:id/posts` (an author's posts) and `/posts/:id`. */
 export const userPosts = new Hono<FeedEnv>();
@@ -109,11 +109,7 @@ userPosts.delete('/:postId', requireOwner, async (c) => {
 
 posts.get('/:id', async (c) => {
   const id = pathId(c, 'id');
-  const post = await c.env.DB.prepare(
-    `SELECT CAST(p.id AS TEXT) AS id, CAST(p.author_id AS TEXT) AS author_id, u.handle AS handle, p.body AS body,
-       p.created_at AS created_at, p.hybrid_pushed AS hybrid_pushed, p.push_rows AS push_rows, p.hybrid_rows AS hybrid_rows
-     FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?`,
-  ).bind(id).first<PostRow & { push_rows: number; hybrid_rows: number }>();
+  const post = await findPost(c.env.DB, id);
   if (!post) throw new ApiError(404, 'post_not_found', 'no such post');
   const steps = await c.env.DB.prepare(
     `SELECT COUNT(*) AS total, SUM(done_at IS NULL) AS pending, MAX(done_at) AS last_done

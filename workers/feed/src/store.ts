@@ -47,6 +47,17 @@ export async function findUser(db: D1Database, id: string): Promise<UserRow | nu
   return db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(id).first<UserRow>();
 }
 
+/** A post with its fan-out counters (`GET /posts/:id`). */
+export type PostWithCounts = PostRow & { push_rows: number; hybrid_rows: number };
+
+/** Finds a post by id, with its author's handle and fan-out counters. */
+export async function findPost(db: D1Database, id: string): Promise<PostWithCounts | null> {
+  return db.prepare(
+    `SELECT ${POST_COLUMNS}, p.push_rows AS push_rows, p.hybrid_rows AS hybrid_rows
+     FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?`,
+  ).bind(id).first<PostWithCounts>();
+}
+
 /** Finds the user owning a token hash. */
 export async function findUserByTokenHash(db: D1Database, tokenHash: string): Promise<UserRow | null> {
   return db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE token_hash = ?`).bind(tokenHash).first<UserRow>();
