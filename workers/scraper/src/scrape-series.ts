@@ -45,7 +45,6 @@ export interface PageSeriesOptions {
   targetLabels: Record<string, string>;
   honorLabels: boolean;
   honorTimestamps: boolean;
-  sampleLimit: number;
   scrapeTimeMs: number;
 }
 
@@ -84,11 +83,11 @@ export function applyTargetLabels(sample: Record<string, string>, target: Record
 }
 
 /**
- * Builds the series of a successfully parsed page. Throws {@link PageRefused} for
- * `sample limit exceeded` and duplicate series, so nothing of the page is written.
+ * Builds the series of a successfully parsed page (the parser already enforced
+ * `sample_limit`). Throws {@link PageRefused} for duplicate series, so nothing of the page
+ * is written.
  */
 export function pageSeries(page: ParsedExposition, opts: PageSeriesOptions): PageSeries {
-  if (page.samples > opts.sampleLimit) throw new PageRefused('sample limit exceeded');
   const batches: SeriesBatch[] = [];
   const tracked: TrackedSeries[] = [];
   const seen = new Set<string>();

@@ -53,7 +53,6 @@ export async function scrapeTarget(
       targetLabels: target.labels,
       honorLabels: job.honorLabels,
       honorTimestamps: job.honorTimestamps,
-      sampleLimit: job.sampleLimit,
       scrapeTimeMs: start,
     });
     const current = new Set<string>();
