@@ -12,7 +12,7 @@ import { collectGarbage } from './gc';
 import { fetchPushed } from './serve';
 import { pushLimits, type PushLimits } from './limits';
 import {
-  changedPaths, expiryFromHeaders, isDeployId, newDeployId, parseManifest, parseSha256,
+  changedPaths, expiryFromHeaders, isDeployId, newDeployId, parseManifest, parseSha256, servesSame,
   validateHeaderValue, validatePath, withModifiedTimes, type Deploy, type FileEntry,
 } from './manifest';
 import { activate, existingBlobs, getDeploy, listDeploys, putDeploy, readActive, readActiveDeploy, type Activation } from './store';
@@ -103,10 +103,6 @@ async function afterActivation(c: PushContext, result: Activation): Promise<void
   }
 }
 
-function sameEntry(a: FileEntry | undefined, b: FileEntry): boolean {
-  return !!a && a.sha256 === b.sha256 && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.expiresAt === b.expiresAt;
-}
-
 // ---- single files ----------------------------------------------------------------
 
 pushApi.put('/files/*', async (c) => {
@@ -129,7 +125,7 @@ pushApi.put('/files/*', async (c) => {
     entry = { sha256: stored.sha256, size: stored.size, contentType, modifiedAt: before && before.sha256 === stored.sha256 ? before.modifiedAt : now };
     if (cacheControl !== undefined) entry.cacheControl = cacheControl;
     if (expiresAt !== undefined) entry.expiresAt = expiresAt;
-    if (sameEntry(before, entry)) return null;
+    if (servesSame(before, entry)) return null;
     const deploy: Deploy = { id: newDeployId(Date.now()), createdAt: Date.now(), kind: 'file', files: { ...current?.files, [path]: entry }, missing: [] };
     return { deploy, fresh: true };
   });

@@ -141,14 +141,8 @@ export function expiryFromHeaders(ttl: string | undefined, expiresAt: string | u
   return at;
 }
 
-/** One manifest entry as the client sends it. */
-export interface ManifestEntry {
-  sha256: string;
-  size: number;
-  contentType: string;
-  cacheControl?: string;
-  expiresAt?: number;
-}
+/** One manifest entry as the client sends it: a file entry before it gets its `modifiedAt`. */
+export type ManifestEntry = Omit<FileEntry, 'modifiedAt'>;
 
 /**
  * Parses a deploy manifest `{path: {sha256, size, contentType, cacheControl?, expiresAt?}}`.
@@ -216,13 +210,17 @@ export function withModifiedTimes(entries: Map<string, ManifestEntry>, previous:
   return files;
 }
 
+/** Whether two entries serve the same thing: same bytes, Content-Type, Cache-Control and expiry. */
+export function servesSame(a: FileEntry | undefined, b: FileEntry): boolean {
+  return a !== undefined && a.sha256 === b.sha256 && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.expiresAt === b.expiresAt;
+}
+
 /** The paths whose served content differs between two file maps (added, removed or changed). */
 export function changedPaths(before: Record<string, FileEntry> | undefined, after: Record<string, FileEntry>): string[] {
   const out: string[] = [];
   const b = before ?? {};
   for (const [path, e] of Object.entries(after)) {
-    const old = b[path];
-    if (!old || old.sha256 !== e.sha256 || old.contentType !== e.contentType || old.cacheControl !== e.cacheControl || old.expiresAt !== e.expiresAt) out.push(path);
+    if (!servesSame(b[path], e)) out.push(path);
   }
   for (const path of Object.keys(b)) if (!(path in after)) out.push(path);
   return out;
