@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from '../../shared/errors';
 import { presentedToken } from '../../shared/auth';
 import type { RebuildMessage } from './messages';
+import { type PageWindow, parsePageWindow } from './page-window';
 import { type FeedSettings, readSettings } from './settings';
 import { parseId, SnowflakeGenerator } from './snowflake';
 import { findUserByTokenHash, type UserRow } from './store';
@@ -46,6 +47,12 @@ export function pathId(c: FeedContext, name: string): string {
   const id = parseId(raw);
   if (id === undefined) throw new ApiError(400, 'invalid_id', `${name} must be a decimal id`, { param: name });
   return id.toString();
+}
+
+/** The request's page window (`limit`, `max_id`, `since_id`, `min_id`; PAGE_LIMIT_DEFAULT / PAGE_LIMIT_MAX). */
+export function requestPageWindow(c: FeedContext): PageWindow {
+  const { pageLimitDefault, pageLimitMax } = c.var.settings;
+  return parsePageWindow(new URL(c.req.url).searchParams, { defaultLimit: pageLimitDefault, maxLimit: pageLimitMax });
 }
 
 /** The owner of `:id` after {@link authenticateOwner}. */

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
-import { type FeedEnv, ids, pathId, readJsonObject, requireOwner } from './context';
+import { type FeedEnv, ids, pathId, readJsonObject, requestPageWindow, requireOwner } from './context';
 import { firstFanoutStep } from './fanout';
 import { inboxInsertFor } from './fanout-plan';
-import { linkHeader, parsePageWindow } from './page-window';
+import { linkHeader } from './page-window';
 import { authorPosts, findPost, findUser, type PostRow } from './store';
 
 /** `/users/:id/posts` (an author's posts) and `/posts/:id`. */
@@ -71,10 +71,8 @@ userPosts.post('/', requireOwner, async (c) => {
 
 // An author's own posts, newest first, with Mastodon's cursors. Public.
 userPosts.get('/', async (c) => {
-  const settings = c.var.settings;
   const authorId = pathId(c, 'id');
-  const window = parsePageWindow(new URL(c.req.url).searchParams,
-    { defaultLimit: settings.pageLimitDefault, maxLimit: settings.pageLimitMax });
+  const window = requestPageWindow(c);
   if (!(await findUser(c.env.DB, authorId))) throw new ApiError(404, 'user_not_found', 'no such user');
   const page = await authorPosts(c.env.DB, authorId, window);
   const link = linkHeader(c.req.url, page.value);

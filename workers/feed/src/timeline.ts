@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { ApiError } from '../../shared/errors';
-import { authenticateOwner, type FeedContext, type FeedEnv, pathId } from './context';
+import { authenticateOwner, type FeedContext, type FeedEnv, pathId, requestPageWindow } from './context';
 import type { InboxPage } from './inbox';
 import type { RebuildMessage } from './messages';
-import { linkHeader, mergePage, type PageWindow, parsePageWindow } from './page-window';
+import { linkHeader, mergePage, type PageWindow } from './page-window';
 import { postJson } from './posts';
 import { type PushedMode, parseMode, type TimelineMode } from './settings';
 import { type Counted, followedPosts, type PostRow, postsByIds } from './store';
@@ -48,9 +48,7 @@ timeline.get('/', async (c) => {
     if (mode !== 'pull' && !settings.fanoutModes.includes(mode)) {
       throw new ApiError(409, 'mode_disabled', `mode ${mode} is not maintained here (FANOUT_MODES)`, { mode });
     }
-    const window = parsePageWindow(new URL(c.req.url).searchParams,
-      { defaultLimit: settings.pageLimitDefault, maxLimit: settings.pageLimitMax });
-    parsed = { mode, window };
+    parsed = { mode, window: requestPageWindow(c) };
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     parsed = err;
