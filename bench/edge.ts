@@ -11,12 +11,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOrigin } from '../origin/server';
-import { haveWrk, median, startWorker, table, wrk, type WrkResult } from './lib/harness';
+import { haveWrk, median, numberArg as arg, startWorker, table, wrk, type WrkResult } from './lib/harness';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const seconds = arg('seconds', 5);
 const rounds = arg('rounds', 3);
 const connections = arg('connections', 32);

@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pushDir, type PushSummary } from '../origin/push-client';
 import { startDev, startEdge, TOKEN } from '../test/push/edge';
-import { haveWrk, median, table, wrk, type WrkResult } from './lib/harness';
+import { haveWrk, median, numberArg, table, wrk, type WrkResult } from './lib/harness';
 
 const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  const v = numberArg(name, fallback);
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
   return v;
 };
