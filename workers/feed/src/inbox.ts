@@ -103,23 +103,13 @@ export class TimelineInbox extends DurableObject<Env> {
   removeAuthor(authorId: string): number {
     if (!this.hasSchema) return 0;
     this.sizes = {};
-    let removed = 0;
-    for (const table of Object.values(TABLES)) {
-      this.sql.exec(`DELETE FROM ${table} WHERE author_id = ?`, authorId);
-      removed += this.changes();
-    }
-    return removed;
+    return this.execEachTable((table) => `DELETE FROM ${table} WHERE author_id = ?`, authorId);
   }
 
   /** Marks every entry by `authorId` as kept history (unfollow with keep_history=true). */
   keepAuthor(authorId: string): number {
     if (!this.hasSchema) return 0;
-    let kept = 0;
-    for (const table of Object.values(TABLES)) {
-      this.sql.exec(`UPDATE ${table} SET kept = 1 WHERE author_id = ?`, authorId);
-      kept += this.changes();
-    }
-    return kept;
+    return this.execEachTable((table) => `UPDATE ${table} SET kept = 1 WHERE author_id = ?`, authorId);
   }
 
   /** Removes the given post ids (deleted posts). Returns rows removed. */
@@ -127,13 +117,18 @@ export class TimelineInbox extends DurableObject<Env> {
     if (!this.hasSchema) return 0;
     this.sizes = {};
     let removed = 0;
-    for (const table of Object.values(TABLES)) {
-      for (const id of postIds) {
-        this.sql.exec(`DELETE FROM ${table} WHERE post_id = ?`, id);
-        removed += this.changes();
-      }
-    }
+    for (const id of postIds) removed += this.execEachTable((table) => `DELETE FROM ${table} WHERE post_id = ?`, id);
     return removed;
+  }
+
+  /** Runs one statement on each timeline table; returns the rows it changed in all. */
+  private execEachTable(statement: (table: string) => string, binding: string): number {
+    let changed = 0;
+    for (const table of Object.values(TABLES)) {
+      this.sql.exec(statement(table), binding);
+      changed += this.changes();
+    }
+    return changed;
   }
 
   /** The entries of one pushed timeline inside `window`, newest first. */
