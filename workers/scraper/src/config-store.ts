@@ -6,6 +6,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { resolveScrapeConfig, type JobConfig, type ScrapeLimits } from './config';
+import { scrapePool } from './scrape-pool';
 
 /** The stored document, if any. */
 export interface StoredConfig {
@@ -61,8 +62,8 @@ export class ScrapeConfigStore extends DurableObject<Env> {
     const names = new Set(jobs.map((j) => j.jobName));
     const before = this.sql.exec<{ job_name: string }>('SELECT job_name FROM active_jobs').toArray().map((r) => r.job_name);
     const stopped = before.filter((n) => !names.has(n));
-    for (const job of jobs) await this.env.SCRAPE_POOLS.get(this.env.SCRAPE_POOLS.idFromName(job.jobName)).configure(job);
-    for (const name of stopped) await this.env.SCRAPE_POOLS.get(this.env.SCRAPE_POOLS.idFromName(name)).configure(null);
+    for (const job of jobs) await scrapePool(this.env, job.jobName).configure(job);
+    for (const name of stopped) await scrapePool(this.env, name).configure(null);
     this.ctx.storage.transactionSync(() => {
       this.sql.exec('DELETE FROM active_jobs');
       for (const n of names) this.sql.exec('INSERT INTO active_jobs (job_name) VALUES (?)', n);

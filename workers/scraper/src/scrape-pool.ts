@@ -37,6 +37,11 @@ export function firstScrapeOffsetMs(jobName: string, intervalMs: number): number
   return h % Math.max(1, Math.min(intervalMs, 15_000));
 }
 
+/** The pool (Durable Object) of a job. */
+export function scrapePool(env: Env, jobName: string): DurableObjectStub<ScrapePool> {
+  return env.SCRAPE_POOLS.get(env.SCRAPE_POOLS.idFromName(jobName));
+}
+
 export class ScrapePool extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Last scrape's tracked series per target URL (loaded lazily from SQLite). */

@@ -8,18 +8,13 @@ import { requireToken } from '../../shared/auth';
 import { ApiError } from '../../shared/errors';
 import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, scrapeLimits, type JobConfig } from './config';
 import type { SyncResult } from './config-store';
-import type { TargetHealth } from './scrape-pool';
+import { scrapePool, type TargetHealth } from './scrape-pool';
 
 type Bindings = { Bindings: Env };
 
 /** The single config object. */
 export function configStore(env: Env): DurableObjectStub<import('./config-store').ScrapeConfigStore> {
   return env.SCRAPE_CONFIG_STORE.get(env.SCRAPE_CONFIG_STORE.idFromName('config'));
-}
-
-/** The pool of a job. */
-export function scrapePool(env: Env, jobName: string): DurableObjectStub<import('./scrape-pool').ScrapePool> {
-  return env.SCRAPE_POOLS.get(env.SCRAPE_POOLS.idFromName(jobName));
 }
 
 /** The jobs currently configured (stored document, else SCRAPE_CONFIG). */
