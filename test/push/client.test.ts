@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pushDir, PushError, rollback } from '../../origin/push-client';
 import { root, TOKEN } from './edge';
-import { api, edge, get, json, sha, unique } from './helpers';
+import { activeId, api, edge, get, json, sha, unique } from './helpers';
 
 const dirs: string[] = [];
 function folder(files: Record<string, string | Uint8Array>): string {
@@ -34,10 +34,6 @@ function countingFetch(): { fetch: typeof fetch; requests: string[]; bodyBytes: 
       return fetch(input, init);
     },
   };
-}
-
-async function activeId(): Promise<string | null> {
-  return (await json<{ active: string | null }>(await api('/deploys'))).active;
 }
 
 describe('push client (origin/push-client.ts) against the edge over HTTP', () => {

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { TOKEN } from './edge';
-import { api, deploy, edge, entry, get, json, originUrl, putFile, sha, unique } from './helpers';
+import { activeId, api, deploy, edge, entry, get, json, originUrl, putFile, sha, unique } from './helpers';
 
 interface Created { id: string; missing: string[]; files: number; bytes: number; limits: { maxBodyBytes: number; partBytes: number } }
 
@@ -20,10 +20,6 @@ function announceOnly(path: string, length: number): Promise<{ status: number; b
     req.on('error', reject);
     req.flushHeaders();
   });
-}
-
-async function activeId(): Promise<string | null> {
-  return (await json<{ active: string | null }>(await api('/deploys'))).active;
 }
 
 describe('whole-site deploys', () => {

@@ -26,6 +26,11 @@ export async function get(path: string, headers: Record<string, string> = {}, me
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
 
+/** The id of the active deploy (GET /_push/deploys), or null. */
+export async function activeId(): Promise<string | null> {
+  return (await json<{ active: string | null }>(await api('/deploys'))).active;
+}
+
 /** Pushes one file with PUT /_push/files/<path>. */
 export async function putFile(path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<Response> {
   return api('/files' + path, { method: 'PUT', body, headers });
