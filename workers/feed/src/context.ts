@@ -31,7 +31,7 @@ export const ids = {
 };
 
 /** An authenticated request refreshes `last_active_at` at most this often. */
-export const ACTIVITY_TOUCH_MS = 60 * 60 * 1000;
+const ACTIVITY_TOUCH_MS = 60 * 60 * 1000;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

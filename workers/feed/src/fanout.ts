@@ -36,8 +36,8 @@ export async function consumeFanoutBatch(batch: MessageBatch<unknown>, env: Env)
   }));
 }
 
-/** Processes one fan-out message (exported for direct tests). */
-export async function processFanoutMessage(
+/** Processes one fan-out message. */
+async function processFanoutMessage(
   env: Env, settings: FeedSettings, message: FanoutMessage, nowMs: number,
 ): Promise<void> {
   switch (message.kind) {
@@ -79,7 +79,7 @@ export function firstFanoutStep(
 }
 
 /** The `fanout_chunks` row recording one pending step. */
-export function chunkRow(
+function chunkRow(
   db: D1Database, postId: string, action: FanoutAction, stage: 'plan' | 'deliver', after: string, through: string,
   nowMs: number,
 ): D1PreparedStatement {

@@ -14,7 +14,7 @@ export const timeline = new Hono<FeedEnv>();
 /** Inbox pages read per request when deleted posts leave a page short. */
 const MAX_FILL_ROUNDS = 3;
 /** A rebuild still pending after this long is enqueued again (its first message may be lost). */
-export const REBUILD_RETRY_MS = 60_000;
+const REBUILD_RETRY_MS = 60_000;
 /** Extra ids asked of the inbox per round, so a few deleted posts do not cost a second round. */
 const FILL_SLACK = 5;
 
