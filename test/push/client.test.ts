@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pushDir, PushError, rollback } from '../../origin/push-client';
 import { root, TOKEN } from './edge';
-import { activeId, api, edge, get, json, sha, unique } from './helpers';
+import { activeId, api, edge, get, sha, unique } from './helpers';
 
 const dirs: string[] = [];
 function folder(files: Record<string, string | Uint8Array>): string {
