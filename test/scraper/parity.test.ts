@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { putConfig, scrapeJob, testEnv } from './helpers';
+import { putConfig, query, scrapeJob, testEnv } from './helpers';
 
 type Row = { metric: Record<string, string>; value: [number, string] };
 
@@ -13,15 +13,15 @@ function labelSets(rows: Row[]): string[] {
     .sort();
 }
 
-async function instantFrom(fetcher: (url: string) => Promise<Response>, base: string, q: string): Promise<Row[]> {
-  const res = await fetcher(`${base}/api/v1/query?${new URLSearchParams({ query: q })}`);
+/** An instant query against the real Prometheus. */
+async function prometheus(q: string): Promise<Row[]> {
+  const res = await fetch(`${testEnv.PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: q })}`);
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`${base} ${q}: ${res.status} ${text}`);
+  if (res.status !== 200) throw new Error(`prometheus ${q}: ${res.status} ${text}`);
   return (JSON.parse(text) as { data: { result: Row[] } }).data.result;
 }
 
-const prometheus = (q: string) => instantFrom((u) => fetch(u), testEnv.PROMETHEUS_URL, q);
-const pushpull = (q: string) => instantFrom((u) => testEnv.METRICS_HTTP.fetch(u), 'http://metrics.test', q);
+const pushpull = (q: string): Promise<Row[]> => query(q);
 
 /** Prometheus's last scrape time (ms) of every target of a job. */
 async function prometheusLastScrape(job: string): Promise<number> {
