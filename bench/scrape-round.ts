@@ -16,12 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry, Summary } from 'prom-client';
-import { median, startWorker, table } from './lib/harness';
+import { median, numberArg as arg, startWorker, table } from './lib/harness';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const TARGETS = arg('targets', 100);
 const ROUNDS = Math.min(arg('rounds', 5), 20);
 const INTERVAL_S = arg('interval', 15);
