@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry, Summary } from 'prom-client';
+import { mapLimited } from '../workers/shared/concurrency';
 import { median, numberArg as arg, startWorker, table } from './lib/harness';
 
 const TARGETS = arg('targets', 100);
@@ -56,14 +57,10 @@ async function startTargets(n: number, body: string): Promise<{ ports: number[];
 
 async function baselineRound(urls: string[]): Promise<number> {
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: 6 }, async () => {
-    while (next < urls.length) {
-      const url = urls[next++];
-      const r = await fetch(url, { headers: { 'accept-encoding': 'gzip' } });
-      await r.text();
-    }
-  }));
+  await mapLimited(urls, 6, async (url) => {
+    const r = await fetch(url, { headers: { 'accept-encoding': 'gzip' } });
+    await r.text();
+  });
   return performance.now() - t0;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planFollowerRanges, settleWithConcurrency } from '../../workers/feed/src/fanout-plan';
+import { settleWithConcurrency } from '../../workers/shared/concurrency';
+import { planFollowerRanges } from '../../workers/feed/src/fanout-plan';
 import { parseFanoutMessage } from '../../workers/feed/src/messages';
 import { linkHeader, mergePage, parsePageWindow } from '../../workers/feed/src/page-window';
 import { postBodyProblem } from '../../workers/feed/src/posts';

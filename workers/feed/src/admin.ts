@@ -6,7 +6,8 @@ import { parseId } from './snowflake';
 import { ID_CHUNK, recountStatements } from './store';
 import { hashToken } from './tokens';
 import { rebuildTimelines } from './fanout';
-import { settleWithConcurrency, writtenRows } from './fanout-plan';
+import { settleWithConcurrency } from '../../shared/concurrency';
+import { writtenRows } from './fanout-plan';
 import { postBodyProblem } from './posts';
 import { handleProblem } from './users';
 

@@ -27,27 +27,6 @@ export function planFollowerRanges(sortedFollowerIds: readonly string[], chunk: 
   return ranges;
 }
 
-/** Runs `task` over `items` with at most `concurrency` in flight; never rejects. */
-export async function settleWithConcurrency<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array<PromiseSettledResult<R>>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        results[index] = { status: 'fulfilled', value: await task(items[index]) };
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  return results;
-}
 
 /**
  * The maintained pushed timelines (FANOUT_MODES) a post goes into: push timelines take every

@@ -1,5 +1,6 @@
 import { activeSince } from './context';
-import { inboxInsertFor, planFollowerRanges, settleWithConcurrency, timelinesFor, writtenRows } from './fanout-plan';
+import { settleWithConcurrency } from '../../shared/concurrency';
+import { inboxInsertFor, planFollowerRanges, timelinesFor, writtenRows } from './fanout-plan';
 import type { InboxInsert, InboxWriteCounts } from './inbox';
 import {
   type DeliverMessage, type FanoutAction, type FanoutMessage, parseFanoutMessage, type PlanMessage,

@@ -9,7 +9,8 @@ import { DurableObject } from 'cloudflare:workers';
 import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
 import type { JobConfig, TargetConfig } from './config';
 import { staleMarkers, staleReportSeries, type TrackedSeries } from './scrape-series';
-import { mapLimited, scrapeTarget, type TargetOutcome } from './scrape-target';
+import { mapLimited } from '../../shared/concurrency';
+import { scrapeTarget, type TargetOutcome } from './scrape-target';
 
 /** One target's health, as `GET /api/v1/targets` reports it. */
 export interface TargetHealth {

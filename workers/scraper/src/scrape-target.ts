@@ -74,19 +74,3 @@ export async function scrapeTarget(
   }
 }
 
-/**
- * Runs `fn` over `items` with at most `limit` in flight (Workers allow 6 simultaneous
- * outbound connections per invocation).
- */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const k = next++;
-      out[k] = await fn(items[k], k);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
