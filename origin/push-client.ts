@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { mapLimited } from '../workers/shared/concurrency';
 import { contentTypeFor } from './content-types';
 import { compileIgnore } from './push-ignore';
 import { isRewritable, rewriteUrls, type Rewrite } from './push-rewrite';
@@ -173,19 +174,11 @@ async function hashFile(abs: string): Promise<{ sha256: string; size: number }> 
 /** Hashes the folder's files (streamed; rewritten ones from memory), a few at a time. */
 export async function scanFolder(dir: string, rules: readonly Rewrite[] = []): Promise<LocalFile[]> {
   const entries = await listFolder(dir);
-  const out: LocalFile[] = new Array<LocalFile>(entries.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      const i = next++;
-      const { rel, abs } = entries[i];
-      const rewritten = await rewrittenBytes(abs, rel, rules);
-      const h = rewritten ? { sha256: createHash('sha256').update(rewritten).digest('hex'), size: rewritten.length } : await hashFile(abs);
-      out[i] = { path: '/' + rel, abs, size: h.size, sha256: h.sha256, contentType: contentTypeFor(rel), rewritten: rewritten !== null };
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return out;
+  return mapLimited(entries, 8, async ({ rel, abs }): Promise<LocalFile> => {
+    const rewritten = await rewrittenBytes(abs, rel, rules);
+    const h = rewritten ? { sha256: createHash('sha256').update(rewritten).digest('hex'), size: rewritten.length } : await hashFile(abs);
+    return { path: '/' + rel, abs, size: h.size, sha256: h.sha256, contentType: contentTypeFor(rel), rewritten: rewritten !== null };
+  });
 }
 
 async function readRange(abs: string, offset: number, length: number): Promise<Buffer> {
@@ -252,29 +245,23 @@ export async function pushDir(options: PushOptions): Promise<PushSummary> {
     options.onProgress?.({ uploadedBytes, totalBytes, blobsDone, blobsTotal: todo.length });
   };
 
-  let next = 0;
-  let failed: unknown = null;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length && failed === null) {
-      const f = todo[next++];
-      try {
-        if (f.size > created.limits.partBytes || f.size > created.limits.maxBodyBytes) {
-          if (f.rewritten) throw new PushError(`${f.path}: rewritten files larger than ${created.limits.partBytes} bytes are not supported`);
-          await uploadMultipart(client, f, Math.min(created.limits.partBytes, created.limits.maxBodyBytes), progress);
-          blobsDone++;
-        } else {
-          const bytes = await contentOf(f, rules);
-          await client.call('PUT', `/blobs/${f.sha256}`, new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), { 'content-type': 'application/octet-stream' });
-          blobsDone++;
-          progress(bytes.length);
-        }
-      } catch (err) {
-        failed ??= err instanceof PushError ? new PushError(`uploading ${f.path}: ${err.message}`, err.status, err.code) : err;
+  // The first failure stops new uploads; those in flight finish before it is thrown.
+  await mapLimited(todo, Math.max(1, options.concurrency ?? 4), async (f) => {
+    try {
+      if (f.size > created.limits.partBytes || f.size > created.limits.maxBodyBytes) {
+        if (f.rewritten) throw new PushError(`${f.path}: rewritten files larger than ${created.limits.partBytes} bytes are not supported`);
+        await uploadMultipart(client, f, Math.min(created.limits.partBytes, created.limits.maxBodyBytes), progress);
+        blobsDone++;
+      } else {
+        const bytes = await contentOf(f, rules);
+        await client.call('PUT', `/blobs/${f.sha256}`, new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), { 'content-type': 'application/octet-stream' });
+        blobsDone++;
+        progress(bytes.length);
       }
+    } catch (err) {
+      throw err instanceof PushError ? new PushError(`uploading ${f.path}: ${err.message}`, err.status, err.code) : err;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
-  if (failed !== null) throw failed;
+  });
 
   let activated = false;
   if (!options.noActivate) {

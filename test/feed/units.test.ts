@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settleWithConcurrency } from '../../workers/shared/concurrency';
+import { mapLimited, settleWithConcurrency } from '../../workers/shared/concurrency';
 import { planFollowerRanges } from '../../workers/feed/src/fanout-plan';
 import { parseFanoutMessage } from '../../workers/feed/src/messages';
 import { linkHeader, mergePage, parsePageWindow } from '../../workers/feed/src/page-window';
@@ -124,6 +124,25 @@ describe('settleWithConcurrency', () => {
     });
     expect(peak).toBe(2);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  });
+});
+
+describe('mapLimited', () => {
+  it('keeps input order; after a failure starts nothing new, lets calls in flight finish, then rejects with it', async () => {
+    expect(await mapLimited([3, 1, 2], 2, async (n) => {
+      await new Promise((r) => setTimeout(r, n));
+      return n * 10;
+    })).toEqual([30, 10, 20]);
+    const started: number[] = [];
+    const finished: number[] = [];
+    await expect(mapLimited([1, 2, 3, 4, 5], 2, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, n === 1 ? 1 : 20));
+      if (n === 1) throw new Error('one');
+      finished.push(n);
+    })).rejects.toThrow('one');
+    expect(started).toEqual([1, 2]);
+    expect(finished).toEqual([2]);
   });
 });
 

@@ -4,19 +4,26 @@
  */
 
 /**
- * Runs `fn` over `items` with at most `limit` in flight; resolves with the results in input order,
- * or rejects with the first failure.
+ * Runs `fn` over `items` with at most `limit` in flight; resolves with the results in input order.
+ * After a failure no new item is started; the calls in flight finish, then it rejects with the
+ * first failure.
  */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && failure === undefined) {
       const k = next++;
-      out[k] = await fn(items[k], k);
+      try {
+        out[k] = await fn(items[k], k);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
   return out;
 }
 

@@ -13,6 +13,7 @@
  * consistent and its conditional put (`onlyIf.etagMatches`) serialises read-modify-write
  * (single-file pushes) without a coordinator; KV is only the read-side cache.
  */
+import { mapLimited } from '../../../shared/concurrency';
 import { ApiError } from '../../../shared/errors';
 import type { ActivePointer, Deploy } from './manifest';
 import { HISTORY_LENGTH } from './manifest';
@@ -214,15 +215,10 @@ export async function existingBlobs(env: PushEnv, hashes: readonly string[]): Pr
   if (unique.length === 0) return found;
   // Few hashes: one HEAD each. Many: listing the blob prefix costs one call per 1000 blobs.
   if (unique.length <= 100) {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < unique.length) {
-        const sha = unique[next++];
-        const head = await env.PUSH_BUCKET.head(blobKey(sha));
-        if (head) found.set(sha, head.size);
-      }
-    };
-    await Promise.all(Array.from({ length: 6 }, worker));
+    await mapLimited(unique, 6, async (sha) => {
+      const head = await env.PUSH_BUCKET.head(blobKey(sha));
+      if (head) found.set(sha, head.size);
+    });
     return found;
   }
   const wanted = new Set(unique);
