@@ -10,15 +10,16 @@
  * stale serving and revalidation; the original Cache-Control/Expires/Date/Vary are restored
  * before anything is served.
  */
-import { ignoredParams, normalisedQuery, primaryKey, variantKey, varyNames, normalisedHeader } from './cache-key';
+import { normalisedQuery, primaryKey, variantKey, varyNames, normalisedHeader } from './cache-key';
 import { evaluateConditionals, ifRangeAllows, notModified, parseRange, rangeResponse } from './conditional';
 import {
   correctedInitialAge, decideReuse, entryPolicy, freshnessLifetime, mayServeStaleOnError, parseCacheControl,
   qualifiedFields, requestConstraints, ttlLeft, whyNotStorable,
-  type EntryTimes, type FreshnessSettings, type RequestConstraints,
+  type EntryTimes, type RequestConstraints,
 } from './freshness';
 import { OriginError, stripHopByHop } from './origin';
 import { isPurged, purgeSnapshot, type PurgeSnapshot } from './purge';
+import type { CacheSettings, CacheVars } from './settings';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
 import { MemoryTier, memoryEntry, responseOf } from './memory-tier';
 
@@ -35,74 +36,11 @@ const INTERNAL_HEADERS = [META_HEADER, VARY_MARKER_HEADER, EXPIRES_AT_HEADER, 'c
 const NOT_UPDATED_BY_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range', 'content-type']);
 const CACHE_NAME = 'pushpull';
 
-/** The cache's settings, from the Worker's vars. */
-export interface CacheSettings extends FreshnessSettings {
-  staleRetain: number;
-  maxStore: number;
-  isIgnored: (name: string) => boolean;
-  purgePollMs: number;
-  /** Bodies above this many bytes are streamed to one client and the cache, not buffered for collapsed requests. */
-  coalesceMaxBytes: number;
-  /** How long the origin has to send its response headers. */
-  originTimeoutMs: number;
-  /** The isolate's memory tier: total bytes (0 = off), largest object, how long an entry is trusted. */
-  memoryBytes: number;
-  memoryMaxObjectBytes: number;
-  memoryTtlMs: number;
-}
-
-/** The vars the cache reads. */
-export interface CacheEnv {
-  DEFAULT_TTL?: string;
-  NEGATIVE_TTL?: string;
-  HEURISTIC_MAX_SECONDS?: string;
-  STALE_RETAIN_SECONDS?: string;
-  MAX_STORE_SECONDS?: string;
-  IGNORED_QUERY_PARAMS?: string;
-  PURGE_POLL_MS?: string;
-  COALESCE_MAX_BYTES?: string;
-  ORIGIN_TIMEOUT_MS?: string;
-  MEMORY_CACHE_BYTES?: string;
-  MEMORY_CACHE_MAX_OBJECT_BYTES?: string;
-  MEMORY_CACHE_TTL_MS?: string;
+/** What the cache needs of the Worker's env: its settings' vars and the KV namespace of purge snapshots. */
+export interface CacheEnv extends CacheVars {
   EDGE_KV: KVNamespace;
 }
 
-function num(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`setting ${name} must be a non-negative number, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-const settingsMemo = new WeakMap<object, CacheSettings>();
-
-/** Reads and checks the cache settings (once per env object). */
-export function cacheSettings(env: CacheEnv): CacheSettings {
-  let settings = settingsMemo.get(env);
-  if (!settings) {
-    settings = readSettings(env);
-    settingsMemo.set(env, settings);
-  }
-  return settings;
-}
-
-function readSettings(env: CacheEnv): CacheSettings {
-  return {
-    defaultTtl: num(env.DEFAULT_TTL, 60, 'DEFAULT_TTL'),
-    negativeTtl: num(env.NEGATIVE_TTL, 10, 'NEGATIVE_TTL'),
-    heuristicMax: num(env.HEURISTIC_MAX_SECONDS, 86400, 'HEURISTIC_MAX_SECONDS'),
-    staleRetain: num(env.STALE_RETAIN_SECONDS, 86400, 'STALE_RETAIN_SECONDS'),
-    maxStore: num(env.MAX_STORE_SECONDS, 604800, 'MAX_STORE_SECONDS'),
-    isIgnored: ignoredParams(env.IGNORED_QUERY_PARAMS ?? 'utm_*'),
-    purgePollMs: num(env.PURGE_POLL_MS, 1000, 'PURGE_POLL_MS'),
-    coalesceMaxBytes: num(env.COALESCE_MAX_BYTES, 16 * 1024 * 1024, 'COALESCE_MAX_BYTES'),
-    originTimeoutMs: num(env.ORIGIN_TIMEOUT_MS, 10_000, 'ORIGIN_TIMEOUT_MS'),
-    memoryBytes: num(env.MEMORY_CACHE_BYTES, 16 * 1024 * 1024, 'MEMORY_CACHE_BYTES'),
-    memoryMaxObjectBytes: num(env.MEMORY_CACHE_MAX_OBJECT_BYTES, 256 * 1024, 'MEMORY_CACHE_MAX_OBJECT_BYTES'),
-    memoryTtlMs: num(env.MEMORY_CACHE_TTL_MS, 1000, 'MEMORY_CACHE_TTL_MS'),
-  };
-}
 
 /** What the cache keeps about a stored response beside its headers and body. */
 interface StoredMeta extends EntryTimes {

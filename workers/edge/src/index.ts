@@ -4,7 +4,8 @@
  */
 import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
-import { cacheSettings, formatCacheStatus, invalidateAfterUnsafe, originErrorResponse, serveCached, type CacheSettings, type Upstream } from './cache';
+import { formatCacheStatus, invalidateAfterUnsafe, originErrorResponse, serveCached, type Upstream } from './cache';
+import { cacheSettings, type CacheSettings } from './settings';
 import { fetchOrigin, OriginError } from './origin';
 import { cacheApi } from './purge-api';
 import { pushApi } from './push/api';

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { requireToken } from '../../shared/auth';
 import { ApiError } from '../../shared/errors';
-import { cacheSettings, deleteLocally } from './cache';
+import { deleteLocally } from './cache';
+import { cacheSettings } from './settings';
 import { purge, purgeKeyOf, type PurgeRequest } from './purge';
 
 /** Most URLs + prefixes + tags one purge request may name. */

@@ -8,6 +8,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { normalisedQuery } from './cache-key';
+import { cacheSettings } from './settings';
 
 /** What a purge names. URLs and prefixes are matched on path (+ query for URLs), on every host. */
 export interface PurgeRequest {
@@ -187,9 +188,9 @@ export class PurgeLog extends DurableObject<PurgeLogEnv> {
    * records into "everything before T" past the entry cap (conservative: more misses, never stale).
    */
   private compact(now: number): void {
-    const maxStore = Number(this.env.MAX_STORE_SECONDS ?? '604800') * 1000;
-    this.sql.exec('DELETE FROM purges WHERE at < ?', now - maxStore);
-    const cap = Number(this.env.PURGE_MAX_ENTRIES ?? '10000');
+    const settings = cacheSettings(this.env);
+    this.sql.exec('DELETE FROM purges WHERE at < ?', now - settings.maxStore * 1000);
+    const cap = settings.purgeMaxEntries;
     const count = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM purges').one().n;
     if (count <= cap) return;
     const cut = this.sql.exec<{ at: number }>('SELECT at FROM purges ORDER BY at DESC LIMIT 1 OFFSET ?', cap).one().at;
