@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startOrigin } from '../../origin/server';
+import { bundleWorker, root } from '../support/dev-worker';
 import { startPrometheusStack } from './prometheus-stack';
 import { startTargets } from './targets';
 
@@ -16,7 +16,6 @@ declare module 'vitest' {
   }
 }
 
-const root = resolve(import.meta.dirname, '../..');
 
 /**
  * Starts the scrape targets and bundles the real metrics Worker (workers/metrics) so the
@@ -24,14 +23,7 @@ const root = resolve(import.meta.dirname, '../..');
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const outdir = join(root, '.wrangler', 'tmp', `scraper-test-metrics-${process.pid}`);
-  mkdirSync(outdir, { recursive: true });
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '-c', 'workers/metrics/wrangler.toml', '--outdir', outdir], {
-    cwd: root,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`bundling workers/metrics failed: ${r.stderr || r.stdout}`);
+  const metricsScript = bundleWorker('workers/metrics/wrangler.toml', outdir);
   const targets = await startTargets();
   const origin = await startOrigin({ port: 0, dir: join(root, 'origin', 'public') });
   const prometheus = await startPrometheusStack(origin.port, targets.port, targets.toggle2Port);
@@ -39,7 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('parityConfig', JSON.stringify(prometheus.config));
   project.provide('targetsPort', targets.port);
   project.provide('togglePort', targets.togglePort);
-  project.provide('metricsScript', join(outdir, 'index.js'));
+  project.provide('metricsScript', metricsScript);
   return async () => {
     await prometheus.close();
     await origin.close();

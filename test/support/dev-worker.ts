@@ -29,6 +29,15 @@ export interface StartWorkerOptions {
 
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' });
 
+/** Bundles a Worker as `wrangler deploy` would (offline) into `outdir`; returns the script's path. */
+export function bundleWorker(config: string, outdir: string): string {
+  const built = spawnSync(join(root, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '-c', config, '--outdir', outdir], { cwd: root, env: env(), encoding: 'utf8', timeout: 120_000 });
+  if (built.status !== 0) throw new Error(`bundling ${config} failed: ${built.stderr || built.stdout}`);
+  const script = readdirSync(outdir).find((f) => f.endsWith('.js'));
+  if (!script) throw new Error(`bundling ${config} produced no script`);
+  return join(outdir, script);
+}
+
 /**
  * Starts `wrangler dev -c <config>` on 127.0.0.1:<port> with fresh local state (removed on
  * stop) and waits, at most 60 s, until `readyPath` answers.
@@ -37,14 +46,7 @@ export async function startWorker(config: string, port: number, vars: Record<str
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   const state = mkdtempSync(join(tmpdir(), 'pushpull-dev-'));
   const args = ['dev'];
-  if (options.bundleFirst) {
-    const outdir = join(state, 'bundle');
-    const built = spawnSync(wrangler, ['deploy', '--dry-run', '-c', config, '--outdir', outdir], { cwd: root, env: env(), encoding: 'utf8', timeout: 120_000 });
-    if (built.status !== 0) throw new Error(`bundling ${config} failed: ${built.stderr || built.stdout}`);
-    const script = readdirSync(outdir).find((f) => f.endsWith('.js'));
-    if (!script) throw new Error(`bundling ${config} produced no script`);
-    args.push(join(outdir, script), '--no-bundle');
-  }
+  if (options.bundleFirst) args.push(bundleWorker(config, join(state, 'bundle')), '--no-bundle');
   args.push('-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
     '--show-interactive-dev-session=false', '--inspector-port', String(options.inspectorPort ?? port + 1000), '--log-level', 'error');
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
