@@ -2,10 +2,11 @@
  * The reference shared caches, configured as a careful operator would, in front of the
  * same origin as pushpull's edge: nginx `proxy_cache` and Varnish (Debian packages).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess, waitForHttp } from '../support/process';
 
 /** A cache under test: where to send requests, and how to purge if it can. */
 export interface CacheUnderTest {
@@ -13,30 +14,6 @@ export interface CacheUnderTest {
   url: string;
   purge?: (path: string) => Promise<boolean>;
   stop(): Promise<void>;
-}
-
-async function waitForPort(url: string, child: ChildProcess, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(url);
-      await r.arrayBuffer();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${what} did not start within 20 s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-function stopper(child: ChildProcess): () => Promise<void> {
-  return () => new Promise<void>((done) => {
-    if (child.exitCode !== null) { done(); return; }
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-  });
 }
 
 /** Whether a binary is installed. */
@@ -88,8 +65,8 @@ http {
 `);
   const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await waitForPort(url, child, 'nginx');
-  return { name: 'nginx', url, stop: stopper(child) };
+  await waitForHttp(url, child, 'nginx');
+  return { name: 'nginx', url, stop: () => stopProcess(child, 3000) };
 }
 
 /** Varnish with the builtin VCL plus the usual additions: PURGE, keep for conditional fetches. */
@@ -108,11 +85,11 @@ sub vcl_backend_response {
 `);
   const child = spawn('varnishd', ['-F', '-f', join(dir, 'default.vcl'), '-a', `127.0.0.1:${port}`, '-n', join(dir, 'n'), '-s', 'malloc,64m', '-j', 'none'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await waitForPort(url, child, 'varnishd');
+  await waitForHttp(url, child, 'varnishd');
   return {
     name: 'varnish',
     url,
     purge: async (path) => (await fetch(url + path, { method: 'PURGE' })).status === 200,
-    stop: stopper(child),
+    stop: () => stopProcess(child, 3000),
   };
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stopProcess } from '../support/process';
 
 const url = inject('metricsUrl');
 const token = inject('metricsToken');
@@ -77,12 +78,7 @@ remote_write:
 }, 30_000);
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((r) => prometheus?.once('exit', r));
-    prometheus.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-  }
+  if (prometheus) await stopProcess(prometheus);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseExposition } from '../../workers/shared/exposition';
 import { parseProtobufExposition } from '../../workers/shared/exposition-proto';
+import { stopProcess, waitForHttp } from '../support/process';
 
 // A real client_golang encoder: node_exporter (Debian prometheus-node-exporter) serves the delimited
 // protobuf format when asked for it, as client_golang's push package sends it to a Pushgateway.
@@ -14,20 +15,11 @@ let exporter: ChildProcess | undefined;
 
 beforeAll(async () => {
   exporter = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=${NODE_EXPORTER}`], { stdio: 'ignore' });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://${NODE_EXPORTER}/metrics`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('node_exporter did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitForHttp(`http://${NODE_EXPORTER}/metrics`, exporter, 'node_exporter', { okOnly: true });
 });
 
-afterAll(() => {
-  exporter?.kill();
+afterAll(async () => {
+  if (exporter) await stopProcess(exporter);
 });
 
 async function scrape(accept: string): Promise<{ type: string; bytes: Uint8Array<ArrayBuffer> }> {

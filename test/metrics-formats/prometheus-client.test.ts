@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesBatch } from '../../workers/shared/metrics-contract';
 import { decodeRemoteWrite, encodeRemoteWrite, type RemoteWriteResult } from '../../workers/metrics/src/remote-write';
+import { stopProcess } from '../support/process';
 
 const WAIT_MS = 45_000;
 
@@ -95,12 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus?.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    if (prometheus.exitCode === null) prometheus.kill('SIGKILL');
-  }
+  if (prometheus) await stopProcess(prometheus);
   await new Promise((resolve) => server.close(resolve));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

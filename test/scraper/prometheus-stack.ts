@@ -4,10 +4,11 @@
  * targets with the same scrape configuration the scraper is given, so their stored series
  * can be diffed. Ports 19100 (Prometheus) and 19101 (node_exporter).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess, waitForHttp } from '../support/process';
 
 export const PROMETHEUS_PORT = 19100;
 export const NODE_EXPORTER_PORT = 19101;
@@ -18,31 +19,6 @@ export interface PrometheusStack {
   /** The scrape configuration both sides use (JSON is YAML, so Prometheus reads it as is). */
   config: { global: Record<string, string>; scrape_configs: Record<string, unknown>[] };
   close(): Promise<void>;
-}
-
-async function waitFor(url: string, deadlineMs: number, child: ChildProcess, name: string): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(url);
-      if (r.ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${name} did not answer ${url} within ${deadlineMs} ms`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** Starts node_exporter and Prometheus scraping node_exporter, the origin and the good test page. */
@@ -68,12 +44,12 @@ export async function startPrometheusStack(originPort: number, targetsPort: numb
     '--log.level=warn',
   ], { stdio: 'ignore' });
   const close = async () => {
-    await Promise.all([stop(prom), stop(ne)]);
+    await Promise.all([stopProcess(prom), stopProcess(ne)]);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitFor(`http://${nodeExporter}/metrics`, 20_000, ne, 'node_exporter');
-    await waitFor(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`, 30_000, prom, 'prometheus');
+    await waitForHttp(`http://${nodeExporter}/metrics`, ne, 'node_exporter', { deadlineMs: 20_000, okOnly: true });
+    await waitForHttp(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`, prom, 'prometheus', { deadlineMs: 30_000, okOnly: true });
   } catch (err) {
     await close();
     throw err;
