@@ -9,7 +9,24 @@
  * are reported. Afterwards one series is read back to prove every sample was stored.
  *   npx tsx bench/metrics-ingest.ts [--seconds 5] [--rounds 3] [--lines 1000] [--concurrency 2]
  */
-import { median, numberArg as arg, startWorker, table } from './lib/harness';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { unstable_startWorker } from 'wrangler';
+import { median, numberArg as arg, table } from './lib/harness';
+
+/** Starts a Worker on 127.0.0.1:<port> (wrangler's dev server, no inspector) with fresh state. */
+async function start(config: string, port: number, vars: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> {
+  const state = mkdtempSync(join(tmpdir(), 'pushpull-metrics-bench-'));
+  const bindings = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }]));
+  const worker = await unstable_startWorker({
+    config: resolve(import.meta.dirname, '..', config),
+    bindings,
+    dev: { server: { hostname: '127.0.0.1', port }, persist: state, inspector: false, logLevel: 'error', watch: false },
+  });
+  const url = (await worker.url).toString().replace(/\/$/, '');
+  return { url, stop: async () => { await worker.dispose(); rmSync(state, { recursive: true, force: true }); } };
+}
 
 const seconds = arg('seconds', 5);
 const rounds = arg('rounds', 3);
@@ -49,8 +66,9 @@ async function round(url: string, headers: Record<string, string>, expectStatus:
   return { requests, samples: requests * linesPerRequest * FIELDS, ms: performance.now() - started };
 }
 
-const metrics = await startWorker('workers/metrics/wrangler.toml', 19030, { PUSHPULL_TOKEN: TOKEN, SHARD_COUNT: '1' }, '/ping');
-const trivial = await startWorker('bench/trivial/wrangler.toml', 19032);
+process.env.WRANGLER_SEND_METRICS = 'false';
+const metrics = await start('workers/metrics/wrangler.toml', 19030, { PUSHPULL_TOKEN: TOKEN, SHARD_COUNT: '1' });
+const trivial = await start('bench/trivial/wrangler.toml', 19032);
 try {
   // Timestamps start 2 h back (inside MAX_SAMPLE_AGE_SECONDS) and advance per request.
   const perHost = Math.ceil(linesPerRequest / HOSTS);
