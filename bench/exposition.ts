@@ -4,7 +4,7 @@
 // the same run: a naive regex line parser, and prom-client rendering the same page.
 // Goal (issue 5): >= 1 M samples/s; Prometheus's own parser is about 0.16-0.75 µs/sample.
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { parseExposition } from '../workers/shared/exposition';
+import { parseExposition } from '@pushpull/wire/prometheus-text/exposition';
 import { middle as median } from './lib/cpu-time';
 
 const MAX_MS = Number(process.env.BENCH_MS ?? 1500); // per measurement

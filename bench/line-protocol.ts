@@ -13,8 +13,8 @@
 // BENCH_MS per contender.
 import { measureAll, middle } from './lib/cpu-time';
 import { Point as InfluxPoint } from '@influxdata/influxdb-client';
-import { pointsToSeries } from '../workers/metrics/src/influx-mapping';
-import { parseLineProtocol } from '../workers/metrics/src/line-protocol';
+import { pointsToSeries } from '@pushpull/wire/influx/series-mapping';
+import { parseLineProtocol } from '@pushpull/wire/influx/line-protocol';
 
 const LINES = Number(process.env.BENCH_LINES ?? 50_000);
 const RUNS = 9;

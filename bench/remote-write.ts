@@ -7,8 +7,8 @@
 // Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by BENCH_MS per contender.
 import { measureAll, middle } from './lib/cpu-time';
 import { uncompress } from 'snappyjs';
-import type { SeriesBatch } from '../workers/shared/metrics-contract';
-import { decodeRemoteWrite, encodeRemoteWrite } from '../workers/metrics/src/remote-write';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { decodeRemoteWrite, encodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
 
 const SERIES = Number(process.env.BENCH_SERIES ?? 2000);
 const SAMPLES = 5;

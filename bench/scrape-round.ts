@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry, Summary } from 'prom-client';
-import { mapLimited } from '../workers/shared/concurrency';
+import { mapLimited } from '@pushpull/http/concurrency';
 import { median, numberArg as arg, startWorker, table } from './lib/harness';
 
 const TARGETS = arg('targets', 100);

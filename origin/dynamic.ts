@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
-import { ApiError } from '../workers/shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 
 /** Longest `/api/slow` delay, in milliseconds. */
 export const MAX_SLOW_MS = 30_000;

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { mapLimited } from '../workers/shared/concurrency';
-import { contentTypeFor } from './content-types';
+import { mapLimited } from '@pushpull/http/concurrency';
+import { contentTypeFor } from '@pushpull/http/content-type';
 import { compileIgnore } from './push-ignore';
 import { isRewritable, rewriteUrls, type Rewrite } from './push-rewrite';
 

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { serve } from '@hono/node-server';
 import type { HttpBindings } from '@hono/node-server';
-import { ApiError, jsonErrorHandler } from '../workers/shared/errors';
+import { ApiError, jsonErrorHandler } from '@pushpull/http/errors';
 import {
   DEFAULT_CACHE_CONTROL, DEFAULT_RULES, compileCachePolicy,
   type CachePolicy, type CacheRule, type CacheHeaders,
@@ -20,7 +20,7 @@ import { evaluatePreconditions, formatHttpDate, ifRangeAllows } from './conditio
 import {
   GzipCache, MAX_COMPRESS_BYTES, MIN_COMPRESS_BYTES, acceptsGzip, gzipEntityTag, isCompressibleType,
 } from './compression';
-import { contentTypeFor } from './content-types';
+import { contentTypeFor } from '@pushpull/http/content-type';
 import { dynamicRoutes, methodNotAllowed, type HitCounter, createHitCounter } from './dynamic';
 import { createOriginMetrics, recordMetrics, type OriginMetrics } from './metrics';
 import { contentRange, multipartLayout, parseRange } from './ranges';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimited, settleWithConcurrency } from '../../workers/shared/concurrency';
+import { mapLimited, settleWithConcurrency } from '@pushpull/http/concurrency';
 import { planFollowerRanges } from '../../workers/feed/src/fanout-plan';
 import { parseFanoutMessage } from '../../workers/feed/src/messages';
 import { linkHeader, mergePage, parsePageWindow } from '../../workers/feed/src/page-window';

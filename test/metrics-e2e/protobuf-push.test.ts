@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseExposition } from '../../workers/shared/exposition';
-import { parseProtobufExposition } from '../../workers/shared/exposition-proto';
+import { parseExposition } from '@pushpull/wire/prometheus-text/exposition';
+import { parseProtobufExposition } from '@pushpull/wire/prometheus-protobuf/exposition';
 import { stopProcess, waitForHttp } from '../support/process';
 
 // A real client_golang encoder: node_exporter (Debian prometheus-node-exporter) serves the delimited

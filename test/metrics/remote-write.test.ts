@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SeriesBatch } from '../../workers/shared/metrics-contract';
-import { encodeRemoteWrite } from '../../workers/metrics/src/remote-write';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { encodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
 import { auth, call, env, instant, uniqueName } from './helpers';
 
 const RW_HEADERS = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };

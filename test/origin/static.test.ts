@@ -64,8 +64,8 @@ describe('static files', () => {
   it('sets Content-Type by extension', async () => {
     const types: Record<string, string> = {
       '/about.html': 'text/html; charset=utf-8',
-      '/data.json': 'application/json; charset=utf-8',
-      '/logo.svg': 'image/svg+xml',
+      '/data.json': 'application/json',
+      '/logo.svg': 'image/svg+xml; charset=utf-8',
       '/assets/app.1234abcd.js': 'text/javascript; charset=utf-8',
       '/blob.bin': 'application/octet-stream',
     };

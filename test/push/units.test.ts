@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../workers/shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { notModified, parseRange } from '../../workers/edge/src/push/http';
 import { DEFAULT_LIMITS, pushLimits } from '../../workers/edge/src/push/limits';
 import { changedPaths, expiryFromHeaders, lookupFile, newDeployId, isDeployId, parseInstant, parseManifest, validatePath, type FileEntry } from '../../workers/edge/src/push/manifest';

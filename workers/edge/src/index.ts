@@ -3,7 +3,7 @@
  * under /_cache (purge). Routes only; the logic lives in the modules named for it.
  */
 import { Hono } from 'hono';
-import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { formatCacheStatus, invalidateAfterUnsafe, originErrorResponse, serveCached, type Upstream } from './cache';
 import { cacheSettings, type CacheSettings } from './settings';
 import { fetchOrigin, OriginError } from './origin';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { deleteLocally } from './cache';
 import { cacheSettings } from './settings';
 import { purge, purgeKeyOf, type PurgeRequest } from './purge';

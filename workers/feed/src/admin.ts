@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { type FeedEnv, ids, readJsonObject } from './context';
 import { parseId } from './snowflake';
 import { ID_CHUNK, recountStatements } from './store';
 import { hashToken } from './tokens';
 import { rebuildTimelines } from './fanout';
-import { settleWithConcurrency } from '../../shared/concurrency';
+import { settleWithConcurrency } from '@pushpull/http/concurrency';
 import { writtenRows } from './fanout-plan';
 import { postBodyProblem } from './posts';
 import { handleProblem } from './users';

@@ -1,5 +1,5 @@
 import { activeSince } from './context';
-import { settleWithConcurrency } from '../../shared/concurrency';
+import { settleWithConcurrency } from '@pushpull/http/concurrency';
 import { inboxInsertFor, planFollowerRanges, timelinesFor, writtenRows } from './fanout-plan';
 import type { InboxInsert, InboxWriteCounts } from './inbox';
 import {

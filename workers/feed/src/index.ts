@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError, errorBody, jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { ApiError, errorBody, jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { admin } from './admin';
 import { type FeedEnv, loadSettings } from './context';
 import { consumeFanoutBatch } from './fanout';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { type FeedEnv, ids, pathId, readJsonObject, requestPageWindow, requireOwner } from './context';
 import { firstFanoutStep } from './fanout';
 import { inboxInsertFor } from './fanout-plan';

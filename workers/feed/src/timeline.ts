@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { authenticateOwner, type FeedContext, type FeedEnv, pathId, requestPageWindow } from './context';
 import type { InboxPage } from './inbox';
 import type { RebuildMessage } from './messages';

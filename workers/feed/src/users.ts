@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { type FeedEnv, ids, pathId, readJsonObject, requireOwner } from './context';
 import { inboxInsertFor } from './fanout-plan';
 import { findUser, isFollowing, recentPostsOf, recountStatements, type UserRow } from './store';

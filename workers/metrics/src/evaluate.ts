@@ -6,7 +6,7 @@
  * - a range query evaluates the instant vector at start, start+step, ... <= end.
  * Time parameters follow Prometheus's API: RFC 3339 or Unix seconds, durations as seconds or `1m`.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { formatPromValue } from './sample-value';
 import { parsePromDuration } from './selector';
 

@@ -6,12 +6,12 @@
  * Points map onto series as described in influx-mapping.ts (VictoriaMetrics style).
  */
 import { Hono, type Context } from 'hono';
-import { presentedToken, requireToken, timingSafeEqualStrings } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
-import { pointsToSeries, type MappingOptions } from './influx-mapping';
+import { presentedToken, requireToken, timingSafeEqualStrings } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
+import { pointsToSeries, type MappingOptions } from '@pushpull/wire/influx/series-mapping';
 import { readLimits, type MetricsLimits } from './limits';
-import { parseLineProtocol, type LineError, type ParseResult, type Point, type Precision } from './line-protocol';
-import { BodyError, readBody } from './request-body';
+import { parseLineProtocol, type LineError, type ParseResult, type Point, type Precision } from '@pushpull/wire/influx/line-protocol';
+import { BodyError, readBody } from '@pushpull/http/request-body';
 import { prepareSeries, type PreparedWrite } from './series';
 import { storePrepared } from './store';
 

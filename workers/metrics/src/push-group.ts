@@ -16,7 +16,7 @@
  *   meta(key TEXT PRIMARY KEY, value TEXT)         grouping, push_time_ms, failure_time_ms
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
 import { canonicalKey, prepareSeries, sortedLabelPairs } from './series';
 import { writeSeries } from './store';

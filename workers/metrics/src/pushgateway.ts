@@ -8,14 +8,14 @@
  * Grouping labels are set on every sample, overriding a pushed label of the same name.
  */
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
-import { ExpositionError, parseExposition, type ParsedExposition } from '../../shared/exposition';
-import { isProtobufExposition, parseProtobufExposition } from '../../shared/exposition-proto';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
+import { ExpositionError, parseExposition, type ParsedExposition } from '@pushpull/wire/prometheus-text/exposition';
+import { isProtobufExposition, parseProtobufExposition } from '@pushpull/wire/prometheus-protobuf/exposition';
 import { readLimits } from './limits';
 import type { GroupFamily } from './push-group';
 import { GroupingKeyError, parseGroupingKey } from './pushgateway-path';
-import { BodyError, decodeUtf8, readBody } from './request-body';
+import { BodyError, decodeUtf8, readBody } from '@pushpull/http/request-body';
 import { canonicalKey, sortedLabelPairs } from './series';
 
 /** The Pushgateway sub-app, mounted at /metrics. */

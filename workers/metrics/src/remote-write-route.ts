@@ -6,11 +6,11 @@
  * are rewritten idempotently, a duplicate (series, ts) keeps the last value).
  */
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { readLimits } from './limits';
-import { decodeRemoteWrite } from './remote-write';
-import { BodyError, readBody } from './request-body';
+import { decodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
+import { BodyError, readBody } from '@pushpull/http/request-body';
 import { writeSeries } from './store';
 
 /** The remote_write sub-app, mounted at /api/v1/write. */

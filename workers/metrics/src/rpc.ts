@@ -4,11 +4,11 @@
  * `write` applies the same limits as the HTTP ingest routes.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
-import type { MetricsWriter, SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import type { MetricsWriter, SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
 import { writeSeries } from './store';
 
-/** `MetricsRpc.write(batches)`: validated, sharded, stored; see the contract in workers/shared. */
+/** `MetricsRpc.write(batches)`: validated, sharded, stored; see the contract in packages/contracts/metrics.ts. */
 export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
   /**
    * Stores the batches. A request with more than MAX_SERIES_PER_REQUEST batches is refused

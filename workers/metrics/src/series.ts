@@ -5,7 +5,7 @@
  * with empty values dropped (in Prometheus an empty label value is the same as no label).
  * The shard of a series is FNV-1a(key) mod SHARD_COUNT, so every writer agrees on it.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import type { MetricsLimits } from './limits';
 import { STALE_HI, STALE_LO } from './sample-value';
 

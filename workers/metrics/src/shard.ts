@@ -20,7 +20,7 @@
  * `retention_due`): it deletes samples older than RETENTION_DAYS and series left empty.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
 import { decodeValue } from './sample-value';
 import { compileMatcher, matchesLabels, type CompiledMatcher, type LabelMatcher } from './selector';

@@ -2,7 +2,7 @@
  * The store as the Worker sees it: routes validated series to their shards and fans reads
  * out to every shard in parallel, merging the answers.
  */
-import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import type { SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import { readLimits, type MetricsLimits } from './limits';
 import type { LabelMatcher } from './selector';
 import { packShardWrite, prepareSeries, shardOf, type PreparedSeries, type PreparedWrite } from './series';

@@ -6,10 +6,10 @@
  * cron only (re)configures pools and re-arms a loop that stopped.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import type { SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import type { JobConfig, TargetConfig } from './config';
 import { staleMarkers, staleReportSeries, type TrackedSeries } from './scrape-series';
-import { mapLimited } from '../../shared/concurrency';
+import { mapLimited } from '@pushpull/http/concurrency';
 import { scrapeTarget, type TargetOutcome } from './scrape-target';
 
 /** One target's health, as `GET /api/v1/targets` reports it. */

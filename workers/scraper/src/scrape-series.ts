@@ -7,8 +7,8 @@
  * `scrape_samples_scraped`, `scrape_samples_post_metric_relabeling`, `scrape_series_added`)
  * and staleness markers for series that vanished. Pure: no bindings, no I/O.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
-import type { ParsedExposition } from '../../shared/exposition';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import type { ParsedExposition } from '@pushpull/wire/prometheus-text/exposition';
 
 /** The five series Prometheus writes for every scrape (`scrape.go` `report`). */
 export const REPORT_SERIES = [

@@ -6,8 +6,8 @@
  * scrape writes no sample of the page (never a partial scrape), only `up` 0 and the rest
  * of the report, plus staleness markers.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
-import { ExpositionError, parseExposition } from '../../shared/exposition';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { ExpositionError, parseExposition } from '@pushpull/wire/prometheus-text/exposition';
 import type { JobConfig, TargetConfig } from './config';
 import { fetchPage, ScrapeError } from './fetch-page';
 import { PageRefused, pageSeries, reportSeries, staleMarkers, type TrackedSeries } from './scrape-series';

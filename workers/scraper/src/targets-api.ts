@@ -4,8 +4,8 @@
  * (token required) to run a round now.
  */
 import { Hono, type Context } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, scrapeLimits, type JobConfig } from './config';
 import type { SyncResult } from './config-store';
 import { scrapePool, type TargetHealth } from './scrape-pool';

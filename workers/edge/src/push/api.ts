@@ -4,10 +4,10 @@
  * Handlers stay thin: validation is in manifest.ts, storage in store.ts / upload.ts.
  */
 import { Hono, type Context } from 'hono';
-import { ApiError, jsonErrorHandler, jsonNotFound } from '../../../shared/errors';
-import { requireToken } from '../../../shared/auth';
+import { ApiError, jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
+import { requireToken } from '@pushpull/http/auth';
 import { purge } from '../purge';
-import { contentTypeFor } from './content-type';
+import { contentTypeFor } from '@pushpull/http/content-type';
 import { collectGarbage } from './gc';
 import { fetchPushed } from './serve';
 import { pushLimits, type PushLimits } from './limits';

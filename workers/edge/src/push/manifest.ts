@@ -3,7 +3,7 @@
  * hashes, expiry headers and whole-site manifests (issue 3, "Bad input"). Pure: no bindings.
  * Every refusal is an {@link ApiError} 400 whose code and message name the problem.
  */
-import { ApiError } from '../../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import type { PushLimits } from './limits';
 
 /** One pushed file: the content's hash and how it is served. */

@@ -13,8 +13,8 @@
  * consistent and its conditional put (`onlyIf.etagMatches`) serialises read-modify-write
  * (single-file pushes) without a coordinator; KV is only the read-side cache.
  */
-import { mapLimited } from '../../../shared/concurrency';
-import { ApiError } from '../../../shared/errors';
+import { mapLimited } from '@pushpull/http/concurrency';
+import { ApiError } from '@pushpull/http/errors';
 import type { ActivePointer, Deploy } from './manifest';
 import { HISTORY_LENGTH } from './manifest';
 

@@ -5,7 +5,7 @@
  * (`put(..., { sha256 })` fails and stores nothing on a mismatch), and when no hash is
  * declared the body is hashed on the way into a staging object.
  */
-import { ApiError } from '../../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { blobKey, STAGING_PREFIX, type PushEnv } from './store';
 
 const toHex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');

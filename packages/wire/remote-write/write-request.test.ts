@@ -1,9 +1,9 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { compress, uncompress } from 'snappyjs';
 import { describe, expect, it } from 'vitest';
-import type { SeriesBatch } from '../../workers/shared/metrics-contract';
-import { decodeRemoteWrite, encodeRemoteWrite, snappyUncompressedLength } from '../../workers/metrics/src/remote-write';
-import { decodeWriteRequest, encodeWriteRequest, type WireLabel, type WireSample } from '../../workers/metrics/src/remote-write-proto';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { decodeRemoteWrite, encodeRemoteWrite, snappyUncompressedLength } from './write-request';
+import { decodeWriteRequest, encodeWriteRequest, type WireLabel, type WireSample } from './protobuf';
 
 const LIMIT = { maxDecompressedBytes: 1 << 20 };
 

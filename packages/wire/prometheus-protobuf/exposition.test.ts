@@ -1,6 +1,6 @@
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { describe, expect, it } from 'vitest';
-import { formatGoFloat, isProtobufExposition, parseProtobufExposition } from '../../workers/shared/exposition-proto';
+import { formatGoFloat, isProtobufExposition, parseProtobufExposition } from './exposition';
 
 // Messages built field by field on BinaryWriter, numbered as in client_model's metrics.proto.
 type Labels = [string, string][];

@@ -10,8 +10,8 @@
  * stored. A body that is not valid snappy or protobuf is refused whole.
  */
 import { compress, uncompress } from 'snappyjs';
-import type { SeriesBatch } from '../../shared/metrics-contract';
-import { ProtobufDecodeError, decodeWriteRequest, encodeWriteRequest, type WireTimeSeries } from './remote-write-proto';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { ProtobufDecodeError, decodeWriteRequest, encodeWriteRequest, type WireTimeSeries } from './protobuf';
 
 /** Options of {@link decodeRemoteWrite}. */
 export interface RemoteWriteOptions {

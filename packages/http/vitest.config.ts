@@ -1,9 +1,9 @@
 import { defineProject } from 'vitest/config';
 
-// The metrics wire formats (line protocol, Influx mapping, remote_write) are pure modules: tested in Node.
+// Pure, runtime-neutral modules: their tests sit beside each file and run in Node.
 export default defineProject({
   test: {
-    name: 'metrics-formats',
+    name: 'http',
     environment: 'node',
     include: ['**/*.test.ts'],
   },

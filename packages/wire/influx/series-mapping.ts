@@ -15,7 +15,7 @@
  * - a tag whose name sanitises to `__name__` is renamed `exported___name__` (Prometheus's
  *   `honor_labels: false` rule); when two tags sanitise to the same label name, the later tag wins.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { columnsOf, type Point, type PointColumns, type PointShape } from './line-protocol';
 
 /** Options of {@link pointsToSeries}. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { columnsOf, fieldValue, parseLineProtocol, pointsOf, pointTags, type Point, type Precision } from '../../workers/metrics/src/line-protocol';
+import { columnsOf, fieldValue, parseLineProtocol, pointsOf, pointTags, type Point, type Precision } from './line-protocol';
 
 const NOW = 1_700_000_000_123; // ms
 

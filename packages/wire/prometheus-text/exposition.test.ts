@@ -7,7 +7,7 @@ import {
   parseGoFloat,
   unescapeLabelValue,
   type ParsedExposition,
-} from '../../workers/shared/exposition';
+} from './exposition';
 
 /** The example from the Prometheus exposition-format docs ("Text format example"), minus the negative timestamp line. */
 const DOCS_EXAMPLE = `# HELP http_requests_total The total number of HTTP requests.

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeriesBatch } from '../../workers/shared/metrics-contract';
-import { decodeRemoteWrite, encodeRemoteWrite, type RemoteWriteResult } from '../../workers/metrics/src/remote-write';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { decodeRemoteWrite, encodeRemoteWrite, type RemoteWriteResult } from '@pushpull/wire/remote-write/write-request';
 import { stopProcess } from '../support/process';
 
 const WAIT_MS = 45_000;

@@ -29,7 +29,7 @@
  * created timestamps are skipped (unknown fields too, as protobuf requires).
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { ExpositionError, type ExpositionSample, type MetricFamily, type MetricType, type ParsedExposition } from './exposition';
+import { ExpositionError, type ExpositionSample, type MetricFamily, type MetricType, type ParsedExposition } from '../prometheus-text/exposition';
 
 /** The Content-Type of a delimited protobuf exposition, without parameters. */
 export const PROTOBUF_EXPOSITION_TYPE = 'application/vnd.google.protobuf';

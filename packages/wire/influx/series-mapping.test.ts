@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pointsToSeries, sanitizeLabelName, sanitizeMetricName } from '../../workers/metrics/src/influx-mapping';
-import { parseLineProtocol, type Point } from '../../workers/metrics/src/line-protocol';
+import { pointsToSeries, sanitizeLabelName, sanitizeMetricName } from './series-mapping';
+import { parseLineProtocol, type Point } from './line-protocol';
 
 function map(text: string, opts: { db?: string; bucket?: string; org?: string } = {}) {
   const parsed = parseLineProtocol(text, { precision: 'ms', now: () => 5_000 });

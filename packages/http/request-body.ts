@@ -4,7 +4,13 @@
  * the bytes after decompression (MAX_DECOMPRESSED_BYTES, enforced while inflating, so a gzip
  * bomb is stopped after at most the limit plus one chunk).
  */
-import type { MetricsLimits } from './limits';
+/** The two byte limits of {@link readBody} (the metrics Worker's MAX_BODY_BYTES and MAX_DECOMPRESSED_BYTES). */
+export interface BodyLimits {
+  /** Bytes on the wire, checked against Content-Length and again while streaming. */
+  maxBodyBytes: number;
+  /** Bytes after `Content-Encoding: gzip` is undone. */
+  maxDecompressedBytes: number;
+}
 
 /** Why a body was refused: 413 over a limit, 415 an unsupported encoding, 400 corrupt data. */
 export class BodyError extends Error {
@@ -50,7 +56,7 @@ function limitStream(max: number, tooLarge: () => BodyError): TransformStream<Ui
  * The request body as bytes, decoded from `Content-Encoding: gzip` (or `identity`/none).
  * `passThrough` lists further encodings returned still encoded (remote_write's `snappy`).
  */
-export async function readBody(req: Request, limits: MetricsLimits, passThrough: readonly string[] = []): Promise<{ bytes: Uint8Array; encoding: string }> {
+export async function readBody(req: Request, limits: BodyLimits, passThrough: readonly string[] = []): Promise<{ bytes: Uint8Array; encoding: string }> {
   const wireTooLarge = (): BodyError => new BodyError(413, `request body is larger than MAX_BODY_BYTES (${limits.maxBodyBytes} bytes)`);
   const length = req.headers.get('content-length');
   if (length !== null && Number(length) > limits.maxBodyBytes) throw wireTooLarge();
