@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pushpull-edge-bench-'));
 writeFileSync(join(dir, 'file.txt'), 'x'.repeat(1024));
 const origin = await startOrigin({ port: 0, dir, cacheControl: { rules: [], defaultCacheControl: 'public, max-age=3600' } });
 const trivial = await startWorker('bench/trivial/wrangler.toml', 19460);
-const edge = await startWorker('wrangler.toml', 19462, { ORIGIN_URL: origin.url, PUSHPULL_TOKEN: 'bench' }, '/file.txt');
+const edge = await startWorker('workers/edge/wrangler.toml', 19462, { ORIGIN_URL: origin.url, PUSHPULL_TOKEN: 'bench' }, '/file.txt');
 
 try {
   // Warm: the first request is the miss, the rest must be hits.

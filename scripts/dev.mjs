@@ -62,9 +62,8 @@ for (const w of workers) {
   }
 }
 for (const w of workers) {
-  const dir = w.name === 'edge' ? '.' : w.dir;
-  const vars = join(root, dir, '.dev.vars');
-  const example = join(root, dir, '.dev.vars.example');
+  const vars = join(root, w.dir, '.dev.vars');
+  const example = join(root, w.dir, '.dev.vars.example');
   if (!existsSync(vars) && existsSync(example)) copyFileSync(example, vars);
   // One state folder per Worker: their storage is separate anyway, and workerd processes that
   // share one folder contend for the same local Cache API database (SQLITE_BUSY).

@@ -218,7 +218,7 @@ const results = new Map<string, Map<string, boolean>>();
 
 beforeAll(async () => {
   origin = await startScriptedOrigin();
-  edge = await startWorker('wrangler.toml', 19480, {
+  edge = await startWorker('workers/edge/wrangler.toml', 19480, {
     ORIGIN_URL: `http://127.0.0.1:${origin.port}`, PUSHPULL_TOKEN: 'conformance', ORIGIN_TIMEOUT_MS: '2000',
   }, '/_cache/purge');
   caches.push({
