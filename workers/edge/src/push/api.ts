@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { ApiError, jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { requireToken } from '@pushpull/http/auth';
+import type { ActivatedDeploy, CreatedDeploy, DeployList, FileEntry, FileList, PushedFile, StartedUpload, UploadedPart } from '@pushpull/contracts/push';
 import { purge } from '../purge';
 import { contentTypeFor } from '@pushpull/http/content-type';
 import { collectGarbage } from './gc';
@@ -13,7 +14,7 @@ import { fetchPushed } from './serve';
 import { pushLimits, type PushLimits } from './limits';
 import {
   changedPaths, expiryFromHeaders, isDeployId, newDeployId, parseManifest, parseSha256, servesSame,
-  validateHeaderValue, validatePath, withModifiedTimes, type Deploy, type FileEntry,
+  validateHeaderValue, validatePath, withModifiedTimes, type Deploy,
 } from './manifest';
 import { activate, existingBlobs, getDeploy, listDeploys, putDeploy, readActive, readActiveDeploy, type Activation } from './store';
 import { abortUpload, completeUpload, createUpload, storeBlobHashing, storeBlobVerified, uploadPart } from './upload';
@@ -162,10 +163,10 @@ pushApi.get('/files', async (c) => {
   const page = paths.slice(0, limit);
   const files = page.map((path) => {
     const f = active[path];
-    return { path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= now };
+    return { path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= now } satisfies PushedFile;
   });
   const next = paths.length > limit ? page[page.length - 1] : null;
-  return c.json({ deployId: deploy?.id ?? null, files, cursor: next });
+  return c.json({ deployId: deploy?.id ?? null, files, cursor: next } satisfies FileList);
 });
 
 pushApi.get('/files/*', async (c) => {
@@ -173,7 +174,7 @@ pushApi.get('/files/*', async (c) => {
   const deploy = await readActiveDeploy(c.env);
   const f = deploy?.files[path];
   if (!f) throw new ApiError(404, 'not_found', `${path} is not pushed`);
-  return c.json({ path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= Date.now() });
+  return c.json({ path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= Date.now() } satisfies PushedFile);
 });
 
 /**
@@ -211,9 +212,9 @@ pushApi.post('/uploads', async (c) => {
     throw new ApiError(413, 'payload_too_large', `size ${b.size} is more than PUSH_MAX_BLOB_BYTES (${limits.maxBlobBytes})`, { limit: limits.maxBlobBytes });
   }
   const existing = await existingBlobs(c.env, [sha256]);
-  if (existing.get(sha256) === b.size) return c.json({ sha256, size: b.size, exists: true });
+  if (existing.get(sha256) === b.size) return c.json({ sha256, size: b.size, exists: true } satisfies StartedUpload);
   const id = await createUpload(c.env, sha256, b.size);
-  return c.json({ uploadId: id, sha256, size: b.size, partBytes: limits.partBytes, exists: false }, 201);
+  return c.json({ uploadId: id, sha256, size: b.size, partBytes: limits.partBytes, exists: false } satisfies StartedUpload, 201);
 });
 
 pushApi.put('/uploads/:id/parts/:n', async (c) => {
@@ -222,7 +223,7 @@ pushApi.put('/uploads/:id/parts/:n', async (c) => {
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ApiError(400, 'invalid_part', 'part number must be 1 to 10000');
   const size = bodyLength(c, limits.maxBodyBytes, 'the part');
   const part = await uploadPart(c.env, c.req.param('id'), n, c.req.raw.body ?? emptyBody(), size);
-  return c.json({ partNumber: part.partNumber, etag: part.etag });
+  return c.json({ partNumber: part.partNumber, etag: part.etag } satisfies UploadedPart);
 });
 
 pushApi.post('/uploads/:id/complete', async (c) => {
@@ -268,7 +269,7 @@ pushApi.post('/deploys', async (c) => {
     bytes,
     missing,
     limits: { maxBodyBytes: limits.maxBodyBytes, partBytes: limits.partBytes, maxBlobBytes: limits.maxBlobBytes },
-  }, 201);
+  } satisfies CreatedDeploy, 201);
 });
 
 pushApi.get('/deploys', async (c) => {
@@ -283,7 +284,7 @@ pushApi.get('/deploys', async (c) => {
       status: d.id === pointer?.deployId ? 'active' : activatedAt.has(d.id) ? 'inactive' : 'pending',
       activatedAt: activatedAt.get(d.id) ?? null,
     })),
-  });
+  } satisfies DeployList);
 });
 
 async function deployOr404(c: PushContext, id: string): Promise<Deploy> {
@@ -331,7 +332,7 @@ pushApi.post('/deploys/:id/activate', async (c) => {
   const result = await activate(c.env, async () => ({ deploy, fresh: false }));
   if (!result) throw new Error('activation planned nothing');
   await afterActivation(c, result);
-  return c.json({ active: deploy.id, previous: result.previous?.id ?? null, activatedAt: result.pointer.activatedAt, files: Object.keys(deploy.files).length });
+  return c.json({ active: deploy.id, previous: result.previous?.id ?? null, activatedAt: result.pointer.activatedAt, files: Object.keys(deploy.files).length } satisfies ActivatedDeploy);
 });
 
 pushApi.post('/gc', async (c) => {

@@ -4,26 +4,14 @@
  * Every refusal is an {@link ApiError} 400 whose code and message name the problem.
  */
 import { ApiError } from '@pushpull/http/errors';
+import type { ActivationRecord, DeployKind, FileEntry, ManifestEntry } from '@pushpull/contracts/push';
 import type { PushLimits } from './limits';
-
-/** One pushed file: the content's hash and how it is served. */
-export interface FileEntry {
-  sha256: string;
-  size: number;
-  contentType: string;
-  cacheControl?: string;
-  /** Unix ms after which the file is no longer served. */
-  expiresAt?: number;
-  /** Unix ms when this path last got this content (served as Last-Modified). */
-  modifiedAt: number;
-}
 
 /** A deploy: an immutable, complete path → file map. Activating one switches every path at once. */
 export interface Deploy {
   id: string;
   createdAt: number;
-  /** `site` for `POST /_push/deploys`, `file` for one derived from a single-file PUT/DELETE. */
-  kind: 'site' | 'file';
+  kind: DeployKind;
   files: Record<string, FileEntry>;
   /** Hashes that were not stored when the deploy was created (checked again at activation). */
   missing: string[];
@@ -34,7 +22,7 @@ export interface ActivePointer {
   deployId: string;
   activatedAt: number;
   /** Most recent activations first (deploy id, time), the current one included. */
-  history: Array<{ deployId: string; activatedAt: number }>;
+  history: ActivationRecord[];
 }
 
 /** How many activations the pointer remembers. */
@@ -140,9 +128,6 @@ export function expiryFromHeaders(ttl: string | undefined, expiresAt: string | u
   if (at !== undefined && at <= now) throw new ApiError(400, 'already_expired', `the expiry ${new Date(at).toISOString()} is in the past`);
   return at;
 }
-
-/** One manifest entry as the client sends it: a file entry before it gets its `modifiedAt`. */
-export type ManifestEntry = Omit<FileEntry, 'modifiedAt'>;
 
 /**
  * Parses a deploy manifest `{path: {sha256, size, contentType, cacheControl?, expiresAt?}}`.

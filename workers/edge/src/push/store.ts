@@ -15,6 +15,7 @@
  */
 import { mapLimited } from '@pushpull/http/concurrency';
 import { ApiError } from '@pushpull/http/errors';
+import type { DeploySummary } from '@pushpull/contracts/push';
 import type { ActivePointer, Deploy } from './manifest';
 import { HISTORY_LENGTH } from './manifest';
 
@@ -88,15 +89,6 @@ export async function deleteDeploy(env: PushEnv, id: string): Promise<void> {
   await env.EDGE_KV.delete(KV_DEPLOY_PREFIX + id);
 }
 
-/** A deploy's listing entry (from R2 custom metadata, without reading the deploy). */
-export interface DeploySummary {
-  id: string;
-  createdAt: number;
-  kind: string;
-  files: number;
-  bytes: number;
-}
-
 /**
  * Every object under a prefix of the push bucket, page by page (R2 lists up to 1000 a page);
  * bounded: stops after `maxPages` pages.
@@ -111,7 +103,7 @@ export async function* listObjects(env: PushEnv, prefix: string, maxPages: numbe
   }
 }
 
-/** Every stored deploy, newest first (bounded: at most 100 pages of 1000). */
+/** Every stored deploy from R2 custom metadata, without reading them; newest first (bounded: at most 100 pages of 1000). */
 export async function listDeploys(env: PushEnv): Promise<DeploySummary[]> {
   const out: DeploySummary[] = [];
   for await (const obj of listObjects(env, DEPLOY_PREFIX, 100, ['customMetadata'])) {
@@ -119,7 +111,7 @@ export async function listDeploys(env: PushEnv): Promise<DeploySummary[]> {
     out.push({
       id: obj.key.slice(DEPLOY_PREFIX.length, -'.json'.length),
       createdAt: Number(m.createdAt ?? obj.uploaded.getTime()),
-      kind: m.kind ?? 'site',
+      kind: m.kind === 'file' ? 'file' : 'site',
       files: Number(m.files ?? 0),
       bytes: Number(m.bytes ?? 0),
     });
