@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // inside workerd) plus Node projects (origin, CLI, end-to-end).
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'test/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'cli/vitest.config.ts', 'test/*/vitest.config.ts'],
   },
 });

@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pushDir, type PushSummary } from '../origin/push-client';
+import { pushDir, type PushSummary } from '../cli/push-client';
 import { startDev, startEdge, TOKEN } from '../test/push/edge';
 import { haveWrk, median, numberArg, table, wrk, type WrkResult } from './lib/harness';
 

@@ -20,7 +20,7 @@ function step(label, cmd, args) {
   process.stdout.write(`✓ ${label} (${secs}s)\n`);
 }
 
-const tsconfigs = ['origin', 'bench', ...['packages', 'workers', 'test'].flatMap((top) =>
+const tsconfigs = ['origin', 'cli', 'bench', ...['packages', 'workers', 'test'].flatMap((top) =>
   readdirSync(join(root, top), { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => join(top, e.name)))]

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pushDir, PushError, rollback } from '../../origin/push-client';
+import { pushDir, PushError, rollback } from '../../cli/push-client';
+import { binPath } from '../../cli/build.mjs';
 import { root, TOKEN } from './edge';
 import { activeId, api, edge, get, sha, unique } from './helpers';
 
@@ -36,7 +37,7 @@ function countingFetch(): { fetch: typeof fetch; requests: string[]; bodyBytes: 
   };
 }
 
-describe('push client (origin/push-client.ts) against the edge over HTTP', () => {
+describe('push client (cli/push-client.ts) against the edge over HTTP', () => {
   it('re-pushing an unchanged 1,000-file folder uploads 0 bytes in 2 requests; changing 1 file uploads exactly that blob', async () => {
     const tag = unique('thousand');
     const files: Record<string, string> = {};
@@ -160,7 +161,7 @@ describe('push client (origin/push-client.ts) against the edge over HTTP', () =>
 
 function cli(args: string[], token = TOKEN): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['origin/cli.ts', ...args], {
+    const child = spawn(binPath, args, {
       cwd: root, env: { ...process.env, PUSHPULL_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -171,7 +172,7 @@ function cli(args: string[], token = TOKEN): Promise<{ code: number; stdout: str
   });
 }
 
-describe('pushpull CLI (origin/cli.ts)', () => {
+describe('pushpull CLI (the compiled bin, cli/dist/pushpull.mjs)', () => {
   it('push, deploys, ls and rollback; non-zero exit naming the failure', async () => {
     const tag = unique('cli');
     const dir = folder({ [`${tag}/index.html`]: '<p>one</p>', [`${tag}/app.js`]: 'console.log(1)' });

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import type { ActivatedDeploy, CreatedDeploy, DeployList, FileList, Manifest, PushedFile, StartedUpload, UploadedPart } from '@pushpull/contracts/push';
 import { mapLimited } from '@pushpull/http/concurrency';
 import { contentTypeFor } from '@pushpull/http/content-type';
 import { compileIgnore } from './push-ignore';
@@ -200,16 +201,14 @@ async function contentOf(file: LocalFile, rules: readonly Rewrite[]): Promise<Bu
   return bytes;
 }
 
-interface Created { id: string; missing: string[]; limits: { maxBodyBytes: number; partBytes: number } }
-
 async function uploadMultipart(client: EdgeClient, file: LocalFile, partBytes: number, progress: (n: number) => void): Promise<void> {
-  const started = await client.json<{ uploadId?: string; exists: boolean }>('POST', '/uploads', { sha256: file.sha256, size: file.size });
-  if (started.exists || !started.uploadId) return;
-  const parts: Array<{ partNumber: number; etag: string }> = [];
+  const started = await client.json<StartedUpload>('POST', '/uploads', { sha256: file.sha256, size: file.size });
+  if (started.exists) return;
+  const parts: UploadedPart[] = [];
   for (let n = 1, offset = 0; offset < file.size; n++, offset += partBytes) {
     const chunk = await readRange(file.abs, offset, Math.min(partBytes, file.size - offset));
     const res = await client.call('PUT', `/uploads/${started.uploadId}/parts/${n}`, new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength));
-    parts.push((await res.json()) as { partNumber: number; etag: string });
+    parts.push((await res.json()) as UploadedPart);
     progress(chunk.length);
   }
   await client.json('POST', `/uploads/${started.uploadId}/complete`, { parts });
@@ -223,13 +222,13 @@ export async function pushDir(options: PushOptions): Promise<PushSummary> {
   const files = await scanFolder(options.dir, rules);
   if (files.length === 0) throw new PushError(`${options.dir} has no files to push`);
   const expiresAt = options.ttlSeconds ? Date.now() + options.ttlSeconds * 1000 : undefined;
-  const manifest: Record<string, Record<string, unknown>> = {};
+  const manifest: Manifest = {};
   for (const f of files) {
     manifest[f.path] = { sha256: f.sha256, size: f.size, contentType: f.contentType };
     if (options.cacheControl) manifest[f.path].cacheControl = options.cacheControl;
     if (expiresAt) manifest[f.path].expiresAt = expiresAt;
   }
-  const created = await client.json<Created>('POST', '/deploys', manifest);
+  const created = await client.json<CreatedDeploy>('POST', '/deploys', manifest);
   const byHash = new Map<string, LocalFile>();
   for (const f of files) if (!byHash.has(f.sha256)) byHash.set(f.sha256, f);
   const todo = created.missing.map((h) => {
@@ -282,28 +281,22 @@ export async function pushDir(options: PushOptions): Promise<PushSummary> {
   };
 }
 
-/** A deploy as `GET /_push/deploys` lists it. */
-export interface DeployInfo { id: string; createdAt: number; kind: string; files: number; bytes: number; status: string; activatedAt: number | null }
-
 /** Lists deploys, newest first, and the active one. */
-export async function listDeploys(target: EdgeTarget): Promise<{ active: string | null; history: Array<{ deployId: string; activatedAt: number }>; deploys: DeployInfo[] }> {
+export async function listDeploys(target: EdgeTarget): Promise<DeployList> {
   return new EdgeClient(target).json('GET', '/deploys');
 }
 
 /** Activates `deployId`, or (without one) the deploy that was active before the current one. */
-export async function rollback(target: EdgeTarget, deployId?: string): Promise<{ active: string; previous: string | null }> {
+export async function rollback(target: EdgeTarget, deployId?: string): Promise<ActivatedDeploy> {
   const client = new EdgeClient(target);
   let id = deployId;
   if (!id) {
-    const { active, history } = await client.json<{ active: string | null; history: Array<{ deployId: string }> }>('GET', '/deploys');
+    const { active, history } = await client.json<DeployList>('GET', '/deploys');
     id = history.find((h) => h.deployId !== active)?.deployId;
     if (!id) throw new PushError('nothing to roll back to: no earlier activation is recorded');
   }
-  return client.json('POST', `/deploys/${id}/activate`);
+  return client.json<ActivatedDeploy>('POST', `/deploys/${id}/activate`);
 }
-
-/** A pushed file as `GET /_push/files` lists it. */
-export interface PushedFile { path: string; sha256: string; size: number; contentType: string; cacheControl?: string; expiresAt?: number; modifiedAt: number; expired: boolean }
 
 /** Every pushed file under a prefix (follows the cursor, at most 1000 pages). */
 export async function listFiles(target: EdgeTarget, prefix = ''): Promise<PushedFile[]> {
@@ -313,7 +306,7 @@ export async function listFiles(target: EdgeTarget, prefix = ''): Promise<Pushed
   for (let page = 0; page < 1000; page++) {
     const q = new URLSearchParams({ prefix, limit: '1000' });
     if (cursor) q.set('cursor', cursor);
-    const res = await client.json<{ files: PushedFile[]; cursor: string | null }>('GET', `/files?${q}`);
+    const res = await client.json<FileList>('GET', `/files?${q}`);
     out.push(...res.files);
     if (!res.cursor) break;
     cursor = res.cursor;

@@ -1,4 +1,3 @@
-#!/usr/bin/env tsx
 /**
  * `pushpull`: the push CDN's command line (docs/push.md, "Client").
  *
@@ -10,7 +9,9 @@
  *
  * The token comes from PUSHPULL_TOKEN; `--to` defaults to PUSHPULL_EDGE, else http://127.0.0.1:8787.
  * Exits 0 on success, 1 on any failure (the message names it), 2 on bad usage.
+ * This module only exports {@link main}; `bin.ts` runs it (and is what the compiled bin bundles).
  */
+import { parseArgs } from 'node:util';
 import { parseRewrite, type Rewrite } from './push-rewrite';
 import { listDeploys, listFiles, pushDir, rollback, type EdgeTarget, type PushSummary } from './push-client';
 
@@ -24,42 +25,42 @@ environment: PUSHPULL_TOKEN (required), PUSHPULL_EDGE (default for --to)`;
 
 class UsageError extends Error {}
 
-interface Args { command: string; positional: string[]; flags: Map<string, string[]> }
+const OPTIONS = {
+  to: { type: 'string' },
+  rewrite: { type: 'string', multiple: true },
+  'cache-control': { type: 'string' },
+  ttl: { type: 'string' },
+  concurrency: { type: 'string' },
+  'no-activate': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
-const VALUE_FLAGS = new Set(['to', 'rewrite', 'cache-control', 'ttl', 'concurrency']);
-const BOOL_FLAGS = new Set(['json', 'no-activate', 'help']);
+type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-/** Parses `argv` (without node and the script). */
-export function parseArgs(argv: string[]): Args {
-  const flags = new Map<string, string[]>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (BOOL_FLAGS.has(name)) { flags.set(name, ['true']); continue; }
-      if (!VALUE_FLAGS.has(name)) throw new UsageError(`unknown option --${name}`);
-      const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      flags.set(name, [...(flags.get(name) ?? []), value]);
-    } else {
-      positional.push(a);
-    }
+interface Args { command: string; positional: string[]; flags: Flags }
+
+/** Parses `argv` (without node and the script) with `node:util` parseArgs (strict: unknown options are usage errors). */
+function parseCommandLine(argv: string[]): Args {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const [command = '', ...rest] = positional;
-  return { command, positional: rest, flags };
+  const [command = '', ...positional] = parsed.positionals;
+  return { command, positional, flags: parsed.values };
 }
 
-function intFlag(args: Args, name: string): number | undefined {
-  const v = args.flags.get(name)?.[0];
+function intFlag(args: Args, name: 'ttl' | 'concurrency'): number | undefined {
+  const v = args.flags[name];
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
 function target(args: Args): EdgeTarget {
-  const edgeUrl = args.flags.get('to')?.[0] ?? process.env.PUSHPULL_EDGE ?? 'http://127.0.0.1:8787';
+  const edgeUrl = args.flags.to ?? process.env.PUSHPULL_EDGE ?? 'http://127.0.0.1:8787';
   if (!/^https?:\/\//.test(edgeUrl)) throw new UsageError(`--to must be an http(s) URL, got ${JSON.stringify(edgeUrl)}`);
   const token = process.env.PUSHPULL_TOKEN ?? '';
   if (!token) throw new UsageError('PUSHPULL_TOKEN is not set (the local token is dev-token)');
@@ -77,32 +78,32 @@ function summaryLine(s: PushSummary): string {
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr): Promise<number> {
   let args: Args;
   try {
-    args = parseArgs(argv);
-    if (args.flags.has('help') || args.command === '' || args.command === 'help') {
+    args = parseCommandLine(argv);
+    if (args.flags.help === true || args.command === '' || args.command === 'help') {
       out.write(USAGE + '\n');
-      return args.command === '' && !args.flags.has('help') ? 2 : 0;
+      return args.command === '' && args.flags.help !== true ? 2 : 0;
     }
   } catch (e) {
     err.write(`pushpull: ${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  const asJson = args.flags.has('json');
+  const asJson = args.flags.json === true;
   const print = (value: unknown, text: string): void => { out.write(asJson ? JSON.stringify(value, null, 2) + '\n' : text + '\n'); };
   try {
     switch (args.command) {
       case 'push': {
         const dir = args.positional[0];
         if (!dir) throw new UsageError('push needs a folder: pushpull push <dir> --to <edge-url>');
-        const rewrite: Rewrite[] = (args.flags.get('rewrite') ?? []).map(parseRewrite);
+        const rewrite: Rewrite[] = (args.flags.rewrite ?? []).map(parseRewrite);
         const tty = !asJson && 'isTTY' in err && err.isTTY === true;
         const summary = await pushDir({
           ...target(args),
           dir,
           rewrite,
-          cacheControl: args.flags.get('cache-control')?.[0],
+          cacheControl: args.flags['cache-control'],
           ttlSeconds: intFlag(args, 'ttl'),
           concurrency: intFlag(args, 'concurrency'),
-          noActivate: args.flags.has('no-activate'),
+          noActivate: args.flags['no-activate'] === true,
           onProgress: tty ? (p) => {
             const width = 30;
             const done = p.totalBytes === 0 ? width : Math.round((p.uploadedBytes / p.totalBytes) * width);
@@ -143,13 +144,4 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     err.write(`pushpull ${args.command} failed: ${message}\n`);
     return 1;
   }
-}
-
-// Run when executed directly (`npx pushpull ...`, `npx tsx origin/cli.ts ...`), not when imported by tests.
-const invoked = process.argv[1] ?? '';
-if (/(^|[\\/])(cli\.ts|pushpull)$/.test(invoked)) {
-  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-    process.stderr.write(`pushpull: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  });
 }
