@@ -2,7 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import app from '../../workers/edge/src/index';
-import { AUTH, cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './helpers';
+import { AUTH, cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './edge-client';
 
 describe('pull CDN: misses, hits and freshness', () => {
   it('answers a miss from the origin, then a hit from the cache with Age and Cache-Status', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createUser, deletePost, follow, post, readAll, settle, type TestUser, unfollow } from './helpers';
+import { createUser, deletePost, follow, post, readAll, settle, type TestUser, unfollow } from './feed-client';
 
 /** One step of a random history. Indexes are taken modulo the number of users / posts. */
 type Op =

@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
-import { api, createFollowers, createUser, follow, pageIds, post, settle, timeline } from './helpers';
+import { api, createFollowers, createUser, follow, pageIds, post, settle, timeline } from './feed-client';
 
 async function expectError(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
   expect(res.status).toBe(status);

@@ -5,7 +5,7 @@ import worker from '../../workers/feed/src/index';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import type { DeliverMessage } from '../../workers/feed/src/messages';
 import { MAX_ID } from '../../workers/feed/src/snowflake';
-import { createFollowers, createUser, pageIds, settle, timeline, type TestUser, unfollow } from './helpers';
+import { createFollowers, createUser, pageIds, settle, timeline, type TestUser, unfollow } from './feed-client';
 
 /** Stores a post straight in D1 with its pending step, without enqueueing anything. */
 async function storePostWithoutQueue(author: TestUser, id: string): Promise<void> {

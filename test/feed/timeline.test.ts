@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   api, type ApiPost, createFollowers, createUser, deletePost, fanoutStatus, follow, pageIds, post, readAll, settle,
   type TestUser, timeline, timelineAfterRebuild, unfollow,
-} from './helpers';
+} from './feed-client';
 
 const MODES = ['push', 'pull', 'hybrid'] as const;
 

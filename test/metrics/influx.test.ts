@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auth, call, env, instant, TOKEN, uniqueName } from './helpers';
+import { auth, call, env, instant, TOKEN, uniqueName } from './metrics-client';
 
 async function gzip(text: string): Promise<Uint8Array> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));

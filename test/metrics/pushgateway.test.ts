@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { canonicalKey, sortedLabelPairs } from '../../workers/metrics/src/series';
-import { auth, call, env, instant, uniqueName } from './helpers';
+import { auth, call, env, instant, uniqueName } from './metrics-client';
 
 const TEXT = { 'content-type': 'text/plain; version=0.0.4', ...auth() };
 

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, env, uniqueName } from './helpers';
+import { call, env, uniqueName } from './metrics-client';
 
 const name = uniqueName('q_http');
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000; // a whole minute, 30 min ago

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { encodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
-import { auth, call, env, instant, uniqueName } from './helpers';
+import { auth, call, env, instant, uniqueName } from './metrics-client';
 
 const RW_HEADERS = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
 

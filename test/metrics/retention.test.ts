@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { MetricsShard } from '../../workers/metrics/src/shard';
 import { canonicalKey, shardOf, sortedLabelPairs } from '../../workers/metrics/src/series';
-import { env, instant, uniqueName } from './helpers';
+import { env, instant, uniqueName } from './metrics-client';
 
 describe('sample storage', () => {
   it('stores the staleness marker, NaN, -0 and ±Inf as their exact 8 bytes', async () => {

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { env, instant, uniqueName, call } from './helpers';
+import { env, instant, uniqueName, call } from './metrics-client';
 
 const rpc = exports.MetricsRpc;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readLimits } from '../../workers/metrics/src/limits';
 import { packShardWrite, prepareSeries, type ShardWrite } from '../../workers/metrics/src/series';
 import { MAX_TIME_MS, MIN_TIME_MS, type MetricsShard } from '../../workers/metrics/src/shard';
-import { env, uniqueName } from './helpers';
+import { env, uniqueName } from './metrics-client';
 
 /** A shard object of its own (not one the store routes to), so counts are exact. */
 function ownShard(): DurableObjectStub<MetricsShard> {

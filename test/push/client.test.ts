@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pushDir, PushError, rollback } from '../../cli/push-client';
 import { binPath } from '../../cli/build.mjs';
 import { root, TOKEN } from './edge';
-import { activeId, api, edge, get, sha, unique } from './helpers';
+import { activeId, api, edge, get, sha, unique } from './push-api-client';
 
 const dirs: string[] = [];
 function folder(files: Record<string, string | Uint8Array>): string {

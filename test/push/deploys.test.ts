@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { TOKEN } from './edge';
-import { activeId, api, deploy, edge, entry, get, json, originUrl, putFile, sha, unique } from './helpers';
+import { activeId, api, deploy, edge, entry, get, json, originUrl, putFile, sha, unique } from './push-api-client';
 
 interface Created { id: string; missing: string[]; files: number; bytes: number; limits: { maxBodyBytes: number; partBytes: number } }
 

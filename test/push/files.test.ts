@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, get, json, putFile, sha, unique } from './helpers';
+import { api, get, json, putFile, sha, unique } from './push-api-client';
 
 describe('single-file push (PUT /_push/files/<path>)', () => {
   it('refuses a missing or wrong token with 401 and changes nothing', async () => {

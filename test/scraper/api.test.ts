@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import worker from '../../workers/scraper/src/index';
 import { parseByteSize, parsePromDuration, resolveScrapeConfig, ScrapeConfigError, type ScrapeLimits } from '../../workers/scraper/src/config';
 import { applyTargetLabels } from '../../workers/scraper/src/scrape-series';
-import { AUTH, call, job, putConfig, targets, testEnv, value, type ActiveTarget } from './helpers';
+import { AUTH, call, job, putConfig, targets, testEnv, value, type ActiveTarget } from './scraper-client';
 
 const LIMITS: ScrapeLimits = { maxBodySize: 1000, maxSamplesPerScrape: 500, maxTargets: 3, minScrapeIntervalMs: 1000 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { putConfig, query, scrapeJob, testEnv } from './helpers';
+import { putConfig, query, scrapeJob, testEnv } from './scraper-client';
 
 type Row = { metric: Record<string, string>; value: [number, string] };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byPath, call, job, putConfig, query, rawSamples, scrapeJob, targets, testEnv, value } from './helpers';
+import { byPath, call, job, putConfig, query, rawSamples, scrapeJob, targets, testEnv, value } from './scraper-client';
 
 const GOOD_SERIES = 9; // samples on the good page
 

@@ -1,3 +1,4 @@
+// The scraper Worker as its tests call it (in workerd): requests, config, targets of the test setup.
 import { env, exports } from 'cloudflare:workers';
 
 /** The token the test config sets. */

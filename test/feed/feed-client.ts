@@ -1,3 +1,4 @@
+// The feed API as the feed tests call it (in workerd): users, follows, posts, timelines, fan-out settling.
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 

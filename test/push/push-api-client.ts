@@ -1,3 +1,4 @@
+// The push API and the edge as the push tests call them over HTTP (the edge under wrangler dev).
 import { createHash } from 'node:crypto';
 import { inject } from 'vitest';
 import { TOKEN } from './edge';

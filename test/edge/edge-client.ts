@@ -1,3 +1,4 @@
+// How the edge tests talk to the edge Worker (in workerd) and script its origin: requests, Cache-Status, origin hits, purges.
 import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import app from '../../workers/edge/src/index';

@@ -1,3 +1,4 @@
+// The metrics Worker as its tests call it (in workerd): requests with the test token, instant queries.
 import { env, exports } from 'cloudflare:workers';
 
 /** The token the test config sets. */
