@@ -11,7 +11,7 @@
 // parsing) on the parsed points, per 10k samples, against the same mapping without caches (labels
 // object and sorted key string per point, key concatenation and map lookup per sample). Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by
 // BENCH_MS per contender.
-import { measureAll, middle } from './lib/cpu-time';
+import { measureAll } from './lib/cpu-time';
 import { Point as InfluxPoint } from '@influxdata/influxdb-client';
 import { pointsToSeries } from '@pushpull/wire/influx/series-mapping';
 import { parseLineProtocol } from '@pushpull/wire/influx/line-protocol';

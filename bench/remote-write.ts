@@ -5,7 +5,7 @@
 //   - snappyjs.uncompress alone (the floor any decoder built on snappyjs pays),
 //   - encodeRemoteWrite of the same series (the sender's side).
 // Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by BENCH_MS per contender.
-import { measureAll, middle } from './lib/cpu-time';
+import { measureAll } from './lib/cpu-time';
 import { uncompress } from 'snappyjs';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { decodeRemoteWrite, encodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ActivatedDeploy, CreatedDeploy, DeployList, FileList, Manifest, PushedFile, StartedUpload, UploadedPart } from '@pushpull/contracts/push';
 import { mapLimited } from '@pushpull/http/concurrency';
@@ -306,7 +306,7 @@ export async function listFiles(target: EdgeTarget, prefix = ''): Promise<Pushed
   for (let page = 0; page < 1000; page++) {
     const q = new URLSearchParams({ prefix, limit: '1000' });
     if (cursor) q.set('cursor', cursor);
-    const res = await client.json<FileList>('GET', `/files?${q}`);
+    const res = await client.json<FileList>('GET', `/files?${q.toString()}`);
     out.push(...res.files);
     if (!res.cursor) break;
     cursor = res.cursor;

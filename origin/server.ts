@@ -285,7 +285,7 @@ export async function startOrigin(options: StartOriginOptions): Promise<RunningO
   // Fail early on a missing folder rather than on the first request.
   await new FileStore(options.dir).realRoot();
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: host }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: host }, () => resolve(s)) as Server;
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

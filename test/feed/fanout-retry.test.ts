@@ -22,7 +22,7 @@ async function deliverOnce(message: DeliverMessage, attempts: number): Promise<A
     { id: `m-${message.postId}`, timestamp: new Date(), attempts, body: message },
   ]);
   const ctx = createExecutionContext();
-  await worker.queue(batch as MessageBatch<unknown>, env);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 

@@ -25,7 +25,7 @@ export function auth(scheme: 'Bearer' | 'Token' = 'Bearer'): Record<string, stri
 export async function instant(query: string, timeSeconds?: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const params = new URLSearchParams({ query });
   if (timeSeconds !== undefined) params.set('time', String(timeSeconds));
-  const r = await call(`/api/v1/query?${params}`);
+  const r = await call(`/api/v1/query?${params.toString()}`);
   if (r.status !== 200) throw new Error(`query ${query} failed: ${r.status} ${r.text}`);
   const body = r.json() as { data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
   return body.data.result;

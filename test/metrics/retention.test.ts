@@ -43,7 +43,7 @@ describe('retention', () => {
     const first = await runInDurableObject(stub, (shard: MetricsShard) => shard.applyRetention(now - 60_000 + retentionMs + 30_000));
     expect(first.samples).toBeGreaterThanOrEqual(1);
     const r = await exports.default.fetch(`http://m/api/v1/query?query=${name}[5m]`);
-    const body = await r.json() as { data: { result: { values: [number, string][] }[] } };
+    const body = await r.json<{ data: { result: { values: [number, string][] }[] } }>();
     expect(body.data.result[0].values.map((v) => v[1])).toEqual(['2']);
     const second = await runInDurableObject(stub, (shard: MetricsShard) => shard.applyRetention(now + retentionMs + 1));
     expect(second.series).toBeGreaterThanOrEqual(1);

@@ -7,7 +7,7 @@ import { env, uniqueName } from './metrics-client';
 
 /** A shard object of its own (not one the store routes to), so counts are exact. */
 function ownShard(): DurableObjectStub<MetricsShard> {
-  return env.SHARDS.get(env.SHARDS.idFromName(uniqueName('log-test'))) as DurableObjectStub<MetricsShard>;
+  return env.SHARDS.get(env.SHARDS.idFromName(uniqueName('log-test')));
 }
 
 /** One series' samples, validated and packed as the store sends them. */

@@ -15,7 +15,7 @@ function labelSets(rows: Row[]): string[] {
 
 /** An instant query against the real Prometheus. */
 async function prometheus(q: string): Promise<Row[]> {
-  const res = await fetch(`${testEnv.PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: q })}`);
+  const res = await fetch(`${testEnv.PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: q }).toString()}`);
   const text = await res.text();
   if (res.status !== 200) throw new Error(`prometheus ${q}: ${res.status} ${text}`);
   return (JSON.parse(text) as { data: { result: Row[] } }).data.result;
@@ -26,7 +26,7 @@ const pushpull = (q: string): Promise<Row[]> => query(q);
 /** Prometheus's last scrape time (ms) of every target of a job. */
 async function prometheusLastScrape(job: string): Promise<number> {
   const r = await fetch(`${testEnv.PROMETHEUS_URL}/api/v1/targets?scrapePool=${job}`);
-  const body = (await r.json()) as { data: { activeTargets: { lastScrape: string; health: string }[] } };
+  const body = await r.json<{ data: { activeTargets: { lastScrape: string; health: string }[] } }>();
   const ts = body.data.activeTargets.map((t) => Date.parse(t.lastScrape));
   return ts.length === 0 ? 0 : Math.min(...ts);
 }
@@ -82,7 +82,7 @@ describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
       for (const n of REPORT) expect(names.has(n), `${job} lacks ${n}`).toBe(true);
     }
     // The requests themselves: the same Accept negotiation and timeout header as Prometheus's.
-    const headersOf = async (ua: string) => (await (await fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/last-request?path=/good&ua=${ua}`)).json()) as Record<string, string>;
+    const headersOf = async (ua: string) => await (await fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/last-request?path=/good&ua=${ua}`)).json<Record<string, string>>();
     const theirs = await headersOf('Prometheus');
     const mine = await headersOf('pushpull-scraper');
     expect(mine.accept).toBe(theirs.accept);

@@ -66,7 +66,7 @@ describe('scraping a good target into the real metrics store', () => {
     expect(await value(`om_temp_celsius{job="fmt1"}`)).toBe('21.5');
     expect(await value(`app_requests_total{job="fmt1",path="/gzip",code="500"}`)).toBe('3');
     const r = await fetch(`http://${targets()}/last-request?path=/openmetrics`);
-    const h = (await r.json()) as Record<string, string>;
+    const h = await r.json<Record<string, string>>();
     expect(h.accept).toBe('application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1');
     expect(h['accept-encoding']).toContain('gzip');
     expect(h['x-prometheus-scrape-timeout-seconds']).toBe('9');

@@ -60,7 +60,7 @@ export async function scrapeJob(job: string): Promise<ActiveTarget[]> {
 async function queryResult<R>(q: string, timeSeconds: number | undefined): Promise<R[]> {
   const params = new URLSearchParams({ query: q });
   if (timeSeconds !== undefined) params.set('time', String(timeSeconds));
-  const res = await testEnv.METRICS_HTTP.fetch(`http://metrics.test/api/v1/query?${params}`);
+  const res = await testEnv.METRICS_HTTP.fetch(`http://metrics.test/api/v1/query?${params.toString()}`);
   const text = await res.text();
   if (res.status !== 200) throw new Error(`query ${q}: ${res.status} ${text}`);
   return (JSON.parse(text) as { data: { result: R[] } }).data.result;

@@ -563,7 +563,6 @@ class Parser {
       return undefined;
     }
     // c is SP here (the value scan stops only at SP or NL).
-    let ts: number | undefined;
     if (this.atExemplar()) {
       this.exemplar();
       return undefined;
@@ -575,7 +574,7 @@ class Parser {
     this.i = i;
     const sec = this.goFloat(tStart, i);
     if (Number.isNaN(sec) || !Number.isFinite(sec)) this.fail(`invalid timestamp ${goFloatF(sec)}`);
-    ts = Math.trunc(sec * 1000);
+    const ts = Math.trunc(sec * 1000);
     if (this.i >= this.n) this.fail('data does not end with # EOF');
     c = s.charCodeAt(this.i);
     if (c === NL) {

@@ -13,7 +13,7 @@ import { ApiError } from '@pushpull/http/errors';
 import { ExpositionError, parseExposition, type ParsedExposition } from '@pushpull/wire/prometheus-text/exposition';
 import { isProtobufExposition, parseProtobufExposition } from '@pushpull/wire/prometheus-protobuf/exposition';
 import { readLimits } from './limits';
-import type { GroupFamily } from './push-group';
+import type { GroupFamily, PushGroup } from './push-group';
 import { GroupingKeyError, parseGroupingKey } from './pushgateway-path';
 import { BodyError, decodeUtf8, readBody } from '@pushpull/http/request-body';
 import { canonicalKey, sortedLabelPairs } from './series';
@@ -40,7 +40,7 @@ function groupingOf(url: string): Record<string, string> {
   }
 }
 
-function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStub<import('./push-group').PushGroup> {
+function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStub<PushGroup> {
   return env.PUSH_GROUPS.get(env.PUSH_GROUPS.idFromName(canonicalKey(sortedLabelPairs(grouping))));
 }
 

@@ -6,10 +6,10 @@ import type { SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import { readLimits, type MetricsLimits } from './limits';
 import type { LabelMatcher } from './selector';
 import { packShardWrite, prepareSeries, shardOf, type PreparedSeries, type PreparedWrite } from './series';
-import type { ShardSelect } from './shard';
+import type { MetricsShard, ShardSelect } from './shard';
 
 /** The shard stub for index `n`. */
-function shard(env: Env, n: number): DurableObjectStub<import('./shard').MetricsShard> {
+function shard(env: Env, n: number): DurableObjectStub<MetricsShard> {
   return env.SHARDS.get(env.SHARDS.idFromName(`shard-${n}`));
 }
 

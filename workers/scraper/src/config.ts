@@ -189,7 +189,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
       else {
         for (const [k, v] of Object.entries(raw.params)) {
           if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) problems.push(`${at}.params.${k} must be an array of strings`);
-          else params[k] = v as string[];
+          else params[k] = v;
         }
       }
     }

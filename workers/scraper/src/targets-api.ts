@@ -7,13 +7,13 @@ import { Hono, type Context } from 'hono';
 import { requireToken } from '@pushpull/http/auth';
 import { ApiError } from '@pushpull/http/errors';
 import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, scrapeLimits, type JobConfig } from './config';
-import type { SyncResult } from './config-store';
+import type { ScrapeConfigStore, SyncResult } from './config-store';
 import { scrapePool, type TargetHealth } from './scrape-pool';
 
 type Bindings = { Bindings: Env };
 
 /** The single config object. */
-export function configStore(env: Env): DurableObjectStub<import('./config-store').ScrapeConfigStore> {
+export function configStore(env: Env): DurableObjectStub<ScrapeConfigStore> {
   return env.SCRAPE_CONFIG_STORE.get(env.SCRAPE_CONFIG_STORE.idFromName('config'));
 }
 
