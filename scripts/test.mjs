@@ -1,5 +1,6 @@
-// `npm test`: typecheck every project, check generated binding types, bundle every Worker
-// as `wrangler deploy` would (offline), then run every vitest project.
+// `npm test`: lint (eslint, typescript-eslint type-aware), typecheck every project, check
+// generated binding types, bundle every Worker as `wrangler deploy` would (offline), then run
+// every vitest project.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,12 +21,13 @@ function step(label, cmd, args) {
   process.stdout.write(`✓ ${label} (${secs}s)\n`);
 }
 
-const tsconfigs = ['origin', 'cli', 'bench', ...['packages', 'workers', 'test'].flatMap((top) =>
+const tsconfigs = ['origin', 'cli', 'bench', 'bench/trivial', ...['packages', 'workers', 'test'].flatMap((top) =>
   readdirSync(join(root, top), { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => join(top, e.name)))]
   .filter((dir) => existsSync(join(root, dir, 'tsconfig.json')));
 
+step('eslint', bin('eslint'), ['.']);
 for (const dir of tsconfigs) step(`typecheck ${dir}`, bin('tsc'), ['-p', dir]);
 
 const workers = listWorkers();
