@@ -4,7 +4,7 @@
 import { chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -23,6 +23,8 @@ export async function buildCli() {
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
   });
+  // Ends esbuild's service process now rather than when the caller (a vitest global setup) exits.
+  await stop();
   chmodSync(binPath, 0o755);
   return binPath;
 }
