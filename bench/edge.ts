@@ -50,9 +50,15 @@ try {
   const med = (name: string, k: keyof WrkResult): number => median(results[name].map((x) => x[k]));
   const rows: Array<Array<string | number>> = [['target', 'req/s (median)', 'p50 ms', 'p99 ms', 'errors', 'vs trivial', 'vs cache-only']];
   for (const name of Object.keys(targets)) {
-    rows.push([name, Math.round(med(name, 'rps')), med(name, 'p50ms'), med(name, 'p99ms'),
+    rows.push([
+      name,
+      Math.round(med(name, 'rps')),
+      med(name, 'p50ms'),
+      med(name, 'p99ms'),
       results[name].reduce((n, x) => n + x.errors, 0),
-      med(name, 'rps') / med('trivial', 'rps'), med(name, 'rps') / med('cache-only', 'rps')]);
+      med(name, 'rps') / med('trivial', 'rps'),
+      med(name, 'rps') / med('cache-only', 'rps'),
+    ]);
   }
   console.log(`wrk -c ${connections} -d ${seconds}s, ${rounds} alternating rounds, 1 KiB body, wrangler dev (Miniflare) on 127.0.0.1`);
   console.log(table(rows));

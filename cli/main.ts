@@ -38,7 +38,11 @@ const OPTIONS = {
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-interface Args { command: string; positional: string[]; flags: Flags }
+interface Args {
+  command: string;
+  positional: string[];
+  flags: Flags;
+}
 
 /** Parses `argv` (without node and the script) with `node:util` parseArgs (strict: unknown options are usage errors). */
 function parseCommandLine(argv: string[]): Args {
@@ -67,15 +71,22 @@ function target(args: Args): EdgeTarget {
   return { edgeUrl, token };
 }
 
-const kib = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
+const kib = (n: number): string =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
 
 function summaryLine(s: PushSummary): string {
-  return `${s.activated ? 'deployed' : 'uploaded (not activated)'} ${s.deployId}: ${s.files} files, ${s.new} new, ${s.unchanged} unchanged, ` +
-    `${kib(s.bytesUploaded)} uploaded in ${s.requests} requests, ${(s.ms / 1000).toFixed(2)} s`;
+  return (
+    `${s.activated ? 'deployed' : 'uploaded (not activated)'} ${s.deployId}: ${s.files} files, ${s.new} new, ${s.unchanged} unchanged, ` +
+    `${kib(s.bytesUploaded)} uploaded in ${s.requests} requests, ${(s.ms / 1000).toFixed(2)} s`
+  );
 }
 
 /** Runs one command; returns the exit code. */
-export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let args: Args;
   try {
     args = parseCommandLine(argv);
@@ -88,7 +99,9 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return 2;
   }
   const asJson = args.flags.json === true;
-  const print = (value: unknown, text: string): void => { out.write(asJson ? JSON.stringify(value, null, 2) + '\n' : text + '\n'); };
+  const print = (value: unknown, text: string): void => {
+    out.write(asJson ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
+  };
   try {
     switch (args.command) {
       case 'push': {
@@ -104,11 +117,15 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
           ttlSeconds: intFlag(args, 'ttl'),
           concurrency: intFlag(args, 'concurrency'),
           noActivate: args.flags['no-activate'] === true,
-          onProgress: tty ? (p) => {
-            const width = 30;
-            const done = p.totalBytes === 0 ? width : Math.round((p.uploadedBytes / p.totalBytes) * width);
-            err.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.blobsDone}/${p.blobsTotal} blobs, ${kib(p.uploadedBytes)} of ${kib(p.totalBytes)}`);
-          } : undefined,
+          onProgress: tty
+            ? (p) => {
+                const width = 30;
+                const done = p.totalBytes === 0 ? width : Math.round((p.uploadedBytes / p.totalBytes) * width);
+                err.write(
+                  `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.blobsDone}/${p.blobsTotal} blobs, ${kib(p.uploadedBytes)} of ${kib(p.totalBytes)}`,
+                );
+              }
+            : undefined,
         });
         if (tty) err.write('\n');
         print(summary, summaryLine(summary));
@@ -116,7 +133,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       }
       case 'deploys': {
         const list = await listDeploys(target(args));
-        const lines = list.deploys.map((d) => `${d.id === list.active ? '*' : ' '} ${d.id}  ${new Date(d.createdAt).toISOString()}  ${d.status.padEnd(8)}  ${d.kind.padEnd(4)}  ${d.files} files  ${kib(d.bytes)}`);
+        const lines = list.deploys.map(
+          (d) =>
+            `${d.id === list.active ? '*' : ' '} ${d.id}  ${new Date(d.createdAt).toISOString()}  ${d.status.padEnd(8)}  ${d.kind.padEnd(4)}  ${d.files} files  ${kib(d.bytes)}`,
+        );
         print(list, lines.length ? lines.join('\n') : 'no deploys');
         return 0;
       }
@@ -127,7 +147,10 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       }
       case 'ls': {
         const files = await listFiles(target(args), args.positional[0] ?? '');
-        const lines = files.map((f) => `${f.path}  ${f.size}  ${f.contentType}${f.cacheControl ? `  ${f.cacheControl}` : ''}${f.expired ? '  (expired)' : f.expiresAt ? `  expires ${new Date(f.expiresAt).toISOString()}` : ''}`);
+        const lines = files.map(
+          (f) =>
+            `${f.path}  ${f.size}  ${f.contentType}${f.cacheControl ? `  ${f.cacheControl}` : ''}${f.expired ? '  (expired)' : f.expiresAt ? `  expires ${new Date(f.expiresAt).toISOString()}` : ''}`,
+        );
         print(files, lines.length ? lines.join('\n') : 'no files');
         return 0;
       }

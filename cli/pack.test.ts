@@ -13,14 +13,18 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** PATH with only the folders of node and npm, none of the repository's. */
 function barePath(): string {
   const npm = execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
-  return [...new Set([dirname(process.execPath), dirname(npm), '/usr/bin', '/bin'])]
-    .filter((dir) => !dir.startsWith(root))
-    .join(':');
+  return [...new Set([dirname(process.execPath), dirname(npm), '/usr/bin', '/bin'])].filter((dir) => !dir.startsWith(root)).join(':');
 }
 
 describe('the packed pushpull CLI', () => {
   it('npm pack holds the compiled bin only, and npx runs it without tsx', () => {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    ) as Array<{ filename: string; files: Array<{ path: string }> }>;
     expect(packed[0].files.map((f) => f.path).sort()).toEqual(['README.md', 'cli/dist/pushpull.mjs', 'package.json']);
     expect(readFileSync(join(root, 'cli/dist/pushpull.mjs'), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
 
@@ -39,7 +43,12 @@ describe('the packed pushpull CLI', () => {
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^usage:\n {2}pushpull push <dir> --to <edge-url>/);
 
-    const bad = spawnSync('npx', ['--yes', `./${packed[0].filename}`, 'push', '--bogus'], { cwd: work, env, encoding: 'utf8', timeout: 90_000 });
+    const bad = spawnSync('npx', ['--yes', `./${packed[0].filename}`, 'push', '--bogus'], {
+      cwd: work,
+      env,
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Unknown option '--bogus'/);
   });

@@ -9,7 +9,16 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { ActivatedDeploy, CreatedDeploy, DeployList, FileList, Manifest, PushedFile, StartedUpload, UploadedPart } from '@pushpull/contracts/push';
+import type {
+  ActivatedDeploy,
+  CreatedDeploy,
+  DeployList,
+  FileList,
+  Manifest,
+  PushedFile,
+  StartedUpload,
+  UploadedPart,
+} from '@pushpull/contracts/push';
 import { mapLimited } from '@pushpull/http/concurrency';
 import { contentTypeFor } from '@pushpull/http/content-type';
 import { compileIgnore } from './push-ignore';
@@ -62,13 +71,24 @@ export interface PushSummary {
 
 /** A failure of one step, with the edge's error code when it sent one. */
 export class PushError extends Error {
-  constructor(message: string, readonly status?: number, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'PushError';
   }
 }
 
-interface LocalFile { path: string; abs: string; size: number; sha256: string; contentType: string; rewritten: boolean }
+interface LocalFile {
+  path: string;
+  abs: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  rewritten: boolean;
+}
 
 /** A client for one edge: authenticated JSON requests with retries, counted. */
 export class EdgeClient {
@@ -121,7 +141,12 @@ export class EdgeClient {
 
   /** A request whose answer is JSON. */
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.call(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? {} : { 'content-type': 'application/json' });
+    const res = await this.call(
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? {} : { 'content-type': 'application/json' },
+    );
     return (await res.json()) as T;
   }
 }
@@ -196,8 +221,11 @@ async function readRange(abs: string, offset: number, length: number): Promise<B
 
 /** The bytes of a file for upload, checked against the hash taken when scanning. */
 async function contentOf(file: LocalFile, rules: readonly Rewrite[]): Promise<Buffer> {
-  const bytes = file.rewritten ? await rewrittenBytes(file.abs, file.path.slice(1), rules) ?? await readFile(file.abs) : await readFile(file.abs);
-  if (createHash('sha256').update(bytes).digest('hex') !== file.sha256) throw new PushError(`${file.path} changed while pushing; run the push again`);
+  const bytes = file.rewritten
+    ? ((await rewrittenBytes(file.abs, file.path.slice(1), rules)) ?? (await readFile(file.abs)))
+    : await readFile(file.abs);
+  if (createHash('sha256').update(bytes).digest('hex') !== file.sha256)
+    throw new PushError(`${file.path} changed while pushing; run the push again`);
   return bytes;
 }
 
@@ -207,7 +235,11 @@ async function uploadMultipart(client: EdgeClient, file: LocalFile, partBytes: n
   const parts: UploadedPart[] = [];
   for (let n = 1, offset = 0; offset < file.size; n++, offset += partBytes) {
     const chunk = await readRange(file.abs, offset, Math.min(partBytes, file.size - offset));
-    const res = await client.call('PUT', `/uploads/${started.uploadId}/parts/${n}`, new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength));
+    const res = await client.call(
+      'PUT',
+      `/uploads/${started.uploadId}/parts/${n}`,
+      new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength),
+    );
     parts.push((await res.json()) as UploadedPart);
     progress(chunk.length);
   }
@@ -253,7 +285,9 @@ export async function pushDir(options: PushOptions): Promise<PushSummary> {
         blobsDone++;
       } else {
         const bytes = await contentOf(f, rules);
-        await client.call('PUT', `/blobs/${f.sha256}`, new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), { 'content-type': 'application/octet-stream' });
+        await client.call('PUT', `/blobs/${f.sha256}`, new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), {
+          'content-type': 'application/octet-stream',
+        });
         blobsDone++;
         progress(bytes.length);
       }

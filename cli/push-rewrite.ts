@@ -6,7 +6,10 @@
  */
 
 /** One rewrite rule. */
-export interface Rewrite { from: string; to: string }
+export interface Rewrite {
+  from: string;
+  to: string;
+}
 
 /** Parses `from=to` (the first `=` splits; both sides must be absolute http(s) URLs or `//` bases). */
 export function parseRewrite(spec: string): Rewrite {
@@ -15,7 +18,9 @@ export function parseRewrite(spec: string): Rewrite {
   const to = at < 0 ? '' : spec.slice(at + 1);
   const absolute = /^(https?:)?\/\/[^/\s]+/;
   if (!absolute.test(from) || !absolute.test(to)) {
-    throw new Error(`--rewrite expects <from>=<to> with absolute URLs (https://old.example=https://cdn.example), got ${JSON.stringify(spec)}`);
+    throw new Error(
+      `--rewrite expects <from>=<to> with absolute URLs (https://old.example=https://cdn.example), got ${JSON.stringify(spec)}`,
+    );
   }
   return { from, to };
 }

@@ -87,8 +87,7 @@ export interface FileList {
 
 /** `POST /_push/uploads`: a multipart upload started, or the content is already stored. */
 export type StartedUpload =
-  | { exists: true; sha256: string; size: number }
-  | { exists: false; uploadId: string; sha256: string; size: number; partBytes: number };
+  { exists: true; sha256: string; size: number } | { exists: false; uploadId: string; sha256: string; size: number; partBytes: number };
 
 /** `PUT /_push/uploads/:id/parts/:n`. */
 export interface UploadedPart {

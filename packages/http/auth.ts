@@ -48,10 +48,7 @@ export function presentedToken(header: string | undefined, schemes: readonly str
  */
 export async function timingSafeEqualStrings(a: string, b: string): Promise<boolean> {
   const enc = new TextEncoder();
-  const [ha, hb] = await Promise.all([
-    crypto.subtle.digest('SHA-256', enc.encode(a)),
-    crypto.subtle.digest('SHA-256', enc.encode(b)),
-  ]);
+  const [ha, hb] = await Promise.all([crypto.subtle.digest('SHA-256', enc.encode(a)), crypto.subtle.digest('SHA-256', enc.encode(b))]);
   const va = new Uint8Array(ha);
   const vb = new Uint8Array(hb);
   let diff = 0;

@@ -14,7 +14,10 @@ export interface BodyLimits {
 
 /** Why a body was refused: 413 over a limit, 415 an unsupported encoding, 400 corrupt data. */
 export class BodyError extends Error {
-  constructor(readonly status: 400 | 413 | 415, message: string) {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -36,7 +39,10 @@ async function collect(stream: ReadableStream<Uint8Array>, max: number, tooLarge
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
   let at = 0;
-  for (const c of chunks) { out.set(c, at); at += c.byteLength; }
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
   return out;
 }
 
@@ -56,7 +62,11 @@ function limitStream(max: number, tooLarge: () => BodyError): TransformStream<Ui
  * The request body as bytes, decoded from `Content-Encoding: gzip` (or `identity`/none).
  * `passThrough` lists further encodings returned still encoded (remote_write's `snappy`).
  */
-export async function readBody(req: Request, limits: BodyLimits, passThrough: readonly string[] = []): Promise<{ bytes: Uint8Array; encoding: string }> {
+export async function readBody(
+  req: Request,
+  limits: BodyLimits,
+  passThrough: readonly string[] = [],
+): Promise<{ bytes: Uint8Array; encoding: string }> {
   const wireTooLarge = (): BodyError => new BodyError(413, `request body is larger than MAX_BODY_BYTES (${limits.maxBodyBytes} bytes)`);
   const length = req.headers.get('content-length');
   if (length !== null && Number(length) > limits.maxBodyBytes) throw wireTooLarge();
@@ -68,10 +78,9 @@ export async function readBody(req: Request, limits: BodyLimits, passThrough: re
   if (encoding !== 'gzip' && encoding !== 'x-gzip') {
     throw new BodyError(415, `unsupported Content-Encoding ${JSON.stringify(encoding)} (supported: gzip, identity)`);
   }
-  const inflatedTooLarge = (): BodyError => new BodyError(413, `decompressed request body is larger than MAX_DECOMPRESSED_BYTES (${limits.maxDecompressedBytes} bytes)`);
-  const inflated = req.body
-    .pipeThrough(limitStream(limits.maxBodyBytes, wireTooLarge))
-    .pipeThrough(new DecompressionStream('gzip'));
+  const inflatedTooLarge = (): BodyError =>
+    new BodyError(413, `decompressed request body is larger than MAX_DECOMPRESSED_BYTES (${limits.maxDecompressedBytes} bytes)`);
+  const inflated = req.body.pipeThrough(limitStream(limits.maxBodyBytes, wireTooLarge)).pipeThrough(new DecompressionStream('gzip'));
   try {
     return { bytes: await collect(inflated, limits.maxDecompressedBytes, inflatedTooLarge), encoding: 'identity' };
   } catch (err) {

@@ -25,7 +25,12 @@ describe('pull CDN: 304 merge and collapsed validations', () => {
     const body = 'shared-page';
     await script(p, { body, etag: '"s"', headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
-    await script(p, { body, etag: '"s"', delayMs: 300, headers: { 'cache-control': 'max-age=60', 'set-cookie': 'session=for-the-first-client' } });
+    await script(p, {
+      body,
+      etag: '"s"',
+      delayMs: 300,
+      headers: { 'cache-control': 'max-age=60', 'set-cookie': 'session=for-the-first-client' },
+    });
     await sleep(1100);
     const ctxs = Array.from({ length: 5 }, () => createExecutionContext());
     const responses = await Promise.all(ctxs.map((ctx) => app.fetch(new Request(`http://edge.test${p}`), env, ctx)));

@@ -17,7 +17,9 @@ export async function script(path: string, s: OriginScript): Promise<void> {
 }
 
 /** What reached the origin for a path. */
-export async function originHits(path: string): Promise<{ count: number; notModified: number; requests: Array<{ method: string; url: string; headers: Record<string, string> }> }> {
+export async function originHits(
+  path: string,
+): Promise<{ count: number; notModified: number; requests: Array<{ method: string; url: string; headers: Record<string, string> }> }> {
   const res = await fetch(`${env.ORIGIN_URL}/__hits${path}`);
   return res.json();
 }
@@ -41,6 +43,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export const AUTH = { authorization: 'Bearer test-token' };
 
 /** A purge through the edge's own API, with the test token (body as `POST /_cache/purge` takes it). */
-export function purgeEdge(request: { urls?: string[]; prefixes?: string[]; tags?: string[]; everything?: boolean }): Promise<{ res: Response; body: string }> {
+export function purgeEdge(request: {
+  urls?: string[];
+  prefixes?: string[];
+  tags?: string[];
+  everything?: boolean;
+}): Promise<{ res: Response; body: string }> {
   return edge('/_cache/purge', { method: 'POST', headers: AUTH, body: JSON.stringify(request) });
 }

@@ -4,10 +4,7 @@ import { createUser, deletePost, follow, post, readAll, settle, type TestUser, u
 
 /** One step of a random history. Indexes are taken modulo the number of users / posts. */
 type Op =
-  | { t: 'follow'; a: number; b: number }
-  | { t: 'unfollow'; a: number; b: number }
-  | { t: 'post'; a: number }
-  | { t: 'delete'; k: number };
+  { t: 'follow'; a: number; b: number } | { t: 'unfollow'; a: number; b: number } | { t: 'post'; a: number } | { t: 'delete'; k: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constant('post' as const), a: fc.nat(9) }) },

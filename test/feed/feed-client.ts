@@ -21,7 +21,9 @@ let counter = 0;
 
 /** Calls the feed Worker. */
 export async function api(
-  method: string, path: string, options: { token?: string; body?: unknown; rawBody?: string } = {},
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;

@@ -10,7 +10,10 @@ export function uniqueName(prefix: string): string {
 }
 
 /** One request through the metrics Worker (its default export, in workerd). */
-export async function call(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; text: string; json: () => unknown }> {
+export async function call(
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; text: string; json: () => unknown }> {
   const res = await exports.default.fetch(new Request(`http://metrics.test${path}`, init));
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as unknown };

@@ -10,17 +10,26 @@ describe('sample storage', () => {
     const name = uniqueName('bits');
     const labels = { __name__: name };
     const t = Date.now() - 10_000;
-    await exports.MetricsRpc.write([{ labels, timestamps: [t, t + 1, t + 2, t + 3, t + 4], values: [NaN, NaN, -0, Infinity, -Infinity], staleAt: [0] }]);
+    await exports.MetricsRpc.write([
+      { labels, timestamps: [t, t + 1, t + 2, t + 3, t + 4], values: [NaN, NaN, -0, Infinity, -Infinity], staleAt: [0] },
+    ]);
     const n = shardOf(canonicalKey(sortedLabelPairs(labels)), Number(env.SHARD_COUNT));
     const stub = env.SHARDS.get(env.SHARDS.idFromName(`shard-${n}`));
     const key = canonicalKey(sortedLabelPairs(labels));
-    const stored = (state: DurableObjectState, table: string): string[] => state.storage.sql.exec<{ h: string }>(
-      `SELECT hex(value) AS h FROM ${table} WHERE series_id = (SELECT id FROM series WHERE labels = ?) ORDER BY ts`,
-      key,
-    ).toArray().map((r) => r.h);
+    const stored = (state: DurableObjectState, table: string): string[] =>
+      state.storage.sql
+        .exec<{ h: string }>(
+          `SELECT hex(value) AS h FROM ${table} WHERE series_id = (SELECT id FROM series WHERE labels = ?) ORDER BY ts`,
+          key,
+        )
+        .toArray()
+        .map((r) => r.h);
     // Written to the log first, then merged into samples: both keep the bytes.
     const logged = await runInDurableObject(stub, (_o: MetricsShard, state) => stored(state, 'samples_log'));
-    const merged = await runInDurableObject(stub, (shard: MetricsShard, state) => { shard.mergeLog(); return [stored(state, 'samples'), stored(state, 'samples_log')]; });
+    const merged = await runInDurableObject(stub, (shard: MetricsShard, state) => {
+      shard.mergeLog();
+      return [stored(state, 'samples'), stored(state, 'samples_log')];
+    });
     // Little-endian IEEE-754: stale marker, V8's NaN, -0, +Inf, -Inf.
     const expected = ['020000000000F07F', '000000000000F87F', '0000000000000080', '000000000000F07F', '000000000000F0FF'];
     expect(logged).toEqual(expected);

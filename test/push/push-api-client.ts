@@ -22,7 +22,11 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
 }
 
 /** GET a public path from the edge; returns status, headers and body text. */
-export async function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Headers; body: string }> {
+export async function get(
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Headers; body: string }> {
   const res = await fetch(edge() + path, { method, headers });
   return { status: res.status, headers: res.headers, body: await res.text() };
 }
@@ -33,7 +37,11 @@ export async function activeId(): Promise<string | null> {
 }
 
 /** Pushes one file with PUT /_push/files/<path>. */
-export async function putFile(path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<Response> {
+export async function putFile(
+  path: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return api('/files' + path, { method: 'PUT', body, headers });
 }
 
@@ -45,7 +53,11 @@ export function entry(text: string, extra: Record<string, unknown> = {}): Record
 /** Creates a deploy, uploads what it says is missing, and activates it; returns its id. */
 export async function deploy(files: Record<string, string>, extra: Record<string, Record<string, unknown>> = {}): Promise<string> {
   const manifest = Object.fromEntries(Object.entries(files).map(([p, t]) => [p, entry(t, extra[p])]));
-  const created = await api('/deploys', { method: 'POST', body: JSON.stringify(manifest), headers: { 'content-type': 'application/json' } });
+  const created = await api('/deploys', {
+    method: 'POST',
+    body: JSON.stringify(manifest),
+    headers: { 'content-type': 'application/json' },
+  });
   if (created.status !== 201) throw new Error(`create deploy: ${created.status} ${await created.text()}`);
   const { id, missing } = await json<{ id: string; missing: string[] }>(created);
   const byHash = new Map(Object.values(files).map((t) => [sha(t), t]));

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '@pushpull/http/errors';
 import { notModified, parseRange } from '../../workers/edge/src/push/http';
 import { DEFAULT_LIMITS, pushLimits } from '../../workers/edge/src/push/limits';
-import { changedPaths, expiryFromHeaders, lookupFile, newDeployId, isDeployId, parseInstant, parseManifest, validatePath } from '../../workers/edge/src/push/manifest';
+import {
+  changedPaths,
+  expiryFromHeaders,
+  lookupFile,
+  newDeployId,
+  isDeployId,
+  parseInstant,
+  parseManifest,
+  validatePath,
+} from '../../workers/edge/src/push/manifest';
 import type { FileEntry } from '@pushpull/contracts/push';
 import { parseRoutes, routeFor } from '../../workers/edge/src/push/routes';
 
@@ -93,9 +102,19 @@ describe('parseManifest', () => {
 });
 
 describe('deploy helpers', () => {
-  const f = (sha: string, extra: Partial<FileEntry> = {}): FileEntry => ({ sha256: sha.repeat(64), size: 1, contentType: 't', modifiedAt: 1, ...extra });
+  const f = (sha: string, extra: Partial<FileEntry> = {}): FileEntry => ({
+    sha256: sha.repeat(64),
+    size: 1,
+    contentType: 't',
+    modifiedAt: 1,
+    ...extra,
+  });
   it('lists changed, added and removed paths', () => {
-    expect(changedPaths({ '/a': f('a'), '/b': f('b'), '/c': f('c') }, { '/a': f('a'), '/b': f('d'), '/n': f('n') }).sort()).toEqual(['/b', '/c', '/n']);
+    expect(changedPaths({ '/a': f('a'), '/b': f('b'), '/c': f('c') }, { '/a': f('a'), '/b': f('d'), '/n': f('n') }).sort()).toEqual([
+      '/b',
+      '/c',
+      '/n',
+    ]);
     expect(changedPaths({ '/a': f('a') }, { '/a': f('a', { cacheControl: 'no-cache' }) })).toEqual(['/a']);
   });
   it('serves directory indexes and never expired files', () => {

@@ -22,15 +22,22 @@ export const targets = (): string => `127.0.0.1:${testEnv.TARGETS_PORT}`;
 export const toggleTarget = (): string => `127.0.0.1:${testEnv.TOGGLE_PORT}`;
 
 /** One request through the scraper Worker. */
-export async function call(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; text: string; json: <T = unknown>() => T }> {
+export async function call(
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; text: string; json: <T = unknown>() => T }> {
   const res = await exports.default.fetch(new Request(`http://scraper.test${path}`, init));
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: <T,>() => JSON.parse(text) as T };
+  return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
 }
 
 /** PUT /api/v1/config (must succeed). */
 export async function putConfig(doc: unknown): Promise<void> {
-  const r = await call('/api/v1/config', { method: 'PUT', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(doc) });
+  const r = await call('/api/v1/config', {
+    method: 'PUT',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify(doc),
+  });
   if (r.status !== 200) throw new Error(`PUT /api/v1/config: ${r.status} ${r.text}`);
 }
 

@@ -157,5 +157,10 @@ describe('decodeRemoteWrite against a real Prometheus remote_write client', () =
 });
 
 function comparable(s: SeriesBatch) {
-  return { labels: s.labels, timestamps: s.timestamps, values: s.values.map((v) => (Number.isNaN(v) ? 'NaN' : v)), staleAt: s.staleAt ?? [] };
+  return {
+    labels: s.labels,
+    timestamps: s.timestamps,
+    values: s.values.map((v) => (Number.isNaN(v) ? 'NaN' : v)),
+    staleAt: s.staleAt ?? [],
+  };
 }

@@ -23,7 +23,16 @@ function view(p: Point) {
     fields[k] = fieldValue(p, i);
     types[k] = p.fieldTypes[i];
   });
-  return { measurement: p.measurement, tags: pointTags(p), fields, types, ms: p.timestampMs, subMs: p.timestampSubMsNanos, serverTime: p.serverTime, line: p.line };
+  return {
+    measurement: p.measurement,
+    tags: pointTags(p),
+    fields,
+    types,
+    ms: p.timestampMs,
+    subMs: p.timestampSubMsNanos,
+    serverTime: p.serverTime,
+    line: p.line,
+  };
 }
 
 /** The reason a one-line input is refused; fails the test when it parses. */
@@ -124,7 +133,10 @@ describe('parseLineProtocol: the examples of the InfluxDB v2 line protocol refer
   });
 
   it('decodes the special characters examples', () => {
-    expect(one('my\\ Measurement fieldKey="string value"')).toMatchObject({ measurement: 'my Measurement', fields: { fieldKey: 'string value' } });
+    expect(one('my\\ Measurement fieldKey="string value"')).toMatchObject({
+      measurement: 'my Measurement',
+      fields: { fieldKey: 'string value' },
+    });
     expect(one('myMeasurement fieldKey="\\"string\\" within a string"').fields.fieldKey).toBe('"string" within a string');
     expect(one('myMeasurement,tag\\ Key1=tag\\ Value1,tag\\ Key2=tag\\ Value2 fieldKey=100')).toMatchObject({
       tags: { 'tag Key1': 'tag Value1', 'tag Key2': 'tag Value2' },
@@ -320,30 +332,42 @@ describe('parseLineProtocol: timestamps and precisions', () => {
   });
 
   it('reads random timestamps of every precision exactly like BigInt arithmetic (leading zeros, signs, edges)', () => {
-    const nsPer: Record<Precision, bigint> = { ns: 1n, n: 1n, us: 1000n, u: 1000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+    const nsPer: Record<Precision, bigint> = {
+      ns: 1n,
+      n: 1n,
+      us: 1000n,
+      u: 1000n,
+      ms: 1_000_000n,
+      s: 1_000_000_000n,
+      m: 60_000_000_000n,
+      h: 3_600_000_000_000n,
+    };
     const limit = 9223372036854775806n;
-    fc.assert(fc.property(
-      fc.constantFrom<Precision>('ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h'),
-      fc.bigInt({ min: 0n, max: 9223372036854775807n }),
-      fc.integer({ min: 0, max: 24 }),
-      fc.nat({ max: 7 }),
-      fc.boolean(),
-      (precision, raw, digits, zeros, negative) => {
-        const magnitude = digits === 0 ? raw : raw % 10n ** BigInt(digits);
-        const text = `${negative ? '-' : ''}${'0'.repeat(zeros)}${magnitude}`;
-        const r = parse(`m f=1 ${text}`, precision);
-        if (magnitude > limit / nsPer[precision]) {
-          expect(r.errors[0]?.reason).toMatch(/^time outside range/);
-          return;
-        }
-        expect(r.errors).toEqual([]);
-        const ns = (negative ? -magnitude : magnitude) * nsPer[precision];
-        let ms = ns / 1_000_000n;
-        if (ns < 0n && ms * 1_000_000n !== ns) ms -= 1n;
-        const p = r.points[0];
-        expect([p.timestampMs, p.timestampSubMsNanos]).toEqual([Number(ms), Number(ns - ms * 1_000_000n) + 0]);
-      },
-    ), { numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Precision>('ns', 'n', 'us', 'u', 'ms', 's', 'm', 'h'),
+        fc.bigInt({ min: 0n, max: 9223372036854775807n }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.nat({ max: 7 }),
+        fc.boolean(),
+        (precision, raw, digits, zeros, negative) => {
+          const magnitude = digits === 0 ? raw : raw % 10n ** BigInt(digits);
+          const text = `${negative ? '-' : ''}${'0'.repeat(zeros)}${magnitude}`;
+          const r = parse(`m f=1 ${text}`, precision);
+          if (magnitude > limit / nsPer[precision]) {
+            expect(r.errors[0]?.reason).toMatch(/^time outside range/);
+            return;
+          }
+          expect(r.errors).toEqual([]);
+          const ns = (negative ? -magnitude : magnitude) * nsPer[precision];
+          let ms = ns / 1_000_000n;
+          if (ns < 0n && ms * 1_000_000n !== ns) ms -= 1n;
+          const p = r.points[0];
+          expect([p.timestampMs, p.timestampSubMsNanos]).toEqual([Number(ms), Number(ns - ms * 1_000_000n) + 0]);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('uses the server time, truncated to the precision, when a line has no timestamp', () => {
@@ -486,17 +510,48 @@ describe('parseLineProtocol: maxLines', () => {
 
 describe('parseLineProtocol: the end of the input', () => {
   it('parses random input the same whether or not it ends with a newline (points, errors, line numbers)', () => {
-    const piece = fc.constantFrom('m', 'cpu', ',', ' ', '=', '\\', '"', 't', 'f', 'x', '1', '-', '.', 'e', 'i', 'u', '\r', '\n', '#', 'é', '12', '3.5', 'true', 'host=a', 'v=1', ' 1000');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
-      const text = pieces.join('');
-      if (text.endsWith('\n')) return;
-      const a = parse(text, 'ms');
-      const b = parse(`${text}\n`, 'ms');
-      expect(a.points).toEqual(b.points);
-      // An unterminated string swallows the rest of the input, the added newline included.
-      const message = (e: { message: string; reason: string }) => e.reason === 'unbalanced quotes' ? e.message.replace(/\n'/, "'") : e.message;
-      expect(a.errors.map((e) => [e.line, e.reason, message(e)])).toEqual(b.errors.map((e) => [e.line, e.reason, message(e)]));
-    }), { numRuns: 4000 });
+    const piece = fc.constantFrom(
+      'm',
+      'cpu',
+      ',',
+      ' ',
+      '=',
+      '\\',
+      '"',
+      't',
+      'f',
+      'x',
+      '1',
+      '-',
+      '.',
+      'e',
+      'i',
+      'u',
+      '\r',
+      '\n',
+      '#',
+      'é',
+      '12',
+      '3.5',
+      'true',
+      'host=a',
+      'v=1',
+      ' 1000',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 24 }), (pieces) => {
+        const text = pieces.join('');
+        if (text.endsWith('\n')) return;
+        const a = parse(text, 'ms');
+        const b = parse(`${text}\n`, 'ms');
+        expect(a.points).toEqual(b.points);
+        // An unterminated string swallows the rest of the input, the added newline included.
+        const message = (e: { message: string; reason: string }) =>
+          e.reason === 'unbalanced quotes' ? e.message.replace(/\n'/, "'") : e.message;
+        expect(a.errors.map((e) => [e.line, e.reason, message(e)])).toEqual(b.errors.map((e) => [e.line, e.reason, message(e)]));
+      }),
+      { numRuns: 4000 },
+    );
   });
 
   it('reads a body that ends inside a name, a value, an escape or a timestamp as InfluxDB does', () => {
@@ -508,24 +563,34 @@ describe('parseLineProtocol: the end of the input', () => {
     expect(parse('m,t=a f', 'ms').errors[0].reason).toBe('invalid field format');
     expect(parse('m,t=a', 'ms').errors[0].reason).toBe('missing fields');
     expect(parse('m,t=a\\', 'ms').errors[0].reason).toBe('missing fields');
-    expect(parse('m f="abc', 'ms').errors[0]).toMatchObject({ reason: 'unbalanced quotes', message: `unable to parse 'm f="abc': unbalanced quotes` });
+    expect(parse('m f="abc', 'ms').errors[0]).toMatchObject({
+      reason: 'unbalanced quotes',
+      message: `unable to parse 'm f="abc': unbalanced quotes`,
+    });
   });
 });
 
 describe('parseLineProtocol: field keys repeated from line to line', () => {
   it('reads every key exactly when lines repeat, change or shorten keys of any length (the key templates)', () => {
-    const key = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.option(fc.tuple(fc.nat(), fc.constantFrom('x', 'é', '_')))).map(([len, change]) => {
-      const k = 'k'.repeat(len);
-      if (!change) return k;
-      const at = change[0] % len;
-      return k.slice(0, at) + change[1] + k.slice(at + 1);
-    });
-    fc.assert(fc.property(fc.array(fc.uniqueArray(key, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 12 }), (lines) => {
-      const text = lines.map((keys, i) => `m,t=a ${keys.map((k, f) => `${k}=${i}.${f}`).join(',')} ${i}`).join('\n');
-      const r = parse(text, 'ms');
-      expect(r.errors).toEqual([]);
-      expect(r.points.map((p) => [p.fieldKeys, p.fieldValues])).toEqual(lines.map((keys, i) => [keys, keys.map((_, f) => Number(`${i}.${f}`))]));
-    }), { numRuns: 2000 });
+    const key = fc
+      .tuple(fc.integer({ min: 1, max: 40 }), fc.option(fc.tuple(fc.nat(), fc.constantFrom('x', 'é', '_'))))
+      .map(([len, change]) => {
+        const k = 'k'.repeat(len);
+        if (!change) return k;
+        const at = change[0] % len;
+        return k.slice(0, at) + change[1] + k.slice(at + 1);
+      });
+    fc.assert(
+      fc.property(fc.array(fc.uniqueArray(key, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 12 }), (lines) => {
+        const text = lines.map((keys, i) => `m,t=a ${keys.map((k, f) => `${k}=${i}.${f}`).join(',')} ${i}`).join('\n');
+        const r = parse(text, 'ms');
+        expect(r.errors).toEqual([]);
+        expect(r.points.map((p) => [p.fieldKeys, p.fieldValues])).toEqual(
+          lines.map((keys, i) => [keys, keys.map((_, f) => Number(`${i}.${f}`))]),
+        );
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -568,7 +633,10 @@ describe('parseLineProtocol: output layout', () => {
     const wide = `m ${Array.from({ length: 3000 }, (_, i) => `f${i}=${i}`).join(',')} 1\nm ${Array.from({ length: 3000 }, (_, i) => `f${i}=${-i}`).join(',')} 2`;
     const w = parse(wide, 'ms');
     expect(w.errors).toEqual([]);
-    expect(w.points.map((p) => [p.fieldValues.length, p.fieldValues[2999]])).toEqual([[3000, 2999], [3000, -2999]]);
+    expect(w.points.map((p) => [p.fieldValues.length, p.fieldValues[2999]])).toEqual([
+      [3000, 2999],
+      [3000, -2999],
+    ]);
   });
 
   it('keeps the values of a bad line out of the columns (the next point starts where the bad line began)', () => {
@@ -582,7 +650,11 @@ describe('parseLineProtocol: output layout', () => {
     expect(r.errors).toEqual([]);
     const again = pointsOf(columnsOf(r.points));
     expect(again).toEqual(r.points);
-    expect(again.map(view)).toMatchObject([{ fields: { s: 'x', f: 1 } }, { fields: { f: 2, s: 'y"z' } }, { fields: { g: true }, serverTime: true }]);
+    expect(again.map(view)).toMatchObject([
+      { fields: { s: 'x', f: 1 } },
+      { fields: { f: 2, s: 'y"z' } },
+      { fields: { g: true }, serverTime: true },
+    ]);
   });
 
   it('gives each point its own values even when parses follow each other', () => {
@@ -628,7 +700,10 @@ describe('parseLineProtocol: bytes input and UTF-8', () => {
     ] as const) {
       const body = new Uint8Array([...enc.encode('ok f=1\n'), ...bad(line, at), ...enc.encode('\nok f=2')]);
       const r = parseLineProtocol(body, { precision: 'ns', now: () => NOW });
-      expect(r.errors.map((e) => [e.line, e.reason]), line).toEqual([[2, 'invalid UTF-8']]);
+      expect(
+        r.errors.map((e) => [e.line, e.reason]),
+        line,
+      ).toEqual([[2, 'invalid UTF-8']]);
       expect(r.errors[0].message).toContain('\ufffd');
       expect(r.points.map((p) => p.fieldValues[0])).toEqual([1, 2]);
     }
@@ -702,7 +777,12 @@ describe('parseLineProtocol: caches never change a result', () => {
   it('reuses field keys with escapes, and tells apart keys that are prefixes of each other', () => {
     const r = parse('m a\\ b=1,ab=2 1\nm a\\ b=3,ab=4 2\nm a=5,abc=6 3\nm ab=7,a=8 4');
     expect(r.errors).toEqual([]);
-    expect(r.points.map((p) => view(p).fields)).toEqual([{ 'a b': 1, ab: 2 }, { 'a b': 3, ab: 4 }, { a: 5, abc: 6 }, { ab: 7, a: 8 }]);
+    expect(r.points.map((p) => view(p).fields)).toEqual([
+      { 'a b': 1, ab: 2 },
+      { 'a b': 3, ab: 4 },
+      { a: 5, abc: 6 },
+      { ab: 7, a: 8 },
+    ]);
   });
 });
 
@@ -710,16 +790,38 @@ describe('parseLineProtocol: number fast path edges', () => {
   // The inline fast path takes `[-]digits[.digits]` and `[-]digits i` up to 15 digits; everything else
   // goes through the full grammar. Each form, at each kind of value end, gives the same result.
   const cases: [string, number | string, string?][] = [
-    ['1.', 1, 'float'], ['.5', 0.5, 'float'], ['-0', -0, 'float'], ['-.5', -0.5, 'float'], ['007.50', 7.5, 'float'],
-    ['123456789012345', 123456789012345, 'float'], ['1234567890123456', 1234567890123456, 'float'],
-    ['0.1234567890123456789', 0.12345678901234568, 'float'], ['0.000000000000001', 1e-15, 'float'],
-    ['123456789.123456', 123456789.123456, 'float'], ['00000000000000000001', 1, 'float'], ['1.5e3', 1500, 'float'],
-    ['-0i', -0, 'integer'], ['-12i', -12, 'integer'], ['123456789012345i', 123456789012345, 'integer'],
-    ['1234567890123456i', 1234567890123456, 'integer'], ['1u', 1, 'unsigned'],
-    ['.', 'invalid number'], ['-', 'invalid number'], ['-.', 'invalid number'], ['1.i', 'invalid number'],
-    ['.5i', 'invalid number'], ['1.2.3', 'invalid number'], ['1..2', 'invalid number'], ['--1', 'invalid number'],
-    ['-1-', 'invalid number'], ['1i2', 'invalid number'], ['1ii', 'invalid number'], ['-1u', 'invalid number'],
-    ['+1', 'invalid number'], ['1.5x', 'invalid number'], ['1e', 'invalid float'],
+    ['1.', 1, 'float'],
+    ['.5', 0.5, 'float'],
+    ['-0', -0, 'float'],
+    ['-.5', -0.5, 'float'],
+    ['007.50', 7.5, 'float'],
+    ['123456789012345', 123456789012345, 'float'],
+    ['1234567890123456', 1234567890123456, 'float'],
+    ['0.1234567890123456789', 0.12345678901234568, 'float'],
+    ['0.000000000000001', 1e-15, 'float'],
+    ['123456789.123456', 123456789.123456, 'float'],
+    ['00000000000000000001', 1, 'float'],
+    ['1.5e3', 1500, 'float'],
+    ['-0i', -0, 'integer'],
+    ['-12i', -12, 'integer'],
+    ['123456789012345i', 123456789012345, 'integer'],
+    ['1234567890123456i', 1234567890123456, 'integer'],
+    ['1u', 1, 'unsigned'],
+    ['.', 'invalid number'],
+    ['-', 'invalid number'],
+    ['-.', 'invalid number'],
+    ['1.i', 'invalid number'],
+    ['.5i', 'invalid number'],
+    ['1.2.3', 'invalid number'],
+    ['1..2', 'invalid number'],
+    ['--1', 'invalid number'],
+    ['-1-', 'invalid number'],
+    ['1i2', 'invalid number'],
+    ['1ii', 'invalid number'],
+    ['-1u', 'invalid number'],
+    ['+1', 'invalid number'],
+    ['1.5x', 'invalid number'],
+    ['1e', 'invalid float'],
   ];
   it.each(cases)('m f=%s', (value, expected, type) => {
     for (const end of ['', ' 1000', ',g=1', '\n', '\r\n']) {
@@ -727,7 +829,10 @@ describe('parseLineProtocol: number fast path edges', () => {
       if (typeof expected === 'string') {
         const r = parse(line, 'ms');
         expect(r.points, JSON.stringify(line)).toEqual([]);
-        expect(r.errors.map((e) => e.reason), JSON.stringify(line)).toEqual([expected]);
+        expect(
+          r.errors.map((e) => e.reason),
+          JSON.stringify(line),
+        ).toEqual([expected]);
       } else {
         const p = one(line, 'ms');
         expect(Object.is(p.fields.f, expected), `${JSON.stringify(line)} -> ${String(p.fields.f)}`).toBe(true);

@@ -817,7 +817,11 @@ function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, 
       const loDigits = digits > 15 ? digits - 15 : 0;
       if (digits === 0 || !(c === SPACE || c === LF || c === CR)) {
         reason = 'bad timestamp';
-      } else if (!negative && loDigits <= tsSubDigits && (digits < tsMaxUnits.length || compareDigits(b, digitsStart, pos, tsMaxUnits) <= 0)) {
+      } else if (
+        !negative &&
+        loDigits <= tsSubDigits &&
+        (digits < tsMaxUnits.length || compareDigits(b, digitsStart, pos, tsMaxUnits) <= 0)
+      ) {
         // Fast path (a positive timestamp whose digits past the 15th all fall below the millisecond):
         // hi * 10^loDigits + lo, split at the millisecond without leaving exact integers.
         if (tsSubDigits === 0) timestampMs = hi * tsMsPerUnit;
@@ -945,7 +949,6 @@ function lineError(b: Uint8Array, start: number, end: number, line: number, reas
   return { line, message: `unable to parse '${quoted}': ${reason}`, reason };
 }
 
-
 /** The characters a backslash escapes: in a measurement, in tag keys/values and field keys, in string values. */
 const MEASUREMENT_ESCAPES = byteSet([COMMA, SPACE]);
 const NAME_ESCAPES = byteSet([COMMA, SPACE, EQUALS]);
@@ -1004,7 +1007,6 @@ function readName(b: Uint8Array, start: number, end: number, escaped: boolean, e
   const text = decode(b, start, end);
   return text === undefined ? undefined : unescape(text, equalsToo ? NAME_ESCAPES : MEASUREMENT_ESCAPES);
 }
-
 
 // ---- string interning ------------------------------------------------------------------------------
 // Names repeat across the lines of a request (measurement, tag keys and values, field keys): an

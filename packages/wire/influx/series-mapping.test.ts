@@ -26,7 +26,13 @@ describe('pointsToSeries', () => {
 
   it('stores integers, unsigned integers and booleans as floats (true = 1, false = 0)', () => {
     const r = map('m i=-3i,u=7u,t=true,f=F,x=2.5 1000');
-    expect(Object.fromEntries(r.series.map((s) => [s.labels.__name__, s.values[0]]))).toEqual({ m_i: -3, m_u: 7, m_t: 1, m_f: 0, m_x: 2.5 });
+    expect(Object.fromEntries(r.series.map((s) => [s.labels.__name__, s.values[0]]))).toEqual({
+      m_i: -3,
+      m_u: 7,
+      m_t: 1,
+      m_f: 0,
+      m_x: 2.5,
+    });
   });
 
   it('skips string fields and counts them', () => {
@@ -115,7 +121,8 @@ describe('pointsToSeries: caches never change a result', () => {
           skippedStrings++;
           return;
         }
-        const metric = field === 'value' ? sanitizeMetricName(p.measurement) : `${sanitizeMetricName(p.measurement)}_${sanitizeMetricName(field)}`;
+        const metric =
+          field === 'value' ? sanitizeMetricName(p.measurement) : `${sanitizeMetricName(p.measurement)}_${sanitizeMetricName(field)}`;
         const key = JSON.stringify([metric, ...names.map((n) => [n, labels[n]])]);
         let batch = bySeries.get(key);
         if (batch === undefined) {
@@ -131,7 +138,10 @@ describe('pointsToSeries: caches never change a result', () => {
   }
 
   it('keeps measurements apart when consecutive points share the tag array and the field-key array', () => {
-    const parsed = parseLineProtocol('cpu,h=a v=1 1000\nmem,h=a v=2 1000\ncpu v=3 1000\nmem v=4 1000\ncpu v=5 2000', { precision: 'ms', now: () => 5_000 });
+    const parsed = parseLineProtocol('cpu,h=a v=1 1000\nmem,h=a v=2 1000\ncpu v=3 1000\nmem v=4 1000\ncpu v=5 2000', {
+      precision: 'ms',
+      now: () => 5_000,
+    });
     expect(parsed.points[3].tags).toBe(parsed.points[2].tags);
     expect(parsed.points[3].fieldKeys).toBe(parsed.points[2].fieldKeys);
     expect(pointsToSeries(parsed.points).series).toEqual([

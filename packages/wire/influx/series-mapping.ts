@@ -137,7 +137,12 @@ function isColumns(input: PointColumns | readonly Point[]): input is PointColumn
 }
 
 /** The batch of each field of a shape (null for string fields), created in `bySeries` when new. */
-function shapeBatches(shape: PointShape, set: TagSet, bySeries: Map<string, SeriesBatch>, metricCache: Map<string, string>): (SeriesBatch | null)[] {
+function shapeBatches(
+  shape: PointShape,
+  set: TagSet,
+  bySeries: Map<string, SeriesBatch>,
+  metricCache: Map<string, string>,
+): (SeriesBatch | null)[] {
   const measurement = cachedName(shape.measurement, metricCache, sanitizeMetricName);
   return shape.fieldKeys.map((field, f) => {
     if (shape.fieldTypes[f] === 'string') return null;

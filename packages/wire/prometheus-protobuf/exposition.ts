@@ -29,7 +29,13 @@
  * created timestamps are skipped (unknown fields too, as protobuf requires).
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { ExpositionError, type ExpositionSample, type MetricFamily, type MetricType, type ParsedExposition } from '../prometheus-text/exposition';
+import {
+  ExpositionError,
+  type ExpositionSample,
+  type MetricFamily,
+  type MetricType,
+  type ParsedExposition,
+} from '../prometheus-text/exposition';
 
 /** The Content-Type of a delimited protobuf exposition, without parameters. */
 export const PROTOBUF_EXPOSITION_TYPE = 'application/vnd.google.protobuf';
@@ -38,7 +44,11 @@ export const PROTOBUF_EXPOSITION_TYPE = 'application/vnd.google.protobuf';
 export function isProtobufExposition(contentType: string): boolean {
   const [type, ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
   if (type !== PROTOBUF_EXPOSITION_TYPE) return false;
-  const get = (name: string) => params.find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1).replace(/^"|"$/g, '');
+  const get = (name: string) =>
+    params
+      .find((p) => p.startsWith(`${name}=`))
+      ?.slice(name.length + 1)
+      .replace(/^"|"$/g, '');
   return get('proto') === 'io.prometheus.client.metricfamily' && get('encoding') === 'delimited';
 }
 

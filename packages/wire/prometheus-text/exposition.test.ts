@@ -106,7 +106,11 @@ describe('parseExposition, text 0.0.4', () => {
     expect(msdos.declared).toBe(false);
     expect(msdos.samples[0].labels).toEqual(['path', 'C:\\DIR\\FILE.TXT', 'error', 'Cannot find file:\n"FILE.TXT"']);
     expect(msdos.samples[0].value).toBe(1.458255915e9);
-    expect(family(r, 'metric_without_timestamp_and_labels').samples[0]).toMatchObject({ value: 12.47, timestampMs: 42, hasTimestamp: false });
+    expect(family(r, 'metric_without_timestamp_and_labels').samples[0]).toMatchObject({
+      value: 12.47,
+      timestampMs: 42,
+      hasTimestamp: false,
+    });
     const hist = family(r, 'http_request_duration_seconds');
     expect(hist.type).toBe('histogram');
     expect(hist.samples.map((s) => s.name)).toEqual([
@@ -122,7 +126,9 @@ describe('parseExposition, text 0.0.4', () => {
   });
 
   it('accepts what promlex accepts: leading/trailing blanks, tabs, no final newline, free commas, comments', () => {
-    const r = parseExposition('  \t\n# just a comment\n#no space comment\n# TYPE x gauge\n\tx { a = "1" , b="2" , } \t 3 \t 17 \t\ny{} 4', { format: 'text' });
+    const r = parseExposition('  \t\n# just a comment\n#no space comment\n# TYPE x gauge\n\tx { a = "1" , b="2" , } \t 3 \t 17 \t\ny{} 4', {
+      format: 'text',
+    });
     expect(r.samples).toBe(2);
     expect(family(r, 'x').samples[0]).toMatchObject({ labels: ['a', '1', 'b', '2'], value: 3, timestampMs: 17 });
     expect(family(r, 'y').samples[0].value).toBe(4);

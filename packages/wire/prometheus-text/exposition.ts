@@ -17,15 +17,7 @@
 export type ExpositionFormat = 'text' | 'openmetrics';
 
 /** Metric types; text 0.0.4's `untyped` is reported as `unknown` (as Prometheus does). */
-export type MetricType =
-  | 'counter'
-  | 'gauge'
-  | 'histogram'
-  | 'gaugehistogram'
-  | 'summary'
-  | 'info'
-  | 'stateset'
-  | 'unknown';
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset' | 'unknown';
 
 /** One parsed sample. */
 export interface ExpositionSample {
@@ -542,7 +534,9 @@ class Parser {
     this.i = i;
     const digits = s.slice(tStart, i);
     if (digits.length >= 19 && BigInt(digits) > INT64_MAX) {
-      this.fail(`strconv.ParseInt: parsing ${JSON.stringify(digits)}: value out of range while parsing: ${JSON.stringify(s.slice(this.lineStart, i))}`);
+      this.fail(
+        `strconv.ParseInt: parsing ${JSON.stringify(digits)}: value out of range while parsing: ${JSON.stringify(s.slice(this.lineStart, i))}`,
+      );
     }
     const ts = +digits;
     this.skipWs();
@@ -780,7 +774,10 @@ class Parser {
     } else if (kw === 'HELP') {
       this.meta(name, 'help', unescapeLabelValue(textValue));
     } else {
-      if (textValue.length > 0 && !(name.length > textValue.length && name.endsWith(textValue) && name.charCodeAt(name.length - textValue.length - 1) === 95)) {
+      if (
+        textValue.length > 0 &&
+        !(name.length > textValue.length && name.endsWith(textValue) && name.charCodeAt(name.length - textValue.length - 1) === 95)
+      ) {
         this.fail(`unit ${JSON.stringify(textValue)} not a suffix of metric ${JSON.stringify(name)}`);
       }
       this.meta(name, 'unit', textValue);
@@ -788,7 +785,6 @@ class Parser {
     return false;
   }
 }
-
 
 /** Go's `%f` of a non-finite float (for messages). */
 function goFloatF(v: number): string {

@@ -27,7 +27,11 @@ describe('encodeRemoteWrite / decodeRemoteWrite round trip', () => {
         values: [1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, -0],
         staleAt: [4],
       },
-      { labels: { __name__: 'old', a: 'é "quoted" \\ \n' }, timestamps: [-1000, 0, 2 ** 52], values: [Number.MAX_VALUE, Number.MIN_VALUE, 0.1] },
+      {
+        labels: { __name__: 'old', a: 'é "quoted" \\ \n' },
+        timestamps: [-1000, 0, 2 ** 52],
+        values: [Number.MAX_VALUE, Number.MIN_VALUE, 0.1],
+      },
     ];
     const r = decodeRemoteWrite(encodeRemoteWrite(series), LIMIT);
     expect(r.errors).toEqual([]);
@@ -60,7 +64,23 @@ describe('encodeRemoteWrite / decodeRemoteWrite round trip', () => {
   });
 
   it('reads int64 timestamps exactly across the varint sizes, negative ones included', () => {
-    const timestamps = [0, 1, 127, 128, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 1_700_000_000_000, 2 ** 53 - 1, -1, -128, -(2 ** 31), -(2 ** 32) - 1, -1_700_000_000_000, -(2 ** 53 - 1)];
+    const timestamps = [
+      0,
+      1,
+      127,
+      128,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32,
+      1_700_000_000_000,
+      2 ** 53 - 1,
+      -1,
+      -128,
+      -(2 ** 31),
+      -(2 ** 32) - 1,
+      -1_700_000_000_000,
+      -(2 ** 53 - 1),
+    ];
     const r = decodeRemoteWrite(encodeRemoteWrite([{ labels: { __name__: 't' }, timestamps, values: timestamps.map(() => 1) }]), LIMIT);
     expect(r.series[0].timestamps).toEqual(timestamps);
   });
@@ -73,7 +93,13 @@ describe('encodeRemoteWrite / decodeRemoteWrite round trip', () => {
   it('reads the staleness marker from the raw bits even when the sample was written by hand', () => {
     const w = new BinaryWriter();
     w.tag(1, WireType.LengthDelimited).fork();
-    w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string('__name__').tag(2, WireType.LengthDelimited).string('m').join();
+    w.tag(1, WireType.LengthDelimited)
+      .fork()
+      .tag(1, WireType.LengthDelimited)
+      .string('__name__')
+      .tag(2, WireType.LengthDelimited)
+      .string('m')
+      .join();
     // Sample with timestamp before value, and the value field repeated: the last one wins (protobuf rule).
     w.tag(2, WireType.LengthDelimited).fork();
     w.tag(2, WireType.Varint).int64(42);
@@ -147,7 +173,13 @@ describe('decodeRemoteWrite: validation like the Prometheus receiver', () => {
   it('refuses a series whose label is not valid UTF-8', () => {
     const w = new BinaryWriter();
     w.tag(1, WireType.LengthDelimited).fork();
-    w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string('__name__').tag(2, WireType.LengthDelimited).bytes(new Uint8Array([0xff, 0xfe])).join();
+    w.tag(1, WireType.LengthDelimited)
+      .fork()
+      .tag(1, WireType.LengthDelimited)
+      .string('__name__')
+      .tag(2, WireType.LengthDelimited)
+      .bytes(new Uint8Array([0xff, 0xfe]))
+      .join();
     w.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.Bit64).double(1).tag(2, WireType.Varint).int64(1).join();
     w.join();
     const r = decodeRemoteWrite(compress(w.finish()), LIMIT);
@@ -157,16 +189,34 @@ describe('decodeRemoteWrite: validation like the Prometheus receiver', () => {
 
   it('tolerates and counts metadata, exemplars, native histograms and unknown fields', () => {
     const w = new BinaryWriter();
-    w.tag(3, WireType.LengthDelimited).fork().tag(4, WireType.LengthDelimited).string('metric_family').tag(5, WireType.LengthDelimited).string('help').join();
+    w.tag(3, WireType.LengthDelimited)
+      .fork()
+      .tag(4, WireType.LengthDelimited)
+      .string('metric_family')
+      .tag(5, WireType.LengthDelimited)
+      .string('help')
+      .join();
     w.tag(1, WireType.LengthDelimited).fork();
-    w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string('__name__').tag(2, WireType.LengthDelimited).string('m').join();
+    w.tag(1, WireType.LengthDelimited)
+      .fork()
+      .tag(1, WireType.LengthDelimited)
+      .string('__name__')
+      .tag(2, WireType.LengthDelimited)
+      .string('m')
+      .join();
     w.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.Bit64).double(5).tag(2, WireType.Varint).int64(10).join();
     w.tag(3, WireType.LengthDelimited).fork().tag(2, WireType.Bit64).double(1).tag(3, WireType.Varint).int64(10).join(); // exemplar
     w.tag(4, WireType.LengthDelimited).fork().tag(1, WireType.Varint).uint64(3).join(); // histogram
     w.tag(15, WireType.Varint).uint32(99); // unknown field
     w.join();
     w.tag(1, WireType.LengthDelimited).fork(); // a series carrying only a histogram: no samples, not an error
-    w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string('__name__').tag(2, WireType.LengthDelimited).string('h').join();
+    w.tag(1, WireType.LengthDelimited)
+      .fork()
+      .tag(1, WireType.LengthDelimited)
+      .string('__name__')
+      .tag(2, WireType.LengthDelimited)
+      .string('h')
+      .join();
     w.tag(4, WireType.LengthDelimited).fork().tag(1, WireType.Varint).uint64(3).join();
     w.join();
     const r = decodeRemoteWrite(compress(w.finish()), LIMIT);
@@ -193,7 +243,10 @@ describe('decodeRemoteWrite: size limit and malformed bodies', () => {
     expect(snappyUncompressedLength(compressed)).toBe(proto.length);
     expect(decodeRemoteWrite(compressed, { maxDecompressedBytes: proto.length }).series).toHaveLength(1);
     const r = decodeRemoteWrite(compressed, { maxDecompressedBytes: proto.length - 1 });
-    expect(r.refused).toEqual({ reason: 'too_large', message: `decompressed body of ${proto.length} bytes exceeds the limit of ${proto.length - 1} bytes` });
+    expect(r.refused).toEqual({
+      reason: 'too_large',
+      message: `decompressed body of ${proto.length} bytes exceeds the limit of ${proto.length - 1} bytes`,
+    });
     expect(r.series).toEqual([]);
   });
 
@@ -243,7 +296,9 @@ describe('decodeRemoteWrite: size limit and malformed bodies', () => {
 
   it('refuses a protobuf with a wrong wire type for a known field, and random bytes', () => {
     const w = new BinaryWriter().tag(1, WireType.Varint).uint32(5);
-    expect(decodeRemoteWrite(compress(w.finish()), LIMIT).refused?.message).toBe('invalid protobuf WriteRequest: wrong wire type 0 for WriteRequest.timeseries');
+    expect(decodeRemoteWrite(compress(w.finish()), LIMIT).refused?.message).toBe(
+      'invalid protobuf WriteRequest: wrong wire type 0 for WriteRequest.timeseries',
+    );
     expect(decodeRemoteWrite(compress(new Uint8Array([0x0a, 0x05, 0x0a, 0x10, 0x00])), LIMIT).refused?.reason).toBe('malformed');
     expect(decodeRemoteWrite(compress(new TextEncoder().encode('not protobuf at all')), LIMIT).refused?.reason).toBe('malformed');
   });

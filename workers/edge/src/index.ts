@@ -22,7 +22,13 @@ app.route('/_push', pushApi);
 
 /** The pull upstream: the configured origin, and only it. */
 function originUpstream(env: Env, settings: CacheSettings, clientIp: string | null): Upstream {
-  return (request) => fetchOrigin(env.ORIGIN_URL, new URL(request.url), { method: 'GET', headers: request.headers, timeoutMs: settings.originTimeoutMs, clientIp });
+  return (request) =>
+    fetchOrigin(env.ORIGIN_URL, new URL(request.url), {
+      method: 'GET',
+      headers: request.headers,
+      timeoutMs: settings.originTimeoutMs,
+      clientIp,
+    });
 }
 
 app.on(['GET', 'HEAD'], '*', (c) => {

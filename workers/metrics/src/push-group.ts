@@ -92,7 +92,8 @@ export class PushGroup extends DurableObject<Env> {
     const problem = checkGroup(after);
     const prepared = prepareSeries(
       [...after.values()].flatMap((f) => f.samples.map((s) => ({ labels: s.labels, timestamps: [nowMs], values: [s.value] }))),
-      limits, nowMs,
+      limits,
+      nowMs,
     );
     if (problem || prepared.errors.length) {
       await this.recordFailure(grouping, nowMs);
@@ -142,7 +143,12 @@ export class PushGroup extends DurableObject<Env> {
   }
 
   /** The group's current state, for the status endpoint and tests. */
-  async snapshot(): Promise<{ grouping: Record<string, string>; families: GroupFamily[]; pushTimeMs: number; failureTimeMs: number } | null> {
+  async snapshot(): Promise<{
+    grouping: Record<string, string>;
+    families: GroupFamily[];
+    pushTimeMs: number;
+    failureTimeMs: number;
+  } | null> {
     const groupingText = this.meta('grouping');
     if (groupingText === undefined) return null;
     return {

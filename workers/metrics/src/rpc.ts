@@ -19,7 +19,11 @@ export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
     const limits = readLimits(this.env);
     if (!Array.isArray(batches)) return { series: 0, samples: 0, errors: ['write expects an array of SeriesBatch'] };
     if (batches.length > limits.maxSeriesPerRequest) {
-      return { series: 0, samples: 0, errors: [`request has ${batches.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`] };
+      return {
+        series: 0,
+        samples: 0,
+        errors: [`request has ${batches.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`],
+      };
     }
     const result = await writeSeries(this.env, batches, Date.now(), limits);
     return { series: result.series, samples: result.samples, errors: result.errors };

@@ -61,7 +61,11 @@ export function seriesKey(labels: Record<string, string>): string {
  * with honor_labels the page's value wins; otherwise the target's does and the page's
  * value moves to `exported_<name>` (prefixed again while that name is taken).
  */
-export function applyTargetLabels(sample: Record<string, string>, target: Record<string, string>, honorLabels: boolean): Record<string, string> {
+export function applyTargetLabels(
+  sample: Record<string, string>,
+  target: Record<string, string>,
+  honorLabels: boolean,
+): Record<string, string> {
   const out: Record<string, string> = { ...sample };
   if (honorLabels) {
     for (const [k, v] of Object.entries(target)) if (out[k] === undefined || out[k] === '') out[k] = v;

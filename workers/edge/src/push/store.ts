@@ -93,7 +93,12 @@ export async function deleteDeploy(env: PushEnv, id: string): Promise<void> {
  * Every object under a prefix of the push bucket, page by page (R2 lists up to 1000 a page);
  * bounded: stops after `maxPages` pages.
  */
-export async function* listObjects(env: PushEnv, prefix: string, maxPages: number, include?: R2ListOptions['include']): AsyncGenerator<R2Object> {
+export async function* listObjects(
+  env: PushEnv,
+  prefix: string,
+  maxPages: number,
+  include?: R2ListOptions['include'],
+): AsyncGenerator<R2Object> {
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {
     const list = await env.PUSH_BUCKET.list({ prefix, cursor, include });
@@ -155,7 +160,11 @@ const MAX_CAS_ATTEMPTS = 10;
  * activate (`fresh` when it was created by this call and must be stored first; it is deleted
  * again if the swap loses) or null for "nothing to do" (then null is returned).
  */
-export async function activate(env: PushEnv, plan: (current: Deploy | null) => Promise<ActivationPlan>, now: () => number = Date.now): Promise<Activation | null> {
+export async function activate(
+  env: PushEnv,
+  plan: (current: Deploy | null) => Promise<ActivationPlan>,
+  now: () => number = Date.now,
+): Promise<Activation | null> {
   for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
     const { pointer, etag } = await readActive(env);
     const current = pointer ? await getDeploy(env, pointer.deployId) : null;
@@ -190,7 +199,7 @@ export async function publishPointer(env: PushEnv, pointer: ActivePointer): Prom
     try {
       await env.EDGE_KV.put(KV_ACTIVE, JSON.stringify(value));
       const { pointer: authority } = await readActive(env);
-      if (!authority || authority.deployId === value.deployId && authority.activatedAt === value.activatedAt) return;
+      if (!authority || (authority.deployId === value.deployId && authority.activatedAt === value.activatedAt)) return;
       value = authority; // another activation won meanwhile: publish the winner
     } catch (err) {
       if (attempt >= 4) throw err;
