@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { SettingError } from './settings';
 
 /**
  * An expected failure with a machine-readable code. Thrown by handlers and turned into
@@ -21,8 +22,16 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: code, message, ...details };
 }
 
-/** `app.onError`: typed errors become their JSON response; unknown errors are logged and become 500. */
+/**
+ * `app.onError`: typed errors become their JSON response; a malformed wrangler var is a logged
+ * 500 `misconfigured` naming the var (the operator's mistake, not the client's); other errors
+ * are logged and become 500 `internal`.
+ */
 export const jsonErrorHandler: ErrorHandler = (err, c) => {
+  if (err instanceof SettingError) {
+    console.error('misconfigured Worker:', err.message);
+    return c.json(errorBody('misconfigured', err.message, { setting: err.setting }), 500);
+  }
   if (err instanceof ApiError) {
     return c.json(errorBody(err.code, err.message, err.details), err.status);
   }
