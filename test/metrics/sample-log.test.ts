@@ -154,18 +154,21 @@ describe('the shard sample log', () => {
     expect(next).toBeGreaterThan(Date.now() + retentionMs);
   });
 
-  it('takes the merge size and idle time from SAMPLE_LOG_MERGE_SAMPLES and SAMPLE_LOG_IDLE_SECONDS (defaults for bad values)', async () => {
+  it('takes the merge size and idle time from SAMPLE_LOG_MERGE_SAMPLES and SAMPLE_LOG_IDLE_SECONDS (a bad value is refused by name)', async () => {
     const settings = await runInDurableObject(ownShard(), (shard: MetricsShard) => [shard.logMergeSamples, shard.logIdleMs]);
     expect(settings).toEqual([Number(env.SAMPLE_LOG_MERGE_SAMPLES), Number(env.SAMPLE_LOG_IDLE_SECONDS) * 1000]);
     expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: '1', SAMPLE_LOG_IDLE_SECONDS: '0.5' })).toMatchObject({
       sampleLogMergeSamples: 1,
       sampleLogIdleSeconds: 0.5,
     });
+    expect(readLimits({})).toMatchObject({ sampleLogMergeSamples: 200_000, sampleLogIdleSeconds: 2 });
     for (const bad of ['0', '-3', 'many', '']) {
-      expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: bad, SAMPLE_LOG_IDLE_SECONDS: bad })).toMatchObject({
-        sampleLogMergeSamples: 200_000,
-        sampleLogIdleSeconds: 2,
-      });
+      expect(() => readLimits({ SAMPLE_LOG_MERGE_SAMPLES: bad })).toThrow(
+        `wrangler var SAMPLE_LOG_MERGE_SAMPLES must be an integer >= 1, got ${JSON.stringify(bad)}`,
+      );
+      expect(() => readLimits({ SAMPLE_LOG_IDLE_SECONDS: bad })).toThrow(
+        `wrangler var SAMPLE_LOG_IDLE_SECONDS must be a number > 0, got ${JSON.stringify(bad)}`,
+      );
     }
   });
 });

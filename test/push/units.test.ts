@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@pushpull/http/errors';
 import { notModified, parseRange } from '../../workers/edge/src/push/http';
-import { DEFAULT_LIMITS, pushLimits } from '../../workers/edge/src/push/limits';
+import { DEFAULT_LIMITS, pushSettings } from '../../workers/edge/src/push/settings';
 import {
   changedPaths,
   expiryFromHeaders,
@@ -25,21 +25,24 @@ const code = (fn: () => unknown): string => {
 };
 
 describe('routeFor', () => {
-  const routes = JSON.stringify({ '/assets/': 'push', '/assets/live/': 'pull', '/api': 'pull' });
+  const routes = parseRoutes(JSON.stringify({ '/assets/': 'push', '/assets/live/': 'pull', '/api': 'pull' }));
   it('picks the longest matching prefix and defaults to hybrid', () => {
     expect(routeFor('/assets/app.js', routes)).toBe('push');
     expect(routeFor('/assets/live/feed.json', routes)).toBe('pull');
     expect(routeFor('/api/v1', routes)).toBe('pull');
     expect(routeFor('/index.html', routes)).toBe('hybrid');
-    expect(routeFor('/anything', undefined)).toBe('hybrid');
-    expect(routeFor('/anything', '{}')).toBe('hybrid');
-    expect(routeFor('/x', JSON.stringify({ '/': 'push' }))).toBe('push');
+    expect(routeFor('/anything', pushSettings({}).routes)).toBe('hybrid');
+    expect(routeFor('/anything', parseRoutes(''))).toBe('hybrid');
+    expect(routeFor('/x', parseRoutes(JSON.stringify({ '/': 'push' })))).toBe('push');
   });
   it('refuses malformed ROUTES with a message naming the problem', () => {
     expect(() => parseRoutes('{nope')).toThrow(/not valid JSON/);
     expect(() => parseRoutes('[]')).toThrow(/JSON object/);
     expect(() => parseRoutes('{"assets/":"push"}')).toThrow(/must start with "\/"/);
     expect(() => parseRoutes('{"/a":"cache"}')).toThrow(/push, pull, hybrid/);
+    expect(() => pushSettings({ ROUTES: '{"/a":"cache"}' })).toThrow(
+      /^wrangler var ROUTES must be a JSON object of path prefix .*, got .* \(ROUTES mode for "\/a" must be one of push, pull, hybrid\)$/,
+    );
   });
 });
 
@@ -132,9 +135,10 @@ describe('deploy helpers', () => {
     expect(isDeployId('../etc')).toBe(false);
   });
   it('reads limits from vars and refuses malformed ones by name', () => {
-    expect(pushLimits({ KEEP_DEPLOYS: '3' }).keepDeploys).toBe(3);
-    expect(() => pushLimits({ PUSH_PART_BYTES: '1024' })).toThrow(/PUSH_PART_BYTES/);
-    expect(() => pushLimits({ PUSH_MAX_FILES: 'many' })).toThrow(/PUSH_MAX_FILES/);
+    expect(pushSettings({ KEEP_DEPLOYS: '3' }).keepDeploys).toBe(3);
+    expect(pushSettings({ PUSH_PART_BYTES: String(5 * 1024 * 1024) }).partBytes).toBe(5 * 1024 * 1024);
+    expect(() => pushSettings({ PUSH_PART_BYTES: String(5 * 1024 * 1024 - 1) })).toThrow(/PUSH_PART_BYTES must be an integer >= 5242880/);
+    expect(() => pushSettings({ PUSH_MAX_FILES: 'many' })).toThrow(/PUSH_MAX_FILES/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveScrapeConfig, scrapeLimits } from '../../workers/scraper/src/config';
+import { resolveScrapeConfig } from '../../workers/scraper/src/config';
+import { scrapeLimits } from '../../workers/scraper/src/settings';
 import { root } from '../support/dev-worker';
 
 describe('the default SCRAPE_CONFIG in workers/scraper/wrangler.toml', () => {

@@ -37,7 +37,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Middleware: parses the settings once per request into `c.var.settings`. */
 export const loadSettings: MiddlewareHandler<FeedEnv> = async function loadSettings(c, next) {
-  c.set('settings', readSettings(c.env as unknown as Record<string, unknown>));
+  c.set('settings', readSettings(c.env));
   await next();
 };
 

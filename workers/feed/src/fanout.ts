@@ -17,7 +17,7 @@ const SEND_BATCH = 100;
  * does not redeliver the others; a retried message repeats only idempotent writes.
  */
 export async function consumeFanoutBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const settings = readSettings(env as unknown as Record<string, unknown>);
+  const settings = readSettings(env);
   await Promise.all(
     batch.messages.map(async (message) => {
       const parsed = parseFanoutMessage(message.body);

@@ -9,6 +9,7 @@ import { Hono, type Context } from 'hono';
 import { presentedToken, requireToken, timingSafeEqualStrings } from '@pushpull/http/auth';
 import { ApiError } from '@pushpull/http/errors';
 import { pointsToSeries, type MappingOptions } from '@pushpull/wire/influx/series-mapping';
+import { SettingError } from '@pushpull/http/settings';
 import { readLimits, type MetricsLimits } from './limits';
 import { parseLineProtocol, type LineError, type ParseResult, type Point, type Precision } from '@pushpull/wire/influx/line-protocol';
 import { BodyError, readBody } from '@pushpull/http/request-body';
@@ -54,6 +55,10 @@ influxApi.onError((err, c) => {
       { code: INFLUX_CODES[status] ?? 'invalid', message: err.status === 401 ? `unauthorized access: ${err.message}` : err.message },
       status,
     );
+  }
+  if (err instanceof SettingError) {
+    console.error('misconfigured Worker:', err.message);
+    return c.json({ code: 'internal error', message: `misconfigured: ${err.message}` }, 500);
   }
   console.error('influx write failed', err);
   return c.json({ code: 'internal error', message: 'internal error: the write may be retried' }, 500);

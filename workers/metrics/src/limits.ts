@@ -1,80 +1,99 @@
 /**
- * Every limit and setting of the metrics Worker, read from its wrangler vars (all strings).
- * Pure: takes the env object, so tests and the RPC entrypoint read the same values.
+ * Every limit and setting of the metrics Worker, as a schema read through the one settings
+ * reader (@pushpull/http/settings; docs/metrics.md, "Settings and limits", is generated from it).
+ * Pure: takes the env object, so tests and the RPC entrypoint read the same values. A malformed
+ * var throws a SettingError naming it (never a silent default: a typo must not mean another limit).
  */
+import { decimal, integer, settingsSchema } from '@pushpull/http/settings';
+
+const doc = 'docs/metrics.md';
+const MiB = 1024 * 1024;
+
+/** The metrics Worker's settings schema. */
+export const metricsSettingsSchema = settingsSchema({
+  shardCount: integer('SHARD_COUNT', 8, {
+    min: 1,
+    doc,
+    meaning:
+      'store shards; a series lives in shard `fnv1a32(canonical labels) % SHARD_COUNT`. Changing it later strands existing series in their old shard (invisible to queries)',
+  }),
+  retentionDays: decimal('RETENTION_DAYS', 15, {
+    above: 0,
+    doc,
+    meaning: "samples older than this are deleted by each shard's hourly alarm; series left with no samples are deleted too",
+  }),
+  maxBodyBytes: integer('MAX_BODY_BYTES', 10 * MiB, {
+    min: 1,
+    doc,
+    meaning: 'request body bytes as sent (compressed or not); checked on `Content-Length` and while streaming → 413, nothing written',
+  }),
+  maxDecompressedBytes: integer('MAX_DECOMPRESSED_BYTES', 32 * MiB, {
+    min: 1,
+    doc,
+    meaning: 'body bytes after gzip (enforced while inflating) or snappy (checked on the length prefix) → 413, nothing written',
+  }),
+  maxLinesPerRequest: integer('MAX_LINES_PER_REQUEST', 200_000, {
+    min: 1,
+    doc,
+    meaning: 'line-protocol points per request → 413, nothing written',
+  }),
+  maxSeriesPerRequest: integer('MAX_SERIES_PER_REQUEST', 50_000, {
+    min: 1,
+    doc,
+    meaning:
+      'series per request after mapping (Influx), per WriteRequest (remote_write), samples per push (Pushgateway), batches per RPC call → 413 / RPC error, nothing written',
+  }),
+  maxLabelsPerSeries: integer('MAX_LABELS_PER_SERIES', 40, {
+    min: 1,
+    doc,
+    meaning: 'labels per series, `__name__` included → that series refused (partial write)',
+  }),
+  maxLabelNameLength: integer('MAX_LABEL_NAME_LENGTH', 256, {
+    min: 1,
+    doc,
+    meaning: 'UTF-8 bytes of a label name → that series refused (partial write)',
+  }),
+  maxLabelValueLength: integer('MAX_LABEL_VALUE_LENGTH', 2048, {
+    min: 1,
+    doc,
+    meaning: 'UTF-8 bytes of a label value → that series refused (partial write)',
+  }),
+  maxFutureSeconds: integer('MAX_FUTURE_SECONDS', 600, {
+    min: 1,
+    doc,
+    meaning: 'a sample stamped later than now + this → its series refused (partial write)',
+  }),
+  maxSampleAgeSeconds: integer('MAX_SAMPLE_AGE_SECONDS', 15 * 86400, {
+    min: 1,
+    doc,
+    meaning: 'a sample older than now − this (default = retention) → its series refused (partial write)',
+  }),
+  queryMaxSamples: integer('QUERY_MAX_SAMPLES', 5_000_000, {
+    min: 1,
+    doc,
+    meaning: "samples one query may load (Prometheus's `--query.max-samples`) → 422 `execution`",
+  }),
+  pushIntervalSeconds: integer('PUSH_INTERVAL_SECONDS', 15, {
+    min: 1,
+    doc,
+    meaning: 'seconds between re-emissions of each Pushgateway group',
+  }),
+  sampleLogMergeSamples: integer('SAMPLE_LOG_MERGE_SAMPLES', 200_000, {
+    min: 1,
+    doc,
+    meaning: "samples a shard's write log holds before the next write merges it into `samples`",
+  }),
+  sampleLogIdleSeconds: decimal('SAMPLE_LOG_IDLE_SECONDS', 2, {
+    above: 0,
+    doc,
+    meaning: 'a shard merges its write log once no write came for this many seconds (reads merge it first anyway)',
+  }),
+});
 
 /** The resolved settings, as numbers. */
-export interface MetricsLimits {
-  shardCount: number;
-  retentionDays: number;
-  maxBodyBytes: number;
-  maxDecompressedBytes: number;
-  maxLinesPerRequest: number;
-  maxSeriesPerRequest: number;
-  maxLabelsPerSeries: number;
-  maxLabelNameLength: number;
-  maxLabelValueLength: number;
-  maxFutureSeconds: number;
-  maxSampleAgeSeconds: number;
-  queryMaxSamples: number;
-  pushIntervalSeconds: number;
-  sampleLogMergeSamples: number;
-  sampleLogIdleSeconds: number;
-}
+export type MetricsLimits = ReturnType<typeof metricsSettingsSchema.read>;
 
-/** Defaults, identical to workers/metrics/wrangler.toml. */
-export const DEFAULT_LIMITS: MetricsLimits = {
-  shardCount: 8,
-  retentionDays: 15,
-  maxBodyBytes: 10 * 1024 * 1024,
-  maxDecompressedBytes: 32 * 1024 * 1024,
-  maxLinesPerRequest: 200_000,
-  maxSeriesPerRequest: 50_000,
-  maxLabelsPerSeries: 40,
-  maxLabelNameLength: 256,
-  maxLabelValueLength: 2048,
-  maxFutureSeconds: 600,
-  maxSampleAgeSeconds: 15 * 86400,
-  queryMaxSamples: 5_000_000,
-  pushIntervalSeconds: 15,
-  sampleLogMergeSamples: 200_000,
-  sampleLogIdleSeconds: 2,
-};
-
-const VAR_NAMES: Record<keyof MetricsLimits, string> = {
-  shardCount: 'SHARD_COUNT',
-  retentionDays: 'RETENTION_DAYS',
-  maxBodyBytes: 'MAX_BODY_BYTES',
-  maxDecompressedBytes: 'MAX_DECOMPRESSED_BYTES',
-  maxLinesPerRequest: 'MAX_LINES_PER_REQUEST',
-  maxSeriesPerRequest: 'MAX_SERIES_PER_REQUEST',
-  maxLabelsPerSeries: 'MAX_LABELS_PER_SERIES',
-  maxLabelNameLength: 'MAX_LABEL_NAME_LENGTH',
-  maxLabelValueLength: 'MAX_LABEL_VALUE_LENGTH',
-  maxFutureSeconds: 'MAX_FUTURE_SECONDS',
-  maxSampleAgeSeconds: 'MAX_SAMPLE_AGE_SECONDS',
-  queryMaxSamples: 'QUERY_MAX_SAMPLES',
-  pushIntervalSeconds: 'PUSH_INTERVAL_SECONDS',
-  sampleLogMergeSamples: 'SAMPLE_LOG_MERGE_SAMPLES',
-  sampleLogIdleSeconds: 'SAMPLE_LOG_IDLE_SECONDS',
-};
-
-/**
- * Reads the limits from the Worker's vars. A var that is missing or not a positive number
- * falls back to its default (a misconfigured limit must never mean "unlimited").
- */
-export function readLimits(env: unknown): MetricsLimits {
-  const vars = (env ?? {}) as Record<string, unknown>;
-  const out = { ...DEFAULT_LIMITS };
-  for (const key of Object.keys(VAR_NAMES) as (keyof MetricsLimits)[]) {
-    const raw = vars[VAR_NAMES[key]];
-    const n = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : NaN;
-    if (Number.isFinite(n) && n > 0) out[key] = key === 'retentionDays' || key === 'sampleLogIdleSeconds' ? n : Math.floor(n);
-  }
-  return out;
-}
-
-/** The wrangler var that sets a limit, for error messages that tell the operator what to raise. */
-export function limitVar(key: keyof MetricsLimits): string {
-  return VAR_NAMES[key];
+/** Reads the limits from the Worker's vars (once per env object); a malformed var throws a SettingError naming it. */
+export function readLimits(env: object): MetricsLimits {
+  return metricsSettingsSchema.read(env);
 }

@@ -70,25 +70,6 @@ export class ScrapeConfigError extends Error {
   }
 }
 
-/** Reads the limits from the Worker's vars (defaults as in wrangler.toml). */
-export function scrapeLimits(env: {
-  MAX_BODY_SIZE?: string;
-  MAX_SAMPLES_PER_SCRAPE?: string;
-  MAX_TARGETS?: string;
-  MIN_SCRAPE_INTERVAL_SECONDS?: string;
-}): ScrapeLimits {
-  const num = (v: string | undefined, d: number) => {
-    const n = Number(v);
-    return v !== undefined && v !== '' && Number.isFinite(n) && n > 0 ? n : d;
-  };
-  return {
-    maxBodySize: num(env.MAX_BODY_SIZE, 10 * 1024 * 1024),
-    maxSamplesPerScrape: num(env.MAX_SAMPLES_PER_SCRAPE, 50_000),
-    maxTargets: num(env.MAX_TARGETS, 500),
-    minScrapeIntervalMs: num(env.MIN_SCRAPE_INTERVAL_SECONDS, 1) * 1000,
-  };
-}
-
 const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 /** Duration units in DURATION_RE's group order: [ms, suffix]. */
 const DURATION_UNITS: readonly (readonly [number, string])[] = [

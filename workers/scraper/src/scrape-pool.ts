@@ -11,6 +11,7 @@ import type { JobConfig, TargetConfig } from './config';
 import { staleMarkers, staleReportSeries, type TrackedSeries } from './scrape-series';
 import { mapLimited } from '@pushpull/http/concurrency';
 import { scrapeTarget, type TargetOutcome } from './scrape-target';
+import { scraperSettings } from './settings';
 
 /** One target's health, as `GET /api/v1/targets` reports it. */
 export interface TargetHealth {
@@ -165,8 +166,7 @@ export class ScrapePool extends DurableObject<Env> {
   private async runRound(): Promise<TargetHealth[]> {
     const job = this.job();
     if (job === undefined) return [];
-    const concurrency = Math.max(1, Number(this.env.MAX_CONCURRENT_SCRAPES) || 6);
-    const groupSeries = Math.max(1, Number(this.env.WRITE_BATCH_SERIES) || 10_000);
+    const { maxConcurrentScrapes: concurrency, writeBatchSeries: groupSeries } = scraperSettings(this.env);
     // Finished scrapes are written in groups (one RPC per group, one at a time): a round of
     // many small targets costs a few writes, not one per target. A target's series always
     // travel in one call.

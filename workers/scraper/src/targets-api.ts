@@ -6,9 +6,10 @@
 import { Hono, type Context } from 'hono';
 import { requireToken } from '@pushpull/http/auth';
 import { ApiError } from '@pushpull/http/errors';
-import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, scrapeLimits, type JobConfig } from './config';
+import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, type JobConfig } from './config';
 import type { ScrapeConfigStore, SyncResult } from './config-store';
 import { scrapePool, type TargetHealth } from './scrape-pool';
+import { scrapeLimits, scraperSettings } from './settings';
 
 type Bindings = { Bindings: Env };
 
@@ -20,12 +21,12 @@ export function configStore(env: Env): DurableObjectStub<ScrapeConfigStore> {
 /** The jobs currently configured (stored document, else SCRAPE_CONFIG). */
 export async function currentJobs(env: Env): Promise<JobConfig[]> {
   const stored = await configStore(env).stored();
-  return resolveScrapeConfig(JSON.parse(stored?.document ?? env.SCRAPE_CONFIG) as unknown, scrapeLimits(env));
+  return resolveScrapeConfig(JSON.parse(stored?.document ?? scraperSettings(env).scrapeConfig) as unknown, scrapeLimits(env));
 }
 
 /** Applies the configuration to the pools (cron and PUT). */
 export function syncPools(env: Env): Promise<SyncResult> {
-  return configStore(env).sync(env.SCRAPE_CONFIG, scrapeLimits(env));
+  return configStore(env).sync(scraperSettings(env).scrapeConfig, scrapeLimits(env));
 }
 
 /** Prometheus's activeTargets entry. */
@@ -81,13 +82,13 @@ targetsApi.get('/config', auth, async (c) => {
   return c.json({
     source: stored === null ? 'default' : 'api',
     updated: stored === null ? null : new Date(stored.updatedMs).toISOString(),
-    config: JSON.parse(stored?.document ?? c.env.SCRAPE_CONFIG) as unknown,
+    config: JSON.parse(stored?.document ?? scraperSettings(c.env).scrapeConfig) as unknown,
   });
 });
 
 /** PUT /api/v1/config (also PUT /api/v1/targets): validate, store, reconfigure the pools. */
 const putConfig = async (c: Context<Bindings>): Promise<Response> => {
-  const max = Number(c.env.MAX_CONFIG_BYTES) || 262_144;
+  const max = scraperSettings(c.env).maxConfigBytes;
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (declared > max) throw new ApiError(413, 'too_large', `the configuration is larger than MAX_CONFIG_BYTES (${max})`);
   const text = await c.req.text();
@@ -105,7 +106,7 @@ const putConfig = async (c: Context<Bindings>): Promise<Response> => {
     if (err instanceof ScrapeConfigError) throw new ApiError(400, 'invalid_config', err.message, { problems: err.problems });
     throw err;
   }
-  const result = await configStore(c.env).replace(JSON.stringify(doc), c.env.SCRAPE_CONFIG, scrapeLimits(c.env));
+  const result = await configStore(c.env).replace(JSON.stringify(doc), scraperSettings(c.env).scrapeConfig, scrapeLimits(c.env));
   return c.json(result);
 };
 targetsApi.put('/config', auth, putConfig);
@@ -113,7 +114,7 @@ targetsApi.put('/targets', auth, putConfig);
 
 // Back to the SCRAPE_CONFIG var.
 targetsApi.delete('/config', auth, async (c) => {
-  const result = await configStore(c.env).replace(null, c.env.SCRAPE_CONFIG, scrapeLimits(c.env));
+  const result = await configStore(c.env).replace(null, scraperSettings(c.env).scrapeConfig, scrapeLimits(c.env));
   return c.json(result);
 });
 

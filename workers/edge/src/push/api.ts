@@ -20,7 +20,7 @@ import { purge } from '../purge';
 import { contentTypeFor } from '@pushpull/http/content-type';
 import { collectGarbage } from './gc';
 import { fetchPushed } from './serve';
-import { pushLimits, type PushLimits } from './limits';
+import { pushSettings, type PushLimits } from './settings';
 import {
   changedPaths,
   expiryFromHeaders,
@@ -44,7 +44,7 @@ export const pushApi = new Hono<{ Bindings: Env }>();
 pushApi.onError(jsonErrorHandler);
 pushApi.use('*', requireToken({ secret: (env) => (env as Env).PUSHPULL_TOKEN }));
 
-const limitsOf = (c: PushContext): PushLimits => pushLimits(c.env);
+const limitsOf = (c: PushContext): PushLimits => pushSettings(c.env);
 
 /** The pushed path named by a `/files/<path>` URL, decoded and validated. */
 function pathFromUrl(c: PushContext, limits: PushLimits): string {
@@ -420,11 +420,11 @@ pushApi.post('/gc', async (c) => {
   const limits = limitsOf(c);
   // An operator may shorten the grace period for this run (never lengthen past the setting's purpose).
   const grace = c.req.query('graceSeconds');
-  if (grace !== undefined) {
-    if (!/^\d{1,9}$/.test(grace)) throw new ApiError(400, 'invalid_grace', 'graceSeconds must be a non-negative integer');
-    limits.gcGraceSeconds = Math.min(limits.gcGraceSeconds, Number(grace));
+  if (grace !== undefined && !/^\d{1,9}$/.test(grace)) {
+    throw new ApiError(400, 'invalid_grace', 'graceSeconds must be a non-negative integer');
   }
-  return c.json(await collectGarbage(c.env, limits));
+  const run = grace === undefined ? limits : { ...limits, gcGraceSeconds: Math.min(limits.gcGraceSeconds, Number(grace)) };
+  return c.json(await collectGarbage(c.env, run));
 });
 
 pushApi.all('*', jsonNotFound);

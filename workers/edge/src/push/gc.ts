@@ -7,7 +7,7 @@
  * whose deploy is being created is never taken), and it is still unreferenced after the
  * deploy list is read a second time, just before the delete.
  */
-import type { PushLimits } from './limits';
+import type { PushLimits } from './settings';
 import { BLOB_PREFIX, deleteDeploy, getDeploy, listDeploys, listObjects, readActive, STAGING_PREFIX, type PushEnv } from './store';
 
 /** What one collection did. */

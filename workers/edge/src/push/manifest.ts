@@ -5,7 +5,7 @@
  */
 import { ApiError } from '@pushpull/http/errors';
 import type { ActivationRecord, DeployKind, FileEntry, ManifestEntry } from '@pushpull/contracts/push';
-import type { PushLimits } from './limits';
+import type { PushLimits } from './settings';
 
 /** A deploy: an immutable, complete path → file map. Activating one switches every path at once. */
 export interface Deploy {

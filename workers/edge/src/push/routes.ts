@@ -1,5 +1,5 @@
 /**
- * Per-prefix routing between the push store and the pull cache (issue 3, "Serving").
+ * Per-prefix routing between the push store and the pull cache (docs/push.md, "Serving").
  * `ROUTES` is a JSON object of path prefix → mode; the longest matching prefix wins and a
  * path no prefix matches is `hybrid` (pushed content wins, else pull from the origin).
  */
@@ -9,18 +9,19 @@ export type RouteMode = 'push' | 'pull' | 'hybrid';
 
 const MODES: readonly RouteMode[] = ['push', 'pull', 'hybrid'];
 
-/** The default when no prefix matches (issue 3: "default `hybrid`"). */
+/** The default when no prefix matches. */
 export const DEFAULT_ROUTE: RouteMode = 'hybrid';
 
 /** A parsed route table: prefixes sorted longest first. */
 export type RouteTable = ReadonlyArray<readonly [prefix: string, mode: RouteMode]>;
 
 /**
- * Parses the `ROUTES` var. Throws an Error naming the problem on invalid JSON, a non-object,
- * a prefix not starting with `/`, or an unknown mode, so a misconfiguration fails loudly.
+ * Parses the `ROUTES` var (read once per env by ./settings). Throws an Error naming the problem
+ * on invalid JSON, a non-object, a prefix not starting with `/`, or an unknown mode, so a
+ * misconfiguration fails loudly.
  */
-export function parseRoutes(routesJson: string | undefined): RouteTable {
-  if (routesJson === undefined || routesJson.trim() === '') return [];
+export function parseRoutes(routesJson: string): RouteTable {
+  if (routesJson.trim() === '') return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(routesJson);
@@ -42,20 +43,8 @@ export function parseRoutes(routesJson: string | undefined): RouteTable {
   return table;
 }
 
-const parsedCache = new Map<string, RouteTable>();
-
-/**
- * The mode for a request path: the longest `ROUTES` prefix that the path starts with,
- * else {@link DEFAULT_ROUTE}. The parsed table is memoised per distinct `routesJson`.
- */
-export function routeFor(pathname: string, routesJson: string | undefined): RouteMode {
-  const key = routesJson ?? '';
-  let table = parsedCache.get(key);
-  if (table === undefined) {
-    table = parseRoutes(routesJson);
-    if (parsedCache.size > 16) parsedCache.clear();
-    parsedCache.set(key, table);
-  }
+/** The mode for a request path: the longest prefix of `table` that the path starts with, else {@link DEFAULT_ROUTE}. */
+export function routeFor(pathname: string, table: RouteTable): RouteMode {
   for (const [prefix, mode] of table) {
     if (pathname.startsWith(prefix)) return mode;
   }

@@ -1,11 +1,12 @@
 /**
- * Chooses what answers a cache miss for a path, by its `ROUTES` mode (issue 3, "Serving"):
+ * Chooses what answers a cache miss for a path, by its `ROUTES` mode (docs/push.md, "Serving"):
  * `push` → the push store only (404 when not pushed), `pull` → the origin only,
  * `hybrid` → pushed content wins, else the origin.
  */
 import type { Upstream } from '../cache';
 import { routeFor, type RouteMode } from './routes';
 import { fetchPushed } from './serve';
+import { pushSettings } from './settings';
 import type { PushEnv } from './store';
 
 /** The 404 a `push` route answers for a path that is not pushed (or has expired). */
@@ -29,5 +30,5 @@ export function upstreamForMode(mode: RouteMode, env: PushEnv, origin: Upstream)
 
 /** The upstream for a request, by the `ROUTES` var. */
 export function upstreamFor(request: Request, env: PushEnv & { ROUTES?: string }, origin: Upstream): Upstream {
-  return upstreamForMode(routeFor(new URL(request.url).pathname, env.ROUTES), env, origin);
+  return upstreamForMode(routeFor(new URL(request.url).pathname, pushSettings(env).routes), env, origin);
 }
