@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { instantVector, parseDurationParam, parseTime, rangeQuery } from '../../workers/metrics/src/evaluate';
 import { formatPromValue } from '../../workers/metrics/src/sample-value';
-import { compileMatcher, parseSelector, parsePromDuration, SelectorParseError } from '../../workers/metrics/src/selector';
+import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
+import { compileMatcher, parseSelector, SelectorParseError } from '../../workers/metrics/src/selector';
 
 describe('parseSelector', () => {
   it('parses names, matchers, quoting and ranges', () => {

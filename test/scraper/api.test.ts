@@ -7,13 +7,8 @@ import {
 } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../workers/scraper/src/index';
-import {
-  parseByteSize,
-  parsePromDuration,
-  resolveScrapeConfig,
-  ScrapeConfigError,
-  type ScrapeLimits,
-} from '../../workers/scraper/src/config';
+import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
+import { parseByteSize, resolveScrapeConfig, ScrapeConfigError, type ScrapeLimits } from '../../workers/scraper/src/config';
 import { applyTargetLabels } from '../../workers/scraper/src/scrape-series';
 import { AUTH, call, job, putConfig, targets, testEnv, value, type ActiveTarget } from './scraper-client';
 

@@ -16,6 +16,7 @@
  * (the NaN with bits 0x7ff0000000000002) is recognised even where NaN payloads are not preserved.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { isStaleNaNAt, STALE_NAN_BYTES } from '../prometheus-model/staleness';
 
 /** A label as sent (order and duplicates preserved). */
 export interface WireLabel {
@@ -67,11 +68,6 @@ export interface WireWriteRequest {
 export class ProtobufDecodeError extends Error {
   override name = 'ProtobufDecodeError';
 }
-
-/** The bits of the Prometheus staleness marker, as the two little-endian 32-bit halves. */
-export const STALE_NAN_HI = 0x7ff00000;
-export const STALE_NAN_LO = 0x00000002;
-const STALE_NAN_BYTES = new Uint8Array([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
 
 /** Decode a `prometheus.WriteRequest`. Throws {@link ProtobufDecodeError} on truncated or malformed input. */
 export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
@@ -158,7 +154,7 @@ function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): Wi
           const p = reader.pos;
           if (p + 8 > sampleEnd) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated Sample.value');
           // Read the raw bits: the staleness marker is a specific NaN payload.
-          stale = view.getUint32(p + 4, true) === STALE_NAN_HI && view.getUint32(p, true) === STALE_NAN_LO;
+          stale = isStaleNaNAt(view, p);
           value = view.getFloat64(p, true);
           reader.pos = p + 8;
         } else if (sno === 2 && swt === WireType.Varint) {

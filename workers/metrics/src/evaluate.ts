@@ -8,7 +8,7 @@
  */
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { formatPromValue } from './sample-value';
-import { parsePromDuration } from './selector';
+import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
 
 /** Prometheus's default lookback delta (--query.lookback-delta). */
 export const LOOKBACK_MS = 5 * 60_000;

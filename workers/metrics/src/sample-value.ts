@@ -4,18 +4,14 @@
  * every Workers host) in a BLOB: NaN payloads, ±Inf, -0 and the Prometheus staleness marker
  * (0x7ff0000000000002) survive bit for bit.
  */
-
-/** The high and low 32 bits of Prometheus's staleness marker NaN (value.StaleNaN). */
-export const STALE_HI = 0x7ff00000;
-export const STALE_LO = 0x00000002;
+import { isStaleNaNAt, writeStaleNaNAt } from '@pushpull/wire/prometheus-model/staleness';
 
 /** The 8 bytes of a value (or of the staleness marker when `stale`). */
 export function encodeValue(value: number, stale: boolean): ArrayBuffer {
   const buf = new ArrayBuffer(8);
   const view = new DataView(buf);
   if (stale) {
-    view.setUint32(4, STALE_HI, true);
-    view.setUint32(0, STALE_LO, true);
+    writeStaleNaNAt(view, 0);
   } else {
     view.setFloat64(0, value, true);
   }
@@ -25,7 +21,7 @@ export function encodeValue(value: number, stale: boolean): ArrayBuffer {
 /** Decodes 8 stored bytes: the value and whether they are the staleness marker. */
 export function decodeValue(bytes: ArrayBuffer | Uint8Array): { value: number; stale: boolean } {
   const view = bytes instanceof Uint8Array ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new DataView(bytes);
-  const stale = view.getUint32(4, true) === STALE_HI && view.getUint32(0, true) === STALE_LO;
+  const stale = isStaleNaNAt(view, 0);
   return { value: view.getFloat64(0, true), stale };
 }
 

@@ -12,6 +12,7 @@
  */
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
+import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
 
 /** One label matcher. */
 export interface LabelMatcher {
@@ -219,39 +220,6 @@ function parseNumberLiteral(text: string): number {
   if (lower.endsWith('nan')) return NaN;
   if (/^-?0x/.test(lower)) return lower.startsWith('-') ? -parseInt(lower.slice(3), 16) : parseInt(lower.slice(2), 16);
   return Number(lower);
-}
-
-const DURATION_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-  y: 31_536_000_000,
-};
-
-/**
- * A Prometheus duration (`1h30m`, `15s`, `500ms`, units ms s m h d w y, largest first, each once)
- * in milliseconds; undefined when the text is not one.
- */
-export function parsePromDuration(text: string): number | undefined {
-  if (text === '0') return 0;
-  const re = /(\d+)(ms|s|m|h|d|w|y)/y;
-  let pos = 0;
-  let total = 0;
-  let lastUnit = Infinity;
-  while (pos < text.length) {
-    re.lastIndex = pos;
-    const m = re.exec(text);
-    if (!m) return undefined;
-    const unit = DURATION_UNITS[m[2]];
-    if (unit >= lastUnit) return undefined;
-    lastUnit = unit;
-    total += Number(m[1]) * unit;
-    pos = re.lastIndex;
-  }
-  return pos === 0 ? undefined : total;
 }
 
 /** A matcher ready to test values. */

@@ -7,7 +7,7 @@
  */
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import type { MetricsLimits } from './limits';
-import { STALE_HI, STALE_LO } from './sample-value';
+import { writeStaleNaNAt } from '@pushpull/wire/prometheus-model/staleness';
 
 /** A validated series ready for its shard. */
 export interface PreparedSeries {
@@ -162,8 +162,7 @@ export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLi
       const bits = new DataView(values.buffer, values.byteOffset, values.byteLength);
       for (const i of batch.staleAt) {
         if (!Number.isInteger(i) || i < 0 || i >= n) continue;
-        bits.setUint32(i * 8 + 4, STALE_HI, true);
-        bits.setUint32(i * 8, STALE_LO, true);
+        writeStaleNaNAt(bits, i * 8);
       }
     }
     out.series.push({ key: canonicalKey(labels), name: batch.labels.__name__, labels, timestamps, values });

@@ -6,6 +6,8 @@
  * Pure: no bindings.
  */
 
+import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
+
 /** The configuration as written by a user (and stored as written). */
 export interface ScrapeConfigDocument {
   global?: { scrape_interval?: string; scrape_timeout?: string };
@@ -68,42 +70,6 @@ export class ScrapeConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid scrape configuration: ${problems.join('; ')}`);
   }
-}
-
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-/** Duration units in DURATION_RE's group order: [ms, suffix]. */
-const DURATION_UNITS: readonly (readonly [number, string])[] = [
-  [365 * 86400e3, 'y'],
-  [7 * 86400e3, 'w'],
-  [86400e3, 'd'],
-  [3600e3, 'h'],
-  [60e3, 'm'],
-  [1e3, 's'],
-  [1, 'ms'],
-];
-
-/** Prometheus's duration syntax (`model.ParseDuration`): `1h30m`, `15s`, `500ms`. Returns ms or undefined. */
-export function parsePromDuration(s: string): number | undefined {
-  if (s === '0') return 0;
-  const m = DURATION_RE.exec(s);
-  if (m === null || s === '') return undefined;
-  let ms = 0;
-  for (let k = 0; k < DURATION_UNITS.length; k++) if (m[k + 1] !== undefined) ms += Number(m[k + 1]) * DURATION_UNITS[k][0];
-  return ms;
-}
-
-/** Formats ms as Prometheus prints durations (`15s`, `1m`, `1m30s`, `500ms`). */
-export function formatPromDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let out = '';
-  let rest = ms;
-  for (const [size, unit] of DURATION_UNITS) {
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${unit}`;
-      rest %= size;
-    }
-  }
-  return out;
 }
 
 const SIZE_RE = /^(\d+)(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/;

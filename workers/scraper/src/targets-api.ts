@@ -6,7 +6,8 @@
 import { Hono, type Context } from 'hono';
 import { requireToken } from '@pushpull/http/auth';
 import { ApiError } from '@pushpull/http/errors';
-import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, type JobConfig } from './config';
+import { formatPromDuration } from '@pushpull/wire/prometheus-model/duration';
+import { resolveScrapeConfig, ScrapeConfigError, type JobConfig } from './config';
 import type { ScrapeConfigStore, SyncResult } from './config-store';
 import { scrapePool, type TargetHealth } from './scrape-pool';
 import { scrapeLimits, scraperSettings } from './settings';
