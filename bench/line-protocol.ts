@@ -6,7 +6,7 @@
 //     given the already-decoded text (the decoding it would need is not counted in its favour),
 //   - @influxdata/influxdb-client serialising the same points (Point.toLineProtocol), i.e. what a client
 //     spends to produce the lines.
-// Reference from issue 4: the Go decoder of influxdata/line-protocol did 1.62 M lines/s on one core;
+// Reference: the Go decoder of influxdata/line-protocol did 1.62 M lines/s on one core;
 // goal >= 1.5 M lines/s. It also times pointsToSeries (points -> series batches, the Worker-side step after
 // parsing) on the parsed points, per 10k samples, against the same mapping without caches (labels
 // object and sorted key string per point, key concatenation and map lookup per sample). Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by

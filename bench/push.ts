@@ -1,5 +1,5 @@
 /**
- * The push CDN, measured (issue 3, "Done when"):
+ * The push CDN, measured (docs/push.md, "Benchmark"):
  *   sync      first sync, unchanged re-sync and one-file re-sync of a 1,000-file (~20 MB)
  *             folder with the push client: time, bytes uploaded, requests
  *   HIT       req/s of a pushed 1 KiB file answered from the edge's cache, against a trivial

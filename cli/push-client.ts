@@ -1,5 +1,5 @@
 /**
- * The push client (issue 3, "The push client"): syncs a folder to the edge's push API.
+ * The push client (docs/push.md, "The client"): syncs a folder to the edge's push API.
  * It hashes every file as a stream, leaves out what `.pushignore` names, creates a deploy
  * from the manifest, uploads only the blobs the edge says are missing (bounded concurrency,
  * retries with backoff, multipart for large files), then activates the deploy. Nothing is

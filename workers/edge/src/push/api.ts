@@ -1,6 +1,6 @@
 /**
- * The push API, mounted by the edge Worker at `/_push` (issue 3, "Push API on the edge
- * Worker"; docs/push.md lists every endpoint). Every route needs `Authorization: Bearer`.
+ * The push API, mounted by the edge Worker at `/_push` (docs/push.md, "Endpoints", lists
+ * every endpoint). Every route needs `Authorization: Bearer`.
  * Handlers stay thin: validation is in manifest.ts, storage in store.ts / upload.ts.
  */
 import { Hono, type Context } from 'hono';
@@ -101,8 +101,8 @@ async function readJson(c: PushContext, limit: number): Promise<unknown> {
 
 /**
  * Invalidates what the pull cache holds for the paths an activation changed, so the next
- * request on this edge gets the new version (issue 3, "A push or an activation takes effect
- * at once"). A directory index also purges its directory URL.
+ * request on this edge gets the new version (docs/push.md, "Consistency": a push or an
+ * activation takes effect at once). A directory index also purges its directory URL.
  */
 async function purgeChanged(env: Env, paths: string[]): Promise<void> {
   if (paths.length === 0) return;

@@ -1,6 +1,6 @@
 /**
- * Garbage collection (issue 3: "storage no longer referenced by any file or kept deploy is
- * collected, never while still referenced"). Kept: the active deploy, the `KEEP_DEPLOYS`
+ * Garbage collection (docs/push.md, "Consistency"): storage no longer referenced by any file or
+ * kept deploy is collected, never while still referenced. Kept: the active deploy, the `KEEP_DEPLOYS`
  * newest deploys, the deploys in the activation history among those, and every created but
  * not yet activated deploy younger than `PUSH_PENDING_DEPLOY_SECONDS`. A blob is deleted only
  * when no remaining deploy names it, it is older than `PUSH_GC_GRACE_SECONDS` (an upload

@@ -1,6 +1,6 @@
 /**
  * The push store's data model and the validation of everything a client sends: paths,
- * hashes, expiry headers and whole-site manifests (issue 3, "Bad input"). Pure: no bindings.
+ * hashes, expiry headers and whole-site manifests (docs/push.md, "Limits and bad input"). Pure: no bindings.
  * Every refusal is an {@link ApiError} 400 whose code and message name the problem.
  */
 import { ApiError } from '@pushpull/http/errors';
@@ -240,7 +240,7 @@ export function changedPaths(before: Record<string, FileEntry> | undefined, afte
 
 /**
  * The file a request path names in a deploy: the exact path, or `index.html` under a path
- * ending in `/`. Expired files are not served (issue 3, "Expired content is not served").
+ * ending in `/`. Expired files are not served.
  */
 export function lookupFile(files: Record<string, FileEntry>, pathname: string, now: number): FileEntry | null {
   const entry = files[pathname] ?? (pathname.endsWith('/') ? files[pathname + 'index.html'] : undefined);

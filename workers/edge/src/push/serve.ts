@@ -1,5 +1,5 @@
 /**
- * Serving pushed content (issue 3, "Serving"): the active deploy names the blob for a path,
+ * Serving pushed content (docs/push.md, "Serving"): the active deploy names the blob for a path,
  * and the blob streams from R2 with the pushed Content-Type and Cache-Control, an ETag (the
  * content hash), Last-Modified, conditional 304 (RFC 9110 §13) and single-range 206
  * (RFC 9110 §14). It answers like an origin, so the pull cache can sit in front of it.

@@ -1,7 +1,7 @@
 /**
- * Storing blobs with their hash verified (issue 3: "an optional X-Content-SHA256 is
- * verified, and a mismatch is refused with nothing stored"; multipart "hash verified at the
- * end"). Bodies are streamed, never held whole: R2 checks a declared SHA-256 itself
+ * Storing blobs with their hash verified (docs/push.md, "Endpoints"): an optional
+ * X-Content-SHA256 is verified and a mismatch is refused with nothing stored; a multipart
+ * upload's hash is verified at the end. Bodies are streamed, never held whole: R2 checks a declared SHA-256 itself
  * (`put(..., { sha256 })` fails and stores nothing on a mismatch), and when no hash is
  * declared the body is hashed on the way into a staging object.
  */
