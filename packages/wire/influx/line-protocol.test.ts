@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { columnsOf, fieldValue, parseLineProtocol, pointsOf, pointTags, type Point, type Precision } from './line-protocol';
+import { parseLineProtocol, type Precision } from './line-protocol';
+import { columnsOf, fieldValue, pointsOf, pointTags, type Point } from './point-columns';
 
 const NOW = 1_700_000_000_123; // ms
 
@@ -241,7 +242,10 @@ describe('parseLineProtocol: values', () => {
     let seed = 12345;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let i = 0; i < 2000; i++) {
-      const text = `${rnd() < 0.5 ? '-' : ''}${Math.floor(rnd() * 10 ** Math.floor(rnd() * 10))}.${String(Math.floor(rnd() * 1e9)).slice(0, 1 + Math.floor(rnd() * 9))}`;
+      const sign = rnd() < 0.5 ? '-' : '';
+      const whole = Math.floor(rnd() * 10 ** Math.floor(rnd() * 10));
+      const fraction = String(Math.floor(rnd() * 1e9)).slice(0, 1 + Math.floor(rnd() * 9));
+      const text = `${sign}${whole}.${fraction}`;
       expect(one(`m f=${text}`).fields.f, text).toBe(Number(text));
     }
   });
@@ -630,7 +634,8 @@ describe('parseLineProtocol: output layout', () => {
     expect(r.errors).toEqual([]);
     expect(r.columns.length).toBe(5000);
     expect(r.points[4999]).toMatchObject({ fieldValues: [4999], timestampMs: 4999, line: 5000 });
-    const wide = `m ${Array.from({ length: 3000 }, (_, i) => `f${i}=${i}`).join(',')} 1\nm ${Array.from({ length: 3000 }, (_, i) => `f${i}=${-i}`).join(',')} 2`;
+    const fieldSet = (sign: number) => Array.from({ length: 3000 }, (_, i) => `f${i}=${sign * i}`).join(',');
+    const wide = `m ${fieldSet(1)} 1\nm ${fieldSet(-1)} 2`;
     const w = parse(wide, 'ms');
     expect(w.errors).toEqual([]);
     expect(w.points.map((p) => [p.fieldValues.length, p.fieldValues[2999]])).toEqual([

@@ -14,62 +14,19 @@
  * numbers in typed arrays); {@link Point} objects are built only when a caller asks for them.
  */
 
+import {
+  columnsForBody,
+  grown,
+  growPoints,
+  pointsOf,
+  type FieldType,
+  type Point,
+  type PointColumns,
+  type PointShape,
+} from './point-columns';
+
 /** Timestamp precision of a write: v2 `ns|us|ms|s`, v1 also `n|u|m|h` (`m` is minutes, `h` hours). */
 export type Precision = 'ns' | 'us' | 'ms' | 's' | 'n' | 'u' | 'm' | 'h';
-
-/** The type of a field value, as InfluxDB names it. */
-export type FieldType = 'float' | 'integer' | 'unsigned' | 'boolean' | 'string';
-
-/**
- * One parsed line as an object (built from {@link PointColumns} on demand): names are shared strings
- * (equal names in one request are one string), `tags`, `fieldKeys` and `fieldTypes` are the arrays of
- * the point's shape, shared between points (treat them as read-only), and `fieldValues` is a plain
- * array of doubles of its own.
- */
-export interface Point {
-  /** Measurement name, unescaped. */
-  measurement: string;
-  /**
-   * Tag keys and values, unescaped, alternating in the order written: `[key0, value0, key1, value1, ...]`.
-   * Keys are unique (a duplicate is a parse error, as in InfluxDB); values are never empty.
-   */
-  tags: readonly string[];
-  /** Field keys, unescaped; unique (a duplicate key keeps the last value, as in InfluxDB). At least one. */
-  fieldKeys: readonly string[];
-  /** Field types; `fieldTypes[i]` belongs to `fieldKeys[i]`. */
-  fieldTypes: readonly FieldType[];
-  /**
-   * Numeric value of each field: floats, integers (`i`) and unsigned integers (`u`) as float64 (64-bit
-   * integers beyond ±2^53 are rounded to the nearest float64, the only numeric type the store keeps),
-   * booleans as 1 / 0, string fields as NaN (their text is in `stringValues`).
-   */
-  fieldValues: number[];
-  /** Only when the point has string fields: the text of field `i` at index `i` (unescaped). */
-  stringValues?: (string | undefined)[];
-  /** Milliseconds since the Unix epoch, floored (exact for every representable line-protocol timestamp). */
-  timestampMs: number;
-  /** Nanoseconds past `timestampMs` (0..999999): with `timestampMs` the exact nanosecond timestamp. */
-  timestampSubMsNanos: number;
-  /** True when the line had no timestamp and the server time was used. */
-  serverTime: boolean;
-  /** 1-based line number where the point starts. */
-  line: number;
-}
-
-/** The value of field `i` of a point as InfluxDB types it (number, boolean or string). */
-export function fieldValue(point: Point, i: number): number | boolean | string {
-  const type = point.fieldTypes[i];
-  if (type === 'string') return point.stringValues?.[i] ?? '';
-  if (type === 'boolean') return point.fieldValues[i] === 1;
-  return point.fieldValues[i];
-}
-
-/** The tags of a point as an object. */
-export function pointTags(point: Point): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < point.tags.length; i += 2) out[point.tags[i]] = point.tags[i + 1];
-  return out;
-}
 
 /** A line that could not be parsed. */
 export interface LineError {
@@ -92,38 +49,6 @@ export interface ParseOptions {
    * has `limitExceeded: true` and the caller should refuse the whole request (413).
    */
   maxLines?: number;
-}
-
-/**
- * What the points of one series key with one field layout have in common: the measurement, the tags,
- * the field keys and their types (as in {@link Point}). Shapes are shared: within one parse, points
- * with equal bytes up to the field values get the same shape object, so a consumer can cache per shape.
- */
-export interface PointShape {
-  readonly measurement: string;
-  readonly tags: readonly string[];
-  readonly fieldKeys: readonly string[];
-  readonly fieldTypes: readonly FieldType[];
-}
-
-/**
- * The points of a request in columns, as the parser produces them: no object per point, numbers in
- * typed arrays. Point `i` (0 <= i < length) has the shape `shapes[i]`, the field values
- * `values[valueStart[i] .. valueStart[i + 1])` (in the order of the shape's field keys), the text of
- * string fields at the same indexes of `strings` (present only when a string field was parsed), and
- * `timestampMs[i]`, `subMsNanos[i]`, `serverTime[i]` (1 = server time), `lines[i]`.
- * The typed arrays may be longer than needed: read only up to `length` (and `valueStart[length]`).
- */
-export interface PointColumns {
-  length: number;
-  shapes: PointShape[];
-  valueStart: Int32Array;
-  values: Float64Array;
-  strings: (string | undefined)[] | undefined;
-  timestampMs: Float64Array;
-  subMsNanos: Int32Array;
-  serverTime: Uint8Array;
-  lines: Int32Array;
 }
 
 /** Result of {@link parseLineProtocol}. */
@@ -201,8 +126,16 @@ const MS_PER_UNIT: Record<Precision, number> = { ns: 0, n: 0, us: 0, u: 0, ms: 1
 const TIME_RANGE_ERROR = 'time outside range -9223372036854775806 - 9223372036854775806';
 const MAX_QUOTED_LINE = 256;
 
-/** Reason of the last failure inside the value helpers (set together with a NaN return). */
-let failReason = '';
+const INVALID_UTF8 = 'invalid UTF-8';
+const EMPTY_TAGS: readonly string[] = [];
+const EMPTY_TYPES: readonly FieldType[] = [];
+const NO_SHAPE: PointShape = { measurement: '', tags: EMPTY_TAGS, fieldKeys: EMPTY_TAGS, fieldTypes: EMPTY_TYPES };
+const NO_BYTES = new Uint8Array(0);
+const NO_VIEW = new DataView(new ArrayBuffer(0));
+/** Most probes of an open-addressing table before giving up (a miss then costs a decode, never a long scan). */
+const MAX_PROBES = 8;
+/** FNV-1a's offset basis, the seed of the series-key hash. */
+const KEY_SEED = 0x811c9dc5 | 0;
 
 const encoder = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -220,689 +153,1051 @@ const utf8Lenient = new TextDecoder('utf-8');
  * line-protocol decoder).
  */
 export function parseLineProtocol(input: string | Uint8Array, opts: ParseOptions): ParseResult {
-  const precision = opts.precision;
-  if (!(precision in MAX_UNITS)) throw new RangeError(`unknown precision ${String(precision)}`);
-  const maxLines = opts.maxLines ?? Number.POSITIVE_INFINITY;
-  let buf = typeof input === 'string' ? encoder.encode(input) : input;
-  const inputLength = buf.length;
-  // The buffer always ends with a newline (a copy gets one when the input does not): every scan in
-  // parseLine stops at a newline, so it reads bytes without comparing each position with the end.
-  if (inputLength > 0 && buf[inputLength - 1] !== LF) {
-    const copy = new Uint8Array(inputLength + 1);
-    copy.set(buf);
-    copy[inputLength] = LF;
-    buf = copy;
-  }
-  const n = buf.length;
-  const columns = columnsForBody(n);
-  col = columns;
-  const errors: LineError[] = [];
-  let pos = 0;
-  let lineNo = 1;
-  let count = 0;
-  let limitExceeded = false;
-  prevTags = EMPTY_TAGS;
-  prevKeys = EMPTY_TAGS;
-  prevTypes = [];
-  nowFn = opts.now;
-  tsMaxUnits = MAX_UNITS[precision];
-  tsSubDigits = SUB_MS_DIGITS[precision];
-  tsMsPerUnit = MS_PER_UNIT[precision];
-  nowMs = Number.NaN;
-  internReset(buf);
-
+  // One parser is kept between calls so that its tables are allocated once (VictoriaMetrics keeps its
+  // parsers in a pool the same way); a call made while it is busy (from `opts.now`) gets a new one.
+  const parser = idleParser ?? new LineProtocolParser();
+  idleParser = undefined;
   try {
-    while (pos < n) {
-      let c = buf[pos];
-      // Leading whitespace before a point or comment is ignored (models.skipWhitespace).
-      while (c === SPACE || c === TAB) {
-        pos++;
-        c = pos < n ? buf[pos] : LF;
-      }
-      if (c === LF) {
-        pos++;
-        lineNo++;
-        continue;
-      }
-      if (c === CR && (pos + 1 >= n || buf[pos + 1] === LF)) {
-        pos += 2;
-        lineNo++;
-        continue;
-      }
-      if (c === HASH) {
-        const nl = buf.indexOf(LF, pos);
-        if (nl < 0) break;
-        pos = nl + 1;
-        lineNo++;
-        continue;
-      }
-      if (pos >= n) break;
-      if (++count > maxLines) {
-        limitExceeded = true;
-        break;
-      }
-      const lineStart = pos;
-      const startLine = lineNo;
-      pos = parseLine(buf, pos, n, precision, startLine);
-      lineNo += parsedNewlines;
-      if (parsedReason === '') {
-        if (pos < n) {
-          pos++;
-          lineNo++;
-        }
-      } else {
-        // Skip the rest of the line (an unterminated string already consumed the input).
-        const nl = pos < n ? buf.indexOf(LF, pos) : -1;
-        errors.push(lineError(buf, lineStart, nl < 0 ? inputLength : nl, startLine, parsedReason));
-        if (nl < 0) pos = n;
-        else {
-          pos = nl + 1;
-          lineNo++;
-        }
-      }
-    }
+    return parser.parse(input, opts);
   } finally {
-    internRelease();
-    prevTags = EMPTY_TAGS;
-    prevKeys = EMPTY_TAGS;
-    prevTypes = [];
-    col = EMPTY_COLUMNS;
+    idleParser = parser;
   }
-  let points: Point[] | undefined;
-  return {
-    columns,
-    get points(): Point[] {
-      points ??= pointsOf(columns);
-      return points;
-    },
-    errors,
-    limitExceeded,
-  };
-}
-
-// ---- columns ---------------------------------------------------------------------------------------
-
-/** Empty columns with room for `lines` points and `values` field values. */
-function emptyColumns(lines: number, values: number): PointColumns {
-  return {
-    length: 0,
-    shapes: [],
-    valueStart: new Int32Array(lines + 1),
-    values: new Float64Array(values),
-    strings: undefined,
-    timestampMs: new Float64Array(lines),
-    subMsNanos: new Int32Array(lines),
-    serverTime: new Uint8Array(lines),
-    lines: new Int32Array(lines),
-  };
-}
-
-/** Columns with room for the points of an n-byte body (grown by doubling when a guess is short). */
-function columnsForBody(n: number): PointColumns {
-  return emptyColumns(Math.min(Math.max(16, n >> 7), 1 << 20), Math.min(Math.max(64, n >> 4), 1 << 22));
-}
-
-/** A copy of `a` with room for `size` elements. */
-function grown<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
-  const b = new (a.constructor as new (length: number) => T)(size);
-  b.set(a);
-  return b;
-}
-
-/** Doubles the per-point columns. */
-function growPoints(c: PointColumns): void {
-  const size = c.lines.length * 2;
-  c.valueStart = grown(c.valueStart, size + 1);
-  c.timestampMs = grown(c.timestampMs, size);
-  c.subMsNanos = grown(c.subMsNanos, size);
-  c.serverTime = grown(c.serverTime, size);
-  c.lines = grown(c.lines, size);
-}
-
-/** The point at index `i` of `c` as an object. */
-export function pointAt(c: PointColumns, i: number): Point {
-  const from = c.valueStart[i];
-  const to = c.valueStart[i + 1];
-  const shape = c.shapes[i];
-  const point: Point = {
-    measurement: shape.measurement,
-    tags: shape.tags,
-    fieldKeys: shape.fieldKeys,
-    fieldTypes: shape.fieldTypes,
-    fieldValues: Array.from(c.values.subarray(from, to)),
-    timestampMs: c.timestampMs[i],
-    timestampSubMsNanos: c.subMsNanos[i],
-    serverTime: c.serverTime[i] === 1,
-    line: c.lines[i],
-  };
-  if (c.strings !== undefined && shape.fieldTypes.includes('string')) point.stringValues = c.strings.slice(from, to);
-  return point;
-}
-
-/** Every point of `c` as objects. */
-export function pointsOf(c: PointColumns): Point[] {
-  const out: Point[] = [];
-  for (let i = 0; i < c.length; i++) out.push(pointAt(c, i));
-  return out;
-}
-
-/** Points (e.g. built by hand, or a subset) in columns. */
-export function columnsOf(points: readonly Point[]): PointColumns {
-  let values = 0;
-  for (const p of points) values += p.fieldValues.length;
-  const c = emptyColumns(points.length, values);
-  let v = 0;
-  points.forEach((p, i) => {
-    c.shapes.push({ measurement: p.measurement, tags: p.tags, fieldKeys: p.fieldKeys, fieldTypes: p.fieldTypes });
-    c.valueStart[i] = v;
-    for (let f = 0; f < p.fieldValues.length; f++) {
-      const text = p.stringValues?.[f];
-      if (text !== undefined) (c.strings ??= [])[v] = text;
-      c.values[v++] = p.fieldValues[f];
-    }
-    c.timestampMs[i] = p.timestampMs;
-    c.subMsNanos[i] = p.timestampSubMsNanos;
-    c.serverTime[i] = p.serverTime ? 1 : 0;
-    c.lines[i] = p.line;
-  });
-  c.valueStart[points.length] = v;
-  c.length = points.length;
-  return c;
 }
 
 /**
- * Parse the point that starts at `pos` (not blank, not a comment). `b[n - 1]` is a newline. Returns the position of the line end
- * (the `\n`, or `n`) on success, or the position where parsing stopped on error; the outcome is in
- * the point is appended to the columns (`col`), the outcome is in `parsedReason`, the newlines consumed inside string values in `parsedNewlines`.
- * A separate function (rather than the body of the outer loop) so that V8 optimises it as a whole.
+ * The parser's state, in one reusable object: the request's bytes and columns, what the previous
+ * point shared, the tables of names, series keys and field keys seen in this request, and the
+ * outcome of the line being parsed. Every table is emptied when a parse ends, so no request's
+ * strings or bytes outlive it.
  */
-function parseLine(b: Uint8Array, pos: number, n: number, precision: Precision, lineNo: number): number {
-  let c = b[pos];
-  let newlines = 0;
-  const tags = scratchTags;
-  const keys = scratchKeys;
-  const types = scratchTypes;
-  // Field values go straight into the value column (kept only if the line parses).
-  const out = col;
-  const base = out.valueStart[out.length];
-  let values = out.values;
-  let reason = '';
-  let tagCount = 0;
-  let fieldCount = 0;
-  let strings: (string | undefined)[] | undefined;
-  let name: string | undefined;
-  let sameKeys = true;
-  let sameTypes = true;
-  const view = internView;
-  const start0 = pos;
+class LineProtocolParser {
+  // ---- the request -------------------------------------------------------------------------------
+  private b: Uint8Array = NO_BYTES;
+  /** The same bytes, for reading four at a time. */
+  private view: DataView = NO_VIEW;
+  /** Length of `b`; `b[n - 1]` is always a newline (a sentinel every scan stops at). */
+  private n = 0;
+  private columns: PointColumns = columnsForBody(0);
+  private now: () => number = Date.now;
+  /** The server time (truncated to the precision), read once per request when a line needs it. */
+  private nowMs = Number.NaN;
+  // The precision's constants: largest magnitude, digits below the millisecond, ms per unit.
+  private maxUnits = '';
+  private subDigits = 0;
+  private msPerUnit = 0;
 
-  let start = pos;
-  let measurement = '';
-  let lineTags: readonly string[] | undefined;
-  /** The series-key cache slot of this line (-1: none), where its last shape is kept. */
-  let slot = -1;
+  // ---- the line being parsed ---------------------------------------------------------------------
+  /** Why the line failed ('' while it parses). */
+  private reason = '';
+  /** Newlines consumed inside string values (they do not end the line). */
+  private newlines = 0;
+  private measurement = '';
+  private lineTags: readonly string[] | undefined;
+  /** The line's slot in the series-key cache (-1: none). */
+  private slot = -1;
+  private fieldCount = 0;
+  /** While true, the line's field keys (types) repeat the previous point's and are not copied to the scratch arrays. */
+  private sameKeys = true;
+  private sameTypes = true;
+  /** The text of the line's string fields, by field index (only when it has one). */
+  private strings: (string | undefined)[] | undefined;
+  // Outputs of the value helpers (numbers and constant strings: no allocation per value).
+  private nameEscaped = false;
+  private valueEnd = 0;
+  private valueType: FieldType = 'float';
+  private stringValue = '';
+  private timestampSubMs = 0;
 
-  // ---- series key cache --------------------------------------------------------------------------
-  // Most lines of a batch repeat a series key (measurement + tag set) seen before: when the bytes up to
-  // the first space equal a key that parsed before, reuse its measurement and tag array as they are.
-  // One pass finds the first space (or the line end: then there is no key to look up) and hashes the
-  // bytes before it (FNV-1a over every byte, so keys that differ anywhere hash apart).
-  let keyEnd = pos;
-  let keyH = KEY_SEED;
-  // Four bytes at a time while none of them is a space or a newline (SWAR zero-byte test on the word
-  // XOR each delimiter), then byte by byte; the hash mixes whole words, then single bytes.
-  while (keyEnd + 4 <= n) {
-    const w = view.getInt32(keyEnd, true);
-    const xs = w ^ 0x20202020;
-    const xl = w ^ 0x0a0a0a0a;
-    if ((((xs - 0x01010101) & ~xs) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
-    keyH = Math.imul(keyH ^ w, 0x01000193);
-    keyEnd += 4;
-  }
-  for (;;) {
-    const k = b[keyEnd];
-    if (k === SPACE || k === LF) break;
-    keyH = Math.imul(keyH ^ k, 0x01000193);
-    keyEnd++;
-  }
-  if (keyEnd < n && b[keyEnd] === SPACE && keyEnd > pos && b[keyEnd - 1] !== BACKSLASH) {
-    const hit = keyLookup(b, pos, keyEnd, keyH);
-    if (hit >= 0) {
-      measurement = keyMeasurements[hit];
-      lineTags = keyTagSets[hit];
-      slot = hit;
-      pos = keyEnd;
-      c = SPACE;
+  // ---- shared with the previous point --------------------------------------------------------------
+  private prevTags: readonly string[] = EMPTY_TAGS;
+  private prevKeys: readonly string[] = EMPTY_TAGS;
+  private prevTypes: readonly FieldType[] = EMPTY_TYPES;
+  /** The shape of the previous point (for lines that are not in the series-key cache). */
+  private lastShape: PointShape = NO_SHAPE;
+  // Scratch arrays for the line's tags, field keys and types, reused across lines.
+  private readonly tags: string[] = [];
+  private readonly keys: string[] = [];
+  private readonly types: FieldType[] = [];
+
+  private readonly names = new NameTable();
+  private readonly seriesKeys = new SeriesKeyCache();
+  private readonly fieldKeys = new FieldKeyTemplate();
+
+  parse(input: string | Uint8Array, opts: ParseOptions): ParseResult {
+    const precision = opts.precision;
+    if (!(precision in MAX_UNITS)) throw new RangeError(`unknown precision ${String(precision)}`);
+    const maxLines = opts.maxLines ?? Number.POSITIVE_INFINITY;
+    const inputLength = this.begin(input, opts);
+    const buf = this.b;
+    const n = this.n;
+    const columns = this.columns;
+    const errors: LineError[] = [];
+    let pos = 0;
+    let lineNo = 1;
+    let count = 0;
+    let limitExceeded = false;
+    try {
+      while (pos < n) {
+        let c = buf[pos];
+        // Leading whitespace before a point or comment is ignored (models.skipWhitespace).
+        while (c === SPACE || c === TAB) {
+          pos++;
+          c = pos < n ? buf[pos] : LF;
+        }
+        if (c === LF) {
+          pos++;
+          lineNo++;
+          continue;
+        }
+        if (c === CR && (pos + 1 >= n || buf[pos + 1] === LF)) {
+          pos += 2;
+          lineNo++;
+          continue;
+        }
+        if (c === HASH) {
+          const nl = buf.indexOf(LF, pos);
+          if (nl < 0) break;
+          pos = nl + 1;
+          lineNo++;
+          continue;
+        }
+        if (pos >= n) break;
+        if (++count > maxLines) {
+          limitExceeded = true;
+          break;
+        }
+        const lineStart = pos;
+        const startLine = lineNo;
+        pos = this.parseLine(pos, startLine);
+        lineNo += this.newlines;
+        if (this.reason === '') {
+          if (pos < n) {
+            pos++;
+            lineNo++;
+          }
+        } else {
+          // Skip the rest of the line (an unterminated string already consumed the input).
+          const nl = pos < n ? buf.indexOf(LF, pos) : -1;
+          errors.push(lineError(buf, lineStart, nl < 0 ? inputLength : nl, startLine, this.reason));
+          if (nl < 0) pos = n;
+          else {
+            pos = nl + 1;
+            lineNo++;
+          }
+        }
+      }
+    } finally {
+      this.end();
     }
-  } else keyEnd = -1;
+    let points: Point[] | undefined;
+    return {
+      columns,
+      get points(): Point[] {
+        points ??= pointsOf(columns);
+        return points;
+      },
+      errors,
+      limitExceeded,
+    };
+  }
 
-  if (lineTags === undefined) {
-    // ---- measurement -------------------------------------------------------------------------------
-    pos = scanName(b, pos, MEASUREMENT_STOP, false);
-    c = b[pos];
-    if (pos === start) reason = c === LF ? 'missing fields' : 'missing measurement';
-    else if (c === LF) reason = 'missing fields';
-    else if ((name = readName(b, start, pos, nameEscaped, false)) === undefined) reason = INVALID_UTF8;
-    else measurement = name;
+  /** Takes the request: its bytes (with the newline sentinel), fresh columns, the precision; returns the input's length. */
+  private begin(input: string | Uint8Array, opts: ParseOptions): number {
+    let buf = typeof input === 'string' ? encoder.encode(input) : input;
+    const inputLength = buf.length;
+    // The buffer always ends with a newline (a copy gets one when the input does not): every scan in
+    // parseLine stops at a newline, so it reads bytes without comparing each position with the end.
+    if (inputLength > 0 && buf[inputLength - 1] !== LF) {
+      const copy = new Uint8Array(inputLength + 1);
+      copy.set(buf);
+      copy[inputLength] = LF;
+      buf = copy;
+    }
+    this.b = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.n = buf.length;
+    this.columns = columnsForBody(buf.length);
+    this.now = opts.now;
+    this.nowMs = Number.NaN;
+    this.maxUnits = MAX_UNITS[opts.precision];
+    this.subDigits = SUB_MS_DIGITS[opts.precision];
+    this.msPerUnit = MS_PER_UNIT[opts.precision];
+    let size = 64;
+    while (size < 16384 && size * 16 < buf.length) size *= 2;
+    this.names.reset(size);
+    this.seriesKeys.reset(size);
+    this.fieldKeys.reset();
+    this.prevTags = EMPTY_TAGS;
+    this.prevKeys = EMPTY_TAGS;
+    this.prevTypes = EMPTY_TYPES;
+    this.lastShape = NO_SHAPE;
+    return inputLength;
+  }
 
-    // ---- tags --------------------------------------------------------------------------------------
-    while (reason === '' && c === COMMA) {
+  /** Drops every reference to the request (its bytes, strings and columns), so the parser keeps nothing alive. */
+  private end(): void {
+    this.names.release();
+    this.seriesKeys.release();
+    this.fieldKeys.release();
+    this.b = NO_BYTES;
+    this.view = NO_VIEW;
+    this.columns = columnsForBody(0);
+    this.prevTags = EMPTY_TAGS;
+    this.prevKeys = EMPTY_TAGS;
+    this.prevTypes = EMPTY_TYPES;
+    this.lastShape = NO_SHAPE;
+    this.lineTags = undefined;
+    this.strings = undefined;
+    this.measurement = '';
+    this.stringValue = '';
+  }
+
+  /**
+   * Parses the point that starts at `pos` (not blank, not a comment) and appends it to the columns.
+   * Returns the position of the line end (the `\n`) on success, or where parsing stopped on error; the
+   * outcome is in `reason`, the newlines consumed inside string values in `newlines`.
+   */
+  private parseLine(pos: number, lineNo: number): number {
+    const out = this.columns;
+    const i = out.length;
+    if (i === out.lines.length) growPoints(out);
+    this.reason = '';
+    this.newlines = 0;
+    pos = this.parseSeriesKey(pos);
+    if (this.reason === '') pos = this.parseFieldSet(pos, out.valueStart[i]);
+    if (this.reason === '') pos = this.parseTimestamp(pos, i);
+    if (this.reason !== '') return pos;
+    this.appendPoint(i, lineNo);
+    return this.b[pos] === CR ? pos + 1 : pos;
+  }
+
+  // ---- series key: measurement and tags --------------------------------------------------------------
+
+  /**
+   * The measurement and tags (into `measurement`, `lineTags`, `slot`). Most lines of a batch repeat a
+   * series key seen before: when the bytes up to the first space equal a key that parsed before, its
+   * measurement and tag array are reused as they are. Returns the position of the space after the key.
+   */
+  private parseSeriesKey(pos: number): number {
+    const b = this.b;
+    const view = this.view;
+    const n = this.n;
+    const start = pos;
+    this.lineTags = undefined;
+    this.slot = -1;
+    // One pass finds the first space (or the line end: then there is no key to look up) and hashes the
+    // bytes before it (FNV-1a over every byte, so keys that differ anywhere hash apart): four bytes at a
+    // time while none of them is a space or a newline (SWAR zero-byte test on the word XOR each
+    // delimiter), then byte by byte.
+    let keyEnd = pos;
+    let keyHash = KEY_SEED;
+    while (keyEnd + 4 <= n) {
+      const w = view.getInt32(keyEnd, true);
+      const xs = w ^ 0x20202020;
+      const xl = w ^ 0x0a0a0a0a;
+      if ((((xs - 0x01010101) & ~xs) | ((xl - 0x01010101) & ~xl)) & 0x80808080) break;
+      keyHash = Math.imul(keyHash ^ w, 0x01000193);
+      keyEnd += 4;
+    }
+    for (;;) {
+      const k = b[keyEnd];
+      if (k === SPACE || k === LF) break;
+      keyHash = Math.imul(keyHash ^ k, 0x01000193);
+      keyEnd++;
+    }
+    if (keyEnd < n && b[keyEnd] === SPACE && keyEnd > start && b[keyEnd - 1] !== BACKSLASH) {
+      const hit = this.seriesKeys.lookup(b, view, start, keyEnd, keyHash);
+      if (hit >= 0) {
+        this.measurement = this.seriesKeys.measurements[hit];
+        this.lineTags = this.seriesKeys.tagSets[hit];
+        this.slot = hit;
+        return keyEnd;
+      }
+    } else keyEnd = -1;
+    pos = this.parseMeasurementAndTags(pos);
+    if (this.reason === '' && pos === keyEnd) {
+      this.slot = this.seriesKeys.insert(start, keyEnd, keyHash, this.measurement, this.lineTags ?? EMPTY_TAGS, this.names.limit);
+    }
+    return pos;
+  }
+
+  /** Scans `measurement[,key=value...]` from its bytes; returns the position of the space after it (or of the error). */
+  private parseMeasurementAndTags(pos: number): number {
+    const b = this.b;
+    const tags = this.tags;
+    let start = pos;
+    pos = this.scanName(pos, MEASUREMENT_STOP, false);
+    let c = b[pos];
+    let name: string | undefined;
+    if (pos === start) return this.failAt(pos, c === LF ? 'missing fields' : 'missing measurement');
+    if (c === LF) return this.failAt(pos, 'missing fields');
+    if ((name = this.readName(start, pos, this.nameEscaped, false)) === undefined) return this.failAt(pos, INVALID_UTF8);
+    this.measurement = name;
+    let tagCount = 0;
+    while (c === COMMA) {
       pos++;
       c = b[pos];
       start = pos;
-      if (c === SPACE || c === COMMA || c === EQUALS || c === LF) {
-        reason = 'missing tag key';
-        break;
-      }
-      pos = scanName(b, pos, NAME_STOP, true);
+      if (c === SPACE || c === COMMA || c === EQUALS || c === LF) return this.failAt(pos, 'missing tag key');
+      pos = this.scanName(pos, NAME_STOP, true);
       c = b[pos];
-      if (c !== EQUALS) {
-        reason = 'missing tag value';
-        break;
-      }
-      const key = readName(b, start, pos, nameEscaped, true);
-      if (key === undefined) {
-        reason = INVALID_UTF8;
-        break;
-      }
+      if (c !== EQUALS) return this.failAt(pos, 'missing tag value');
+      const key = this.readName(start, pos, this.nameEscaped, true);
+      if (key === undefined) return this.failAt(pos, INVALID_UTF8);
       pos++;
       c = b[pos];
       start = pos;
-      if (c === COMMA || c === SPACE || c === LF) {
-        reason = 'missing tag value';
-        break;
-      }
-      pos = scanName(b, pos, NAME_STOP, true);
+      if (c === COMMA || c === SPACE || c === LF) return this.failAt(pos, 'missing tag value');
+      pos = this.scanName(pos, NAME_STOP, true);
       c = b[pos];
-      if (c === EQUALS) {
-        reason = 'invalid tag format';
-        break;
-      }
-      if (c === LF) {
-        reason = 'missing fields';
-        break;
-      }
+      if (c === EQUALS) return this.failAt(pos, 'invalid tag format');
+      if (c === LF) return this.failAt(pos, 'missing fields');
       for (let k = 0; k < tagCount; k += 2) {
-        if (tags[k] === key) reason = 'duplicate tags';
+        if (tags[k] === key) return this.failAt(pos, 'duplicate tags');
       }
-      if (reason !== '') break;
-      const value = readName(b, start, pos, nameEscaped, true);
-      if (value === undefined) {
-        reason = INVALID_UTF8;
-        break;
-      }
+      const value = this.readName(start, pos, this.nameEscaped, true);
+      if (value === undefined) return this.failAt(pos, INVALID_UTF8);
       tags[tagCount++] = key;
       tags[tagCount++] = value;
     }
-    if (reason === '') {
-      lineTags = sameStrings(prevTags, tags, tagCount) ? prevTags : tags.slice(0, tagCount);
-      if (pos === keyEnd) slot = keyInsert(start0, keyEnd, keyH, measurement, lineTags);
+    this.lineTags = sameStrings(this.prevTags, tags, tagCount) ? this.prevTags : tags.slice(0, tagCount);
+    return pos;
+  }
+
+  // ---- field set -------------------------------------------------------------------------------------
+
+  /**
+   * The fields `key=value[,key=value...]` from `pos` (at the space after the series key): values go
+   * straight into the value column from index `base` (kept only if the line parses), keys and types
+   * into `keys`/`types` unless they repeat the previous point's. Returns the position after the last value.
+   */
+  private parseFieldSet(pos: number, base: number): number {
+    const b = this.b;
+    const n = this.n;
+    let c = b[pos];
+    // Further whitespace before the field set is tolerated (models.scanFields).
+    while (c === SPACE || c === TAB) c = b[++pos];
+    if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) return this.failAt(pos, 'missing fields');
+    this.fieldCount = 0;
+    this.sameKeys = true;
+    this.sameTypes = true;
+    this.strings = undefined;
+    let ordinal = 0;
+    for (;;) {
+      const start = pos;
+      let key: string | undefined;
+      // Field-key template: when the bytes here repeat the previous line's key at the same ordinal and
+      // are followed by '=', it is the same key (same bytes scan the same way): no scan, no lookup.
+      const matched = this.fieldKeys.match(b, this.view, n, pos, ordinal);
+      if (matched > 0) {
+        key = this.fieldKeys.keys[ordinal];
+        pos += matched;
+      } else {
+        pos = this.scanName(pos, NAME_STOP, true);
+        if (b[pos] !== EQUALS) return this.failAt(pos, 'invalid field format');
+        if (pos === start) return this.failAt(pos, 'missing field key');
+        key = this.readName(start, pos, this.nameEscaped, true);
+        if (key === undefined) return this.failAt(pos, INVALID_UTF8);
+        this.fieldKeys.remember(b, ordinal, start, pos, key);
+      }
+      ordinal++;
+      pos++;
+      c = b[pos];
+      let value: number;
+      let type: FieldType;
+      let str: string | undefined;
+      if (c === QUOTE) {
+        pos = this.parseStringValue(pos);
+        if (this.reason !== '') return pos;
+        str = this.stringValue;
+        value = Number.NaN;
+        type = 'string';
+      } else if ((c >= ZERO && c <= NINE) || c === MINUS || c === DOT || c === PLUS || c === LOWER_N || c === UPPER_N) {
+        // Fast path, inline (it is most of a line's cost): `[-]digits[.digits]` (a float) or
+        // `[-]digits i` (an integer), up to 15 digits in all, so the mantissa is an exact integer and
+        // one division by an exact power of ten rounds correctly. Anything else (exponents, `u`, long
+        // or invalid numbers) goes through the full grammar (scanNumber).
+        const negative = c === MINUS;
+        let p = negative ? pos + 1 : pos;
+        const intStart = p;
+        let d = b[p];
+        let mantissa = 0;
+        while (d >= ZERO && d <= NINE) {
+          mantissa = mantissa * 10 + (d - ZERO);
+          d = b[++p];
+        }
+        let digits = p - intStart;
+        let fractionDigits = 0;
+        const dot = d === DOT;
+        if (dot) {
+          const fractionStart = ++p;
+          d = b[p];
+          while (d >= ZERO && d <= NINE) {
+            mantissa = mantissa * 10 + (d - ZERO);
+            d = b[++p];
+          }
+          fractionDigits = p - fractionStart;
+          digits += fractionDigits;
+        }
+        if (digits > 0 && digits <= 15 && VALUE_STOP[d] !== 0) {
+          const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
+          value = negative ? -v : v;
+          type = 'float';
+          pos = p;
+        } else if (digits > 0 && digits <= 15 && d === LOWER_I && !dot && (p + 1 >= n || VALUE_STOP[b[p + 1]] !== 0)) {
+          value = negative ? -mantissa : mantissa;
+          type = 'integer';
+          pos = p + 1;
+        } else {
+          value = this.scanNumber(pos);
+          if (value !== value) return this.valueEnd;
+          type = this.valueType;
+          pos = this.valueEnd;
+        }
+      } else {
+        value = this.parseBooleanValue(pos);
+        if (value < 0) return this.valueEnd;
+        type = 'boolean';
+        pos = this.valueEnd;
+      }
+      this.storeField(key, type, base, value, str);
+      c = b[pos];
+      if (c === COMMA) {
+        pos++;
+        continue;
+      }
+      if (c === SPACE || c === LF || (c === CR && isLineEnd(b, pos + 1, n))) return pos;
+      return this.failAt(pos, 'invalid field format');
     }
   }
 
-  // ---- fields ------------------------------------------------------------------------------------
-  if (reason === '') {
-    // c === SPACE here. Further whitespace before the field set is tolerated (models.scanFields).
-    while (c === SPACE || c === TAB) {
-      pos++;
-      c = b[pos];
-    }
-    if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) reason = 'missing fields';
-  }
-  let ordinal = 0;
-  while (reason === '') {
-    start = pos;
-    let key: string | undefined;
-    // Field-key template: when the bytes at this position repeat the previous line's key at the same
-    // ordinal and are followed by '=', it is the same key (same bytes scan the same way): no scan, no lookup.
-    if (ordinal < templateCount) {
-      const words = templateWordCounts[ordinal];
-      if (words > 0) {
-        // Short keys: compare "key=" with the template's little-endian words, the last one masked.
-        if (pos + (words << 2) <= n) {
-          const w0 = ordinal * TEMPLATE_WORDS;
-          const last = words - 1;
-          // Up to four words (keys of up to 15 bytes) unrolled, longer keys in a loop.
-          let same = view.getInt32(pos, true) === templateWords[w0] || last === 0;
-          let k = 1;
-          if (same && last >= 2) {
-            same = view.getInt32(pos + 4, true) === templateWords[w0 + 1];
-            k = 2;
-            if (same && last >= 3) {
-              same = view.getInt32(pos + 8, true) === templateWords[w0 + 2];
-              k = 3;
-              while (same && k < last) {
-                same = view.getInt32(pos + (k << 2), true) === templateWords[w0 + k];
-                k++;
-              }
-            }
-          }
-          if (same && (view.getInt32(pos + (last << 2), true) & templateMasks[ordinal]) === templateWords[w0 + last]) {
-            key = templateKeys[ordinal];
-            pos += templateLengths[ordinal];
-            c = EQUALS;
-          }
-        }
-      } else if (pos + templateLengths[ordinal] < n && b[pos + templateLengths[ordinal]] === EQUALS) {
-        const len = templateLengths[ordinal];
-        if (sameBytes(b, templateStarts[ordinal], pos, len)) {
-          key = templateKeys[ordinal];
-          pos += len;
-          c = EQUALS;
-        }
+  /**
+   * Records field `key` of the line. Duplicate keys: the last value wins (InfluxDB merges the field
+   * set). While the keys repeat the previous point's (unique) keys in order, no search is needed and
+   * neither keys nor types are copied into the scratch arrays (the point will share the previous
+   * arrays); they are materialised when a line departs from them.
+   */
+  private storeField(key: string, type: FieldType, base: number, value: number, str: string | undefined): void {
+    const keys = this.keys;
+    const types = this.types;
+    const prevKeys = this.prevKeys;
+    const prevTypes = this.prevTypes;
+    const count = this.fieldCount;
+    let at = count;
+    if (this.sameKeys && prevKeys[count] === key) {
+      if (this.sameTypes && prevTypes[count] !== type) {
+        this.sameTypes = false;
+        for (let k = 0; k < count; k++) types[k] = prevTypes[k];
       }
-    }
-    if (key === undefined) {
-      pos = scanName(b, pos, NAME_STOP, true);
-      c = b[pos];
-      if (c !== EQUALS) {
-        reason = 'invalid field format';
-        break;
-      }
-      if (pos === start) {
-        reason = 'missing field key';
-        break;
-      }
-      key = readName(b, start, pos, nameEscaped, true);
-      if (key === undefined) {
-        reason = INVALID_UTF8;
-        break;
-      }
-      if (ordinal < MAX_TEMPLATE) {
-        templateStarts[ordinal] = start;
-        templateLengths[ordinal] = pos - start;
-        templateKeys[ordinal] = key;
-        setTemplateWords(b, ordinal, start, pos + 1);
-        if (ordinal >= templateCount) templateCount = ordinal + 1;
-      }
-    }
-    ordinal++;
-    pos++;
-    c = b[pos];
-    let value: number;
-    let type: FieldType;
-    let str: string | undefined;
-    if (c === QUOTE) {
-      // String field value: `\"` and `\\` are escapes, any other backslash is literal.
-      pos++;
-      start = pos;
-      let escaped = false;
-      for (;;) {
-        if (pos >= n) {
-          reason = 'unbalanced quotes';
-          break;
-        }
-        c = b[pos];
-        if (c === QUOTE) break;
-        if (c === BACKSLASH) {
-          const d = b[pos + 1];
-          if (d === QUOTE || d === BACKSLASH) {
-            escaped = true;
-            pos += 2;
-            continue;
-          }
-        } else if (c === LF) newlines++;
-        pos++;
-      }
-      if (reason !== '') break;
-      str = decode(b, start, pos);
-      if (str === undefined) {
-        reason = INVALID_UTF8;
-        break;
-      }
-      if (escaped) str = unescape(str, STRING_ESCAPES);
-      value = Number.NaN;
-      type = 'string';
-      pos++;
-      c = b[pos];
-    } else if ((c >= ZERO && c <= NINE) || c === MINUS || c === DOT || c === PLUS || c === LOWER_N || c === UPPER_N) {
-      // Fast path, inline: `[-]digits[.digits]` (a float) or `[-]digits i` (an integer), up to 15 digits
-      // in all, so the mantissa is an exact integer and one division by an exact power of ten rounds
-      // correctly. Anything else (exponents, `u`, long or invalid numbers) goes through scanNumber.
-      const negative = c === MINUS;
-      let p = negative ? pos + 1 : pos;
-      const intStart = p;
-      let d = b[p];
-      let mantissa = 0;
-      while (d >= ZERO && d <= NINE) {
-        mantissa = mantissa * 10 + (d - ZERO);
-        p++;
-        d = b[p];
-      }
-      let digits = p - intStart;
-      let fractionDigits = 0;
-      const dot = d === DOT;
-      if (dot) {
-        p++;
-        const fractionStart = p;
-        d = b[p];
-        while (d >= ZERO && d <= NINE) {
-          mantissa = mantissa * 10 + (d - ZERO);
-          p++;
-          d = b[p];
-        }
-        fractionDigits = p - fractionStart;
-        digits += fractionDigits;
-      }
-      if (digits > 0 && digits <= 15 && VALUE_STOP[d] !== 0) {
-        const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
-        value = negative ? -v : v;
-        type = 'float';
-        pos = p;
-        c = d;
-      } else if (digits > 0 && digits <= 15 && d === LOWER_I && !dot && (p + 1 >= n || VALUE_STOP[b[p + 1]] !== 0)) {
-        value = negative ? -mantissa : mantissa;
-        type = 'integer';
-        pos = p + 1;
-        c = b[pos];
-      } else {
-        value = scanNumber(b, pos, n);
-        pos = numberEnd;
-        c = b[pos];
-        type = numberType;
-        if (value !== value) {
-          reason = failReason;
-          break;
-        }
-      }
+      if (!this.sameTypes) types[at] = type;
+      this.fieldCount = count + 1;
     } else {
-      start = pos;
-      while (VALUE_STOP[c] === 0) {
-        pos++;
-        c = b[pos];
-      }
-      if (pos === start) {
-        reason = 'missing field value';
-        break;
-      }
-      const first = b[start];
-      if (first === LOWER_T || first === UPPER_T || first === LOWER_F || first === UPPER_F) {
-        const v = parseBoolean(b, start, pos);
-        if (v < 0) {
-          reason = 'invalid boolean';
-          break;
-        }
-        value = v;
-        type = 'boolean';
-      } else {
-        // models.scanFields: anything that is not a number or a string is scanned as a boolean.
-        reason = 'invalid boolean';
-        break;
-      }
-    }
-    // Duplicate field keys: the last value wins (InfluxDB merges the field set). While the keys repeat
-    // the previous point's (unique) keys in order, no search is needed.
-    // While the keys (and types) repeat the previous point's, they are not copied into the scratch arrays
-    // (the point will share the previous arrays); they are materialised when a line departs from them.
-    let at = fieldCount;
-    if (sameKeys && prevKeys[fieldCount] === key) {
-      if (sameTypes && prevTypes[fieldCount] !== type) {
-        sameTypes = false;
-        for (let k = 0; k < fieldCount; k++) types[k] = prevTypes[k];
-      }
-      if (!sameTypes) types[at] = type;
-      fieldCount++;
-    } else {
-      if (sameKeys) {
-        sameKeys = false;
-        for (let k = 0; k < fieldCount; k++) keys[k] = prevKeys[k];
-        if (sameTypes) {
-          sameTypes = false;
-          for (let k = 0; k < fieldCount; k++) types[k] = prevTypes[k];
+      if (this.sameKeys) {
+        this.sameKeys = false;
+        for (let k = 0; k < count; k++) keys[k] = prevKeys[k];
+        if (this.sameTypes) {
+          this.sameTypes = false;
+          for (let k = 0; k < count; k++) types[k] = prevTypes[k];
         }
       }
-      for (let k = 0; k < fieldCount; k++) {
+      for (let k = 0; k < count; k++) {
         if (keys[k] === key) {
           at = k;
           break;
         }
       }
-      if (at === fieldCount) fieldCount++;
+      if (at === count) this.fieldCount = count + 1;
       keys[at] = key;
       types[at] = type;
     }
-    if (base + at >= values.length) {
-      out.values = grown(values, values.length * 2);
-      values = out.values;
-    }
-    values[base + at] = value;
-    if (str !== undefined || strings !== undefined) {
-      strings ??= [];
-      strings[at] = str;
-    }
-    if (c === COMMA) {
-      pos++;
-      c = b[pos];
-      continue;
-    }
-    if (c === SPACE || c === LF || (c === CR && isLineEnd(b, pos + 1, n))) break;
-    reason = 'invalid field format';
+    const out = this.columns;
+    if (base + at >= out.values.length) out.values = grown(out.values, out.values.length * 2);
+    out.values[base + at] = value;
+    if (str !== undefined || this.strings !== undefined) (this.strings ??= [])[at] = str;
   }
 
-  // ---- timestamp ---------------------------------------------------------------------------------
-  let timestampMs = 0;
-  let subMs = 0;
-  let serverTime = false;
-  if (reason === '') {
-    while (c === SPACE || c === TAB) {
+  /**
+   * A quoted string value from its opening quote (into `stringValue`): `\"` and `\\` are escapes, any
+   * other backslash is literal. Returns the position after the closing quote.
+   */
+  private parseStringValue(pos: number): number {
+    const b = this.b;
+    const n = this.n;
+    pos++;
+    const start = pos;
+    let escaped = false;
+    for (;;) {
+      if (pos >= n) return this.failAt(pos, 'unbalanced quotes');
+      const c = b[pos];
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        const d = b[pos + 1];
+        if (d === QUOTE || d === BACKSLASH) {
+          escaped = true;
+          pos += 2;
+          continue;
+        }
+      } else if (c === LF) this.newlines++;
       pos++;
-      c = b[pos];
     }
+    const str = decode(b, start, pos);
+    if (str === undefined) return this.failAt(pos, INVALID_UTF8);
+    this.stringValue = escaped ? unescape(str, STRING_ESCAPES) : str;
+    return pos + 1;
+  }
+
+  /** The full number grammar from `start` (a float, `i` integer or `u` unsigned); NaN with `reason` when invalid. */
+  private scanNumber(start: number): number {
+    const b = this.b;
+    const n = this.n;
+    let end = start;
+    while (end < n && VALUE_STOP[b[end]] === 0) end++;
+    const last = b[end - 1];
+    this.valueEnd = end;
+    if (last === LOWER_I) {
+      this.valueType = 'integer';
+      return this.parseInteger(start, end - 1, false);
+    }
+    if (last === LOWER_U) {
+      this.valueType = 'unsigned';
+      return this.parseInteger(start, end - 1, true);
+    }
+    this.valueType = 'float';
+    return this.parseFloat(start, end);
+  }
+
+  /**
+   * A float value (`-?digits[.digits][(e|E)[+-]digits]`, InfluxDB's models.scanNumber grammar: no NaN,
+   * no Inf, no hex, no underscores); NaN with `reason` when invalid.
+   */
+  private parseFloat(start: number, end: number): number {
+    const b = this.b;
+    let i = start;
+    let c = b[i];
+    const negative = c === MINUS;
+    if (negative) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let fractionDigits = 0;
+    let dot = false;
+    for (; i < end; i++) {
+      c = b[i];
+      if (c >= ZERO && c <= NINE) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        if (dot) fractionDigits++;
+      } else if (c === DOT) {
+        if (dot) return this.failValue('invalid number');
+        dot = true;
+      } else break;
+    }
+    if (digits === 0) return this.failValue('invalid number');
+    if (i === end) {
+      // Exact fast path: an integer mantissa below 2^53 divided by an exact power of ten is correctly rounded.
+      if (digits <= 15) {
+        const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
+        return negative ? -v : v;
+      }
+      const v = Number(latin1(b, start, end));
+      return Number.isFinite(v) ? v : this.failValue('invalid float');
+    }
+    if (c !== LOWER_E && c !== UPPER_E) return this.failValue('invalid number');
+    i++;
+    if (i < end) {
+      c = b[i];
+      if (c === PLUS || c === MINUS) i++;
+    }
+    const expStart = i;
+    for (; i < end; i++) {
+      c = b[i];
+      if (c < ZERO || c > NINE) {
+        const floatish = c === DOT || c === LOWER_E || c === UPPER_E || c === PLUS || c === MINUS;
+        return this.failValue(floatish ? 'invalid float' : 'invalid number');
+      }
+    }
+    if (i === expStart) return this.failValue('invalid float');
+    const v = Number(latin1(b, start, end));
+    return Number.isFinite(v) ? v : this.failValue('invalid float');
+  }
+
+  /** An integer (`i`) or unsigned (`u`) value without its suffix, range-checked against int64 / uint64; NaN with `reason` when invalid. */
+  private parseInteger(start: number, end: number, unsigned: boolean): number {
+    const b = this.b;
+    let i = start;
+    const negative = b[i] === MINUS;
+    if (negative) {
+      if (unsigned) return this.failValue('invalid number');
+      i++;
+    }
+    if (i === end) return this.failValue('invalid number');
+    let value = 0;
+    for (let j = i; j < end; j++) {
+      const c = b[j];
+      if (c < ZERO || c > NINE) return this.failValue('invalid number');
+      value = value * 10 + (c - ZERO);
+    }
+    if (end - i > 15) {
+      // Possibly beyond 2^53: check the range on the digits, then let Number round once.
+      let k = i;
+      while (k < end - 1 && b[k] === ZERO) k++;
+      const max = unsigned ? '18446744073709551615' : negative ? '9223372036854775808' : '9223372036854775807';
+      if (compareDigits(b, k, end, max) > 0) {
+        return this.failValue(`unable to parse ${unsigned ? 'unsigned' : 'integer'} ${latin1(b, start, end)}: value out of range`);
+      }
+      value = Number(latin1(b, k, end));
+    }
+    return negative ? -value : value;
+  }
+
+  /**
+   * A boolean value (t T true True TRUE f F false False FALSE) from `pos`: 1 or 0 (its end in
+   * `valueEnd`), or -1 with `reason` set. models.scanFields scans anything that is neither a number
+   * nor a string as a boolean.
+   */
+  private parseBooleanValue(pos: number): number {
+    const b = this.b;
+    const start = pos;
+    while (VALUE_STOP[b[pos]] === 0) pos++;
+    this.valueEnd = pos;
+    if (pos === start) {
+      this.reason = 'missing field value';
+      return -1;
+    }
+    const first = b[start];
+    const v = first === LOWER_T || first === UPPER_T || first === LOWER_F || first === UPPER_F ? parseBoolean(b, start, pos) : -1;
+    if (v < 0) this.reason = 'invalid boolean';
+    return v;
+  }
+
+  // ---- timestamp -----------------------------------------------------------------------------------
+
+  /**
+   * The optional timestamp from `pos` (after the field set) into point `i`'s columns (the server time
+   * when absent). Returns the position of the line end.
+   */
+  private parseTimestamp(pos: number, i: number): number {
+    const b = this.b;
+    const n = this.n;
+    const out = this.columns;
+    let c = b[pos];
+    while (c === SPACE || c === TAB) c = b[++pos];
     if (c === LF || (c === CR && isLineEnd(b, pos + 1, n))) {
-      serverTime = true;
-      if (nowMs !== nowMs) {
+      if (this.nowMs !== this.nowMs) {
         // InfluxDB truncates the server time to the write precision.
-        const now = Math.floor(nowFn());
-        const unit = MS_PER_UNIT[precision];
-        nowMs = unit > 1 ? Math.floor(now / unit) * unit : now;
+        const now = Math.floor(this.now());
+        const unit = this.msPerUnit;
+        this.nowMs = unit > 1 ? Math.floor(now / unit) * unit : now;
       }
-      timestampMs = nowMs;
+      out.timestampMs[i] = this.nowMs;
+      out.subMsNanos[i] = 0;
+      out.serverTime[i] = 1;
+      return pos;
+    }
+    const negative = c === MINUS;
+    if (negative) c = b[++pos];
+    const digitsStart = pos;
+    // One pass: the first 15 digits into `hi` (exact below 2^53), the next ones into `lo`.
+    let hi = 0;
+    let lo = 0;
+    while (c >= ZERO && c <= NINE) {
+      if (pos - digitsStart < 15) hi = hi * 10 + (c - ZERO);
+      else lo = lo * 10 + (c - ZERO);
+      c = b[++pos];
+    }
+    const digits = pos - digitsStart;
+    const loDigits = digits > 15 ? digits - 15 : 0;
+    const subDigits = this.subDigits;
+    if (digits === 0 || !(c === SPACE || c === LF || c === CR)) return this.failAt(pos, 'bad timestamp');
+    let timestampMs: number;
+    let subMs = 0;
+    if (!negative && loDigits <= subDigits && (digits < this.maxUnits.length || compareDigits(b, digitsStart, pos, this.maxUnits) <= 0)) {
+      // Fast path (a positive timestamp whose digits past the 15th all fall below the millisecond):
+      // hi * 10^loDigits + lo, split at the millisecond without leaving exact integers.
+      if (subDigits === 0) timestampMs = hi * this.msPerUnit;
+      else {
+        // hi < 10^15 and unit <= 10^6: the float quotient is never within 1/unit of the next integer,
+        // so its floor is exact (no fmod on the hot path); the guard keeps it exact regardless.
+        const unit = POW10[subDigits - loDigits];
+        let q = Math.floor(hi / unit);
+        let rest = hi - q * unit;
+        if (rest < 0) {
+          q--;
+          rest += unit;
+        }
+        timestampMs = q;
+        subMs = (rest * POW10[loDigits] + lo) * (subDigits === 3 ? 1000 : 1);
+      }
     } else {
-      const negative = c === MINUS;
-      if (negative) {
-        pos++;
-        c = b[pos];
-      }
-      const digitsStart = pos;
-      // One pass: the first 15 digits into `hi` (exact below 2^53), the next ones into `lo`.
-      let hi = 0;
-      let lo = 0;
-      while (c >= ZERO && c <= NINE) {
-        if (pos - digitsStart < 15) hi = hi * 10 + (c - ZERO);
-        else lo = lo * 10 + (c - ZERO);
-        pos++;
-        c = b[pos];
-      }
-      const digits = pos - digitsStart;
-      const loDigits = digits > 15 ? digits - 15 : 0;
-      if (digits === 0 || !(c === SPACE || c === LF || c === CR)) {
-        reason = 'bad timestamp';
-      } else if (
-        !negative &&
-        loDigits <= tsSubDigits &&
-        (digits < tsMaxUnits.length || compareDigits(b, digitsStart, pos, tsMaxUnits) <= 0)
-      ) {
-        // Fast path (a positive timestamp whose digits past the 15th all fall below the millisecond):
-        // hi * 10^loDigits + lo, split at the millisecond without leaving exact integers.
-        if (tsSubDigits === 0) timestampMs = hi * tsMsPerUnit;
-        else {
-          // hi < 10^15 and unit <= 10^6: the float quotient is never within 1/unit of the next integer,
-          // so its floor is exact (no fmod on the hot path); the guard keeps it exact regardless.
-          const unit = POW10[tsSubDigits - loDigits];
-          let q = Math.floor(hi / unit);
-          let rest = hi - q * unit;
-          if (rest < 0) {
-            q--;
-            rest += unit;
-          }
-          timestampMs = q;
-          subMs = (rest * POW10[loDigits] + lo) * (tsSubDigits === 3 ? 1000 : 1);
-        }
-      } else if ((timestampMs = parseTimestamp(b, digitsStart, pos, negative)) !== timestampMs) {
-        reason = TIME_RANGE_ERROR;
-      } else subMs = tsSubMs;
-      if (reason === '') {
-        while (c === SPACE) {
-          pos++;
-          c = b[pos];
-        }
-        if (!(c === LF || (c === CR && isLineEnd(b, pos + 1, n)))) reason = 'point is invalid';
-      }
+      timestampMs = this.fullTimestamp(digitsStart, pos, negative);
+      if (timestampMs !== timestampMs) return this.failAt(pos, TIME_RANGE_ERROR);
+      subMs = this.timestampSubMs;
+    }
+    out.timestampMs[i] = timestampMs;
+    out.subMsNanos[i] = subMs;
+    out.serverTime[i] = 0;
+    while (c === SPACE) c = b[++pos];
+    if (!(c === LF || (c === CR && isLineEnd(b, pos + 1, n)))) return this.failAt(pos, 'point is invalid');
+    return pos;
+  }
+
+  /**
+   * The timestamp digits b[start, end) in milliseconds (NaN when outside InfluxDB's time range), the
+   * nanoseconds past them into `timestampSubMs`.
+   */
+  private fullTimestamp(start: number, end: number, negative: boolean): number {
+    const b = this.b;
+    while (start < end - 1 && b[start] === ZERO) start++;
+    if (compareDigits(b, start, end, this.maxUnits) > 0) return Number.NaN;
+    const subDigits = this.subDigits;
+    let ms = 0;
+    let sub = 0;
+    const split = Math.max(start, end - subDigits);
+    let i = start;
+    for (; i < split; i++) ms = ms * 10 + (b[i] - ZERO);
+    for (; i < end; i++) sub = sub * 10 + (b[i] - ZERO);
+    if (subDigits === 3) sub *= 1000;
+    else if (subDigits === 0) ms *= this.msPerUnit;
+    if (negative && (ms !== 0 || sub !== 0)) {
+      // Floor towards -Infinity so that timestampMs + sub/1e6 is the exact time.
+      if (sub > 0) {
+        ms = -ms - 1;
+        sub = 1_000_000 - sub;
+      } else ms = -ms;
+    }
+    this.timestampSubMs = sub;
+    return ms;
+  }
+
+  // ---- names -----------------------------------------------------------------------------------------
+
+  /**
+   * The end of the name that starts at `pos`: the first unescaped byte in `stop`. `\,` and `\ ` (and
+   * `\=` when `equalsToo`: tag keys and values, field keys) are escapes and set `nameEscaped`; any other
+   * backslash is literal. Stops at the newline sentinel at the latest.
+   */
+  private scanName(pos: number, stop: Uint8Array, equalsToo: boolean): number {
+    const b = this.b;
+    let escaped = false;
+    let c = b[pos];
+    for (;;) {
+      while (stop[c] === 0) c = b[++pos];
+      if (c !== BACKSLASH) break;
+      const d = b[pos + 1];
+      if (d === COMMA || d === SPACE || (equalsToo && d === EQUALS)) {
+        escaped = true;
+        pos += 2;
+      } else pos++;
+      c = b[pos];
+    }
+    this.nameEscaped = escaped;
+    return pos;
+  }
+
+  /**
+   * The name b[start, end): interned when it has no escape, else decoded and unescaped (`\,` `\ `, and
+   * `\=` when `equalsToo`); undefined when it is not UTF-8.
+   */
+  private readName(start: number, end: number, escaped: boolean, equalsToo: boolean): string | undefined {
+    if (!escaped) return this.names.get(this.b, this.view, start, end);
+    const text = decode(this.b, start, end);
+    return text === undefined ? undefined : unescape(text, equalsToo ? NAME_ESCAPES : MEASUREMENT_ESCAPES);
+  }
+
+  // ---- the point -------------------------------------------------------------------------------------
+
+  /** Appends the parsed line as point `i` (its values and timestamp are already in the columns). */
+  private appendPoint(i: number, lineNo: number): void {
+    const out = this.columns;
+    const count = this.fieldCount;
+    const base = out.valueStart[i];
+    // Share the tag array and the field keys / field types with the previous point when they are equal.
+    if (this.lineTags !== undefined) this.prevTags = this.lineTags;
+    if (!(this.sameKeys && this.sameTypes && this.prevKeys.length === count)) {
+      // sameKeys: the keys are a prefix of the previous point's (not copied); likewise the types.
+      const nextKeys = this.sameKeys ? this.prevKeys.slice(0, count) : this.keys.slice(0, count);
+      this.prevTypes = this.sameTypes ? this.prevTypes.slice(0, count) : this.types.slice(0, count);
+      this.prevKeys = nextKeys;
+    }
+    // The shape: the one last used with this series key when the field layout is the same.
+    const slot = this.slot;
+    let shape = slot >= 0 ? this.seriesKeys.shapes[slot] : this.lastShape;
+    if (
+      shape.fieldKeys !== this.prevKeys ||
+      shape.fieldTypes !== this.prevTypes ||
+      shape.tags !== this.prevTags ||
+      shape.measurement !== this.measurement
+    ) {
+      shape = { measurement: this.measurement, tags: this.prevTags, fieldKeys: this.prevKeys, fieldTypes: this.prevTypes };
+      if (slot >= 0) this.seriesKeys.shapes[slot] = shape;
+    }
+    this.lastShape = shape;
+    out.shapes.push(shape);
+    out.valueStart[i + 1] = base + count;
+    out.lines[i] = lineNo;
+    out.length = i + 1;
+    const strings = this.strings;
+    if (strings !== undefined) {
+      const all = (out.strings ??= []);
+      for (let k = 0; k < count; k++) if (strings[k] !== undefined) all[base + k] = strings[k];
     }
   }
 
-  parsedNewlines = newlines;
-  parsedReason = reason;
-  if (reason !== '') return pos;
-  // Share the tag array and the field keys / field types with the previous point when they are equal.
-  if (lineTags !== undefined) prevTags = lineTags;
-  if (!(sameKeys && sameTypes && prevKeys.length === fieldCount)) {
-    // sameKeys: the keys are a prefix of the previous point's (not copied); likewise the types.
-    const nextKeys = sameKeys ? prevKeys.slice(0, fieldCount) : keys.slice(0, fieldCount);
-    prevTypes = sameTypes ? prevTypes.slice(0, fieldCount) : types.slice(0, fieldCount);
-    prevKeys = nextKeys;
+  /** Fails the line at `pos` for `reason`; returns `pos`. */
+  private failAt(pos: number, reason: string): number {
+    this.reason = reason;
+    return pos;
   }
-  const i = out.length;
-  if (i === out.lines.length) growPoints(out);
-  // The shape: the one last used with this series key when the field layout is the same.
-  let shape = slot >= 0 ? keyShapes[slot] : lastShape;
-  if (shape.fieldKeys !== prevKeys || shape.fieldTypes !== prevTypes || shape.tags !== prevTags || shape.measurement !== measurement) {
-    shape = { measurement, tags: prevTags, fieldKeys: prevKeys, fieldTypes: prevTypes };
-    if (slot >= 0) keyShapes[slot] = shape;
+
+  /** Fails the line's value for `reason`; returns NaN. */
+  private failValue(reason: string): number {
+    this.reason = reason;
+    return Number.NaN;
   }
-  lastShape = shape;
-  out.shapes.push(shape);
-  out.valueStart[i + 1] = base + fieldCount;
-  out.timestampMs[i] = timestampMs;
-  out.subMsNanos[i] = subMs;
-  out.serverTime[i] = serverTime ? 1 : 0;
-  out.lines[i] = lineNo;
-  out.length = i + 1;
-  if (strings !== undefined) {
-    const all = (out.strings ??= []);
-    for (let k = 0; k < fieldCount; k++) if (strings[k] !== undefined) all[base + k] = strings[k];
-  }
-  return c === CR ? pos + 1 : pos;
 }
 
-const INVALID_UTF8 = 'invalid UTF-8';
+/** The parser kept between calls (see parseLineProtocol); undefined while a parse uses it. */
+let idleParser: LineProtocolParser | undefined;
 
-let parsedReason = '';
-let parsedNewlines = 0;
-let prevTags: readonly string[] = [];
-let prevKeys: readonly string[] = [];
-let prevTypes: readonly FieldType[] = [];
-let nowFn: () => number = Date.now;
-let nowMs = Number.NaN;
+// ---- tables of what a request repeats -------------------------------------------------------------
 
-const EMPTY_TAGS: readonly string[] = [];
-/** The columns being filled by the parse in progress. */
-const EMPTY_COLUMNS = emptyColumns(0, 0);
-let col: PointColumns = EMPTY_COLUMNS;
-// Scratch arrays reused across lines and calls (parsing is synchronous).
-const scratchTags: string[] = [];
-const scratchKeys: string[] = [];
-const scratchTypes: FieldType[] = [];
+/**
+ * Names repeat across the lines of a request (measurement, tag keys and values, field keys): an
+ * open-addressing table returns the string decoded at the first occurrence, so a batch of similar lines
+ * decodes almost no strings. The hash mixes the length and the first and last four bytes (O(1), the bytes
+ * were just scanned); the full comparison on a hit keeps it exact, and probing stops after MAX_PROBES.
+ */
+class NameTable {
+  private hashes = new Int32Array(0);
+  private starts = new Int32Array(0);
+  private lengths = new Int32Array(0);
+  private strings: (string | undefined)[] = [];
+  private mask = 0;
+  private count = 0;
+  /** Most entries (half the slots); the series-key cache uses the same bound. */
+  limit = 0;
+
+  /** Empties the table, with `size` slots (a power of two). */
+  reset(size: number): void {
+    if (this.hashes.length !== size) {
+      this.hashes = new Int32Array(size);
+      this.starts = new Int32Array(size);
+      this.lengths = new Int32Array(size);
+      this.strings = new Array<string | undefined>(size).fill(undefined);
+    }
+    this.mask = size - 1;
+    this.count = 0;
+    this.limit = size >> 1;
+  }
+
+  /** Drops the strings, so that the table keeps no request's names alive. */
+  release(): void {
+    if (this.count > 0) this.strings.fill(undefined);
+    this.count = 0;
+  }
+
+  /** The (shared) string for the name bytes b[start, end); undefined if they are not UTF-8. */
+  get(b: Uint8Array, view: DataView, start: number, end: number): string | undefined {
+    const len = end - start;
+    let h = Math.imul(len, 0x9e3779b1);
+    if (len >= 4) {
+      h = Math.imul(h ^ view.getInt32(start, true), 0x85ebca6b);
+      h = Math.imul(h ^ view.getInt32(end - 4, true), 0xc2b2ae35);
+    } else {
+      for (let k = start; k < end; k++) h = Math.imul(h ^ b[k], 0x01000193);
+    }
+    h ^= h >>> 15;
+    let i = h & this.mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      const s = this.strings[i];
+      if (s === undefined) {
+        const v = decode(b, start, end);
+        if (v !== undefined && this.count < this.limit) {
+          this.strings[i] = v;
+          this.hashes[i] = h;
+          this.starts[i] = start;
+          this.lengths[i] = len;
+          this.count++;
+        }
+        return v;
+      }
+      if (this.hashes[i] === h && this.lengths[i] === len && sameBytes(b, view, this.starts[i], start, len)) return s;
+      i = (i + 1) & this.mask;
+    }
+    return decode(b, start, end);
+  }
+}
+
+/**
+ * The series keys of a request (the bytes of "measurement,tags" up to the first space), with the
+ * measurement, tag array and last shape each parsed to: same scheme as {@link NameTable}.
+ */
+class SeriesKeyCache {
+  private hashes = new Int32Array(0);
+  private starts = new Int32Array(0);
+  private lengths = new Int32Array(0);
+  measurements: string[] = [];
+  tagSets: (readonly string[])[] = [];
+  shapes: PointShape[] = [];
+  private mask = 0;
+  private count = 0;
+
+  /** Empties the cache, with `size` slots (a power of two). */
+  reset(size: number): void {
+    if (this.hashes.length !== size) {
+      this.hashes = new Int32Array(size);
+      this.starts = new Int32Array(size);
+      this.lengths = new Int32Array(size).fill(-1);
+      this.measurements = new Array<string>(size).fill('');
+      this.tagSets = new Array<readonly string[]>(size).fill(EMPTY_TAGS);
+      this.shapes = new Array<PointShape>(size).fill(NO_SHAPE);
+    }
+    this.mask = size - 1;
+    this.count = 0;
+  }
+
+  /** Empties the slots, so that the cache keeps no request's strings alive. */
+  release(): void {
+    if (this.count > 0) {
+      this.lengths.fill(-1);
+      this.measurements.fill('');
+      this.tagSets.fill(EMPTY_TAGS);
+      this.shapes.fill(NO_SHAPE);
+    }
+    this.count = 0;
+  }
+
+  /** The slot holding the series key b[start, end) (hash h), or -1. */
+  lookup(b: Uint8Array, view: DataView, start: number, end: number, h: number): number {
+    const len = end - start;
+    let i = h & this.mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      const l = this.lengths[i];
+      if (l < 0) return -1;
+      if (l === len && this.hashes[i] === h && sameBytes(b, view, this.starts[i], start, len)) return i;
+      i = (i + 1) & this.mask;
+    }
+    return -1;
+  }
+
+  /** Adds the series key b[start, end) unless `limit` keys are held; returns its slot, or -1 when it was not added. */
+  insert(start: number, end: number, h: number, measurement: string, tags: readonly string[], limit: number): number {
+    if (this.count >= limit) return -1;
+    let i = h & this.mask;
+    for (let probe = 0; probe < MAX_PROBES; probe++) {
+      if (this.lengths[i] < 0) {
+        this.hashes[i] = h;
+        this.starts[i] = start;
+        this.lengths[i] = end - start;
+        this.measurements[i] = measurement;
+        this.tagSets[i] = tags;
+        this.shapes[i] = NO_SHAPE;
+        this.count++;
+        return i;
+      }
+      i = (i + 1) & this.mask;
+    }
+    return -1;
+  }
+}
+
+/** Field keys kept per ordinal (at most this many). */
+const MAX_TEMPLATE = 64;
+/** Keys with their '=' of up to TEMPLATE_WORDS * 4 bytes are also kept as words (0 words: too long). */
+const TEMPLATE_WORDS = 8;
+
+/**
+ * The byte range and string of the field keys last parsed at each ordinal (every entry is a real,
+ * validated occurrence in the current buffer, so a byte-equal range is the same key).
+ */
+class FieldKeyTemplate {
+  private readonly starts = new Int32Array(MAX_TEMPLATE);
+  private readonly lengths = new Int32Array(MAX_TEMPLATE);
+  readonly keys: string[] = new Array<string>(MAX_TEMPLATE).fill('');
+  private count = 0;
+  private readonly wordCounts = new Int32Array(MAX_TEMPLATE);
+  private readonly words = new Int32Array(MAX_TEMPLATE * TEMPLATE_WORDS);
+  private readonly masks = new Int32Array(MAX_TEMPLATE);
+
+  reset(): void {
+    this.count = 0;
+  }
+
+  /** Drops the keys, so that the template keeps no request's strings alive. */
+  release(): void {
+    if (this.count > 0) this.keys.fill('');
+    this.count = 0;
+  }
+
+  /**
+   * The length of the key at `ordinal` when the bytes at `pos` repeat it followed by '=' (its string is
+   * `keys[ordinal]`), else 0. Short keys compare "key=" with the kept little-endian words, the last masked.
+   */
+  match(b: Uint8Array, view: DataView, n: number, pos: number, ordinal: number): number {
+    if (ordinal >= this.count) return 0;
+    const words = this.wordCounts[ordinal];
+    const len = this.lengths[ordinal];
+    if (words === 0) {
+      return pos + len < n && b[pos + len] === EQUALS && sameBytes(b, view, this.starts[ordinal], pos, len) ? len : 0;
+    }
+    if (pos + (words << 2) > n) return 0;
+    const w0 = ordinal * TEMPLATE_WORDS;
+    const last = words - 1;
+    // Up to four words (keys of up to 15 bytes) unrolled, longer keys in a loop.
+    let same = view.getInt32(pos, true) === this.words[w0] || last === 0;
+    let k = 1;
+    if (same && last >= 2) {
+      same = view.getInt32(pos + 4, true) === this.words[w0 + 1];
+      k = 2;
+      if (same && last >= 3) {
+        same = view.getInt32(pos + 8, true) === this.words[w0 + 2];
+        k = 3;
+        while (same && k < last) {
+          same = view.getInt32(pos + (k << 2), true) === this.words[w0 + k];
+          k++;
+        }
+      }
+    }
+    return same && (view.getInt32(pos + (last << 2), true) & this.masks[ordinal]) === this.words[w0 + last] ? len : 0;
+  }
+
+  /** Keeps the key b[start, end) (followed by '=') as the template of `ordinal`. */
+  remember(b: Uint8Array, ordinal: number, start: number, end: number, key: string): void {
+    if (ordinal >= MAX_TEMPLATE) return;
+    this.starts[ordinal] = start;
+    this.lengths[ordinal] = end - start;
+    this.keys[ordinal] = key;
+    if (ordinal >= this.count) this.count = ordinal + 1;
+    // The key and its '=' as words, when short enough.
+    const len = end + 1 - start;
+    const words = (len + 3) >> 2;
+    if (words > TEMPLATE_WORDS) {
+      this.wordCounts[ordinal] = 0;
+      return;
+    }
+    const w0 = ordinal * TEMPLATE_WORDS;
+    for (let k = 0; k < words; k++) {
+      let w = 0;
+      for (let j = 0; j < 4; j++) {
+        const at = start + k * 4 + j;
+        if (at <= end) w |= b[at] << (j * 8);
+      }
+      this.words[w0 + k] = w;
+    }
+    const tail = len - (words - 1) * 4;
+    this.masks[ordinal] = tail === 4 ? -1 : (1 << (tail * 8)) - 1;
+    this.wordCounts[ordinal] = words;
+  }
+}
+
+// ---- bytes and strings (pure) ---------------------------------------------------------------------
+
+/** Whether b[a, a + len) and b[c, c + len) are equal: four bytes at a time, then byte by byte. */
+function sameBytes(b: Uint8Array, view: DataView, a: number, c: number, len: number): boolean {
+  let k = 0;
+  while (k + 4 <= len && view.getInt32(a + k, true) === view.getInt32(c + k, true)) k += 4;
+  while (k < len && b[a + k] === b[c + k]) k++;
+  return k === len;
+}
 
 function sameStrings<T>(prev: readonly T[], next: T[], count: number): boolean {
   if (prev.length !== count) return false;
@@ -913,8 +1208,6 @@ function sameStrings<T>(prev: readonly T[], next: T[], count: number): boolean {
 function isLineEnd(b: Uint8Array, pos: number, n: number): boolean {
   return pos >= n || b[pos] === LF;
 }
-
-// ---- strings ---------------------------------------------------------------------------------------
 
 /** The UTF-8 text of b[start, end), or undefined when it is not valid UTF-8. */
 function decode(b: Uint8Array, start: number, end: number): string | undefined {
@@ -973,270 +1266,6 @@ function unescape(text: string, escapes: Uint8Array): string {
   return out + text.slice(from);
 }
 
-/** Whether the name last scanned by {@link scanName} had an escape. */
-let nameEscaped = false;
-
-/**
- * The end of the name that starts at `pos`: the first unescaped byte in `stop`. `\,` and `\ ` (and
- * `\=` when `equalsToo`: tag keys and values, field keys) are escapes and set `nameEscaped`; any other
- * backslash is literal. Stops at the newline sentinel at the latest.
- */
-function scanName(b: Uint8Array, pos: number, stop: Uint8Array, equalsToo: boolean): number {
-  let escaped = false;
-  let c = b[pos];
-  for (;;) {
-    while (stop[c] === 0) c = b[++pos];
-    if (c !== BACKSLASH) break;
-    const d = b[pos + 1];
-    if (d === COMMA || d === SPACE || (equalsToo && d === EQUALS)) {
-      escaped = true;
-      pos += 2;
-    } else pos++;
-    c = b[pos];
-  }
-  nameEscaped = escaped;
-  return pos;
-}
-
-/**
- * The name b[start, end): interned when it has no escape, else decoded and unescaped (`\,` `\ `, and
- * `\=` when `equalsToo`); undefined when it is not UTF-8.
- */
-function readName(b: Uint8Array, start: number, end: number, escaped: boolean, equalsToo: boolean): string | undefined {
-  if (!escaped) return intern(b, start, end);
-  const text = decode(b, start, end);
-  return text === undefined ? undefined : unescape(text, equalsToo ? NAME_ESCAPES : MEASUREMENT_ESCAPES);
-}
-
-// ---- string interning ------------------------------------------------------------------------------
-// Names repeat across the lines of a request (measurement, tag keys and values, field keys): an
-// open-addressing table returns the string decoded at the first occurrence, so a batch of similar lines
-// decodes almost no strings. The hash mixes the length and the first and last four bytes (O(1), the bytes
-// were just scanned); the full comparison on a hit keeps it exact, and probing stops after MAX_PROBES so
-// that colliding names cost a decode, never a long scan.
-const MAX_PROBES = 8;
-let internHashes = new Int32Array(0);
-let internStarts = new Int32Array(0);
-let internLengths = new Int32Array(0);
-let internStrings: (string | undefined)[] = [];
-let internView: DataView = new DataView(new ArrayBuffer(0));
-let internMask = 0;
-let internCount = 0;
-let internLimit = 0;
-
-function internReset(b: Uint8Array): void {
-  let size = 64;
-  while (size < 16384 && size * 16 < b.length) size *= 2;
-  if (internHashes.length !== size) {
-    internHashes = new Int32Array(size);
-    internStarts = new Int32Array(size);
-    internLengths = new Int32Array(size);
-    internStrings = new Array<string | undefined>(size).fill(undefined);
-  }
-  internView = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  internMask = size - 1;
-  internCount = 0;
-  internLimit = size >> 1;
-  keyReset(size);
-}
-
-function internRelease(): void {
-  // Drop the references so that the request body is not kept alive by the table.
-  if (internCount > 0) internStrings.fill(undefined);
-  internCount = 0;
-  internView = new DataView(new ArrayBuffer(0));
-  keyRelease();
-}
-
-/** The (shared) string for the name bytes b[start, end); undefined if they are not UTF-8. */
-function intern(b: Uint8Array, start: number, end: number): string | undefined {
-  const len = end - start;
-  const view = internView;
-  let h = Math.imul(len, 0x9e3779b1);
-  if (len >= 4) {
-    h = Math.imul(h ^ view.getInt32(start, true), 0x85ebca6b);
-    h = Math.imul(h ^ view.getInt32(end - 4, true), 0xc2b2ae35);
-  } else {
-    for (let k = start; k < end; k++) h = Math.imul(h ^ b[k], 0x01000193);
-  }
-  h ^= h >>> 15;
-  let i = h & internMask;
-  for (let probe = 0; probe < MAX_PROBES; probe++) {
-    const s = internStrings[i];
-    if (s === undefined) {
-      const v = decode(b, start, end);
-      if (v !== undefined && internCount < internLimit) {
-        internStrings[i] = v;
-        internHashes[i] = h;
-        internStarts[i] = start;
-        internLengths[i] = len;
-        internCount++;
-      }
-      return v;
-    }
-    if (internHashes[i] === h && internLengths[i] === len) {
-      if (sameBytes(b, internStarts[i], start, len)) return s;
-    }
-    i = (i + 1) & internMask;
-  }
-  return decode(b, start, end);
-}
-
-/** Whether b[a, a + len) and b[c, c + len) are equal: four bytes at a time, then byte by byte. */
-function sameBytes(b: Uint8Array, a: number, c: number, len: number): boolean {
-  const view = internView;
-  let k = 0;
-  while (k + 4 <= len && view.getInt32(a + k, true) === view.getInt32(c + k, true)) k += 4;
-  while (k < len && b[a + k] === b[c + k]) k++;
-  return k === len;
-}
-
-// ---- field-key template ----------------------------------------------------------------------------
-// The byte range and string of the field keys last parsed at each ordinal (every entry is a real,
-// validated occurrence in the current buffer, so a byte-equal range is the same key).
-const MAX_TEMPLATE = 64;
-const templateStarts = new Int32Array(MAX_TEMPLATE);
-const templateLengths = new Int32Array(MAX_TEMPLATE);
-const templateKeys: string[] = new Array<string>(MAX_TEMPLATE).fill('');
-let templateCount = 0;
-/** Keys with their '=' of up to TEMPLATE_WORDS * 4 bytes are also kept as words (0 words: too long). */
-const TEMPLATE_WORDS = 8;
-const templateWordCounts = new Int32Array(MAX_TEMPLATE);
-const templateWords = new Int32Array(MAX_TEMPLATE * TEMPLATE_WORDS);
-const templateMasks = new Int32Array(MAX_TEMPLATE);
-
-/** Keeps the bytes b[start, end) (a key and its '=') of template `ordinal` as words, when short enough. */
-function setTemplateWords(b: Uint8Array, ordinal: number, start: number, end: number): void {
-  const len = end - start;
-  const words = (len + 3) >> 2;
-  if (words > TEMPLATE_WORDS) {
-    templateWordCounts[ordinal] = 0;
-    return;
-  }
-  const w0 = ordinal * TEMPLATE_WORDS;
-  for (let k = 0; k < words; k++) {
-    let w = 0;
-    for (let j = 0; j < 4; j++) {
-      const at = start + k * 4 + j;
-      if (at < end) w |= b[at] << (j * 8);
-    }
-    templateWords[w0 + k] = w;
-  }
-  const tail = len - (words - 1) * 4;
-  templateMasks[ordinal] = tail === 4 ? -1 : (1 << (tail * 8)) - 1;
-  templateWordCounts[ordinal] = words;
-}
-
-// ---- series key cache ------------------------------------------------------------------------------
-// Same scheme as the intern table, keyed by the bytes of "measurement,tags" (up to the first space).
-let keyHashes = new Int32Array(0);
-let keyStarts = new Int32Array(0);
-let keyLengths = new Int32Array(0);
-let keyMeasurements: string[] = [];
-let keyTagSets: (readonly string[])[] = [];
-let keyShapes: PointShape[] = [];
-const NO_SHAPE: PointShape = { measurement: '', tags: [], fieldKeys: [], fieldTypes: [] };
-/** The shape of the previous point (for lines that are not in the series-key cache). */
-let lastShape: PointShape = NO_SHAPE;
-let keyMask = 0;
-let keyCount = 0;
-
-function keyReset(size: number): void {
-  if (keyHashes.length !== size) {
-    keyHashes = new Int32Array(size);
-    keyStarts = new Int32Array(size);
-    keyLengths = new Int32Array(size).fill(-1);
-    keyMeasurements = new Array<string>(size).fill('');
-    keyTagSets = new Array<readonly string[]>(size).fill(EMPTY_TAGS);
-    keyShapes = new Array<PointShape>(size).fill(NO_SHAPE);
-  }
-  lastShape = NO_SHAPE;
-  keyMask = size - 1;
-  keyCount = 0;
-  templateCount = 0;
-}
-
-function keyRelease(): void {
-  if (templateCount > 0) templateKeys.fill('');
-  templateCount = 0;
-  if (keyCount > 0) {
-    keyLengths.fill(-1);
-    keyMeasurements.fill('');
-    keyTagSets.fill(EMPTY_TAGS);
-    keyShapes.fill(NO_SHAPE);
-  }
-  lastShape = NO_SHAPE;
-  keyCount = 0;
-}
-
-const KEY_SEED = 0x811c9dc5 | 0;
-
-/** The cache slot holding the series key b[start, end) (hash h), or -1. */
-function keyLookup(b: Uint8Array, start: number, end: number, h: number): number {
-  const len = end - start;
-  let i = h & keyMask;
-  for (let probe = 0; probe < MAX_PROBES; probe++) {
-    const l = keyLengths[i];
-    if (l < 0) return -1;
-    if (l === len && keyHashes[i] === h) {
-      if (sameBytes(b, keyStarts[i], start, len)) return i;
-    }
-    i = (i + 1) & keyMask;
-  }
-  return -1;
-}
-
-/** Adds the series key b[start, end) to the cache; returns its slot, or -1 when it was not added. */
-function keyInsert(start: number, end: number, h: number, measurement: string, tags: readonly string[]): number {
-  if (keyCount >= internLimit) return -1;
-  let i = h & keyMask;
-  for (let probe = 0; probe < MAX_PROBES; probe++) {
-    if (keyLengths[i] < 0) {
-      keyHashes[i] = h;
-      keyStarts[i] = start;
-      keyLengths[i] = end - start;
-      keyMeasurements[i] = measurement;
-      keyTagSets[i] = tags;
-      keyShapes[i] = NO_SHAPE;
-      keyCount++;
-      return i;
-    }
-    i = (i + 1) & keyMask;
-  }
-  return -1;
-}
-
-// ---- values ----------------------------------------------------------------------------------------
-
-// The end position and type of the last scanned number (small integers and constant strings: no
-// allocation, unlike a module-level double, which V8 boxes on every store).
-let numberEnd = 0;
-let numberType: FieldType = 'float';
-
-/**
- * Parse the unquoted numeric field value starting at `start` (it ends at a comma, space, CR, LF or
- * the end) by the full grammar; returns the value (NaN and `failReason` when invalid); the end is in
- * `numberEnd`, the type in `numberType`. The common shapes (a float without exponent, an integer
- * `i`, up to 15 digits) never get here: the field loop parses them inline and calls this only when
- * that fast path does not apply.
- */
-function scanNumber(b: Uint8Array, start: number, n: number): number {
-  let end = start;
-  while (end < n && VALUE_STOP[b[end]] === 0) end++;
-  const last = b[end - 1];
-  numberEnd = end;
-  if (last === LOWER_I) {
-    numberType = 'integer';
-    return parseInteger(b, start, end - 1, false);
-  }
-  if (last === LOWER_U) {
-    numberType = 'unsigned';
-    return parseInteger(b, start, end - 1, true);
-  }
-  numberType = 'float';
-  return parseFloatToken(b, start, end);
-}
-
 /** 1 for true, 0 for false, -1 for anything else (t T true True TRUE f F false False FALSE). */
 function parseBoolean(b: Uint8Array, start: number, end: number): number {
   const len = end - start;
@@ -1260,125 +1289,4 @@ function compareDigits(b: Uint8Array, start: number, end: number, max: string): 
     if (d !== 0) return d;
   }
   return 0;
-}
-
-/**
- * Parse a float field value (`-?digits[.digits][(e|E)[+-]digits]`, InfluxDB's models.scanNumber grammar:
- * no NaN, no Inf, no hex, no underscores). Returns NaN and sets `failReason` when invalid.
- */
-function parseFloatToken(b: Uint8Array, start: number, end: number): number {
-  let i = start;
-  let c = b[i];
-  const negative = c === MINUS;
-  if (negative) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let fractionDigits = 0;
-  let dot = false;
-  for (; i < end; i++) {
-    c = b[i];
-    if (c >= ZERO && c <= NINE) {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      if (dot) fractionDigits++;
-    } else if (c === DOT) {
-      if (dot) return fail('invalid number');
-      dot = true;
-    } else break;
-  }
-  if (digits === 0) return fail('invalid number');
-  if (i === end) {
-    // Exact fast path: an integer mantissa below 2^53 divided by an exact power of ten is correctly rounded.
-    if (digits <= 15) {
-      const v = fractionDigits === 0 ? mantissa : mantissa / POW10[fractionDigits];
-      return negative ? -v : v;
-    }
-    const v = Number(latin1(b, start, end));
-    return Number.isFinite(v) ? v : fail('invalid float');
-  }
-  if (c !== LOWER_E && c !== UPPER_E) return fail('invalid number');
-  i++;
-  if (i < end) {
-    c = b[i];
-    if (c === PLUS || c === MINUS) i++;
-  }
-  const expStart = i;
-  for (; i < end; i++) {
-    c = b[i];
-    if (c < ZERO || c > NINE) {
-      return c === DOT || c === LOWER_E || c === UPPER_E || c === PLUS || c === MINUS ? fail('invalid float') : fail('invalid number');
-    }
-  }
-  if (i === expStart) return fail('invalid float');
-  const v = Number(latin1(b, start, end));
-  return Number.isFinite(v) ? v : fail('invalid float');
-}
-
-/**
- * Parse an integer (`i`) or unsigned (`u`) field value without its suffix, range-checked against
- * int64 / uint64. Returns NaN and sets `failReason` when invalid or out of range.
- */
-function parseInteger(b: Uint8Array, start: number, end: number, unsigned: boolean): number {
-  let i = start;
-  const negative = b[i] === MINUS;
-  if (negative) {
-    if (unsigned) return fail('invalid number');
-    i++;
-  }
-  if (i === end) return fail('invalid number');
-  let value = 0;
-  for (let j = i; j < end; j++) {
-    const c = b[j];
-    if (c < ZERO || c > NINE) return fail('invalid number');
-    value = value * 10 + (c - ZERO);
-  }
-  if (end - i > 15) {
-    // Possibly beyond 2^53: check the range on the digits, then let Number round once.
-    let k = i;
-    while (k < end - 1 && b[k] === ZERO) k++;
-    const max = unsigned ? '18446744073709551615' : negative ? '9223372036854775808' : '9223372036854775807';
-    if (compareDigits(b, k, end, max) > 0) {
-      return fail(`unable to parse ${unsigned ? 'unsigned' : 'integer'} ${latin1(b, start, end)}: value out of range`);
-    }
-    value = Number(latin1(b, k, end));
-  }
-  return negative ? -value : value;
-}
-
-function fail(reason: string): number {
-  failReason = reason;
-  return Number.NaN;
-}
-
-let tsSubMs = 0;
-// The precision's constants, set once per parse (plain loads in the per-line path).
-let tsMaxUnits = '';
-let tsSubDigits = 0;
-let tsMsPerUnit = 0;
-
-/**
- * Convert the timestamp digits to milliseconds (returned; NaN when outside InfluxDB's time range) and the
- * nanoseconds past them (in `tsSubMs`).
- */
-function parseTimestamp(b: Uint8Array, start: number, end: number, negative: boolean): number {
-  while (start < end - 1 && b[start] === ZERO) start++;
-  if (compareDigits(b, start, end, tsMaxUnits) > 0) return Number.NaN;
-  const subDigits = tsSubDigits;
-  let ms = 0;
-  let sub = 0;
-  const split = Math.max(start, end - subDigits);
-  let i = start;
-  for (; i < split; i++) ms = ms * 10 + (b[i] - ZERO);
-  for (; i < end; i++) sub = sub * 10 + (b[i] - ZERO);
-  if (subDigits === 3) sub *= 1000;
-  else if (subDigits === 0) ms *= tsMsPerUnit;
-  if (negative && (ms !== 0 || sub !== 0)) {
-    // Floor towards -Infinity so that timestampMs + sub/1e6 is the exact time.
-    if (sub > 0) {
-      ms = -ms - 1;
-      sub = 1_000_000 - sub;
-    } else ms = -ms;
-  }
-  tsSubMs = sub;
-  return ms;
 }

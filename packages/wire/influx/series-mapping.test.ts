@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pointsToSeries, sanitizeLabelName, sanitizeMetricName } from './series-mapping';
-import { parseLineProtocol, type Point } from './line-protocol';
+import { parseLineProtocol } from './line-protocol';
+import type { Point } from './point-columns';
 
 function map(text: string, opts: { db?: string; bucket?: string; org?: string } = {}) {
   const parsed = parseLineProtocol(text, { precision: 'ms', now: () => 5_000 });
@@ -166,7 +167,8 @@ describe('pointsToSeries: caches never change a result', () => {
         for (const k of ['host', 'a.b', 'a-b', 'db', '__name__']) if (rnd(3) === 0) line += `,${k}=${pick(['x', 'y', 'z'])}`;
         const fields = ['value', 'u', 'v-1', 's', 'w'].filter(() => rnd(2) === 0);
         if (fields.length === 0) fields.push('value');
-        line += ` ${fields.map((f) => `${f}=${f === 's' ? '"str"' : pick(['1', '25i', 'true', '-3.5', '"q"'])}`).join(',')} ${1000 + rnd(50)}`;
+        const value = (f: string) => (f === 's' ? '"str"' : pick(['1', '25i', 'true', '-3.5', '"q"']));
+        line += ` ${fields.map((f) => `${f}=${value(f)}`).join(',')} ${1000 + rnd(50)}`;
         lines.push(line);
       }
       const parsed = parseLineProtocol(lines.join('\n'), { precision: 'ms', now: () => 5_000 });

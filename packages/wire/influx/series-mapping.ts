@@ -16,7 +16,7 @@
  *   `honor_labels: false` rule); when two tags sanitise to the same label name, the later tag wins.
  */
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
-import { columnsOf, type Point, type PointColumns, type PointShape } from './line-protocol';
+import { columnsOf, type Point, type PointColumns, type PointShape } from './point-columns';
 
 /** Options of {@link pointsToSeries}. */
 export interface MappingOptions {

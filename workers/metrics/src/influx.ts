@@ -11,7 +11,8 @@ import { ApiError } from '@pushpull/http/errors';
 import { pointsToSeries, type MappingOptions } from '@pushpull/wire/influx/series-mapping';
 import { SettingError } from '@pushpull/http/settings';
 import { readLimits, type MetricsLimits } from './limits';
-import { parseLineProtocol, type LineError, type ParseResult, type Point, type Precision } from '@pushpull/wire/influx/line-protocol';
+import { parseLineProtocol, type LineError, type ParseResult, type Precision } from '@pushpull/wire/influx/line-protocol';
+import type { Point } from '@pushpull/wire/influx/point-columns';
 import { BodyError, readBody } from '@pushpull/http/request-body';
 import { prepareSeries, type PreparedWrite } from './series';
 import { storePrepared } from './store';
@@ -154,7 +155,8 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
     throw new InfluxError(
       413,
       'request too large',
-      `unable to read data: ${prepared.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`,
+      `unable to read data: ${prepared.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): ` +
+        `nothing written`,
     );
   }
   if (prepared.series.length) await storePrepared(c.env, prepared, limits);
