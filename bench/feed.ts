@@ -343,7 +343,8 @@ async function topAuthorPost(
   }
   const clientVisibleMs = Date.now() - t0;
   log(
-    `top-author post seen by ${seen}/20 sampled followers after ${clientVisibleMs} ms (client poll, ${failedReads} failed reads, ${fallbackReads} answered from D1 because the inbox failed)`,
+    `top-author post seen by ${seen}/20 sampled followers after ${clientVisibleMs} ms ` +
+      `(client poll, ${failedReads} failed reads, ${fallbackReads} answered from D1 because the inbox failed)`,
   );
   const notes = `${failedReads > 0 ? `, ${failedReads} failed reads` : ''}${fallbackReads > 0 ? `, ${fallbackReads} inbox fallbacks` : ''}`;
   return { id: topPost.json.id, checked: `${seen}/20 in ${clientVisibleMs} ms${notes}` };
@@ -553,7 +554,8 @@ function floorLine(r: RunResult): string {
   const fl = r.floor;
   if (!fl) return 'floor: not measured';
   return (
-    `floor (same run): ${fl.calls} no-op RPC calls to the same idle inboxes (timed in slices of ${FLOOR_SLICE}), ${effectiveVar('FANOUT_CHUNK')} per request x ` +
+    `floor (same run): ${fl.calls} no-op RPC calls to the same idle inboxes (timed in slices of ${FLOOR_SLICE}), ` +
+    `${effectiveVar('FANOUT_CHUNK')} per request x ` +
     `${effectiveVar('max_batch_size')} requests in flight, ${effectiveVar('FANOUT_CONCURRENCY')} calls in flight each: ` +
     `${fl.ms.toFixed(0)} ms (${fl.failed} failed); top-author fan-out / floor = ${(r.topAuthorVisibleMs / fl.ms).toFixed(2)}x`
   );
@@ -566,7 +568,8 @@ function reportTopOnly(r: RunResult): void {
     `first post (creates the inboxes): visible after ${r.firstPostVisibleMs} ms`,
     `top-author post on idle inboxes: visible after ${r.topAuthorVisibleMs} ms (client check ${r.topAuthorChecked})`,
     floorLine(r),
-    `fan-out messages retried: ${r.retriedMessages}; runtime storage errors (SQLITE_CANTOPEN): ${r.storageErrors}; open-file limit ${openFileLimit()}`,
+    `fan-out messages retried: ${r.retriedMessages}; runtime storage errors (SQLITE_CANTOPEN): ${r.storageErrors}; ` +
+      `open-file limit ${openFileLimit()}`,
     `total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -579,34 +582,65 @@ function report(results: RunResult[]): void {
   const lines: string[] = [];
   lines.push(
     '',
-    `feed bench: ${USERS} users, Zipf followers (top ${TOP_FOLLOWERS}), history ${HISTORY_PER_AUTHOR} posts x top ${HISTORY_AUTHORS} authors, ` +
+    `feed bench: ${USERS} users, Zipf followers (top ${TOP_FOLLOWERS}), ` +
+      `history ${HISTORY_PER_AUTHOR} posts x top ${HISTORY_AUTHORS} authors, ` +
       `${ROUNDS} rounds of ${postAuthors().length} posts + 1 top-author post, ${READS} reads of ${PAGE} per mode`,
   );
   lines.push('', 'per mode (hybrid at HYBRID_THRESHOLD=1000, the default)');
+  const row = (cells: string[]): string => cells.join(' | ');
   lines.push(
-    'mode    | timeline rows written/post | rows read/page | items/page | read p50 ms | read p99 ms | visible p99 ms | top author (10k) visible ms, idle queue',
+    row(['mode   ', 'timeline rows written/post', 'rows read/page', 'items/page', 'read p50 ms', 'read p99 ms', 'visible p99 ms']) +
+      ' | top author (10k) visible ms, idle queue',
   );
   if (push) {
     const pull = push.reads.pull;
     lines.push(
-      `pull    | ${f(0).padStart(26)} | ${f(pull.rowsRead).padStart(14)} | ${f(pull.items).padStart(10)} | ${f(pull.p50).padStart(11)} | ${f(pull.p99).padStart(11)} | ${'0 (on commit)'.padStart(14)} | 0 (on commit)`,
+      row([
+        'pull   ',
+        f(0).padStart(26),
+        f(pull.rowsRead).padStart(14),
+        f(pull.items).padStart(10),
+        f(pull.p50).padStart(11),
+        f(pull.p99).padStart(11),
+        '0 (on commit)'.padStart(14),
+        '0 (on commit)',
+      ]),
     );
     const p = push.reads.push;
     lines.push(
-      `push    | ${f(push.rowsWrittenPerPost).padStart(26)} | ${f(p.rowsRead).padStart(14)} | ${f(p.items).padStart(10)} | ${f(p.p50).padStart(11)} | ${f(p.p99).padStart(11)} | ${f(push.visibleP99, 0).padStart(14)} | ${push.topAuthorVisibleMs} (client check ${push.topAuthorChecked})`,
+      row([
+        'push   ',
+        f(push.rowsWrittenPerPost).padStart(26),
+        f(p.rowsRead).padStart(14),
+        f(p.items).padStart(10),
+        f(p.p50).padStart(11),
+        f(p.p99).padStart(11),
+        f(push.visibleP99, 0).padStart(14),
+        `${push.topAuthorVisibleMs} (client check ${push.topAuthorChecked})`,
+      ]),
     );
   }
   if (hybridDefault) {
     const h = hybridDefault.reads.hybrid;
     lines.push(
-      `hybrid  | ${f(hybridDefault.rowsWrittenPerPost).padStart(26)} | ${f(h.rowsRead).padStart(14)} | ${f(h.items).padStart(10)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(hybridDefault.visibleP99, 0).padStart(14)} | ${hybridDefault.topAuthorVisibleMs} (client check ${hybridDefault.topAuthorChecked})`,
+      row([
+        'hybrid ',
+        f(hybridDefault.rowsWrittenPerPost).padStart(26),
+        f(h.rowsRead).padStart(14),
+        f(h.items).padStart(10),
+        f(h.p50).padStart(11),
+        f(h.p99).padStart(11),
+        f(hybridDefault.visibleP99, 0).padStart(14),
+        `${hybridDefault.topAuthorVisibleMs} (client check ${hybridDefault.topAuthorChecked})`,
+      ]),
     );
   }
   if (push && hybridDefault) {
     lines.push(
       '',
       `ratios vs push (baseline, same run): hybrid writes ${f(hybridDefault.rowsWrittenPerPost / push.rowsWrittenPerPost, 3)}x, ` +
-        `hybrid read p99 ${f(hybridDefault.reads.hybrid.p99 / push.reads.push.p99, 2)}x, pull read p99 ${f(push.reads.pull.p99 / push.reads.push.p99, 2)}x, ` +
+        `hybrid read p99 ${f(hybridDefault.reads.hybrid.p99 / push.reads.push.p99, 2)}x, ` +
+        `pull read p99 ${f(push.reads.pull.p99 / push.reads.push.p99, 2)}x, ` +
         `pull rows read ${f(push.reads.pull.rowsRead / push.reads.push.rowsRead, 2)}x`,
     );
   }
@@ -615,19 +649,31 @@ function report(results: RunResult[]): void {
   for (const r of results.filter((x) => x.label.startsWith('hybrid@'))) {
     const h = r.reads.hybrid;
     lines.push(
-      `${r.label.slice(7).padStart(9)} | ${f(r.rowsWrittenPerPost).padStart(17)} | ${(push ? f(r.rowsWrittenPerPost / push.rowsWrittenPerPost, 3) : 'n/a').padStart(7)} | ${f(h.rowsRead).padStart(14)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(r.visibleP99, 0).padStart(14)} | ${f(r.postMs.p99).padStart(11)}`,
+      row([
+        r.label.slice(7).padStart(9),
+        f(r.rowsWrittenPerPost).padStart(17),
+        (push ? f(r.rowsWrittenPerPost / push.rowsWrittenPerPost, 3) : 'n/a').padStart(7),
+        f(h.rowsRead).padStart(14),
+        f(h.p50).padStart(11),
+        f(h.p99).padStart(11),
+        f(r.visibleP99, 0).padStart(14),
+        f(r.postMs.p99).padStart(11),
+      ]),
     );
   }
   lines.push(
     '',
-    `goals: read p99 <= 50 ms for a ${PAGE}-item page in push (${push ? f(push.reads.push.p99) : 'n/a'} ms) and hybrid (${hybridDefault ? f(hybridDefault.reads.hybrid.p99) : 'n/a'} ms); ` +
-      `top-author (10,000 followers) post visible to all followers within 5000 ms: in hybrid (${hybridDefault?.topAuthorVisibleMs ?? 'n/a'} ms; ` +
-      `the author is over HYBRID_THRESHOLD, merged at read) and in push (${push?.topAuthorVisibleMs ?? 'n/a'} ms; compare with the floor below)`,
+    `goals: read p99 <= 50 ms for a ${PAGE}-item page in push (${push ? f(push.reads.push.p99) : 'n/a'} ms) ` +
+      `and hybrid (${hybridDefault ? f(hybridDefault.reads.hybrid.p99) : 'n/a'} ms); ` +
+      `top-author (10,000 followers) post visible to all followers within 5000 ms: ` +
+      `in hybrid (${hybridDefault?.topAuthorVisibleMs ?? 'n/a'} ms; the author is over HYBRID_THRESHOLD, merged at read) ` +
+      `and in push (${push?.topAuthorVisibleMs ?? 'n/a'} ms; compare with the floor below)`,
   );
   if (push) {
     lines.push(floorLine(push));
     lines.push(
-      `push: fan-out messages retried ${push.retriedMessages}, runtime storage errors (SQLITE_CANTOPEN) ${push.storageErrors}; open-file limit ${openFileLimit()}`,
+      `push: fan-out messages retried ${push.retriedMessages}, runtime storage errors (SQLITE_CANTOPEN) ${push.storageErrors}; ` +
+        `open-file limit ${openFileLimit()}`,
     );
   }
   lines.push(`total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -95,7 +95,8 @@ try {
   const sample = body(0, base);
   const fixed = (): string => sample;
   console.log(
-    `body: ${linesPerRequest} lines, ${linesPerRequest * FIELDS} samples, ${(sample.length / 1024).toFixed(0)} KiB; ${concurrency} concurrent requests, ${rounds} rounds of ${seconds} s`,
+    `body: ${linesPerRequest} lines, ${linesPerRequest * FIELDS} samples, ${(sample.length / 1024).toFixed(0)} KiB; ${concurrency} ` +
+      `concurrent requests, ${rounds} rounds of ${seconds} s`,
   );
 
   // Warm both (bundles compiled, the shard's object created).
@@ -132,7 +133,8 @@ try {
     ]),
   );
   console.log(
-    `ingest / baseline = ${(mi / mb).toFixed(3)}; ${stored} samples stored in total, read back ${got} of ${n * perHost} for one series (all there)`,
+    `ingest / baseline = ${(mi / mb).toFixed(3)}; ${stored} samples stored in total, read back ${got} of ${n * perHost} for one series ` +
+      `(all there)`,
   );
   console.log(`goal ≥ 100000 samples/s into one shard: ${mi >= 100_000 ? 'met' : 'NOT met'}`);
 } finally {

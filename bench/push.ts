@@ -154,7 +154,8 @@ try {
     ]);
   }
   console.log(
-    `\nserving: ${useWrk ? 'wrk' : 'Node fetch loop (wrk not installed)'} -c ${connections} -d ${seconds}s, ${rounds} alternating rounds, 1 KiB body`,
+    `\nserving: ${useWrk ? 'wrk' : 'Node fetch loop (wrk not installed)'} -c ${connections} -d ${seconds}s, ${rounds} alternating ` +
+      `rounds, 1 KiB body`,
   );
   console.log(table(rows));
 } finally {

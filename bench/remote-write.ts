@@ -42,15 +42,18 @@ const [decode, snappy, encode] = measureAll(
   MAX_MS,
 );
 const row = (name: string, m: { seconds: number; runs: number }) =>
-  `${name.padEnd(40)} ${(samples / m.seconds / 1e6).toFixed(2).padStart(6)} M samples/s  ${(raw.length / m.seconds / 1e6).toFixed(1).padStart(6)} MB/s protobuf  (CPU time, median of ${m.runs})`;
+  `${name.padEnd(40)} ${(samples / m.seconds / 1e6).toFixed(2).padStart(6)} M samples/s  ` +
+  `${(raw.length / m.seconds / 1e6).toFixed(1).padStart(6)} MB/s protobuf  (CPU time, median of ${m.runs})`;
 
 console.log(
-  `remote_write: ${SERIES} series x ${SAMPLES} samples, ${(body.length / 1e6).toFixed(2)} MB snappy, ${(raw.length / 1e6).toFixed(2)} MB protobuf, node ${process.version}`,
+  `remote_write: ${SERIES} series x ${SAMPLES} samples, ${(body.length / 1e6).toFixed(2)} MB snappy, ${(raw.length / 1e6).toFixed(2)} ` +
+    `MB protobuf, node ${process.version}`,
 );
 console.log(row('decodeRemoteWrite (pushpull)', decode));
 console.log(row('baseline: snappyjs.uncompress alone', snappy));
 console.log(row('baseline: encodeRemoteWrite (sender)', encode));
 console.log(
-  `ratio decodeRemoteWrite / snappyjs.uncompress alone: ${(snappy.seconds / decode.seconds).toFixed(2)}x (1.0 = decoding costs nothing beyond snappy)`,
+  `ratio decodeRemoteWrite / snappyjs.uncompress alone: ${(snappy.seconds / decode.seconds).toFixed(2)}x (1.0 = decoding costs nothing ` +
+    `beyond snappy)`,
 );
 console.log(`ratio decodeRemoteWrite / encodeRemoteWrite: ${(encode.seconds / decode.seconds).toFixed(2)}x`);

@@ -130,7 +130,8 @@ try {
     ]),
   );
   console.log(
-    `round / interval (${INTERVAL_S}s): ${((roundMs / (INTERVAL_S * 1000)) * 100).toFixed(1)}%; round / baseline: ${(roundMs / baseMs).toFixed(2)}x`,
+    `round / interval (${INTERVAL_S}s): ${((roundMs / (INTERVAL_S * 1000)) * 100).toFixed(1)}%; round / baseline: ` +
+      `${(roundMs / baseMs).toFixed(2)}x`,
   );
   console.log(`sum of per-target fetch times (scrape_duration_seconds) per round: ${median(fetchSeconds).toFixed(2)} s`);
   console.log(`store check: up{job="bench"} = 1 for all ${stored.length} targets`);

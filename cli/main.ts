@@ -122,7 +122,8 @@ export async function main(
                 const width = 30;
                 const done = p.totalBytes === 0 ? width : Math.round((p.uploadedBytes / p.totalBytes) * width);
                 err.write(
-                  `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.blobsDone}/${p.blobsTotal} blobs, ${kib(p.uploadedBytes)} of ${kib(p.totalBytes)}`,
+                  `\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.blobsDone}/${p.blobsTotal} blobs, ${kib(p.uploadedBytes)} of ` +
+                    `${kib(p.totalBytes)}`,
                 );
               }
             : undefined,
@@ -135,7 +136,8 @@ export async function main(
         const list = await listDeploys(target(args));
         const lines = list.deploys.map(
           (d) =>
-            `${d.id === list.active ? '*' : ' '} ${d.id}  ${new Date(d.createdAt).toISOString()}  ${d.status.padEnd(8)}  ${d.kind.padEnd(4)}  ${d.files} files  ${kib(d.bytes)}`,
+            `${d.id === list.active ? '*' : ' '} ${d.id}  ${new Date(d.createdAt).toISOString()}  ${d.status.padEnd(8)}  ` +
+            `${d.kind.padEnd(4)}  ${d.files} files  ${kib(d.bytes)}`,
         );
         print(list, lines.length ? lines.join('\n') : 'no deploys');
         return 0;
@@ -147,10 +149,11 @@ export async function main(
       }
       case 'ls': {
         const files = await listFiles(target(args), args.positional[0] ?? '');
-        const lines = files.map(
-          (f) =>
-            `${f.path}  ${f.size}  ${f.contentType}${f.cacheControl ? `  ${f.cacheControl}` : ''}${f.expired ? '  (expired)' : f.expiresAt ? `  expires ${new Date(f.expiresAt).toISOString()}` : ''}`,
-        );
+        const lines = files.map((f) => {
+          const cacheControl = f.cacheControl ? `  ${f.cacheControl}` : '';
+          const expiry = f.expired ? '  (expired)' : f.expiresAt ? `  expires ${new Date(f.expiresAt).toISOString()}` : '';
+          return `${f.path}  ${f.size}  ${f.contentType}${cacheControl}${expiry}`;
+        });
         print(files, lines.length ? lines.join('\n') : 'no files');
         return 0;
       }

@@ -114,7 +114,8 @@ export class EdgeClient {
       try {
         res = await this.f(url, { method, body, headers: { authorization: `Bearer ${this.target.token}`, ...headers } });
       } catch (err) {
-        lastError = `${method} ${url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+        const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+        lastError = `${method} ${url}: ${reason}`;
         continue;
       }
       if (res.status === 429 || res.status >= 500) {

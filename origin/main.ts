@@ -16,7 +16,8 @@ import { startOrigin } from './server';
 const SHUTDOWN_GRACE_MS = 5000;
 
 const USAGE =
-  'usage: tsx origin/main.ts [--dir <folder>] [--port <n>] [--host <addr>] [--cache-control <rules.json>] [--compress] [--no-default-metrics]';
+  'usage: tsx origin/main.ts [--dir <folder>] [--port <n>] [--host <addr>] [--cache-control <rules.json>] [--compress] ' +
+  '[--no-default-metrics]';
 
 function fail(message: string): never {
   process.stderr.write(`origin: ${message}\n${USAGE}\n`);

@@ -86,10 +86,11 @@ for (const w of workers) {
   ];
   if (offset !== 0 && w.name === 'edge') args.push('--var', `ORIGIN_URL:${originUrl}`);
   if (offset !== 0 && w.name === 'scraper') {
-    args.push(
-      '--var',
-      `SCRAPE_CONFIG:${JSON.stringify({ global: { scrape_interval: '5s', scrape_timeout: '4s' }, scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [`127.0.0.1:${originPort}`] }] }] })}`,
-    );
+    const config = {
+      global: { scrape_interval: '5s', scrape_timeout: '4s' },
+      scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [`127.0.0.1:${originPort}`] }] }],
+    };
+    args.push('--var', `SCRAPE_CONFIG:${JSON.stringify(config)}`);
   }
   start(w.name, bin('wrangler'), args);
 }

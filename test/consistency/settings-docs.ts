@@ -36,7 +36,8 @@ export function settingsTable(doc: string): string {
   );
   const workers = [...new Set(rows.map((r) => r.worker))];
   const lines = [
-    `Wrangler vars of ${workers.map((w) => `\`workers/${w}/wrangler.toml\``).join(', ')}. An absent var takes its default; any other value must be`,
+    `Wrangler vars of ${workers.map((w) => `\`workers/${w}/wrangler.toml\``).join(', ')}. ` +
+      'An absent var takes its default; any other value must be',
     'what the table says, or the Worker refuses it by name (500 `misconfigured`, see [the settings policy](layout.md#settings)).',
     '',
     '| var | default | accepts | meaning |',

@@ -330,7 +330,7 @@ describe('pull CDN: coalescing', () => {
     expect((await originHits(p)).count).toBe(1);
   });
 
-  it('answers every one of 50 separate incoming requests for an uncacheable URL (joiners wait on their own timers, never hang)', async () => {
+  it('answers each of 50 separate requests for an uncacheable URL (joiners wait on their own timers, never hang)', async () => {
     const p = uniquePath('herd-nostore');
     await script(p, { body: 'fresh each time', delayMs: 300, headers: { 'cache-control': 'no-store' } });
     const responses = await Promise.all(Array.from({ length: 50 }, () => exports.default.fetch(`http://edge.test${p}`)));

@@ -223,7 +223,7 @@ describe('admin bulk load', () => {
     expect(await backlog.json()).toHaveProperty('pending_steps');
   });
 
-  it('bulk-loads history posts without fan-out, and /admin/rebuild puts them in pushed timelines (at most ADMIN_REBUILD_MAX = 3 users)', async () => {
+  it('bulk-loads history posts without fan-out; /admin/rebuild puts them in pushed timelines (ADMIN_REBUILD_MAX = 3 users)', async () => {
     const author = await createUser('hist');
     const readers = await createFollowers(author, 'hista', 'histb', 'histc', 'histd');
     const stepsBefore = (await counts()).steps;

@@ -119,7 +119,8 @@ describe('a real Prometheus remote_writing its own metrics into pushpull', () =>
       expect(ours, q).toEqual(theirs);
     }
     const start = Number(t) - 30;
-    const rangePath = `/api/v1/query_range?query=${encodeURIComponent('prometheus_http_requests_total{handler="/metrics"}')}&start=${start}&end=${t}&step=5`;
+    const query = encodeURIComponent('prometheus_http_requests_total{handler="/metrics"}');
+    const rangePath = `/api/v1/query_range?query=${query}&start=${start}&end=${t}&step=5`;
     const ourRange = (await apiData(url, rangePath)) as { result: { values: unknown[] }[] };
     expect(ourRange.result[0].values).toHaveLength(7);
     expect(ourRange).toEqual(await apiData(PROM, rangePath));

@@ -154,7 +154,7 @@ describe('the shard sample log', () => {
     expect(next).toBeGreaterThan(Date.now() + retentionMs);
   });
 
-  it('takes the merge size and idle time from SAMPLE_LOG_MERGE_SAMPLES and SAMPLE_LOG_IDLE_SECONDS (a bad value is refused by name)', async () => {
+  it('takes its merge size and idle time from SAMPLE_LOG_MERGE_SAMPLES and SAMPLE_LOG_IDLE_SECONDS (refuses bad values)', async () => {
     const settings = await runInDurableObject(ownShard(), (shard: MetricsShard) => [shard.logMergeSamples, shard.logIdleMs]);
     expect(settings).toEqual([Number(env.SAMPLE_LOG_MERGE_SAMPLES), Number(env.SAMPLE_LOG_IDLE_SECONDS) * 1000]);
     expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: '1', SAMPLE_LOG_IDLE_SECONDS: '0.5' })).toMatchObject({

@@ -70,7 +70,7 @@ const control = (what: string) =>
   fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/control/${what}`, { method: 'POST' }).then((r) => r.text());
 
 describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
-  it('stores the same series, label sets and synthetic series (node_exporter, origin, text and OpenMetrics pages); the same staleness when a target stops and restarts', async () => {
+  it('stores the series, labels, synthetic series and staleness of Prometheus (node_exporter, origin, text, OpenMetrics)', async () => {
     const config = JSON.parse(testEnv.PARITY_CONFIG) as { scrape_configs: { job_name: string }[] };
     // Same configuration, but scrape rounds driven here (the alarm loop would run every 2 s).
     await putConfig({ ...config, global: { scrape_interval: '1h', scrape_timeout: '10s' } });

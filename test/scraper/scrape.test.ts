@@ -73,7 +73,8 @@ describe('scraping a good target into the real metrics store', () => {
     const r = await fetch(`http://${targets()}/last-request?path=/openmetrics`);
     const h = await r.json<Record<string, string>>();
     expect(h.accept).toBe(
-      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,' +
+        'text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
     );
     expect(h['accept-encoding']).toContain('gzip');
     expect(h['x-prometheus-scrape-timeout-seconds']).toBe('9');

@@ -535,7 +535,8 @@ class Parser {
     const digits = s.slice(tStart, i);
     if (digits.length >= 19 && BigInt(digits) > INT64_MAX) {
       this.fail(
-        `strconv.ParseInt: parsing ${JSON.stringify(digits)}: value out of range while parsing: ${JSON.stringify(s.slice(this.lineStart, i))}`,
+        `strconv.ParseInt: parsing ${JSON.stringify(digits)}: value out of range while parsing: ` +
+          `${JSON.stringify(s.slice(this.lineStart, i))}`,
       );
     }
     const ts = +digits;

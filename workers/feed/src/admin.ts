@@ -97,7 +97,8 @@ admin.post('/bulk', async (c) => {
     const rows = newUsers.slice(i, i + USER_ROWS);
     statements.push(
       c.env.DB.prepare(
-        `INSERT INTO users (id, handle, token_hash, created_at, last_active_at, follower_count) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, 0)').join(',')}`,
+        `INSERT INTO users (id, handle, token_hash, created_at, last_active_at, follower_count) VALUES ` +
+          `${rows.map(() => '(?, ?, ?, ?, ?, 0)').join(',')}`,
       ).bind(...rows.flatMap((u) => [u.id, u.handle, u.tokenHash, now, now])),
     );
   }

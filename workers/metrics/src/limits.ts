@@ -15,7 +15,8 @@ export const metricsSettingsSchema = settingsSchema({
     min: 1,
     doc,
     meaning:
-      'store shards; a series lives in shard `fnv1a32(canonical labels) % SHARD_COUNT`. Changing it later strands existing series in their old shard (invisible to queries)',
+      'store shards; a series lives in shard `fnv1a32(canonical labels) % SHARD_COUNT`. Changing it later strands existing series in ' +
+      'their old shard (invisible to queries)',
   }),
   retentionDays: decimal('RETENTION_DAYS', 15, {
     above: 0,
@@ -41,7 +42,8 @@ export const metricsSettingsSchema = settingsSchema({
     min: 1,
     doc,
     meaning:
-      'series per request after mapping (Influx), per WriteRequest (remote_write), samples per push (Pushgateway), batches per RPC call → 413 / RPC error, nothing written',
+      'series per request after mapping (Influx), per WriteRequest (remote_write), samples per push (Pushgateway), batches per RPC ' +
+      'call → 413 / RPC error, nothing written',
   }),
   maxLabelsPerSeries: integer('MAX_LABELS_PER_SERIES', 40, {
     min: 1,

@@ -181,7 +181,10 @@ export function checkGroup(families: Map<string, GroupFamily>): string | undefin
     for (const s of f.samples) {
       const key = canonicalKey(sortedLabelPairs(s.labels));
       if (seen.has(key)) {
-        return `collected metric ${JSON.stringify(s.labels.__name__)} with labels ${key} was collected before with the same name and label values`;
+        return (
+          `collected metric ${JSON.stringify(s.labels.__name__)} with labels ${key} was collected before with the same name and ` +
+          `label values`
+        );
       }
       seen.add(key);
     }

@@ -78,7 +78,8 @@ export function familiesFromPage(page: string | Uint8Array, grouping: Record<str
     for (const sample of family.samples) {
       if (sample.hasTimestamp) {
         throw new PushRefused(
-          `pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps (metric ${JSON.stringify(sample.name)})`,
+          `pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps (metric ` +
+            `${JSON.stringify(sample.name)})`,
         );
       }
       const labels: Record<string, string> = {};
@@ -103,7 +104,8 @@ pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
     throw new ApiError(
       415,
       'unsupported_media_type',
-      `unsupported protobuf content type ${JSON.stringify(type)}: send proto=io.prometheus.client.MetricFamily; encoding=delimited, or the text format`,
+      `unsupported protobuf content type ${JSON.stringify(type)}: send proto=io.prometheus.client.MetricFamily; encoding=delimited, or ` +
+        `the text format`,
     );
   }
   let page: string | Uint8Array;

@@ -199,7 +199,10 @@ function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number,
     if (ts > maxTs)
       return `timestamp ${new Date(ts).toISOString()} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
     if (ts < minTs)
-      return `timestamp ${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is older than MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`;
+      return (
+        `timestamp ${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is older than ` +
+        `MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`
+      );
     if (typeof batch.values[i] !== 'number') return `value at index ${i} is not a number`;
   }
   return undefined;

@@ -160,7 +160,8 @@ export class MetricsShard extends DurableObject<Env> {
     for (let k = 0; k < counts.length; k++) total += counts[k];
     if (keys.length !== counts.length || total !== timestamps.length || total !== values.length) {
       throw new Error(
-        `malformed shard write: ${keys.length} keys, ${counts.length} counts (${total} samples), ${timestamps.length} timestamps, ${values.length} values`,
+        `malformed shard write: ${keys.length} keys, ${counts.length} counts (${total} samples), ${timestamps.length} timestamps, ` +
+          `${values.length} values`,
       );
     }
     if (this.logSamples >= this.logMergeSamples) this.mergeLog();

@@ -60,7 +60,8 @@ export class ScrapePool extends DurableObject<Env> {
       scrape_url TEXT PRIMARY KEY, address TEXT NOT NULL, labels TEXT NOT NULL, health TEXT NOT NULL,
       last_error TEXT NOT NULL, last_scrape_ms INTEGER NOT NULL, last_duration_s REAL NOT NULL, last_samples INTEGER NOT NULL)`);
     this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS series (scrape_url TEXT NOT NULL, key TEXT NOT NULL, labels TEXT NOT NULL, PRIMARY KEY (scrape_url, key))`,
+      `CREATE TABLE IF NOT EXISTS series (scrape_url TEXT NOT NULL, key TEXT NOT NULL, labels TEXT NOT NULL, PRIMARY KEY (scrape_url, ` +
+        `key))`,
     );
   }
 
@@ -85,7 +86,8 @@ export class ScrapePool extends DurableObject<Env> {
     for (const t of job.targets) {
       this.sql.exec(
         `INSERT INTO targets (scrape_url, address, labels, health, last_error, last_scrape_ms, last_duration_s, last_samples)
-         VALUES (?, ?, ?, 'unknown', '', 0, 0, 0) ON CONFLICT (scrape_url) DO UPDATE SET address = excluded.address, labels = excluded.labels`,
+         VALUES (?, ?, ?, 'unknown', '', 0, 0, 0)
+         ON CONFLICT (scrape_url) DO UPDATE SET address = excluded.address, labels = excluded.labels`,
         t.scrapeUrl,
         t.address,
         JSON.stringify(t.labels),
@@ -212,7 +214,8 @@ export class ScrapePool extends DurableObject<Env> {
       const updated =
         this.sql
           .exec(
-            'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url = ? RETURNING 1',
+            'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url ' +
+              '= ? RETURNING 1',
             health,
             lastError,
             o.scrapeTimeMs,

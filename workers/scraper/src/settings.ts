@@ -42,7 +42,8 @@ export const scraperSettingsSchema = settingsSchema(
       min: 1,
       doc,
       meaning:
-        "upper bound on every job's `sample_limit`. Keep 2 × this + 5 within the metrics Worker's `MAX_SERIES_PER_REQUEST`: a target's page, its staleness markers and report series always go in one write",
+        "upper bound on every job's `sample_limit`. Keep 2 × this + 5 within the metrics Worker's `MAX_SERIES_PER_REQUEST`: " +
+        "a target's page, its staleness markers and report series always go in one write",
     }),
     writeBatchSeries: integer('WRITE_BATCH_SERIES', 10_000, {
       min: 1,

@@ -13,14 +13,27 @@ export function renderTargetsPage(targets: TargetHealth[], nowMs: number): strin
       const labels = Object.entries(t.labels)
         .map(([k, v]) => `<code>${esc(k)}="${esc(v)}"</code>`)
         .join(' ');
-      return `<tr class="${t.health}"><td>${esc(t.scrapePool)}</td><td><a href="${esc(t.scrapeUrl)}">${esc(t.scrapeUrl)}</a></td><td>${esc(t.health.toUpperCase())}</td><td>${labels}</td><td>${ago}</td><td>${(t.lastScrapeDuration * 1000).toFixed(1)} ms</td><td>${t.lastSamples}</td><td>${esc(t.lastError)}</td></tr>`;
+      const cells = [
+        esc(t.scrapePool),
+        `<a href="${esc(t.scrapeUrl)}">${esc(t.scrapeUrl)}</a>`,
+        esc(t.health.toUpperCase()),
+        labels,
+        ago,
+        `${(t.lastScrapeDuration * 1000).toFixed(1)} ms`,
+        String(t.lastSamples),
+        esc(t.lastError),
+      ];
+      return `<tr class="${t.health}">${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`;
     })
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Targets · pushpull scraper</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}tr.up td:nth-child(3){color:#070}tr.down td:nth-child(3){color:#b00}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}tr.up td:nth-child(3){color:#070}tr.down td:nth-child(3){color:#b00}</style>
 </head><body><h1>Targets</h1>
-<table><thead><tr><th>Job</th><th>Endpoint</th><th>State</th><th>Labels</th><th>Last scrape</th><th>Duration</th><th>Samples</th><th>Error</th></tr></thead>
+<table><thead><tr>
+<th>Job</th><th>Endpoint</th><th>State</th><th>Labels</th><th>Last scrape</th><th>Duration</th><th>Samples</th><th>Error</th>
+</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -393,7 +393,8 @@ pushApi.post('/deploys/:id/activate', async (c) => {
     throw new ApiError(
       400,
       'unknown_blobs',
-      `${missing.length} content hash(es) of this deploy were never uploaded; upload them with PUT /_push/blobs/<sha256> and activate again`,
+      `${missing.length} content hash(es) of this deploy were never uploaded; upload them with PUT /_push/blobs/<sha256> and activate ` +
+        `again`,
       { missing },
     );
   }
