@@ -91,7 +91,7 @@ interface LocalFile {
 }
 
 /** A client for one edge: authenticated JSON requests with retries, counted. */
-export class EdgeClient {
+class EdgeClient {
   requests = 0;
   private readonly f: typeof fetch;
   constructor(private readonly target: EdgeTarget) {
@@ -153,7 +153,7 @@ export class EdgeClient {
 }
 
 /** Every file of a folder not left out by its `.pushignore`, as sorted relative paths. */
-export async function listFolder(dir: string): Promise<Array<{ rel: string; abs: string }>> {
+async function listFolder(dir: string): Promise<Array<{ rel: string; abs: string }>> {
   let ignoreText = '';
   try {
     ignoreText = await readFile(join(dir, '.pushignore'), 'utf8');
@@ -199,7 +199,7 @@ async function hashFile(abs: string): Promise<{ sha256: string; size: number }> 
 }
 
 /** Hashes the folder's files (streamed; rewritten ones from memory), a few at a time. */
-export async function scanFolder(dir: string, rules: readonly Rewrite[] = []): Promise<LocalFile[]> {
+async function scanFolder(dir: string, rules: readonly Rewrite[] = []): Promise<LocalFile[]> {
   const entries = await listFolder(dir);
   return mapLimited(entries, 8, async ({ rel, abs }): Promise<LocalFile> => {
     const rewritten = await rewrittenBytes(abs, rel, rules);

@@ -96,13 +96,13 @@ function checkFieldValue(value: unknown, what: string): string {
 }
 
 /** At most this many tags per rule. */
-export const MAX_TAGS_PER_RULE = 32;
+const MAX_TAGS_PER_RULE = 32;
 
 // A tag is one or more visible ASCII characters, no comma (the list separator) and no space.
 const TAG = /^[\x21-\x2b\x2d-\x7e]+$/;
 
 /** Turns "a, b" or ["a", "b"] into the `Cache-Tag` value "a,b", refusing malformed tags. */
-export function normaliseTags(value: unknown, what: string): string {
+function normaliseTags(value: unknown, what: string): string {
   const list = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(list)) throw new CacheRulesError(`${what} must be a comma-separated string or an array of strings`);
   const tags = list.map((t: unknown) => {
@@ -118,7 +118,7 @@ export function normaliseTags(value: unknown, what: string): string {
 }
 
 /** Validates a rule list (from options or JSON) and returns a copy with checked fields. */
-export function validateRules(input: unknown): (CacheRule & { cacheTag?: string })[] {
+function validateRules(input: unknown): (CacheRule & { cacheTag?: string })[] {
   if (!Array.isArray(input)) throw new CacheRulesError('rules must be an array');
   return input.map((raw: unknown, i) => {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

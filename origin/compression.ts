@@ -17,7 +17,7 @@ export const MIN_COMPRESS_BYTES = 256;
 /** Larger files are always sent as they are (compressed copies are kept in memory). */
 export const MAX_COMPRESS_BYTES = 8 * 1024 * 1024;
 /** Total bytes of compressed copies kept in memory (least recently used forgotten first). */
-export const GZIP_CACHE_BYTES = 64 * 1024 * 1024;
+const GZIP_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Whether a media type benefits from gzip. */
 export function isCompressibleType(contentType: string): boolean {

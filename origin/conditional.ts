@@ -31,7 +31,7 @@ interface EntityTag {
 const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;
 
 /** Parses one entity-tag, or null when it is malformed. */
-export function parseEntityTag(value: string): EntityTag | null {
+function parseEntityTag(value: string): EntityTag | null {
   const m = ENTITY_TAG.exec(value.trim());
   if (!m) return null;
   return { weak: m[1] !== undefined, opaque: m[2] ?? '' };
@@ -71,17 +71,17 @@ export function parseEntityTagList(value: string): '*' | EntityTag[] {
 }
 
 /** RFC 9110 §8.8.3.2 strong comparison: both strong and the same opaque-tag. */
-export function strongMatch(a: EntityTag, b: EntityTag): boolean {
+function strongMatch(a: EntityTag, b: EntityTag): boolean {
   return !a.weak && !b.weak && a.opaque === b.opaque;
 }
 
 /** RFC 9110 §8.8.3.2 weak comparison: same opaque-tag, weakness ignored. */
-export function weakMatch(a: EntityTag, b: EntityTag): boolean {
+function weakMatch(a: EntityTag, b: EntityTag): boolean {
   return a.opaque === b.opaque;
 }
 
 /** Parses an HTTP-date (RFC 9110 §5.6.7) into whole seconds; null when invalid. */
-export function parseHttpDate(value: string): number | null {
+function parseHttpDate(value: string): number | null {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return null;
   return Math.floor(ms / 1000);

@@ -9,11 +9,11 @@ import { Hono } from 'hono';
 import { ApiError } from '@pushpull/http/errors';
 
 /** Longest `/api/slow` delay, in milliseconds. */
-export const MAX_SLOW_MS = 30_000;
+const MAX_SLOW_MS = 30_000;
 /** Largest `/api/echo` request body, in bytes. */
 export const MAX_ECHO_BYTES = 1024 * 1024;
 /** Paths tracked by the hit counter; requests for further new paths are only counted in total. */
-export const MAX_TRACKED_PATHS = 10_000;
+const MAX_TRACKED_PATHS = 10_000;
 
 /** Counts requests per path (bounded), for end-to-end tests that assert origin hits. */
 export interface HitCounter {

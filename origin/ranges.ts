@@ -18,7 +18,7 @@ export interface ByteRange {
 export type RangeOutcome = { kind: 'ignore' } | { kind: 'unsatisfiable' } | { kind: 'ranges'; ranges: ByteRange[] };
 
 /** Above this many ranges the header is ignored (§14.2 allows ignoring abusive ones). */
-export const MAX_RANGES = 64;
+const MAX_RANGES = 64;
 
 /** Parses `Range` for a representation of `size` bytes (§14.1.1, §14.1.2). */
 export function parseRange(header: string | null, size: number): RangeOutcome {
@@ -85,7 +85,7 @@ export function contentRange(r: ByteRange, size: number): string {
 }
 
 /** One part of a multipart/byteranges body: its header block, then bytes start..end. */
-export interface MultipartPart {
+interface MultipartPart {
   head: string;
   range: ByteRange;
 }

@@ -28,7 +28,7 @@ import { createOriginMetrics, recordMetrics, type OriginMetrics } from './metric
 import { contentRange, multipartLayout, parseRange } from './ranges';
 import { FileStore, PathRejected, type FileVersion } from './static-files';
 
-/** Options of {@link createOriginApp}. */
+/** Options of {@link createOriginApp}. @public */
 export interface OriginOptions {
   /** Folder to serve. Nothing outside it (after resolving symlinks) is ever served. */
   dir: string;
@@ -70,6 +70,7 @@ function cacheHeaders(headers: Headers, policy: CacheHeaders): void {
 
 /**
  * Builds the origin app. `app.metrics` exposes its private prom-client registry.
+ * @public (documented in docs/origin.md for tests and benchmarks)
  */
 export function createOriginApp(options: OriginOptions): Hono<OriginEnv> & { metrics: OriginMetrics; hits: HitCounter } {
   const store = new FileStore(options.dir);
@@ -272,7 +273,7 @@ function multipartStream(rep: Representation, layout: ReturnType<typeof multipar
 }
 
 /** A JSON response with an exact Content-Length. */
-export function jsonResponse(status: number, body: unknown, headers = new Headers()): Response {
+function jsonResponse(status: number, body: unknown, headers = new Headers()): Response {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   headers.set('content-type', 'application/json; charset=utf-8');
   headers.set('content-length', String(bytes.byteLength));

@@ -44,7 +44,7 @@ const ETAG_CACHE_LIMIT = 10_000;
  * refusing anything that could climb out of the root: `.`/`..` segments raw or percent-encoded,
  * encoded slashes or backslashes, NUL bytes, malformed percent-encoding.
  */
-export function safeSegments(rawPath: string): string[] {
+function safeSegments(rawPath: string): string[] {
   const path = rawPath.split('?', 1)[0] ?? '';
   if (!path.startsWith('/')) throw new PathRejected(400, 'bad_path', 'the request path must start with "/"');
   if (path.includes('\0') || /%00/i.test(path)) throw new PathRejected(400, 'bad_path', 'the request path contains a NUL byte');
@@ -171,7 +171,7 @@ export class FileStore {
 }
 
 /** Strong entity-tag of a file: `"<base64url sha256>"` (RFC 9110 §8.8.3). */
-export async function hashFile(path: string): Promise<string> {
+async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return `"${hash.digest('base64url')}"`;

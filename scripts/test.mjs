@@ -1,4 +1,4 @@
-// `npm test`: check formatting (prettier), lint (eslint, typescript-eslint type-aware), typecheck every project, check
+// `npm test`: check formatting (prettier), lint (eslint, typescript-eslint type-aware), unused exports (knip), typecheck every project, check
 // generated binding types, bundle every Worker as `wrangler deploy` would (offline), then run
 // every vitest project.
 import { spawnSync } from 'node:child_process';
@@ -35,6 +35,8 @@ const tsconfigs = [
 
 step('prettier --check', bin('prettier'), ['--check', '.']);
 step('eslint', bin('eslint'), ['.']);
+// Unused exports (knip, knip.json): an export nothing imports is dead code or should not be exported.
+step('knip (unused exports)', bin('knip'), ['--include', 'exports,types,nsExports,nsTypes,duplicates']);
 for (const dir of tsconfigs) step(`typecheck ${dir}`, bin('tsc'), ['-p', dir]);
 
 const workers = listWorkers();

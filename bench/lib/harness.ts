@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-export { root, startWorker, type DevWorker } from '../../test/support/dev-worker';
+export { startWorker } from '../../test/support/dev-worker';
 
 /** One wrk run's figures. */
 export interface WrkResult {

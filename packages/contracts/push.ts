@@ -51,7 +51,7 @@ export interface ActivationRecord {
 }
 
 /** A deploy as `GET /_push/deploys` lists it. */
-export interface ListedDeploy extends DeploySummary {
+interface ListedDeploy extends DeploySummary {
   status: 'active' | 'inactive' | 'pending';
   activatedAt: number | null;
 }

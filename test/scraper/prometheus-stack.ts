@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopProcess, waitForHttp } from '../support/process';
 
-export const PROMETHEUS_PORT = 19100;
-export const NODE_EXPORTER_PORT = 19101;
+const PROMETHEUS_PORT = 19100;
+const NODE_EXPORTER_PORT = 19101;
 
 export interface PrometheusStack {
   prometheusUrl: string;

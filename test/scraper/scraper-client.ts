@@ -2,7 +2,7 @@
 import { env, exports } from 'cloudflare:workers';
 
 /** The token the test config sets. */
-export const TOKEN = 'test-token';
+const TOKEN = 'test-token';
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 /** Settings the test config adds (not in the Worker's generated Env). */
@@ -19,7 +19,6 @@ export const testEnv = env as unknown as Env & TestEnv;
 
 /** `127.0.0.1:<port>` of the test targets. */
 export const targets = (): string => `127.0.0.1:${testEnv.TARGETS_PORT}`;
-export const toggleTarget = (): string => `127.0.0.1:${testEnv.TOGGLE_PORT}`;
 
 /** One request through the scraper Worker. */
 export async function call(

@@ -57,7 +57,7 @@ function promClientOpenMetrics(): Registry<'application/openmetrics-text; versio
 }
 
 /** The good page (text 0.0.4); `app_with_ts` carries its own timestamp, 5 s in the past. */
-export const goodPage = (nowMs = Date.now()): string => `# HELP app_requests_total Requests served.
+const goodPage = (nowMs = Date.now()): string => `# HELP app_requests_total Requests served.
 # TYPE app_requests_total counter
 app_requests_total{method="GET",code="200"} 1027
 app_requests_total{method="POST",code="500"} 3

@@ -90,7 +90,7 @@ export interface PointColumns {
 }
 
 /** Empty columns with room for `lines` points and `values` field values. */
-export function emptyColumns(lines: number, values: number): PointColumns {
+function emptyColumns(lines: number, values: number): PointColumns {
   return {
     length: 0,
     shapes: [],
@@ -127,7 +127,7 @@ export function growPoints(c: PointColumns): void {
 }
 
 /** The point at index `i` of `c` as an object. */
-export function pointAt(c: PointColumns, i: number): Point {
+function pointAt(c: PointColumns, i: number): Point {
   const from = c.valueStart[i];
   const to = c.valueStart[i + 1];
   const shape = c.shapes[i];

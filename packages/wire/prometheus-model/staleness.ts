@@ -5,9 +5,9 @@
  */
 
 /** The high 32 bits of the marker. */
-export const STALE_NAN_HI = 0x7ff00000;
+const STALE_NAN_HI = 0x7ff00000;
 /** The low 32 bits of the marker. */
-export const STALE_NAN_LO = 0x00000002;
+const STALE_NAN_LO = 0x00000002;
 
 /** The marker's 8 bytes, little-endian (as protobuf's `double` and a Float64Array on every Workers host hold it). */
 export const STALE_NAN_BYTES = new Uint8Array([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);

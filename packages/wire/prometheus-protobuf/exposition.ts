@@ -38,7 +38,7 @@ import {
 } from '../prometheus-text/exposition';
 
 /** The Content-Type of a delimited protobuf exposition, without parameters. */
-export const PROTOBUF_EXPOSITION_TYPE = 'application/vnd.google.protobuf';
+const PROTOBUF_EXPOSITION_TYPE = 'application/vnd.google.protobuf';
 
 /** True for a Content-Type naming the delimited MetricFamily protobuf format. */
 export function isProtobufExposition(contentType: string): boolean {

@@ -4,7 +4,7 @@ import type { PushedMode } from './settings';
 import { MAX_ID } from './snowflake';
 
 /** One pushed timeline entry: a post id and its author (ids as decimal strings). */
-export interface InboxEntry {
+interface InboxEntry {
   postId: string;
   authorId: string;
   /** Kept by an unfollow with keep_history=true: shown although the author is not followed. */

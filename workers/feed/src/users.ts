@@ -9,7 +9,7 @@ import { hashToken, newToken } from './tokens';
 export const users = new Hono<FeedEnv>();
 
 /** The public view of a user. */
-export function userJson(user: UserRow): Record<string, unknown> {
+function userJson(user: UserRow): Record<string, unknown> {
   return {
     id: user.id,
     handle: user.handle,

@@ -18,10 +18,10 @@ import { prepareSeries, type PreparedWrite } from './series';
 import { storePrepared } from './store';
 
 /** The version the ping and health endpoints report. */
-export const INFLUX_VERSION = 'v2.7.0';
+const INFLUX_VERSION = 'v2.7.0';
 
 /** An InfluxDB-style error: `{"code": ..., "message": ..., "line"?: ...}`. */
-export class InfluxError extends Error {
+class InfluxError extends Error {
   constructor(
     readonly status: 400 | 401 | 404 | 413 | 415 | 500,
     readonly code: string,

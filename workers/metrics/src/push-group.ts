@@ -175,7 +175,7 @@ export class PushGroup extends DurableObject<Env> {
 }
 
 /** Pushgateway's consistency check: no two samples of a group with the same labels. */
-export function checkGroup(families: Map<string, GroupFamily>): string | undefined {
+function checkGroup(families: Map<string, GroupFamily>): string | undefined {
   const seen = new Set<string>();
   for (const f of families.values()) {
     for (const s of f.samples) {

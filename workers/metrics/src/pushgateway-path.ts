@@ -10,7 +10,7 @@ export class GroupingKeyError extends Error {}
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** Decodes URL-safe base64 with optional padding, as Go's base64.RawURLEncoding after trimming `=`. */
-export function decodeBase64Url(text: string): string {
+function decodeBase64Url(text: string): string {
   const s = text.replace(/=+$/, '');
   if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new GroupingKeyError(`illegal base64 data in ${JSON.stringify(text)}`);
   const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);

@@ -45,7 +45,7 @@ function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStu
 }
 
 /** Families of a pushed page (text, or delimited protobuf when `protobuf`) with the grouping labels applied to every sample. */
-export function familiesFromPage(page: string | Uint8Array, grouping: Record<string, string>, maxSeries: number): GroupFamily[] {
+function familiesFromPage(page: string | Uint8Array, grouping: Record<string, string>, maxSeries: number): GroupFamily[] {
   let parsed: ParsedExposition;
   try {
     parsed =
@@ -93,7 +93,7 @@ export function familiesFromPage(page: string | Uint8Array, grouping: Record<str
 }
 
 /** A push the Pushgateway would refuse after parsing (recorded as a push failure). */
-export class PushRefused extends Error {}
+class PushRefused extends Error {}
 
 pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
   const grouping = groupingOf(c.req.url);

@@ -4,19 +4,7 @@
  * every Workers host) in a BLOB: NaN payloads, ±Inf, -0 and the Prometheus staleness marker
  * (0x7ff0000000000002) survive bit for bit.
  */
-import { isStaleNaNAt, writeStaleNaNAt } from '@pushpull/wire/prometheus-model/staleness';
-
-/** The 8 bytes of a value (or of the staleness marker when `stale`). */
-export function encodeValue(value: number, stale: boolean): ArrayBuffer {
-  const buf = new ArrayBuffer(8);
-  const view = new DataView(buf);
-  if (stale) {
-    writeStaleNaNAt(view, 0);
-  } else {
-    view.setFloat64(0, value, true);
-  }
-  return buf;
-}
+import { isStaleNaNAt } from '@pushpull/wire/prometheus-model/staleness';
 
 /** Decodes 8 stored bytes: the value and whether they are the staleness marker. */
 export function decodeValue(bytes: ArrayBuffer | Uint8Array): { value: number; stale: boolean } {

@@ -76,7 +76,7 @@ export function canonicalKey(pairs: [string, string][]): string {
 }
 
 /** 32-bit FNV-1a over the UTF-16 code units of a string: stable across runtimes and deploys. */
-export function fnv1a32(text: string): number {
+function fnv1a32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -91,7 +91,7 @@ export function shardOf(key: string, shardCount: number): number {
 }
 
 /** UTF-8 byte length of a string, without allocating. */
-export function utf8Length(text: string): number {
+function utf8Length(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -106,7 +106,7 @@ export function utf8Length(text: string): number {
 }
 
 /** Prometheus text form of a label set, for error messages: `name{a="b"}`. */
-export function describeLabels(labels: Record<string, string>): string {
+function describeLabels(labels: Record<string, string>): string {
   const name = labels.__name__ ?? '';
   const rest = Object.keys(labels)
     .filter((k) => k !== '__name__')

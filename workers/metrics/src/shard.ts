@@ -49,7 +49,7 @@ const MERGE_LOG = `INSERT INTO samples (series_id, ts, value)
 export const MIN_TIME_MS = -62135596800000;
 export const MAX_TIME_MS = 253402300799000;
 /** Milliseconds between retention passes. */
-export const RETENTION_INTERVAL_MS = 3_600_000;
+const RETENTION_INTERVAL_MS = 3_600_000;
 /** Storage key (the Durable Object's key-value API) of the time the next retention pass is due. */
 const RETENTION_DUE_KEY = 'retention_due';
 

@@ -8,27 +8,6 @@
 
 import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
 
-/** The configuration as written by a user (and stored as written). */
-export interface ScrapeConfigDocument {
-  global?: { scrape_interval?: string; scrape_timeout?: string };
-  scrape_configs: JobConfigDocument[];
-}
-
-/** One `scrape_configs` entry as written. */
-export interface JobConfigDocument {
-  job_name: string;
-  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
-  scrape_interval?: string;
-  scrape_timeout?: string;
-  metrics_path?: string;
-  scheme?: 'http' | 'https';
-  params?: Record<string, string[]>;
-  honor_labels?: boolean;
-  honor_timestamps?: boolean;
-  sample_limit?: number;
-  body_size_limit?: string;
-}
-
 /** A target after defaults: what one scrape needs. */
 export interface TargetConfig {
   /** `host:port` as written in `static_configs` (becomes `instance` unless a label sets it). */

@@ -8,11 +8,11 @@
 import type { ExpositionFormat } from '@pushpull/wire/prometheus-text/exposition';
 
 /** Prometheus 2.42's Accept header (`scrapeAcceptHeader`). */
-export const SCRAPE_ACCEPT =
+const SCRAPE_ACCEPT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 /** Sent as User-Agent (Prometheus sends `Prometheus/<version>`). */
-export const SCRAPE_USER_AGENT = 'pushpull-scraper/0.1 (Prometheus/2.42 compatible)';
+const SCRAPE_USER_AGENT = 'pushpull-scraper/0.1 (Prometheus/2.42 compatible)';
 
 /** A scrape that failed; the message is what `lastError` shows. */
 export class ScrapeError extends Error {
@@ -36,7 +36,7 @@ export interface FetchPageOptions {
 }
 
 /** The parser for a response's Content-Type (Prometheus 2.x: OpenMetrics by media type, anything else text 0.0.4). */
-export function formatFor(contentType: string | null): ExpositionFormat {
+function formatFor(contentType: string | null): ExpositionFormat {
   const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
   return media === 'application/openmetrics-text' ? 'openmetrics' : 'text';
 }

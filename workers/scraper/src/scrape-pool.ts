@@ -30,7 +30,7 @@ export interface TargetHealth {
 }
 
 /** Stable offset of a job's first scrape within its interval (Prometheus spreads targets by hash too). */
-export function firstScrapeOffsetMs(jobName: string, intervalMs: number): number {
+function firstScrapeOffsetMs(jobName: string, intervalMs: number): number {
   let h = 0x811c9dc5;
   for (let k = 0; k < jobName.length; k++) {
     h ^= jobName.charCodeAt(k);

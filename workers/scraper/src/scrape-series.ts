@@ -11,7 +11,7 @@ import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import type { ParsedExposition } from '@pushpull/wire/prometheus-text/exposition';
 
 /** The five series Prometheus writes for every scrape (`scrape.go` `report`). */
-export const REPORT_SERIES = [
+const REPORT_SERIES = [
   'up',
   'scrape_duration_seconds',
   'scrape_samples_scraped',
@@ -49,7 +49,7 @@ export interface PageSeriesOptions {
 }
 
 /** The canonical identity of a label set (sorted names; separators no label can contain unescaped). */
-export function seriesKey(labels: Record<string, string>): string {
+function seriesKey(labels: Record<string, string>): string {
   const names = Object.keys(labels).sort();
   let key = '';
   for (const n of names) key += `${n}\u0000${labels[n]}\u0001`;
@@ -147,7 +147,7 @@ export function staleReportSeries(targetLabels: Record<string, string>, atMs: nu
 }
 
 /** `name{a="b",...}` for messages. */
-export function formatLabels(labels: Record<string, string>): string {
+function formatLabels(labels: Record<string, string>): string {
   const name = labels.__name__ ?? '';
   const rest = Object.keys(labels)
     .filter((k) => k !== '__name__')

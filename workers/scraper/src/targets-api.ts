@@ -15,12 +15,12 @@ import { scrapeLimits, scraperSettings } from './settings';
 type Bindings = { Bindings: Env };
 
 /** The single config object. */
-export function configStore(env: Env): DurableObjectStub<ScrapeConfigStore> {
+function configStore(env: Env): DurableObjectStub<ScrapeConfigStore> {
   return env.SCRAPE_CONFIG_STORE.get(env.SCRAPE_CONFIG_STORE.idFromName('config'));
 }
 
 /** The jobs currently configured (stored document, else SCRAPE_CONFIG). */
-export async function currentJobs(env: Env): Promise<JobConfig[]> {
+async function currentJobs(env: Env): Promise<JobConfig[]> {
   const stored = await configStore(env).stored();
   return resolveScrapeConfig(JSON.parse(stored?.document ?? scraperSettings(env).scrapeConfig) as unknown, scrapeLimits(env));
 }
@@ -31,7 +31,7 @@ export function syncPools(env: Env): Promise<SyncResult> {
 }
 
 /** Prometheus's activeTargets entry. */
-export function prometheusTarget(t: TargetHealth): Record<string, unknown> {
+function prometheusTarget(t: TargetHealth): Record<string, unknown> {
   // Path and scheme per target (static labels may override the job's), so from the URL.
   const url = new URL(t.scrapeUrl);
   return {

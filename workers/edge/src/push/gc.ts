@@ -21,7 +21,7 @@ export interface GcReport {
 }
 
 /** Ids of the deploys to keep, given the listing (newest first), the active id and activation history. */
-export function deploysToKeep(
+function deploysToKeep(
   deploys: ReadonlyArray<{ id: string; createdAt: number }>,
   activeId: string | null,
   activated: ReadonlySet<string>,

@@ -10,7 +10,7 @@ export type RouteMode = 'push' | 'pull' | 'hybrid';
 const MODES: readonly RouteMode[] = ['push', 'pull', 'hybrid'];
 
 /** The default when no prefix matches. */
-export const DEFAULT_ROUTE: RouteMode = 'hybrid';
+const DEFAULT_ROUTE: RouteMode = 'hybrid';
 
 /** A parsed route table: prefixes sorted longest first. */
 export type RouteTable = ReadonlyArray<readonly [prefix: string, mode: RouteMode]>;

@@ -11,7 +11,7 @@ import { lookupFile } from './manifest';
 import { blobKey, getDeploy, readActiveForServing, type PushEnv } from './store';
 
 /** The entry serving a path in the active deploy, or null (not pushed, or expired). */
-export async function activeFile(env: PushEnv, pathname: string, now = Date.now()): Promise<FileEntry | null> {
+async function activeFile(env: PushEnv, pathname: string, now = Date.now()): Promise<FileEntry | null> {
   const pointer = await readActiveForServing(env);
   if (!pointer) return null;
   const deploy = await getDeploy(env, pointer.deployId);
@@ -20,7 +20,7 @@ export async function activeFile(env: PushEnv, pathname: string, now = Date.now(
 }
 
 /** The response headers of a pushed file (also used for 304 and 206). */
-export function pushedHeaders(entry: FileEntry): Headers {
+function pushedHeaders(entry: FileEntry): Headers {
   const h = new Headers();
   h.set('content-type', entry.contentType);
   if (entry.cacheControl) h.set('cache-control', entry.cacheControl);

@@ -10,7 +10,7 @@ const doc = 'docs/push.md';
 const MiB = 1024 * 1024;
 
 /** R2's smallest multipart part (every part but the last). */
-export const MIN_PART_BYTES = 5 * MiB;
+const MIN_PART_BYTES = 5 * MiB;
 
 /** The push store's settings schema. */
 export const pushSettingsSchema = settingsSchema({

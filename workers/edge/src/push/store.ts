@@ -27,15 +27,15 @@ export interface PushEnv {
 
 export const BLOB_PREFIX = 'push/blobs/';
 export const STAGING_PREFIX = 'push/staging/';
-export const DEPLOY_PREFIX = 'push/deploys/';
-export const ACTIVE_KEY = 'push/active.json';
-export const KV_ACTIVE = 'push:active';
-export const KV_DEPLOY_PREFIX = 'push:deploy:';
+const DEPLOY_PREFIX = 'push/deploys/';
+const ACTIVE_KEY = 'push/active.json';
+const KV_ACTIVE = 'push:active';
+const KV_DEPLOY_PREFIX = 'push:deploy:';
 
 /** R2 key of a blob. */
 export const blobKey = (sha256: string): string => BLOB_PREFIX + sha256;
 /** R2 key of a deploy. */
-export const deployKey = (id: string): string => `${DEPLOY_PREFIX}${id}.json`;
+const deployKey = (id: string): string => `${DEPLOY_PREFIX}${id}.json`;
 
 // Deploys are immutable, so an isolate may keep the last few it read.
 const deployMemo = new Map<string, Deploy>();
@@ -193,7 +193,7 @@ export async function activate(
  * so a refused write is retried with backoff; the last writer re-reads R2 so KV ends on the
  * authoritative value even when two activations interleave.
  */
-export async function publishPointer(env: PushEnv, pointer: ActivePointer): Promise<void> {
+async function publishPointer(env: PushEnv, pointer: ActivePointer): Promise<void> {
   let value = pointer;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -26,7 +26,7 @@ function fixedLength(body: ReadableStream<Uint8Array>, size: number): { readable
 }
 
 /** SHA-256 of a stream, as lowercase hex. */
-export async function hashStream(body: ReadableStream<Uint8Array>): Promise<{ sha256: string; size: number }> {
+async function hashStream(body: ReadableStream<Uint8Array>): Promise<{ sha256: string; size: number }> {
   const digest = new crypto.DigestStream('SHA-256');
   let size = 0;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
@@ -128,12 +128,12 @@ const b64url = (s: string): string => btoa(s).replaceAll('+', '-').replaceAll('/
 const unb64url = (s: string): string => atob(s.replaceAll('-', '+').replaceAll('_', '/'));
 
 /** Opaque id a client uses for the parts and the completion of one multipart upload. */
-export function encodeUploadId(h: UploadHandle): string {
+function encodeUploadId(h: UploadHandle): string {
   return b64url(JSON.stringify([h.key, h.uploadId, h.sha256, h.size]));
 }
 
 /** Decodes {@link encodeUploadId}; anything malformed is a 400. */
-export function decodeUploadId(id: string): UploadHandle {
+function decodeUploadId(id: string): UploadHandle {
   try {
     const [key, uploadId, sha256, size] = JSON.parse(unb64url(id)) as [unknown, unknown, unknown, unknown];
     if (

@@ -10,7 +10,7 @@ import { pushSettings } from './settings';
 import type { PushEnv } from './store';
 
 /** The 404 a `push` route answers for a path that is not pushed (or has expired). */
-export function notPushed(request: Request): Response {
+function notPushed(request: Request): Response {
   const path = new URL(request.url).pathname;
   return new Response(JSON.stringify({ error: 'not_found', message: `${path} is not pushed` }), {
     status: 404,
@@ -19,7 +19,7 @@ export function notPushed(request: Request): Response {
 }
 
 /** The upstream for a route mode, given the origin's upstream. */
-export function upstreamForMode(mode: RouteMode, env: PushEnv, origin: Upstream): Upstream {
+function upstreamForMode(mode: RouteMode, env: PushEnv, origin: Upstream): Upstream {
   if (mode === 'pull') return origin;
   return async function pushedUpstream(request) {
     const pushed = await fetchPushed(request, env);
