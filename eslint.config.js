@@ -21,19 +21,18 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      // Recommended rules the code does not pass yet, off until their findings are fixed
-      // (counts when lint was added, reported to the lead; none is a STYLE.md rule):
-      '@typescript-eslint/no-unsafe-member-access': 'off', // 17
-      '@typescript-eslint/no-unsafe-assignment': 'off', // 17
-      '@typescript-eslint/require-await': 'off', // 11 (async RPC/DO methods without await)
-      '@typescript-eslint/no-unsafe-call': 'off', // 8
-      '@typescript-eslint/no-unsafe-argument': 'off', // 8
-      '@typescript-eslint/no-base-to-string': 'off', // 7
+      // Recommended rules the code does not pass yet, off until their findings are fixed (findings
+      // left, where; none is a STYLE.md rule). Most are in files other engineers are changing now:
+      // the edge cache flow and its tests, the scraper's Node test targets (types from a tsconfig
+      // without node), the protobuf wire types.
+      '@typescript-eslint/no-unsafe-member-access': 'off', // 17 (test/scraper/targets.ts 10, test/edge 4, 3 elsewhere)
+      '@typescript-eslint/no-unsafe-assignment': 'off', // 17 (test/scraper 11, 6 elsewhere)
+      '@typescript-eslint/require-await': 'off', // 11 (async RPC/DO methods and activate() callbacks without await)
+      '@typescript-eslint/no-unsafe-call': 'off', // 8 (test/scraper/targets.ts)
+      '@typescript-eslint/no-unsafe-argument': 'off', // 8 (workers/edge/src/push/api.ts 4, 4 elsewhere)
       '@typescript-eslint/no-unsafe-enum-comparison': 'off', // 6 (protobuf wire types)
       '@typescript-eslint/await-thenable': 'off', // 6 (Promise.all over app.fetch in edge tests)
-      'no-useless-assignment': 'off', // 6 (in the wire parsers' hot loops)
-      '@typescript-eslint/no-unsafe-return': 'off', // 1
-      '@typescript-eslint/no-redundant-type-constituents': 'off', // 1
+      '@typescript-eslint/no-unsafe-return': 'off', // 1 (test/scraper/targets.ts)
     },
   },
   {

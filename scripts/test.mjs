@@ -1,6 +1,6 @@
-// `npm test`: check formatting (prettier), lint (eslint, typescript-eslint type-aware), unused exports (knip), typecheck every project, check
-// generated binding types, bundle every Worker as `wrangler deploy` would (offline), then run
-// every vitest project.
+// `npm test`: check formatting (prettier), lint (eslint, typescript-eslint type-aware), unused exports
+// (knip), typecheck every project, check generated binding types, bundle every Worker as
+// `wrangler deploy` would (offline), then run every vitest project.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';

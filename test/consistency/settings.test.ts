@@ -1,13 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { experimental_readRawConfig } from 'wrangler';
+import * as wrangler from 'wrangler';
 import { root, settingsDocs, withCurrentTable, workerSettings } from './settings-docs';
+
+/** wrangler's own config reader (its declared type comes from a package wrangler bundles, unresolved here). */
+const readRawConfig = (
+  wrangler as unknown as { experimental_readRawConfig: (args: { config: string }) => { rawConfig: { vars?: Record<string, unknown> } } }
+).experimental_readRawConfig;
 
 /** The `[vars]` of a wrangler config, read by wrangler itself. */
 function wranglerVars(worker: string): Record<string, unknown> {
-  const { rawConfig } = experimental_readRawConfig({ config: join(root, 'workers', worker, 'wrangler.toml') });
-  return (rawConfig.vars ?? {}) as Record<string, unknown>;
+  return readRawConfig({ config: join(root, 'workers', worker, 'wrangler.toml') }).rawConfig.vars ?? {};
 }
 
 const workers = readdirSync(join(root, 'workers'), { withFileTypes: true })

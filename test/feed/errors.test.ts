@@ -64,7 +64,7 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     const tables = await runInDurableObject(env.INBOX.getByName('4242424242'), (_i: TimelineInbox, state) =>
       state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table'`).toArray(),
     );
-    expect(tables.filter((t) => String(t.name).startsWith('timeline'))).toEqual([]);
+    expect(tables.filter((t) => typeof t.name === 'string' && t.name.startsWith('timeline'))).toEqual([]);
   });
 
   it('refuses unknown users, self-follows, duplicate follows and unfollowing a stranger', async () => {

@@ -8,6 +8,9 @@ import { binPath } from '../../cli/build.mjs';
 import { root, TOKEN } from './edge';
 import { activeId, api, edge, get, sha, unique } from './push-api-client';
 
+/** The URL a fetch was called with. */
+const requestUrl = (input: string | URL | Request): string => (input instanceof Request ? input.url : input.toString());
+
 const dirs: string[] = [];
 function folder(files: Record<string, string | Uint8Array>): string {
   const dir = mkdtempSync(join(tmpdir(), 'pushpull-client-'));
@@ -30,7 +33,7 @@ function countingFetch(): { fetch: typeof fetch; requests: string[]; bodyBytes: 
     requests,
     bodyBytes: () => bytes,
     fetch: async (input, init) => {
-      requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      requests.push(`${init?.method ?? 'GET'} ${new URL(requestUrl(input)).pathname}`);
       const b = init?.body;
       if (b instanceof Uint8Array) bytes += b.byteLength;
       else if (typeof b === 'string') bytes += Buffer.byteLength(b);
@@ -115,7 +118,7 @@ describe('push client (cli/push-client.ts) against the edge over HTTP', () => {
     const dir = folder({ [`${tag}/a.txt`]: `a ${tag}`, [`${tag}/b.txt`]: `b ${tag}` });
     let failures = 2;
     const flaky: typeof fetch = async (input, init) => {
-      if (String(input).includes('/_push/blobs/') && failures-- > 0) return new Response('upstream hiccup', { status: 503 });
+      if (requestUrl(input).includes('/_push/blobs/') && failures-- > 0) return new Response('upstream hiccup', { status: 503 });
       return fetch(input, init);
     };
     const ok = await pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: flaky, backoffMs: 10 });
@@ -125,7 +128,7 @@ describe('push client (cli/push-client.ts) against the edge over HTTP', () => {
     const before = await activeId();
     writeFileSync(join(dir, `${tag}/a.txt`), `a2 ${tag}`);
     const broken: typeof fetch = async (input, init) => {
-      if (String(input).includes('/_push/blobs/')) throw new TypeError('fetch failed');
+      if (requestUrl(input).includes('/_push/blobs/')) throw new TypeError('fetch failed');
       return fetch(input, init);
     };
     const err = await pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: broken, retries: 2, backoffMs: 5 }).catch((e: unknown) => e);
@@ -137,7 +140,7 @@ describe('push client (cli/push-client.ts) against the edge over HTTP', () => {
     // Resuming: a second file uploaded fine in a run where another failed; the re-run sends only the failed one.
     writeFileSync(join(dir, `${tag}/c.txt`), `c ${tag}`);
     const onlyA: typeof fetch = async (input, init) => {
-      if (String(input).includes(`/_push/blobs/${sha(`a2 ${tag}`)}`)) throw new TypeError('fetch failed');
+      if (requestUrl(input).includes(`/_push/blobs/${sha(`a2 ${tag}`)}`)) throw new TypeError('fetch failed');
       return fetch(input, init);
     };
     await expect(pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: onlyA, retries: 1, backoffMs: 5, concurrency: 2 })).rejects.toThrow(

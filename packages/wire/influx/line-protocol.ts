@@ -1144,13 +1144,11 @@ class FieldKeyTemplate {
     const last = words - 1;
     // Up to four words (keys of up to 15 bytes) unrolled, longer keys in a loop.
     let same = view.getInt32(pos, true) === this.words[w0] || last === 0;
-    let k = 1;
     if (same && last >= 2) {
       same = view.getInt32(pos + 4, true) === this.words[w0 + 1];
-      k = 2;
       if (same && last >= 3) {
         same = view.getInt32(pos + 8, true) === this.words[w0 + 2];
-        k = 3;
+        let k = 3;
         while (same && k < last) {
           same = view.getInt32(pos + (k << 2), true) === this.words[w0 + k];
           k++;

@@ -433,7 +433,7 @@ class Parser {
    * Attaches metadata: the current family gets it if the name matches and the field is
    * unset and it has no samples yet; otherwise a new declared family starts.
    */
-  private meta(name: string, field: 'help' | 'type' | 'unit', value: string | MetricType): void {
+  private meta(name: string, field: 'help' | 'type' | 'unit', value: string): void {
     let f = this.current;
     const seen = field === 'type' ? f !== undefined && this.typed.has(f) : f !== undefined && f[field] !== undefined;
     if (f === undefined || f.name !== name || f.samples.length > 0 || seen) {
@@ -507,7 +507,7 @@ class Parser {
       vStart = this.i;
     }
     let i = vStart;
-    let c = 0;
+    let c: number;
     if (om) while (i < this.n && (c = s.charCodeAt(i)) !== SP && c !== NL) i++;
     else while (i < this.n && (c = s.charCodeAt(i)) !== SP && c !== TAB && c !== NL && c !== LBRACE) i++;
     if (i === vStart) this.failAt('expected value after metric', vStart);

@@ -196,7 +196,7 @@ function readInt64(reader: BinaryReader, view: DataView, end: number): number {
   let pos = reader.pos;
   let lo = 0;
   let hi = 0;
-  let b = 0;
+  let b: number;
   let done = false;
   for (let shift = 0; shift < 28 && !done; shift += 7) {
     if (pos >= end) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated varint');
