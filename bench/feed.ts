@@ -588,6 +588,18 @@ function report(results: RunResult[]): void {
   );
   lines.push('', 'per mode (hybrid at HYBRID_THRESHOLD=1000, the default)');
   const row = (cells: string[]): string => cells.join(' | ');
+  /** A pushed mode's row: what its posts wrote, what its reads cost, when a post was visible. */
+  const modeRow = (label: string, r: RunResult, reads: RunResult['reads']['push']): string =>
+    row([
+      label,
+      f(r.rowsWrittenPerPost).padStart(26),
+      f(reads.rowsRead).padStart(14),
+      f(reads.items).padStart(10),
+      f(reads.p50).padStart(11),
+      f(reads.p99).padStart(11),
+      f(r.visibleP99, 0).padStart(14),
+      `${r.topAuthorVisibleMs} (client check ${r.topAuthorChecked})`,
+    ]);
   lines.push(
     row(['mode   ', 'timeline rows written/post', 'rows read/page', 'items/page', 'read p50 ms', 'read p99 ms', 'visible p99 ms']) +
       ' | top author (10k) visible ms, idle queue',
@@ -606,35 +618,9 @@ function report(results: RunResult[]): void {
         '0 (on commit)',
       ]),
     );
-    const p = push.reads.push;
-    lines.push(
-      row([
-        'push   ',
-        f(push.rowsWrittenPerPost).padStart(26),
-        f(p.rowsRead).padStart(14),
-        f(p.items).padStart(10),
-        f(p.p50).padStart(11),
-        f(p.p99).padStart(11),
-        f(push.visibleP99, 0).padStart(14),
-        `${push.topAuthorVisibleMs} (client check ${push.topAuthorChecked})`,
-      ]),
-    );
+    lines.push(modeRow('push   ', push, push.reads.push));
   }
-  if (hybridDefault) {
-    const h = hybridDefault.reads.hybrid;
-    lines.push(
-      row([
-        'hybrid ',
-        f(hybridDefault.rowsWrittenPerPost).padStart(26),
-        f(h.rowsRead).padStart(14),
-        f(h.items).padStart(10),
-        f(h.p50).padStart(11),
-        f(h.p99).padStart(11),
-        f(hybridDefault.visibleP99, 0).padStart(14),
-        `${hybridDefault.topAuthorVisibleMs} (client check ${hybridDefault.topAuthorChecked})`,
-      ]),
-    );
-  }
+  if (hybridDefault) lines.push(modeRow('hybrid ', hybridDefault, hybridDefault.reads.hybrid));
   if (push && hybridDefault) {
     lines.push(
       '',

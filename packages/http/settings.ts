@@ -47,10 +47,15 @@ export class SettingError extends Error {
   }
 }
 
-/** A whole number in [min, max] (max: the largest safe integer unless given). */
-export function integer(name: string, fallback: number, info: SettingInfo & { min: number; max?: number }): SettingSpec<number> {
-  const max = info.max ?? Number.MAX_SAFE_INTEGER;
-  const accepts = info.max === undefined ? `an integer >= ${info.min}` : `an integer from ${info.min} to ${max}`;
+/** A number setting: its text must match `syntax` and the number pass `inRange`, or it is refused as `accepts`. */
+function numberSpec(
+  name: string,
+  fallback: number,
+  info: SettingInfo,
+  accepts: string,
+  syntax: RegExp,
+  inRange: (n: number) => boolean,
+): SettingSpec<number> {
   return {
     name,
     defaultText: String(fallback),
@@ -58,28 +63,23 @@ export function integer(name: string, fallback: number, info: SettingInfo & { mi
     meaning: info.meaning,
     doc: info.doc,
     parse: (text) => {
-      const n = /^-?[0-9]+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(n) || n < info.min || n > max) throw new Error(accepts);
+      const n = syntax.test(text) ? Number(text) : NaN;
+      if (!inRange(n)) throw new Error(accepts);
       return n;
     },
   };
 }
 
+/** A whole number in [min, max] (max: the largest safe integer unless given). */
+export function integer(name: string, fallback: number, info: SettingInfo & { min: number; max?: number }): SettingSpec<number> {
+  const max = info.max ?? Number.MAX_SAFE_INTEGER;
+  const accepts = info.max === undefined ? `an integer >= ${info.min}` : `an integer from ${info.min} to ${max}`;
+  return numberSpec(name, fallback, info, accepts, /^-?[0-9]+$/, (n) => Number.isSafeInteger(n) && n >= info.min && n <= max);
+}
+
 /** A decimal number above `above` (a fraction is allowed: `0.5`). */
 export function decimal(name: string, fallback: number, info: SettingInfo & { above: number }): SettingSpec<number> {
-  const accepts = `a number > ${info.above}`;
-  return {
-    name,
-    defaultText: String(fallback),
-    accepts,
-    meaning: info.meaning,
-    doc: info.doc,
-    parse: (text) => {
-      const n = /^[0-9]+(?:\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
-      if (!Number.isFinite(n) || n <= info.above) throw new Error(accepts);
-      return n;
-    },
-  };
+  return numberSpec(name, fallback, info, `a number > ${info.above}`, /^[0-9]+(?:\.[0-9]+)?$/, (n) => Number.isFinite(n) && n > info.above);
 }
 
 /** An absolute http(s) URL. */
