@@ -106,17 +106,25 @@ describe('revalidation (RFC 9111 §4.3.3, §4.3.4)', () => {
 
 describe('Content-Length (RFC 9110 §8.6)', () => {
   const chunked = (a: RawAnswer): boolean => a.lines.some(([n, v]) => n === 'transfer-encoding' && v.includes('chunked'));
-  for (const [label, size] of [['1 KiB', 1024], ['300 KiB (past the memory tier)', 300 * 1024], ['17 MiB (past the coalescing bound)', 17 * 1024 * 1024]] as const) {
-    behaviour(`replays Content-Length on a hit, ${label}`, async () => {
-      const p = fresh(`length-${size}`);
-      await script(p, { body: 'x', size, headers: { 'cache-control': 'max-age=60' } });
-      const miss = await edge(p);
-      expect(miss.body.byteLength).toBe(size);
-      await sleep(300);
-      const hit = await edge(p);
-      expect(hit.headers.get('cache-status')).toContain('hit');
-      expect([hit.headers.get('content-length'), chunked(hit), hit.body.byteLength]).toEqual([String(size), false, size]);
-    }, 60_000);
+  for (const [label, size] of [
+    ['1 KiB', 1024],
+    ['300 KiB (past the memory tier)', 300 * 1024],
+    ['17 MiB (past the coalescing bound)', 17 * 1024 * 1024],
+  ] as const) {
+    behaviour(
+      `replays Content-Length on a hit, ${label}`,
+      async () => {
+        const p = fresh(`length-${size}`);
+        await script(p, { body: 'x', size, headers: { 'cache-control': 'max-age=60' } });
+        const miss = await edge(p);
+        expect(miss.body.byteLength).toBe(size);
+        await sleep(300);
+        const hit = await edge(p);
+        expect(hit.headers.get('cache-status')).toContain('hit');
+        expect([hit.headers.get('content-length'), chunked(hit), hit.body.byteLength]).toEqual([String(size), false, size]);
+      },
+      60_000,
+    );
   }
 
   behaviour('keeps the stored body length after a 304 refresh', async () => {
@@ -219,14 +227,20 @@ describe('targeted cache control (RFC 9213)', () => {
 
   behaviour('does not forward CDN-Cache-Control to clients', async () => {
     const p = fresh('cdn-not-forwarded');
-    const [first, second] = await reusedOnce(p, { body: 'c', headers: { 'cache-control': 'max-age=5', 'cdn-cache-control': 'max-age=60' } });
+    const [first, second] = await reusedOnce(p, {
+      body: 'c',
+      headers: { 'cache-control': 'max-age=5', 'cdn-cache-control': 'max-age=60' },
+    });
     expect([first.headers.get('cdn-cache-control'), second.headers.get('cdn-cache-control')]).toEqual([null, null]);
     expect(second.headers.get('cache-control')).toBe('max-age=5');
   });
 
   behaviour('Pushpull-Cache-Control wins over CDN-Cache-Control and is not forwarded', async () => {
     const p = fresh('pushpull-cc');
-    const [first] = await reusedOnce(p, { body: 'c', headers: { 'cdn-cache-control': 'max-age=60', 'pushpull-cache-control': 'no-store' } });
+    const [first] = await reusedOnce(p, {
+      body: 'c',
+      headers: { 'cdn-cache-control': 'max-age=60', 'pushpull-cache-control': 'no-store' },
+    });
     expect((await hits(p)).count).toBe(2);
     expect(first.headers.get('pushpull-cache-control')).toBeNull();
   });
@@ -251,10 +265,17 @@ describe('Vary (RFC 9111 §4.1)', () => {
 });
 
 describe('401 (RFC 9110 §15.5.2)', () => {
-  for (const [path, method] of [['/_push/deploys', 'GET'], ['/_cache/purge', 'POST']] as const) {
+  for (const [path, method] of [
+    ['/_push/deploys', 'GET'],
+    ['/_cache/purge', 'POST'],
+  ] as const) {
     behaviour(`a 401 from ${method} ${path} carries a Bearer WWW-Authenticate`, async () => {
       const none = await edge(path, { method, body: method === 'POST' ? '{}' : undefined });
-      const wrong = await edge(path, { method, headers: { authorization: `Bearer not-${TOKEN}` }, body: method === 'POST' ? '{}' : undefined });
+      const wrong = await edge(path, {
+        method,
+        headers: { authorization: `Bearer not-${TOKEN}` },
+        body: method === 'POST' ? '{}' : undefined,
+      });
       expect([none.status, wrong.status]).toEqual([401, 401]);
       expect(none.headers.get('www-authenticate') ?? '').toMatch(/^Bearer realm="[^"]+"/);
       expect(wrong.headers.get('www-authenticate') ?? '').toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);

@@ -71,9 +71,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // wrangler's dev registry is machine-wide unless pointed at this worktree.
     process.env.WRANGLER_REGISTRY_PATH ??= join(root, '.wrangler', 'registry');
     const [port, inspectorPort] = [await freePort(), await freePort()];
-    const edge: DevWorker = await startWorker('wrangler.toml', port, {
-      ORIGIN_URL: scriptedUrl, PUSHPULL_TOKEN: TOKEN, ROUTES: JSON.stringify(ROUTES), ORIGIN_TIMEOUT_MS: '5000',
-    }, '/_push/deploys', { readyHeaders: { authorization: `Bearer ${TOKEN}` }, readyStatus: 200, inspectorPort, bundleFirst: true });
+    const edge: DevWorker = await startWorker(
+      'wrangler.toml',
+      port,
+      {
+        ORIGIN_URL: scriptedUrl,
+        PUSHPULL_TOKEN: TOKEN,
+        ROUTES: JSON.stringify(ROUTES),
+        ORIGIN_TIMEOUT_MS: '5000',
+      },
+      '/_push/deploys',
+      { readyHeaders: { authorization: `Bearer ${TOKEN}` }, readyStatus: 200, inspectorPort, bundleFirst: true },
+    );
     stops.push(() => edge.stop());
 
     // The push client publishes a folder as one deploy; single-file PUTs then add to it.
@@ -81,7 +90,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const ext of TYPED_EXTENSIONS) {
       // No Content-Type: the push API picks one by extension.
       const put = await send(`${edge.url}/_push/files/types-api/file.${ext}`, {
-        method: 'PUT', body: 'x', headers: { authorization: `Bearer ${TOKEN}`, 'content-length': '1' },
+        method: 'PUT',
+        body: 'x',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-length': '1' },
       });
       if (put.status >= 300) throw new Error(`PUT types-api/file.${ext}: ${put.status} ${new TextDecoder().decode(put.body)}`);
     }

@@ -8,12 +8,14 @@
 // Why, in one line each.
 const CONTENT_LENGTH_LOST = 'no Content-Length: the answer goes out chunked';
 const LENIENT_DATE = 'an invalid HTTP-date is read as a date (Date.parse)';
-const EMPTY_SUFFIX_416 = 'answers 416, though bytes=-5 is satisfiable by §14.1.2 and Range is to be ignored (200) on an empty representation';
+const EMPTY_SUFFIX_416 =
+  'answers 416, though bytes=-5 is satisfiable by §14.1.2 and Range is to be ignored (200) on an empty representation';
 const EMPTY_SUFFIX_206 = 'answers 206 with Content-Range: bytes 0--1/0';
 const ADJACENT_NOT_COALESCED = 'adjacent ranges go as two multipart parts';
 const PART_LIMIT_64 = 'answers 17 parts (its limit is 64 ranges before coalescing, not 16 parts after)';
 const NOT_COALESCED = 'overlapping, adjacent or repeated ranges each go as a multipart part (16 copies for bytes=0- x 16)';
-const PUSH_NO_LENGTH = 'the push store answers without Content-Length, so on a miss the edge cannot apply Range (200 whole, 200 instead of 416)';
+const PUSH_NO_LENGTH =
+  'the push store answers without Content-Length, so on a miss the edge cannot apply Range (200 whole, 200 instead of 416)';
 const WWW_AUTHENTICATE_MISSING = 'the 401 has no WWW-Authenticate';
 
 /** Every server reads these invalid dates as dates (If-Modified-Since / If-Unmodified-Since). */
@@ -75,7 +77,7 @@ const ON_A_HIT: Readonly<Record<string, string>> = {
 };
 
 export const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  'origin': {
+  origin: {
     ...INVALID_DATES_READ,
     'range-adjacent-coalesced': ADJACENT_NOT_COALESCED,
     'range-parts-past-limit': PART_LIMIT_64,
@@ -126,7 +128,8 @@ export const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, str
   'edge cache': {
     'serves an origin 204 with explicit freshness as a 204, and reuses it': 'the first answer is a 500',
     'must-understand: reuses a status it implements despite no-store': 'must-understand is not implemented: no-store wins',
-    'a 304 carrying Set-Cookie refreshes the stored response (200, stored body), the cookie for this client only': 'the merged response is unstorable, so every request revalidates and every client gets the cookie',
+    'a 304 carrying Set-Cookie refreshes the stored response (200, stored body), the cookie for this client only':
+      'the merged response is unstorable, so every request revalidates and every client gets the cookie',
     'keeps the stored body length after a 304 refresh': CONTENT_LENGTH_LOST,
     'treats as already expired an Expires in utc form': LENIENT_DATE,
     'treats as already expired an Expires in no-comma form': LENIENT_DATE,
@@ -134,7 +137,8 @@ export const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, str
     'treats as already expired an Expires in double-space form': LENIENT_DATE,
     'treats as already expired an Expires in lowercase form': LENIENT_DATE,
     'treats as already expired an Expires in one-digit-hour form': LENIENT_DATE,
-    'ignores an Age in exponent notation (1e3) instead of reading 1000 s': 'Age is read with Number(): 1e3 is 1000 s, so the entry is stale at once',
+    'ignores an Age in exponent notation (1e3) instead of reading 1000 s':
+      'Age is read with Number(): 1e3 is 1000 s, so the entry is stale at once',
     'ignores a fractional Age (30.5)': 'Age is read with Number(): 30.5 is used',
     'uses the first member of a list-valued Age (100, 10)': 'Number("100, 10") is NaN, so Age is dropped instead of 100 used',
     'uses the first of two Age field lines': 'two lines arrive as "100, 10": dropped instead of 100 used',

@@ -29,8 +29,18 @@ const strong = (f: Fixture): boolean => f.etag === 'strong' && f.lastModified;
 const TARGETS: Target[] = [
   { name: 'origin', holds: strong, url: (f, label) => `${originUrl()}/semantics/${f.name}?c=${label}` },
   { name: 'edge miss', holds: () => true, url: (f, label) => `${edgeUrl()}/pulled/${f.name}?t=miss&c=${label}` },
-  { name: 'edge hit (memory)', holds: () => true, url: (f, label) => `${edgeUrl()}/pulled/${f.name}?t=memory&c=${label}`, cached: 'memory' },
-  { name: 'edge hit (Cache API)', holds: () => true, url: (f, label) => `${edgeUrl()}/pulled/${f.name}?t=api&c=${label}`, cached: 'cache-api' },
+  {
+    name: 'edge hit (memory)',
+    holds: () => true,
+    url: (f, label) => `${edgeUrl()}/pulled/${f.name}?t=memory&c=${label}`,
+    cached: 'memory',
+  },
+  {
+    name: 'edge hit (Cache API)',
+    holds: () => true,
+    url: (f, label) => `${edgeUrl()}/pulled/${f.name}?t=api&c=${label}`,
+    cached: 'cache-api',
+  },
   { name: 'push miss', holds: strong, url: (f, label) => `${edgeUrl()}/pushed/${f.name}?t=miss&c=${label}` },
   { name: 'push hit (memory)', holds: strong, url: (f, label) => `${edgeUrl()}/pushed/${f.name}?t=memory&c=${label}`, cached: 'memory' },
   { name: 'push hit (Cache API)', holds: strong, url: (f, label) => `${edgeUrl()}/pushed/${f.name}?t=api&c=${label}`, cached: 'cache-api' },
@@ -59,7 +69,11 @@ for (const target of TARGETS) {
         const r = await send(target.url(fixture, 'facts'));
         if (r.status !== 200) throw new Error(`${target.name}: ${fixture.name} answered ${r.status}`);
         const lm = r.headers.get('last-modified');
-        facts.set(fixture.name, { etag: r.headers.get('etag'), lastModified: lm === null ? null : parseHttpDate(lm), size: fixture.body.length });
+        facts.set(fixture.name, {
+          etag: r.headers.get('etag'),
+          lastModified: lm === null ? null : parseHttpDate(lm),
+          size: fixture.body.length,
+        });
       }
       if (target.cached) {
         for (const row of rows) await prime(target.url(FIXTURES[row.fixture], row.id));
@@ -94,6 +108,9 @@ async function replay(target: Target, row: SemanticsCase, facts: Map<string, Ser
 }
 
 afterAll(() => {
-  const lines = [...failures.entries()].flatMap(([target, rows]) => [`${target} (${rows.length}):`, ...rows.map(([id, why]) => `  ${id}: ${why}`)]);
+  const lines = [...failures.entries()].flatMap(([target, rows]) => [
+    `${target} (${rows.length}):`,
+    ...rows.map(([id, why]) => `  ${id}: ${why}`),
+  ]);
   console.log(`cases table: ${CASES.length} rows; failing today:\n${lines.join('\n') || '(none)'}`);
 });

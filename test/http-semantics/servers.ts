@@ -22,7 +22,25 @@ export const TOKEN = 'semantics-token';
 export const FIXTURE_LAST_MODIFIED = Date.UTC(2026, 0, 5, 7, 8, 9);
 
 /** Extensions whose Content-Type the three ways of publishing a file must agree on. */
-export const TYPED_EXTENSIONS = ['json', 'md', 'csv', 'ttf', 'html', 'css', 'js', 'txt', 'svg', 'png', 'xml', 'map', 'webmanifest', 'woff2', 'wasm', 'mp4', 'unknownext'] as const;
+export const TYPED_EXTENSIONS = [
+  'json',
+  'md',
+  'csv',
+  'ttf',
+  'html',
+  'css',
+  'js',
+  'txt',
+  'svg',
+  'png',
+  'xml',
+  'map',
+  'webmanifest',
+  'woff2',
+  'wasm',
+  'mp4',
+  'unknownext',
+] as const;
 
 /** The edge's route table: each prefix answered by one source only. */
 export const ROUTES = { '/pulled/': 'pull', '/pushed/': 'push', '/types-client/': 'push', '/types-api/': 'push' } as const;

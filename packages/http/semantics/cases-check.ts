@@ -5,7 +5,11 @@
 import { fillTokens, FIXTURES, type BodyExpectation, type SemanticsCase, type ServedFacts } from './cases';
 
 /** An answer as received: status, fields, and the body's bytes. */
-export interface Answer { status: number; headers: Headers; body: Uint8Array }
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: Uint8Array;
+}
 
 function latin1(bytes: Uint8Array): string {
   let s = '';
@@ -40,7 +44,11 @@ export function parseMultipart(body: string, boundary: string): Array<{ headers:
 function checkBody(expected: BodyExpectation, answer: Answer, contentType: string): string[] {
   const text = latin1(answer.body);
   if (typeof expected === 'string') {
-    return text === expected ? [] : [`body ${JSON.stringify(text.slice(0, 80))} (${answer.body.byteLength} bytes), expected ${JSON.stringify(expected.slice(0, 80))} (${expected.length} bytes)`];
+    return text === expected
+      ? []
+      : [
+          `body ${JSON.stringify(text.slice(0, 80))} (${answer.body.byteLength} bytes), expected ${JSON.stringify(expected.slice(0, 80))} (${expected.length} bytes)`,
+        ];
   }
   if ('error' in expected) {
     try {
@@ -51,7 +59,8 @@ function checkBody(expected: BodyExpectation, answer: Answer, contentType: strin
     }
   }
   const boundary = /^multipart\/byteranges;\s*boundary=("?)([^";]+)\1$/i.exec(answer.headers.get('content-type') ?? '')?.[2];
-  if (boundary === undefined) return [`content-type ${JSON.stringify(answer.headers.get('content-type'))} is not multipart/byteranges with a boundary`];
+  if (boundary === undefined)
+    return [`content-type ${JSON.stringify(answer.headers.get('content-type'))} is not multipart/byteranges with a boundary`];
   const parts = parseMultipart(text, boundary);
   if (typeof parts === 'string') return [`multipart body: ${parts}`];
   const problems: string[] = [];
@@ -59,12 +68,15 @@ function checkBody(expected: BodyExpectation, answer: Answer, contentType: strin
   expected.multipart.forEach((want, i) => {
     const got = parts[i];
     if (!got) return;
-    if (got.headers.get('content-range') !== want.contentRange) problems.push(`part ${i + 1}: Content-Range ${JSON.stringify(got.headers.get('content-range'))}, expected ${want.contentRange}`);
-    if (got.headers.get('content-type') !== contentType) problems.push(`part ${i + 1}: Content-Type ${JSON.stringify(got.headers.get('content-type'))}, expected ${contentType}`);
+    if (got.headers.get('content-range') !== want.contentRange)
+      problems.push(`part ${i + 1}: Content-Range ${JSON.stringify(got.headers.get('content-range'))}, expected ${want.contentRange}`);
+    if (got.headers.get('content-type') !== contentType)
+      problems.push(`part ${i + 1}: Content-Type ${JSON.stringify(got.headers.get('content-type'))}, expected ${contentType}`);
     if (got.body !== want.body) problems.push(`part ${i + 1}: ${JSON.stringify(got.body)}, expected ${JSON.stringify(want.body)}`);
   });
   const length = answer.headers.get('content-length');
-  if (length !== null && Number(length) !== answer.body.byteLength) problems.push(`Content-Length ${length} but ${answer.body.byteLength} bytes`);
+  if (length !== null && Number(length) !== answer.body.byteLength)
+    problems.push(`Content-Length ${length} but ${answer.body.byteLength} bytes`);
   return problems;
 }
 

@@ -27,7 +27,10 @@ function sourceOf(bytes: Uint8Array, kind: BodySource['kind']): BodySource {
     let at = from;
     return new ReadableStream({
       pull(controller) {
-        if (at > to) { controller.close(); return; }
+        if (at > to) {
+          controller.close();
+          return;
+        }
         const next = Math.min(at + 3, to + 1);
         controller.enqueue(bytes.slice(at, next));
         at = next;
@@ -53,9 +56,18 @@ describe('the cases table against the module (planResponse + buildResponse)', ()
           const headers = new Headers({ 'content-type': fixture.contentType, date: formatHttpDate(DATE) });
           if (facts.etag !== null) headers.set('etag', facts.etag);
           if (facts.lastModified !== null) headers.set('last-modified', formatHttpDate(facts.lastModified));
-          const plan = planResponse(row.request.method, conditionalFields(request), {
-            etag: facts.etag, lastModified: facts.lastModified, date: DATE, length: facts.size, contentType: fixture.contentType,
-          }, kind === 'sequential' ? { sequentialHoldBytes: 1024 } : {});
+          const plan = planResponse(
+            row.request.method,
+            conditionalFields(request),
+            {
+              etag: facts.etag,
+              lastModified: facts.lastModified,
+              date: DATE,
+              length: facts.size,
+              contentType: fixture.contentType,
+            },
+            kind === 'sequential' ? { sequentialHoldBytes: 1024 } : {},
+          );
           const response = buildResponse(plan, headers, sourceOf(new TextEncoder().encode(fixture.body), kind));
           const body = new Uint8Array(await response.arrayBuffer());
           expect(checkAnswer(row, { status: response.status, headers: response.headers, body }, facts)).toEqual([]);

@@ -20,8 +20,7 @@ const EXTRA: Readonly<Record<string, string>> = { md: 'text/markdown', markdown:
  */
 export function withCharset(essence: string): string {
   const type = essence.toLowerCase();
-  const textual = type.startsWith('text/')
-    || /^application\/(json|xml|javascript|ecmascript|[a-z0-9.!#$&^_-]+\+(json|xml))$/.test(type);
+  const textual = type.startsWith('text/') || /^application\/(json|xml|javascript|ecmascript|[a-z0-9.!#$&^_-]+\+(json|xml))$/.test(type);
   return textual ? `${type}; charset=utf-8` : type;
 }
 

@@ -25,6 +25,9 @@ export function parseDeltaSeconds(value: string): number | null {
  */
 export function parseAge(value: string | null): number | null {
   if (value === null) return null;
-  const first = value.split(',').map((member) => member.replace(/^[ \t]+|[ \t]+$/g, '')).find((member) => member !== '');
+  const first = value
+    .split(',')
+    .map((member) => member.replace(/^[ \t]+|[ \t]+$/g, ''))
+    .find((member) => member !== '');
   return first === undefined ? null : parseDeltaSeconds(first);
 }

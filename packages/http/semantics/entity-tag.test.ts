@@ -33,7 +33,10 @@ describe('parseEntityTagList', () => {
 
   it('reads lists with weak tags, commas inside tags and empty members, dropping malformed members', () => {
     expect(parseEntityTagList('"a", W/"b",  "c,d" ,, "e"')).toEqual([
-      { weak: false, opaque: 'a' }, { weak: true, opaque: 'b' }, { weak: false, opaque: 'c,d' }, { weak: false, opaque: 'e' },
+      { weak: false, opaque: 'a' },
+      { weak: true, opaque: 'b' },
+      { weak: false, opaque: 'c,d' },
+      { weak: false, opaque: 'e' },
     ]);
     expect(parseEntityTagList('bogus, "x", "y" z')).toEqual([{ weak: false, opaque: 'x' }]);
     expect(parseEntityTagList('')).toEqual([]);

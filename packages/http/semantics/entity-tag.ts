@@ -4,7 +4,10 @@
  */
 
 /** One entity-tag: its weakness and its opaque-tag (the characters between the quotes). */
-export interface EntityTag { weak: boolean; opaque: string }
+export interface EntityTag {
+  weak: boolean;
+  opaque: string;
+}
 
 // entity-tag = [ weak ] opaque-tag; weak = %s"W/"; opaque-tag = DQUOTE *etagc DQUOTE;
 // etagc = %x21 / %x23-7E / obs-text (%x80-FF). `W/` is case-sensitive.

@@ -8,12 +8,23 @@ export { formatHttpDate, parseHttpDate } from './http-date';
 export { DELTA_SECONDS_MAX, parseAge, parseDeltaSeconds } from './delta-seconds';
 export { formatEntityTag, parseEntityTag, parseEntityTagList, strongCompare, weakCompare, type EntityTag } from './entity-tag';
 export {
-  conditionalFields, evaluatePreconditions, ifRangeMatches,
-  type ConditionalFields, type Precondition, type Validators,
+  conditionalFields,
+  evaluatePreconditions,
+  ifRangeMatches,
+  type ConditionalFields,
+  type Precondition,
+  type Validators,
 } from './preconditions';
 export {
-  MAX_RANGE_PARTS, coalesceRanges, contentRange, evaluateRange, parseRangeHeader, unsatisfiedContentRange,
-  type ByteRange, type RangeDecision, type RangeSpec,
+  MAX_RANGE_PARTS,
+  coalesceRanges,
+  contentRange,
+  evaluateRange,
+  parseRangeHeader,
+  unsatisfiedContentRange,
+  type ByteRange,
+  type RangeDecision,
+  type RangeSpec,
 } from './range';
 export { bytesHeldInOnePass, multipartLayout, newBoundary, type MultipartLayout, type MultipartSegment } from './multipart';
 export { fullBody, multipartBody, rangeBody, type BodySource } from './representation-body';

@@ -12,12 +12,17 @@ function sequential(chunk: number): { source: BodySource; state: { cancelled: bo
   let at = 0;
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (at >= BYTES.length) { controller.close(); return; }
+      if (at >= BYTES.length) {
+        controller.close();
+        return;
+      }
       controller.enqueue(BYTES.slice(at, at + chunk));
       at += chunk;
       state.pulled = at;
     },
-    cancel() { state.cancelled = true; },
+    cancel() {
+      state.cancelled = true;
+    },
   });
   return { source: { kind: 'sequential', stream }, state };
 }
@@ -29,34 +34,73 @@ const read = async (s: ReadableStream<Uint8Array> | null): Promise<Uint8Array> =
 
 describe('multipartLayout (RFC 9110 §14.6)', () => {
   it('describes the body as text and ranges with its exact length', () => {
-    const layout = multipartLayout([{ start: 0, end: 1 }, { start: 5, end: 5 }], 10, 'text/plain', 'B');
+    const layout = multipartLayout(
+      [
+        { start: 0, end: 1 },
+        { start: 5, end: 5 },
+      ],
+      10,
+      'text/plain',
+      'B',
+    );
     expect(layout.contentType).toBe('multipart/byteranges; boundary=B');
     const shape = layout.segments.map((s) => (s.kind === 'text' ? text(s.bytes) : s.range));
     expect(shape).toEqual([
-      '--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\n', { start: 0, end: 1 },
-      '\r\n--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 5-5/10\r\n\r\n', { start: 5, end: 5 },
+      '--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\n',
+      { start: 0, end: 1 },
+      '\r\n--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 5-5/10\r\n\r\n',
+      { start: 5, end: 5 },
       '\r\n--B--\r\n',
     ]);
     expect(layout.length).toBe(shape.reduce<number>((n, s) => n + (typeof s === 'string' ? s.length : s.end - s.start + 1), 0));
   });
 
   it('leaves out Content-Type when the representation has none, and refuses bad boundaries', () => {
-    expect(text((multipartLayout([{ start: 0, end: 0 }], 1, null, 'B').segments[0] as { bytes: Uint8Array }).bytes)).toBe('--B\r\nContent-Range: bytes 0-0/1\r\n\r\n');
+    expect(text((multipartLayout([{ start: 0, end: 0 }], 1, null, 'B').segments[0] as { bytes: Uint8Array }).bytes)).toBe(
+      '--B\r\nContent-Range: bytes 0-0/1\r\n\r\n',
+    );
     expect(() => multipartLayout([], 1, null, 'has space')).toThrow(TypeError);
     expect(() => multipartLayout([], 1, null, 'x'.repeat(71))).toThrow(TypeError);
     expect(newBoundary()).toMatch(/^pushpull-[0-9a-f]{24}$/);
   });
 
   it('counts the bytes one pass must hold to keep the order asked', () => {
-    expect(bytesHeldInOnePass([{ start: 0, end: 9 }, { start: 20, end: 29 }])).toBe(0);
-    expect(bytesHeldInOnePass([{ start: 20, end: 29 }, { start: 0, end: 4 }, { start: 40, end: 41 }, { start: 10, end: 11 }])).toBe(7);
+    expect(
+      bytesHeldInOnePass([
+        { start: 0, end: 9 },
+        { start: 20, end: 29 },
+      ]),
+    ).toBe(0);
+    expect(
+      bytesHeldInOnePass([
+        { start: 20, end: 29 },
+        { start: 0, end: 4 },
+        { start: 40, end: 41 },
+        { start: 10, end: 11 },
+      ]),
+    ).toBe(7);
   });
 });
 
 describe('bodies from a layout, random access and in one pass', () => {
   const cases: Array<[string, Array<{ start: number; end: number }>]> = [
-    ['ascending', [{ start: 0, end: 9 }, { start: 100, end: 399 }, { start: 998, end: 999 }]],
-    ['out of order', [{ start: 500, end: 520 }, { start: 3, end: 4 }, { start: 700, end: 999 }, { start: 10, end: 300 }]],
+    [
+      'ascending',
+      [
+        { start: 0, end: 9 },
+        { start: 100, end: 399 },
+        { start: 998, end: 999 },
+      ],
+    ],
+    [
+      'out of order',
+      [
+        { start: 500, end: 520 },
+        { start: 3, end: 4 },
+        { start: 700, end: 999 },
+        { start: 10, end: 300 },
+      ],
+    ],
   ];
   for (const chunk of [1, 7, 64, 4096]) {
     for (const [label, ranges] of cases) {

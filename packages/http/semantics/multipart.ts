@@ -7,9 +7,7 @@
 import { contentRange, type ByteRange } from './range';
 
 /** A piece of a multipart body: literal bytes, or a range of the representation's bytes. */
-export type MultipartSegment =
-  | { kind: 'text'; bytes: Uint8Array }
-  | { kind: 'range'; range: ByteRange };
+export type MultipartSegment = { kind: 'text'; bytes: Uint8Array } | { kind: 'range'; range: ByteRange };
 
 /** A multipart/byteranges body, ready to send. */
 export interface MultipartLayout {
@@ -39,7 +37,12 @@ export function newBoundary(): string {
  * `length` bytes. Each part carries the representation's Content-Type (when it has one) and
  * its Content-Range (§14.6).
  */
-export function multipartLayout(ranges: readonly ByteRange[], length: number, partContentType: string | null, boundary: string): MultipartLayout {
+export function multipartLayout(
+  ranges: readonly ByteRange[],
+  length: number,
+  partContentType: string | null,
+  boundary: string,
+): MultipartLayout {
   if (!/^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/.test(boundary)) throw new TypeError(`invalid multipart boundary ${JSON.stringify(boundary)}`);
   const segments: MultipartSegment[] = [];
   let total = 0;
@@ -55,7 +58,13 @@ export function multipartLayout(ranges: readonly ByteRange[], length: number, pa
     total += range.end - range.start + 1;
   });
   text(`\r\n--${boundary}--\r\n`);
-  return { contentType: `multipart/byteranges; boundary=${boundary}`, boundary, ranges: ranges.map((r) => ({ ...r })), segments, length: total };
+  return {
+    contentType: `multipart/byteranges; boundary=${boundary}`,
+    boundary,
+    ranges: ranges.map((r) => ({ ...r })),
+    segments,
+    length: total,
+  };
 }
 
 /**

@@ -3,7 +3,14 @@ import { evaluatePreconditions, ifRangeMatches, type ConditionalFields } from '.
 import { formatHttpDate } from './http-date';
 
 // The request/representation table (cases.ts) covers GET and HEAD; this covers what it cannot.
-const none: ConditionalFields = { ifMatch: null, ifNoneMatch: null, ifModifiedSince: null, ifUnmodifiedSince: null, ifRange: null, range: null };
+const none: ConditionalFields = {
+  ifMatch: null,
+  ifNoneMatch: null,
+  ifModifiedSince: null,
+  ifUnmodifiedSince: null,
+  ifRange: null,
+  range: null,
+};
 const LM = Date.UTC(2026, 0, 5, 7, 8, 9);
 const v = { etag: '"v1"', lastModified: LM };
 
@@ -14,7 +21,10 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2)', () => {
   });
 
   it('ignores If-Modified-Since on methods other than GET and HEAD', () => {
-    expect(evaluatePreconditions('POST', { ...none, ifModifiedSince: formatHttpDate(LM) }, v)).toEqual({ kind: 'proceed', rangeApplies: false });
+    expect(evaluatePreconditions('POST', { ...none, ifModifiedSince: formatHttpDate(LM) }, v)).toEqual({
+      kind: 'proceed',
+      rangeApplies: false,
+    });
   });
 
   it('with no current representation: If-Match fails, If-None-Match: * holds (create-only PUT)', () => {
@@ -24,8 +34,13 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2)', () => {
   });
 
   it('If-Match fails for a representation without an ETag, except *', () => {
-    expect(evaluatePreconditions('PUT', { ...none, ifMatch: '"v1"' }, { etag: null, lastModified: LM })).toEqual({ kind: 'precondition-failed' });
-    expect(evaluatePreconditions('PUT', { ...none, ifMatch: '*' }, { etag: null, lastModified: LM })).toEqual({ kind: 'proceed', rangeApplies: false });
+    expect(evaluatePreconditions('PUT', { ...none, ifMatch: '"v1"' }, { etag: null, lastModified: LM })).toEqual({
+      kind: 'precondition-failed',
+    });
+    expect(evaluatePreconditions('PUT', { ...none, ifMatch: '*' }, { etag: null, lastModified: LM })).toEqual({
+      kind: 'proceed',
+      rangeApplies: false,
+    });
   });
 
   it('ignores preconditions on CONNECT, OPTIONS and TRACE (§13.2.1)', () => {
@@ -42,7 +57,10 @@ describe('evaluatePreconditions (RFC 9110 §13.2.2)', () => {
   it('compares dates at one-second precision', () => {
     const msLater = { etag: '"v1"', lastModified: LM + 999 };
     expect(evaluatePreconditions('GET', { ...none, ifModifiedSince: formatHttpDate(LM) }, msLater)).toEqual({ kind: 'not-modified' });
-    expect(evaluatePreconditions('GET', { ...none, ifUnmodifiedSince: formatHttpDate(LM) }, msLater)).toEqual({ kind: 'proceed', rangeApplies: false });
+    expect(evaluatePreconditions('GET', { ...none, ifUnmodifiedSince: formatHttpDate(LM) }, msLater)).toEqual({
+      kind: 'proceed',
+      rangeApplies: false,
+    });
   });
 });
 

@@ -47,10 +47,7 @@ export interface Validators {
  * What §13.2.2 decides before the method is performed: go on (and whether `Range` applies,
  * step 5), answer 304 (Not Modified), or answer 412 (Precondition Failed).
  */
-export type Precondition =
-  | { kind: 'proceed'; rangeApplies: boolean }
-  | { kind: 'not-modified' }
-  | { kind: 'precondition-failed' };
+export type Precondition = { kind: 'proceed'; rangeApplies: boolean } | { kind: 'not-modified' } | { kind: 'precondition-failed' };
 
 /** Methods for which preconditions are ignored (RFC 9110 §13.2.1). */
 const NO_PRECONDITIONS = new Set(['CONNECT', 'OPTIONS', 'TRACE']);

@@ -5,14 +5,31 @@ describe('parseRangeHeader (RFC 9110 §14.1.1, §14.2)', () => {
   it('reads int, open and suffix specs, the unit case-insensitively, skipping empty elements', () => {
     expect(parseRangeHeader('bytes=0-4, 9-,-3,,')).toEqual({
       unit: 'bytes',
-      specs: [{ kind: 'int', first: 0, last: 4 }, { kind: 'int', first: 9, last: null }, { kind: 'suffix', length: 3 }],
+      specs: [
+        { kind: 'int', first: 0, last: 4 },
+        { kind: 'int', first: 9, last: null },
+        { kind: 'suffix', length: 3 },
+      ],
     });
     expect(parseRangeHeader('BYTES=1-2')?.unit).toBe('bytes');
     expect(parseRangeHeader('items=1-2')).toEqual({ unit: 'items', specs: [] });
   });
 
   it('refuses invalid ranges-specifiers', () => {
-    for (const v of ['bytes', 'bytes=', 'bytes=,', 'bytes=-', 'bytes=5-2', 'bytes=a-b', 'bytes=1-2-3', 'bytes=1 -2', 'bytes=0x1-2', '=0-1', 'by tes=0-1', 'bytes=1-2,abc']) {
+    for (const v of [
+      'bytes',
+      'bytes=',
+      'bytes=,',
+      'bytes=-',
+      'bytes=5-2',
+      'bytes=a-b',
+      'bytes=1-2-3',
+      'bytes=1 -2',
+      'bytes=0x1-2',
+      '=0-1',
+      'by tes=0-1',
+      'bytes=1-2,abc',
+    ]) {
       expect(parseRangeHeader(v), v).toBeNull();
     }
   });
@@ -29,7 +46,8 @@ describe('evaluateRange (RFC 9110 §14.1.2)', () => {
   });
 
   it('is unsatisfiable when no spec is', () => {
-    for (const v of ['bytes=100-', 'bytes=100-200', 'bytes=-0', 'bytes=-0,100-']) expect(evaluateRange(v, 100), v).toEqual({ kind: 'unsatisfiable' });
+    for (const v of ['bytes=100-', 'bytes=100-200', 'bytes=-0', 'bytes=-0,100-'])
+      expect(evaluateRange(v, 100), v).toEqual({ kind: 'unsatisfiable' });
     expect(evaluateRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
     expect(evaluateRange('bytes=-0', 0)).toEqual({ kind: 'unsatisfiable' });
   });
@@ -50,21 +68,60 @@ describe('evaluateRange (RFC 9110 §14.1.2)', () => {
     expect(at.kind === 'satisfiable' && at.ranges.length).toBe(MAX_RANGE_PARTS);
     expect(evaluateRange(spaced(MAX_RANGE_PARTS + 1), 1000)).toEqual({ kind: 'ignore', reason: 'too-many-parts' });
     // A thousand copies of the same range are one part.
-    expect(evaluateRange(`bytes=${Array(1000).fill('0-').join(',')}`, 1000)).toEqual({ kind: 'satisfiable', ranges: [{ start: 0, end: 999 }] });
+    expect(evaluateRange(`bytes=${Array(1000).fill('0-').join(',')}`, 1000)).toEqual({
+      kind: 'satisfiable',
+      ranges: [{ start: 0, end: 999 }],
+    });
     expect(evaluateRange(spaced(3), 1000, { maxParts: 2 })).toEqual({ kind: 'ignore', reason: 'too-many-parts' });
   });
 });
 
 describe('coalesceRanges (RFC 9110 §15.3.7.2)', () => {
   it('keeps separate ranges in the order asked', () => {
-    expect(coalesceRanges([{ start: 50, end: 59 }, { start: 0, end: 9 }])).toEqual([{ start: 50, end: 59 }, { start: 0, end: 9 }]);
+    expect(
+      coalesceRanges([
+        { start: 50, end: 59 },
+        { start: 0, end: 9 },
+      ]),
+    ).toEqual([
+      { start: 50, end: 59 },
+      { start: 0, end: 9 },
+    ]);
   });
 
   it('merges overlapping, touching and repeated ranges, in ascending order', () => {
-    expect(coalesceRanges([{ start: 5, end: 20 }, { start: 0, end: 9 }, { start: 40, end: 41 }])).toEqual([{ start: 0, end: 20 }, { start: 40, end: 41 }]);
-    expect(coalesceRanges([{ start: 10, end: 19 }, { start: 0, end: 9 }])).toEqual([{ start: 0, end: 19 }]);
-    expect(coalesceRanges([{ start: 0, end: 9 }, { start: 0, end: 9 }])).toEqual([{ start: 0, end: 9 }]);
-    expect(coalesceRanges([{ start: 30, end: 31 }, { start: 0, end: 3 }, { start: 2, end: 5 }])).toEqual([{ start: 0, end: 5 }, { start: 30, end: 31 }]);
+    expect(
+      coalesceRanges([
+        { start: 5, end: 20 },
+        { start: 0, end: 9 },
+        { start: 40, end: 41 },
+      ]),
+    ).toEqual([
+      { start: 0, end: 20 },
+      { start: 40, end: 41 },
+    ]);
+    expect(
+      coalesceRanges([
+        { start: 10, end: 19 },
+        { start: 0, end: 9 },
+      ]),
+    ).toEqual([{ start: 0, end: 19 }]);
+    expect(
+      coalesceRanges([
+        { start: 0, end: 9 },
+        { start: 0, end: 9 },
+      ]),
+    ).toEqual([{ start: 0, end: 9 }]);
+    expect(
+      coalesceRanges([
+        { start: 30, end: 31 },
+        { start: 0, end: 3 },
+        { start: 2, end: 5 },
+      ]),
+    ).toEqual([
+      { start: 0, end: 5 },
+      { start: 30, end: 31 },
+    ]);
   });
 });
 

@@ -4,12 +4,13 @@
  */
 
 /** An inclusive byte range, as in `Content-Range: bytes start-end/length`. */
-export interface ByteRange { start: number; end: number }
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
 /** One range-spec as written: `first-last`, `first-` (last null) or `-suffix` (§14.1.1). */
-export type RangeSpec =
-  | { kind: 'int'; first: number; last: number | null }
-  | { kind: 'suffix'; length: number };
+export type RangeSpec = { kind: 'int'; first: number; last: number | null } | { kind: 'suffix'; length: number };
 
 /**
  * At most this many parts (after coalescing) are answered; past it the Range header is

@@ -35,7 +35,10 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) { finished = true; return; }
+      if (done) {
+        finished = true;
+        return;
+      }
       if (value.byteLength > 0) yield value;
     }
   } finally {
@@ -45,7 +48,10 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
 }
 
 /** The bytes of `ranges` (non-overlapping, in sending order) from one pass over `stream`. */
-async function* rangesInOnePass(stream: ReadableStream<Uint8Array> | null, ranges: readonly ByteRange[]): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
+async function* rangesInOnePass(
+  stream: ReadableStream<Uint8Array> | null,
+  ranges: readonly ByteRange[],
+): AsyncGenerator<{ index: number; bytes: Uint8Array }> {
   if (stream === null || ranges.length === 0) {
     await stream?.cancel();
     return;
@@ -64,7 +70,10 @@ async function* rangesInOnePass(stream: ReadableStream<Uint8Array> | null, range
       if (early) {
         held.delete(turn);
         yield { index: turn, bytes: early.bytes.subarray(0, early.filled) };
-        if (early.filled === size(current)) { turn++; continue; }
+        if (early.filled === size(current)) {
+          turn++;
+          continue;
+        }
       }
       const next = await source.next();
       if (next.done) throw new Error(`the body ended at byte ${offset}, before the requested ranges`);
@@ -81,7 +90,10 @@ async function* rangesInOnePass(stream: ReadableStream<Uint8Array> | null, range
           continue;
         }
         let keep = held.get(i);
-        if (!keep) { keep = { bytes: new Uint8Array(size(r)), filled: 0 }; held.set(i, keep); }
+        if (!keep) {
+          keep = { bytes: new Uint8Array(size(r)), filled: 0 };
+          held.set(i, keep);
+        }
         keep.bytes.set(piece, from - r.start);
         keep.filled = from - r.start + piece.byteLength;
       }
@@ -108,32 +120,36 @@ async function* chunksFromOpen(source: Extract<BodySource, { kind: 'random-acces
 export function rangeBody(source: BodySource, range: ByteRange): ReadableStream<Uint8Array> {
   if (source.kind === 'random-access') return streamOf(chunksFromOpen(source, range));
   const stream = source.stream;
-  return streamOf((async function* () {
-    for await (const { bytes } of rangesInOnePass(stream, [range])) yield bytes;
-  })());
+  return streamOf(
+    (async function* () {
+      for await (const { bytes } of rangesInOnePass(stream, [range])) yield bytes;
+    })(),
+  );
 }
 
 /** A multipart/byteranges body laid out by {@link multipartLayout}. */
 export function multipartBody(source: BodySource, layout: MultipartLayout): ReadableStream<Uint8Array> {
-  return streamOf((async function* () {
-    if (source.kind === 'random-access') {
-      for (const segment of layout.segments) {
-        if (segment.kind === 'text') yield segment.bytes;
-        else yield* chunksFromOpen(source, segment.range);
+  return streamOf(
+    (async function* () {
+      if (source.kind === 'random-access') {
+        for (const segment of layout.segments) {
+          if (segment.kind === 'text') yield segment.bytes;
+          else yield* chunksFromOpen(source, segment.range);
+        }
+        return;
       }
-      return;
-    }
-    const texts = layout.segments.filter((s) => s.kind === 'text');
-    let part = -1;
-    for await (const { index, bytes } of rangesInOnePass(source.stream, layout.ranges)) {
-      while (part < index) {
-        part++;
-        const head = texts[part];
-        if (head) yield head.bytes;
+      const texts = layout.segments.filter((s) => s.kind === 'text');
+      let part = -1;
+      for await (const { index, bytes } of rangesInOnePass(source.stream, layout.ranges)) {
+        while (part < index) {
+          part++;
+          const head = texts[part];
+          if (head) yield head.bytes;
+        }
+        yield bytes;
       }
-      yield bytes;
-    }
-    const tail = texts[texts.length - 1];
-    if (tail) yield tail.bytes;
-  })());
+      const tail = texts[texts.length - 1];
+      if (tail) yield tail.bytes;
+    })(),
+  );
 }

@@ -4,7 +4,12 @@ import { buildResponse, planResponse, type RepresentationFacts } from './respond
 
 // The cases table (cases.test.ts) runs every status through both functions; these are the
 // choices it does not reach.
-const rep: RepresentationFacts = { etag: '"v1"', lastModified: Date.UTC(2026, 0, 5), length: 1000, contentType: 'application/octet-stream' };
+const rep: RepresentationFacts = {
+  etag: '"v1"',
+  lastModified: Date.UTC(2026, 0, 5),
+  length: 1000,
+  contentType: 'application/octet-stream',
+};
 const fields = (h: Record<string, string>) => conditionalFields(new Headers(h));
 
 describe('planResponse', () => {
@@ -13,7 +18,11 @@ describe('planResponse', () => {
   });
 
   it('ignores Range when the length is unknown', () => {
-    expect(planResponse('GET', fields({ range: 'bytes=0-1' }), { ...rep, length: null })).toEqual({ status: 200, contentLength: null, sendBody: true });
+    expect(planResponse('GET', fields({ range: 'bytes=0-1' }), { ...rep, length: null })).toEqual({
+      status: 200,
+      contentLength: null,
+      sendBody: true,
+    });
   });
 
   it('keeps the order asked in one pass up to the hold limit, then sends parts ascending', () => {
@@ -29,19 +38,32 @@ describe('planResponse', () => {
 
   it('says why Range was ignored', () => {
     expect(planResponse('GET', fields({ range: 'lines=1-2' }), rep)).toMatchObject({ status: 200, rangeIgnored: 'unit' });
-    expect(planResponse('GET', fields({ range: 'bytes=0-0,2-2,4-4' }), rep, { maxRangeParts: 2 })).toMatchObject({ status: 200, rangeIgnored: 'too-many-parts' });
+    expect(planResponse('GET', fields({ range: 'bytes=0-0,2-2,4-4' }), rep, { maxRangeParts: 2 })).toMatchObject({
+      status: 200,
+      rangeIgnored: 'too-many-parts',
+    });
   });
 });
 
 describe('buildResponse', () => {
   const sequential = () => {
     const state = { cancelled: false };
-    const stream = new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array(10)), cancel: () => { state.cancelled = true; } });
+    const stream = new ReadableStream<Uint8Array>({
+      pull: (c) => c.enqueue(new Uint8Array(10)),
+      cancel: () => {
+        state.cancelled = true;
+      },
+    });
     return { source: { kind: 'sequential' as const, stream }, state };
   };
 
   it('cancels a body it does not send (HEAD, 304, 412, 416)', async () => {
-    for (const [method, h] of [['HEAD', {}], ['GET', { 'if-none-match': '"v1"' }], ['GET', { 'if-match': '"x"' }], ['GET', { range: 'bytes=5000-' }]] as const) {
+    for (const [method, h] of [
+      ['HEAD', {}],
+      ['GET', { 'if-none-match': '"v1"' }],
+      ['GET', { 'if-match': '"x"' }],
+      ['GET', { range: 'bytes=5000-' }],
+    ] as const) {
       const { source, state } = sequential();
       const res = buildResponse(planResponse(method, fields(h), rep), new Headers({ etag: '"v1"' }), source);
       await res.arrayBuffer();
@@ -51,7 +73,15 @@ describe('buildResponse', () => {
   });
 
   it('keeps the caller fields on a 304 and drops representation metadata', () => {
-    const headers = new Headers({ etag: '"v1"', 'cache-control': 'max-age=60', vary: 'Accept-Encoding', age: '5', 'content-type': 'text/plain', 'content-length': '1000', 'content-encoding': 'gzip' });
+    const headers = new Headers({
+      etag: '"v1"',
+      'cache-control': 'max-age=60',
+      vary: 'Accept-Encoding',
+      age: '5',
+      'content-type': 'text/plain',
+      'content-length': '1000',
+      'content-encoding': 'gzip',
+    });
     const res = buildResponse({ status: 304 }, headers, { kind: 'sequential', stream: null });
     expect([...res.headers.keys()].sort()).toEqual(['age', 'cache-control', 'etag', 'vary']);
   });

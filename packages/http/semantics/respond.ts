@@ -45,7 +45,12 @@ export type ResponsePlan =
  * else 416, 206 (one range, or multipart/byteranges) or 200. A HEAD never gets a 206 (Range is
  * defined for GET only, §14.2) and never a body.
  */
-export function planResponse(method: string, fields: ConditionalFields, representation: RepresentationFacts, options: PlanOptions = {}): ResponsePlan {
+export function planResponse(
+  method: string,
+  fields: ConditionalFields,
+  representation: RepresentationFacts,
+  options: PlanOptions = {},
+): ResponsePlan {
   if (method !== 'GET' && method !== 'HEAD') throw new TypeError(`planResponse answers GET and HEAD, not ${method}`);
   const pre = evaluatePreconditions(method, fields, representation);
   if (pre.kind === 'not-modified') return { status: 304 };
@@ -69,7 +74,17 @@ export function planResponse(method: string, fields: ConditionalFields, represen
 }
 
 /** Fields of a 200 that are representation metadata or framing, and so not sent with a 304 (§15.4.5). */
-const NOT_IN_304 = ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-range', 'content-md5', 'content-disposition', 'transfer-encoding', 'accept-ranges'];
+const NOT_IN_304 = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'content-range',
+  'content-md5',
+  'content-disposition',
+  'transfer-encoding',
+  'accept-ranges',
+];
 
 /** The JSON error body the project answers with (`{error, message}`), with its framing. */
 function errorResponse(status: number, error: string, message: string, headers: Headers): Response {
@@ -109,11 +124,21 @@ export function buildResponse(plan: ResponsePlan, headers: Headers, body: BodySo
       const vary = headers.get('vary');
       if (vary !== null) error.set('vary', vary);
       if (plan.status === 412) {
-        return errorResponse(412, 'precondition_failed', 'If-Match or If-Unmodified-Since did not hold for the current representation', error);
+        return errorResponse(
+          412,
+          'precondition_failed',
+          'If-Match or If-Unmodified-Since did not hold for the current representation',
+          error,
+        );
       }
       error.set('content-range', plan.contentRange);
       error.set('accept-ranges', 'bytes');
-      return errorResponse(416, 'range_not_satisfiable', `no range of the Range header overlaps the representation (${plan.contentRange})`, error);
+      return errorResponse(
+        416,
+        'range_not_satisfiable',
+        `no range of the Range header overlaps the representation (${plan.contentRange})`,
+        error,
+      );
     }
     case 206: {
       if ('range' in plan) {

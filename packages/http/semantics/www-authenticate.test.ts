@@ -4,13 +4,15 @@ import { bearerChallenge, formatChallenge, quotedString, wwwAuthenticate } from 
 describe('WWW-Authenticate (RFC 9110 §11.6.1)', () => {
   it('formats Bearer challenges without and with an error (RFC 6750 §3)', () => {
     expect(wwwAuthenticate(bearerChallenge('pushpull'))).toBe('Bearer realm="pushpull"');
-    expect(wwwAuthenticate(bearerChallenge('pushpull', { code: 'invalid_token', description: 'the token is not "dev-token"' })))
-      .toBe('Bearer realm="pushpull", error="invalid_token", error_description="the token is not \\"dev-token\\""');
+    expect(wwwAuthenticate(bearerChallenge('pushpull', { code: 'invalid_token', description: 'the token is not "dev-token"' }))).toBe(
+      'Bearer realm="pushpull", error="invalid_token", error_description="the token is not \\"dev-token\\""',
+    );
   });
 
   it('lists several challenges, e.g. Bearer and InfluxDB Token', () => {
-    expect(wwwAuthenticate([bearerChallenge('metrics'), { scheme: 'Token', params: { realm: 'metrics' } }]))
-      .toBe('Bearer realm="metrics", Token realm="metrics"');
+    expect(wwwAuthenticate([bearerChallenge('metrics'), { scheme: 'Token', params: { realm: 'metrics' } }])).toBe(
+      'Bearer realm="metrics", Token realm="metrics"',
+    );
   });
 
   it('formats token68 and bare schemes', () => {
