@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CASES, FIXTURES, type Fixture } from './cases';
+import { CASES, FIXTURES, fillTokens, type Fixture, type ServedFacts } from './cases';
 import { checkAnswer } from './cases-check';
 import { formatHttpDate } from './http-date';
 import { conditionalFields } from './preconditions';
 import type { BodySource } from './representation-body';
 import { buildResponse, planResponse } from './respond';
-import { fillTokens, type ServedFacts } from './cases';
 
 /** The fixed validators the module is asked about (a server's own come from its responses). */
 const LAST_MODIFIED = Date.UTC(2026, 0, 5, 7, 8, 9);
