@@ -99,7 +99,6 @@ export function drawChart(container: HTMLElement, id: string, input: ChartInput)
         stroke: seriesColor(i),
         width: 1.5,
         fill: input.stacked ? withAlpha(seriesColor(i), 0.45) : undefined,
-        points: { show: false },
         value: (_u, v) => formatValue(v, input.unit),
         spanGaps: false,
       })),

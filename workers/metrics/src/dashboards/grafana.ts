@@ -28,7 +28,6 @@ function refId(i: number): string {
 function targets(panel: Panel): Record<string, unknown>[] {
   const instant = panel.kind === 'stat' || panel.kind === 'table';
   return panel.queries.map((q, i) => ({
-    datasource: DATASOURCE,
     editorMode: 'code',
     expr: q.expr,
     format: panel.kind === 'table' ? 'table' : 'time_series',
@@ -53,7 +52,7 @@ function fieldConfig(panel: Panel): Record<string, unknown> {
       lineWidth: 1,
       fillOpacity: stacked ? 40 : 0,
       gradientMode: 'none',
-      showPoints: 'never',
+      pointSize: 5,
       spanNulls: false,
       stacking: { group: 'A', mode: stacked ? 'normal' : 'none' },
       axisPlacement: 'auto',
