@@ -47,6 +47,15 @@ async function completions(page: Page): Promise<string[]> {
   return page.$$eval('.cm-tooltip-autocomplete .cm-completionLabel', (els) => els.map((e) => e.textContent ?? ''));
 }
 
+/** Time from navigation to the first chart drawn, and the scripts the page loaded (bytes as served, before any compression). */
+function pageTiming(page: Page): Promise<{ firstChartMs: number | null; scripts: { url: string; bytes: number }[] }> {
+  return page.evaluate(() => {
+    const mark = performance.getEntriesByName('pushpull-first-chart')[0];
+    const scripts = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js')) as PerformanceResourceTiming[];
+    return { firstChartMs: mark ? Math.round(mark.startTime) : null, scripts: scripts.map((s) => ({ url: new URL(s.name).pathname, bytes: s.decodedBodySize })) };
+  });
+}
+
 describe('an empty store', () => {
   it('says so on the graph page, and an empty result says "Empty query result"', async () => {
     const { page, errors } = await openPage(browser);
@@ -143,11 +152,7 @@ describe('the expression browser (/graph)', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('.u-legend .u-series .u-value')].slice(1).every((e) => /\d/.test(e.textContent ?? '')));
     const hovered = await page.$$eval('.u-legend .u-series .u-value', (els) => els.slice(1).map((e) => e.textContent));
     expect(hovered).toEqual(['360', '240', '120']);
-    const timing = await page.evaluate(() => {
-      const mark = performance.getEntriesByName('pushpull-first-chart')[0];
-      const scripts = performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js')) as PerformanceResourceTiming[];
-      return { firstChartMs: mark ? Math.round(mark.startTime) : null, scripts: scripts.map((s) => ({ url: new URL(s.name).pathname, bytes: s.decodedBodySize })) };
-    });
+    const timing = await pageTiming(page);
     expect(timing.firstChartMs).not.toBeNull();
     writeFileSync(join(OUTPUT_DIR, 'graph-timing.json'), JSON.stringify(timing, null, 2));
     await screenshot(page, 'graph');
@@ -307,6 +312,7 @@ describe('the dashboards (/dashboards)', () => {
     expect(storeRows?.state === 'error' ? storeRows.error : storeRows?.empty).toMatch(/pushpull_metrics_store_rows|failed: invalid parameter "query"/);
     const table = await page.$$eval('.panel.kind-table tbody tr', (rows) => rows.map((r) => r.textContent ?? ''));
     expect(table.some((t) => t.includes('origin') && t.includes(inject('originAddress')))).toBe(true);
+    writeFileSync(join(OUTPUT_DIR, 'dashboard-timing.json'), JSON.stringify(await pageTiming(page), null, 2));
     await screenshot(page, 'dashboard-pushpull');
     await page.close();
   });
