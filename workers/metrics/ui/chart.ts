@@ -7,6 +7,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { PanelUnit } from '../src/dashboards/dashboard-file';
+import { alignSeries, drawable, stack } from './chart-data';
 import { formatValue } from './format';
 
 /** One line of a chart. */
@@ -36,40 +37,6 @@ export function seriesColor(i: number): string {
   return PALETTE[i % PALETTE.length] ?? '#888';
 }
 
-/** Aligns the series on `start + k·step` (Prometheus's range-query timestamps); gaps are null. */
-export function alignSeries(input: Pick<ChartInput, 'series' | 'start' | 'end' | 'step'>): uPlot.AlignedData {
-  const count = Math.floor((input.end - input.start) / input.step + 1e-9) + 1;
-  const xs = Array.from({ length: count }, (_, k) => input.start + k * input.step);
-  const columns = input.series.map((s) => {
-    const ys: (number | null)[] = new Array<number | null>(count).fill(null);
-    for (const [t, v] of s.values) {
-      const k = Math.round((t - input.start) / input.step);
-      if (k >= 0 && k < count) ys[k] = Number(v);
-    }
-    return ys;
-  });
-  return [xs, ...columns];
-}
-
-/** Running sums for a stacked chart, skipping hidden series; bands fill between neighbours. */
-function stack(data: uPlot.AlignedData, hidden: (i: number) => boolean): { data: uPlot.AlignedData; bands: uPlot.Band[] } {
-  const xs = data[0];
-  const sums = new Array<number>(xs.length).fill(0);
-  const out: (number | null)[][] = [];
-  for (let i = 1; i < data.length; i++) {
-    const col = data[i] as (number | null)[];
-    out.push(hidden(i) ? col : col.map((v, k) => (v === null || !Number.isFinite(v) ? (sums[k] ?? 0) : (sums[k] = (sums[k] ?? 0) + v))));
-  }
-  const bands: uPlot.Band[] = [];
-  let below = -1;
-  for (let i = 1; i < data.length; i++) {
-    if (hidden(i)) continue;
-    if (below > 0) bands.push({ series: [i, below] });
-    below = i;
-  }
-  return { data: [xs, ...out] as uPlot.AlignedData, bands };
-}
-
 function withAlpha(hex: string, alpha: number): string {
   const n = Number.parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
@@ -80,7 +47,9 @@ export interface Chart { plot: uPlot; destroy(): void }
 
 /** Draws `input` into `container` and registers it as `window.pushpullCharts[id]`. */
 export function drawChart(container: HTMLElement, id: string, input: ChartInput): Chart {
-  const raw = alignSeries(input);
+  // The legend shows the values as they are (NaN, ±Inf); the lines skip what is not finite.
+  const exact = alignSeries(input);
+  const raw = drawable(exact);
   const width = Math.max(container.clientWidth, 300);
   const opts: uPlot.Options = {
     width,
@@ -95,11 +64,11 @@ export function drawChart(container: HTMLElement, id: string, input: ChartInput)
     series: [
       { label: 'time', value: (_u, v) => (v === null ? '—' : new Date(v * 1000).toLocaleString()) },
       ...input.series.map((s, i): uPlot.Series => ({
+        value: (_u, _v, _si, idx) => formatValue(idx === null ? null : (exact[i + 1] as (number | null)[])[idx], input.unit),
         label: s.label,
         stroke: seriesColor(i),
         width: 1.5,
         fill: input.stacked ? withAlpha(seriesColor(i), 0.45) : undefined,
-        value: (_u, v) => formatValue(v, input.unit),
         spanGaps: false,
       })),
     ],
@@ -110,8 +79,7 @@ export function drawChart(container: HTMLElement, id: string, input: ChartInput)
     data = stacked.data;
     opts.bands = stacked.bands;
     opts.scales = { ...opts.scales, y: { range: (_u, _min, max) => [0, uPlot.rangeNum(0, max, 0.1, true)[1]] } };
-    // The legend and cursor show each series' own value, not the running sum.
-    opts.series.forEach((s, i) => { if (i > 0) s.value = (_u, _v, _si, idx) => formatValue(idx === null ? null : (raw[i] as (number | null)[])[idx], input.unit); });
+    // The legend keeps each series' own value (above), not the running sum.
     opts.hooks = {
       setSeries: [(u) => {
         const again = stack(raw, (i) => u.series[i]?.show === false);

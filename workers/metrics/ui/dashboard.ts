@@ -9,52 +9,11 @@ import { catalogueEntry } from '../src/dashboards/catalogue';
 import { panelWidths, parseDashboard, type Dashboard, type Panel } from '../src/dashboards/dashboard-file';
 import { PromError, queryInstant, queryRange, type InstantSample, type RangeSeries } from './api';
 import { drawChart, seriesColor, type Chart } from './chart';
-import { formatValue, legendName, seriesName } from './format';
+import { formatValue, legendName, parsePromValue, seriesName } from './format';
 import { el, markFirstChart, readPageConfig } from './page';
 import { autoStepSeconds, formatDuration, parseDuration, RANGE_CHOICES } from './time';
+import { decodeTime, encodeTime, REFRESH_CHOICES, type DashboardTime } from './url-state';
 import './dashboard.css';
-
-/** The dashboard's time range and refresh, as in the URL. */
-export interface DashboardTime {
-  rangeMs: number;
-  /** End of the range in ms; null: now (follows the clock on refresh). */
-  endMs: number | null;
-  /** Refresh interval in ms; 0: off. */
-  refreshMs: number;
-}
-
-const REFRESH_CHOICES = ['off', '5s', '10s', '30s', '1m', '5m'];
-
-/** Reads Grafana's `from=now-1h&to=now&refresh=30s` (also absolute `from`/`to` in ms). */
-export function decodeTime(search: string, dashboard: Dashboard): DashboardTime {
-  const p = new URLSearchParams(search);
-  const defaults: DashboardTime = {
-    rangeMs: parseDuration(dashboard.time) ?? 3_600_000,
-    endMs: null,
-    refreshMs: dashboard.refresh === 'off' ? 0 : parseDuration(dashboard.refresh) ?? 0,
-  };
-  const from = p.get('from');
-  const to = p.get('to');
-  const out = { ...defaults };
-  if (to !== null && /^\d+$/.test(to)) out.endMs = Number(to);
-  if (from !== null) {
-    const relative = /^now-(.+)$/.exec(from);
-    if (relative) out.rangeMs = parseDuration(relative[1] ?? '') ?? defaults.rangeMs;
-    else if (/^\d+$/.test(from)) out.rangeMs = Math.max((out.endMs ?? Date.now()) - Number(from), 1000);
-  }
-  const refresh = p.get('refresh');
-  if (refresh !== null) out.refreshMs = refresh === 'off' || refresh === '' ? 0 : parseDuration(refresh) ?? defaults.refreshMs;
-  return out;
-}
-
-/** Writes {@link DashboardTime} the way {@link decodeTime} reads it. */
-export function encodeTime(t: DashboardTime): string {
-  const p = new URLSearchParams();
-  if (t.endMs === null) { p.set('from', `now-${formatDuration(t.rangeMs)}`); p.set('to', 'now'); }
-  else { p.set('from', String(t.endMs - t.rangeMs)); p.set('to', String(t.endMs)); }
-  p.set('refresh', t.refreshMs === 0 ? 'off' : formatDuration(t.refreshMs));
-  return p.toString();
-}
 
 /** Catalogue metrics an expression names that no Worker pushes yet. */
 function plannedMetrics(expr: string): string[] {
@@ -140,7 +99,7 @@ class DashboardPanel {
 
   private stat(samples: { s: InstantSample; legend: string | undefined }[]): HTMLElement {
     return el('div', { class: 'stat' }, ...samples.map(({ s, legend }, i) => el('div', { class: 'stat-value', style: `color: ${seriesColor(i)}` },
-      el('span', { class: 'value' }, formatValue(Number(s.value[1]), this.panel.unit)),
+      el('span', { class: 'value' }, formatValue(parsePromValue(s.value[1]), this.panel.unit)),
       el('span', { class: 'label' }, legendName(s.metric, legend)))));
   }
 
@@ -150,7 +109,7 @@ class DashboardPanel {
       el('thead', {}, el('tr', {}, ...labels.map((l) => el('th', {}, l)), el('th', {}, 'Value'))),
       el('tbody', {}, ...samples.map((s) => el('tr', { title: seriesName(s.metric) },
         ...labels.map((l) => el('td', {}, s.metric[l] ?? '')),
-        el('td', { class: 'value' }, formatValue(Number(s.value[1]), this.panel.unit))))));
+        el('td', { class: 'value' }, formatValue(parsePromValue(s.value[1]), this.panel.unit))))));
   }
 }
 

@@ -28,6 +28,13 @@ function seconds(v: number): string {
   return `${trim(v / 3600)} h`;
 }
 
+/** A sample value as the API writes it (`"1.5"`, `"+Inf"`, `"-Inf"`, `"NaN"`) as a number. */
+export function parsePromValue(text: string): number {
+  if (text === '+Inf' || text === 'Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  return Number(text);
+}
+
 /** A value in a panel's unit (NaN and ±Inf as Prometheus writes them). */
 export function formatValue(v: number | null | undefined, unit: PanelUnit = 'short'): string {
   if (v === null || v === undefined) return '—';

@@ -7,67 +7,11 @@
 import { metricNames, PromError, queryInstant, queryRange, type InstantResult } from './api';
 import { drawChart, type Chart } from './chart';
 import { createEditor, type QueryEditor } from './editor';
-import { formatValue, seriesName } from './format';
+import { seriesName } from './format';
 import { readPageConfig, renderError, el, markFirstChart } from './page';
 import { autoStepSeconds, formatDuration, formatUtc, parseDuration, parseUtc, RANGE_CHOICES } from './time';
+import { decodePanels, defaultPanel, encodePanels, type PanelState } from './url-state';
 import './graph.css';
-
-/** One panel's state, as kept in the URL. */
-export interface PanelState {
-  expr: string;
-  tab: 'graph' | 'table';
-  rangeMs: number;
-  /** End of the range (graph) or evaluation time (table); null: now. */
-  endMs: number | null;
-  /** Step in seconds; null: automatic (range / 250). */
-  stepSeconds: number | null;
-  stacked: boolean;
-}
-
-const DEFAULT_RANGE_MS = 3_600_000;
-
-function defaultPanel(): PanelState {
-  return { expr: '', tab: 'graph', rangeMs: DEFAULT_RANGE_MS, endMs: null, stepSeconds: null, stacked: false };
-}
-
-/** Reads panels from Prometheus's URL parameters (also its older `stacked` and `step_input`). */
-export function decodePanels(search: string): PanelState[] {
-  const p = new URLSearchParams(search);
-  const panels: PanelState[] = [];
-  for (let i = 0; p.has(`g${i}.expr`); i++) {
-    const get = (k: string): string | null => p.get(`g${i}.${k}`);
-    const panel = defaultPanel();
-    panel.expr = get('expr') ?? '';
-    const tab = get('tab');
-    if (tab === '1' || tab === 'table') panel.tab = 'table';
-    panel.rangeMs = parseDuration(get('range_input') ?? '') ?? DEFAULT_RANGE_MS;
-    panel.endMs = parseUtc(get('end_input') ?? get('moment_input') ?? '') ?? null;
-    const legacyStep = Number(get('step_input') ?? '');
-    if (legacyStep > 0) panel.stepSeconds = legacyStep;
-    const resStep = Number(get('res_step') ?? '');
-    if ((get('res_type') === 'fixed' || get('res_type') === 'custom') && resStep > 0) panel.stepSeconds = resStep;
-    if (get('res_type') === 'auto') panel.stepSeconds = null;
-    panel.stacked = get('display_mode') === 'stacked' || get('stacked') === '1';
-    panels.push(panel);
-  }
-  return panels;
-}
-
-/** Writes panels as Prometheus's URL parameters. */
-export function encodePanels(panels: PanelState[]): string {
-  const p = new URLSearchParams();
-  panels.forEach((panel, i) => {
-    const set = (k: string, v: string): void => p.set(`g${i}.${k}`, v);
-    set('expr', panel.expr);
-    set('tab', panel.tab);
-    set('range_input', formatDuration(panel.rangeMs));
-    if (panel.endMs !== null) set('end_input', formatUtc(panel.endMs));
-    if (panel.stepSeconds === null) set('res_type', 'auto');
-    else { set('res_type', 'fixed'); set('res_step', String(panel.stepSeconds)); }
-    set('display_mode', panel.stacked ? 'stacked' : 'lines');
-  });
-  return p.toString();
-}
 
 /** One query panel on the page. */
 class QueryPanel {
@@ -237,7 +181,7 @@ class QueryPanel {
   private showTable(result: InstantResult, ms: number): void {
     const rows: HTMLElement[] = [];
     if (result.resultType === 'vector') {
-      for (const s of result.result) rows.push(el('tr', {}, el('td', { class: 'series' }, seriesName(s.metric)), el('td', { class: 'value' }, formatValue(Number(s.value[1]), 'none'))));
+      for (const s of result.result) rows.push(el('tr', {}, el('td', { class: 'series' }, seriesName(s.metric)), el('td', { class: 'value' }, s.value[1])));
     } else if (result.resultType === 'matrix') {
       for (const s of result.result) {
         rows.push(el('tr', {}, el('td', { class: 'series' }, seriesName(s.metric)), el('td', { class: 'value' }, s.values.map(([t, v]) => `${v} @${t}`).join('\n'))));

@@ -3,12 +3,14 @@
  * the structure of a real, widely imported one (Node Exporter Full, grafana.com 1860, kept
  * outside the repo in the project's shared folder and only read here).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDashboard } from '../../workers/metrics/src/dashboards/dashboard-file';
 import { toGrafanaDashboard } from '../../workers/metrics/src/dashboards/grafana';
 import { DASHBOARDS } from '../../workers/metrics/src/dashboards/registry';
+import { writeGrafanaDashboards } from '../../scripts/grafana-dashboards';
 import { root } from '../support/dev-worker';
 
 type Json = Record<string, unknown>;
@@ -149,5 +151,16 @@ describe('the Grafana export', () => {
     const pushpull = exported.find((e) => e.name === 'pushpull');
     expect(pushpull?.json.time).toEqual({ from: `now-${committed.time}`, to: 'now' });
     expect(pushpull?.json.refresh).toBe(committed.refresh);
+  });
+
+  it('is written to files by scripts/grafana-dashboards.ts, one per dashboard', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushpull-grafana-'));
+    try {
+      const files = writeGrafanaDashboards(dir);
+      expect(files.map((f) => f.slice(dir.length + 1))).toEqual(exported.map((e) => `pushpull-${e.name}.json`));
+      for (const [i, f] of files.entries()) expect(JSON.parse(readFileSync(f, 'utf8'))).toEqual(exported[i]?.json);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

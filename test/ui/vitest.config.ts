@@ -1,9 +1,10 @@
 import { defineProject } from 'vitest/config';
 
-// Dashboard files, the metric catalogue and the Grafana export: pure modules, in Node.
+// The pages' pure parts in Node: dashboard files, the metric catalogue, the Grafana export,
+// URL state, formatting, chart data.
 export default defineProject({
   test: {
-    name: 'dashboards',
+    name: 'ui',
     environment: 'node',
     include: ['**/*.test.ts'],
   },
