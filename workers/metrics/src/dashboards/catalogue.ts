@@ -2,7 +2,7 @@
  * The catalogue of the series the stack records about itself: the contract between the
  * Workers that push their own counters and histograms (self-metrics), the scraped pages the
  * stack already has, and the dashboards that chart both. A dashboard may only name a metric
- * listed here (test/dashboards checks it); docs/dashboard.md explains the labels and how a
+ * listed here (test/ui/catalogue.test.ts checks it); docs/dashboard.md explains the labels and how a
  * Worker pushes.
  *
  * Every series carries `collection`: `"push"` when a Worker pushed it into the store,
