@@ -17,7 +17,7 @@ describe('the pages routes', () => {
     expect(r.headers.get('location')).toBe('/graph');
   });
 
-  it('serves /graph as a shell loading its script, with the scraper\'s URL', async () => {
+  it("serves /graph as a shell loading its script, with the scraper's URL", async () => {
     const r = await call('/graph');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toContain('text/html');

@@ -57,10 +57,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.env.WRANGLER_REGISTRY_PATH = registry;
     const port = await freePort();
     const scraperPort = await freePort();
-    metrics = await startWorker('workers/metrics/wrangler.toml', port, {
-      PUSHPULL_TOKEN: TOKEN,
-      SCRAPER_URL: `http://127.0.0.1:${scraperPort}`,
-    }, '/api/v1/query?query=1', { inspectorPort: await freePort(), readyStatus: 200 });
+    metrics = await startWorker(
+      'workers/metrics/wrangler.toml',
+      port,
+      {
+        PUSHPULL_TOKEN: TOKEN,
+        SCRAPER_URL: `http://127.0.0.1:${scraperPort}`,
+      },
+      '/api/v1/query?query=1',
+      { inspectorPort: await freePort(), readyStatus: 200 },
+    );
     project.provide('metricsUrl', metrics.url);
     project.provide('scraperPort', scraperPort);
     project.provide('scraperInspectorPort', await freePort());

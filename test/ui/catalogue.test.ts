@@ -6,7 +6,9 @@ import { DASHBOARDS } from '../../workers/metrics/src/dashboards/registry';
 import { root } from '../support/dev-worker';
 import { selectedMetrics, syntaxErrors } from './promql-names';
 
-const panels = DASHBOARDS.flatMap((d) => ('dashboard' in d ? d.dashboard.rows.flatMap((r) => r.panels.map((p) => ({ dashboard: d.name, row: r.title, panel: p }))) : []));
+const panels = DASHBOARDS.flatMap((d) =>
+  'dashboard' in d ? d.dashboard.rows.flatMap((r) => r.panels.map((p) => ({ dashboard: d.name, row: r.title, panel: p }))) : [],
+);
 
 describe('the metric catalogue', () => {
   it('has unique, valid names; counters end in _total; histograms have increasing buckets', () => {
@@ -18,11 +20,15 @@ describe('the metric catalogue', () => {
       if (m.type === 'histogram') {
         const b = m.buckets ?? [];
         expect(b.length, m.name).toBeGreaterThan(1);
-        expect([...b].sort((x, y) => x - y), m.name).toEqual([...b]);
+        expect(
+          [...b].sort((x, y) => x - y),
+          m.name,
+        ).toEqual([...b]);
       } else {
         expect(m.buckets, m.name).toBeUndefined();
       }
-      for (const reserved of ['job', 'instance', 'collection', 'le', '__name__']) expect(Object.keys(m.labels), m.name).not.toContain(reserved);
+      for (const reserved of ['job', 'instance', 'collection', 'le', '__name__'])
+        expect(Object.keys(m.labels), m.name).not.toContain(reserved);
       if (m.collection === 'push') expect(m.name, 'pushed self-metrics are prefixed').toMatch(/^pushpull_/);
     }
   });
@@ -40,8 +46,8 @@ describe('the metric catalogue', () => {
   });
 });
 
-describe('the dashboards\' queries', () => {
-  it('parse with Prometheus\'s grammar', () => {
+describe("the dashboards' queries", () => {
+  it("parse with Prometheus's grammar", () => {
     for (const { panel } of panels) for (const q of panel.queries) expect(syntaxErrors(q.expr), q.expr).toEqual([]);
   });
 
@@ -67,7 +73,17 @@ describe('the dashboards\' queries', () => {
     const kinds = new Set(pushpull.dashboard.rows.flatMap((r) => r.panels.map((p) => p.kind)));
     expect([...kinds].sort()).toEqual(['line', 'stacked-area', 'stat', 'table']);
     // The pull side is charted from the series the stack already has.
-    const live = pushpull.dashboard.rows.flatMap((r) => r.panels.flatMap((p) => p.queries.flatMap((q) => selectedMetrics(q.expr)))).filter((n) => catalogueEntry(n)?.status === 'live');
-    expect(new Set(live)).toEqual(new Set(['origin_http_requests_total', 'origin_http_response_bytes_total', 'scrape_samples_scraped', 'up', 'scrape_duration_seconds']));
+    const live = pushpull.dashboard.rows
+      .flatMap((r) => r.panels.flatMap((p) => p.queries.flatMap((q) => selectedMetrics(q.expr))))
+      .filter((n) => catalogueEntry(n)?.status === 'live');
+    expect(new Set(live)).toEqual(
+      new Set([
+        'origin_http_requests_total',
+        'origin_http_response_bytes_total',
+        'scrape_samples_scraped',
+        'up',
+        'scrape_duration_seconds',
+      ]),
+    );
   });
 });

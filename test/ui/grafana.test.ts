@@ -17,7 +17,9 @@ type Json = Record<string, unknown>;
 
 /** The shared folder: PUSHPULL_SHARED_DIR, beside the checkout (CI), or the machine's /work/shared. */
 function referenceDashboard(): Json {
-  const candidates = [process.env.PUSHPULL_SHARED_DIR, join(root, '..', 'shared'), '/work/shared'].filter((d): d is string => d !== undefined);
+  const candidates = [process.env.PUSHPULL_SHARED_DIR, join(root, '..', 'shared'), '/work/shared'].filter(
+    (d): d is string => d !== undefined,
+  );
   for (const dir of candidates) {
     const file = join(dir, 'grafana', 'node-exporter-full.json');
     if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Json;
@@ -44,7 +46,9 @@ function typeOf(v: unknown): string {
   return Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
 }
 
-const exported = DASHBOARDS.flatMap((d) => ('dashboard' in d ? [{ name: d.name, json: toGrafanaDashboard(d.name, d.dashboard), source: d.dashboard }] : []));
+const exported = DASHBOARDS.flatMap((d) =>
+  'dashboard' in d ? [{ name: d.name, json: toGrafanaDashboard(d.name, d.dashboard), source: d.dashboard }] : [],
+);
 
 describe('the Grafana export', () => {
   const reference = referenceDashboard();
@@ -60,7 +64,8 @@ describe('the Grafana export', () => {
         expect(reference, `top-level ${key}`).toHaveProperty(key);
         expect(typeOf(json[key]), key).toBe(typeOf(reference[key]));
       }
-      for (const key of ['panels', 'schemaVersion', 'templating', 'time', 'title', 'uid', 'annotations', 'refresh']) expect(json).toHaveProperty(key);
+      for (const key of ['panels', 'schemaVersion', 'templating', 'time', 'title', 'uid', 'annotations', 'refresh'])
+        expect(json).toHaveProperty(key);
       expect(json.id).toBeNull(); // an import must not carry a database id
       expect(json.schemaVersion as number).toBeGreaterThanOrEqual(36); // datasource references by uid
       expect(String(json.uid)).toMatch(/^[a-zA-Z0-9_-]{1,40}$/);
@@ -89,17 +94,18 @@ describe('the Grafana export', () => {
         const g = p.gridPos as { h: number; w: number; x: number; y: number };
         expect(g.x + g.w, String(p.title)).toBeLessThanOrEqual(24);
         expect(g.w).toBeGreaterThan(0);
-        for (let x = g.x; x < g.x + g.w; x++) for (let y = g.y; y < g.y + g.h; y++) {
-          const cell = `${x},${y}`;
-          expect(cells.has(cell), `${String(p.title)} overlaps at ${cell}`).toBe(false);
-          cells.add(cell);
-        }
+        for (let x = g.x; x < g.x + g.w; x++)
+          for (let y = g.y; y < g.y + g.h; y++) {
+            const cell = `${x},${y}`;
+            expect(cells.has(cell), `${String(p.title)} overlaps at ${cell}`).toBe(false);
+            cells.add(cell);
+          }
       }
       expect(panels[0]?.type).toBe('row');
     }
   });
 
-  it('uses only panel fields the reference uses for the same panel type (table: Grafana\'s table options)', () => {
+  it("uses only panel fields the reference uses for the same panel type (table: Grafana's table options)", () => {
     const refPanels = panelsOf(reference);
     const refPaths = new Map<string, Set<string>>();
     for (const p of refPanels) {
@@ -108,7 +114,20 @@ describe('the Grafana export', () => {
       refPaths.set(String(p.type), set);
     }
     // The reference has no table panel; these are the table fields Grafana 10/11 writes.
-    const tableOnly = new Set(['options.cellHeight', 'options.footer', 'options.footer.show', 'options.footer.reducer', 'options.footer.reducer[]', 'options.footer.fields', 'options.showHeader', 'transformations', 'transformations[].id', 'transformations[].options', 'transformations[].options.excludeByName', 'transformations[].options.excludeByName.Time']);
+    const tableOnly = new Set([
+      'options.cellHeight',
+      'options.footer',
+      'options.footer.show',
+      'options.footer.reducer',
+      'options.footer.reducer[]',
+      'options.footer.fields',
+      'options.showHeader',
+      'transformations',
+      'transformations[].id',
+      'transformations[].options',
+      'transformations[].options.excludeByName',
+      'transformations[].options.excludeByName.Time',
+    ]);
     for (const { json } of exported) {
       for (const p of panelsOf(json)) {
         const type = String(p.type);
@@ -125,9 +144,13 @@ describe('the Grafana export', () => {
       const panels = panelsOf(json).filter((p) => p.type !== 'row');
       const sourcePanels = source.rows.flatMap((r) => r.panels);
       expect(panels).toHaveLength(sourcePanels.length);
-      expect(panelsOf(json).filter((p) => p.type === 'row').map((p) => p.title)).toEqual(source.rows.map((r) => r.title));
+      expect(
+        panelsOf(json)
+          .filter((p) => p.type === 'row')
+          .map((p) => p.title),
+      ).toEqual(source.rows.map((r) => r.title));
       sourcePanels.forEach((sp, i) => {
-        const p = panels[i] as Json;
+        const p = panels[i];
         expect(p.title).toBe(sp.title);
         expect((p.fieldConfig as { defaults: Json }).defaults.unit).toBe(sp.unit);
         const targets = p.targets as Json[];
@@ -136,18 +159,29 @@ describe('the Grafana export', () => {
         expect(new Set(targets.map((t) => t.refId)).size).toBe(targets.length);
         const instant = sp.kind === 'stat' || sp.kind === 'table';
         for (const t of targets) expect({ instant: t.instant, range: t.range }).toEqual({ instant, range: !instant });
-        const stacking = ((p.fieldConfig as { defaults: { custom?: { stacking?: { mode: string } } } }).defaults.custom?.stacking?.mode);
+        const stacking = (p.fieldConfig as { defaults: { custom?: { stacking?: { mode: string } } } }).defaults.custom?.stacking?.mode;
         expect(stacking).toBe(sp.kind === 'stacked-area' ? 'normal' : sp.kind === 'line' ? 'none' : undefined);
       });
     }
   });
 
   it('writes the time range and refresh as Grafana does', () => {
-    const d = parseDashboard({ title: 't', time: '6h', refresh: 'off', rows: [{ title: 'r', panels: [{ title: 'p', kind: 'stat', unit: 'short', queries: [{ expr: 'up' }] }] }] }, 't');
+    const d = parseDashboard(
+      {
+        title: 't',
+        time: '6h',
+        refresh: 'off',
+        rows: [{ title: 'r', panels: [{ title: 'p', kind: 'stat', unit: 'short', queries: [{ expr: 'up' }] }] }],
+      },
+      't',
+    );
     const json = toGrafanaDashboard('t', d);
     expect(json.time).toEqual({ from: 'now-6h', to: 'now' });
     expect(json.refresh).toBe('');
-    const committed = JSON.parse(readFileSync(join(root, 'workers/metrics/dashboards/pushpull.json'), 'utf8')) as { time: string; refresh: string };
+    const committed = JSON.parse(readFileSync(join(root, 'workers/metrics/dashboards/pushpull.json'), 'utf8')) as {
+      time: string;
+      refresh: string;
+    };
     const pushpull = exported.find((e) => e.name === 'pushpull');
     expect(pushpull?.json.time).toEqual({ from: `now-${committed.time}`, to: 'now' });
     expect(pushpull?.json.refresh).toBe(committed.refresh);

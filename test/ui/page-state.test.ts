@@ -18,13 +18,13 @@ describe('durations and times', () => {
     expect(formatDuration(1500)).toBe('1s500ms');
   });
 
-  it('picks Prometheus\'s automatic step: range / 250 in whole seconds, at least 1 s', () => {
+  it("picks Prometheus's automatic step: range / 250 in whole seconds, at least 1 s", () => {
     expect(autoStepSeconds(3_600_000)).toBe(14);
     expect(autoStepSeconds(60_000)).toBe(1);
     expect(autoStepSeconds(7 * 86_400_000)).toBe(2419);
   });
 
-  it('writes end times in UTC as Prometheus\'s URLs do, and reads them back', () => {
+  it("writes end times in UTC as Prometheus's URLs do, and reads them back", () => {
     const t = Date.UTC(2026, 0, 2, 3, 4, 5);
     expect(formatUtc(t)).toBe('2026-01-02 03:04:05');
     expect(parseUtc('2026-01-02 03:04:05')).toBe(t);
@@ -33,11 +33,18 @@ describe('durations and times', () => {
   });
 });
 
-describe('the expression browser\'s URL', () => {
+describe("the expression browser's URL", () => {
   it('round-trips several panels', () => {
     const panels = [
       { ...defaultPanel(), expr: 'rate(x[5m])', tab: 'table' as const },
-      { expr: 'up{job="a b"}', tab: 'graph' as const, rangeMs: 1_800_000, endMs: Date.UTC(2026, 0, 2, 3, 4, 5), stepSeconds: 30, stacked: true },
+      {
+        expr: 'up{job="a b"}',
+        tab: 'graph' as const,
+        rangeMs: 1_800_000,
+        endMs: Date.UTC(2026, 0, 2, 3, 4, 5),
+        stepSeconds: 30,
+        stacked: true,
+      },
     ];
     const search = encodePanels(panels);
     expect(search).toContain('g1.end_input=2026-01-02+03%3A04%3A05');
@@ -46,17 +53,32 @@ describe('the expression browser\'s URL', () => {
 
   it('reads what Prometheus 2.x and 3.x links carry (numeric tabs, stacked=1, step_input, moment_input)', () => {
     const [p] = decodePanels('?g0.expr=up&g0.tab=1&g0.stacked=1&g0.range_input=6h&g0.step_input=60&g0.moment_input=2026-01-02%2003:04:05');
-    expect(p).toEqual({ expr: 'up', tab: 'table', rangeMs: 21_600_000, endMs: Date.UTC(2026, 0, 2, 3, 4, 5), stepSeconds: 60, stacked: true });
+    expect(p).toEqual({
+      expr: 'up',
+      tab: 'table',
+      rangeMs: 21_600_000,
+      endMs: Date.UTC(2026, 0, 2, 3, 4, 5),
+      stepSeconds: 60,
+      stacked: true,
+    });
     const [q] = decodePanels('?g0.expr=up&g0.tab=graph&g0.display_mode=lines&g0.res_type=auto&g0.range_input=bogus');
     expect(q).toEqual({ ...defaultPanel(), expr: 'up' });
     expect(decodePanels('?g1.expr=up')).toEqual([]);
   });
 });
 
-describe('a dashboard\'s URL', () => {
-  const dashboard = parseDashboard({ title: 't', time: '1h', refresh: '30s', rows: [{ title: 'r', panels: [{ title: 'p', kind: 'line', unit: 'short', queries: [{ expr: 'up' }] }] }] }, 't');
+describe("a dashboard's URL", () => {
+  const dashboard = parseDashboard(
+    {
+      title: 't',
+      time: '1h',
+      refresh: '30s',
+      rows: [{ title: 'r', panels: [{ title: 'p', kind: 'line', unit: 'short', queries: [{ expr: 'up' }] }] }],
+    },
+    't',
+  );
 
-  it('defaults to the file\'s time and refresh, and reads Grafana\'s from/to/refresh', () => {
+  it("defaults to the file's time and refresh, and reads Grafana's from/to/refresh", () => {
     expect(decodeTime('', dashboard)).toEqual({ rangeMs: 3_600_000, endMs: null, refreshMs: 30_000 });
     expect(decodeTime('?from=now-6h&to=now&refresh=off', dashboard)).toEqual({ rangeMs: 21_600_000, endMs: null, refreshMs: 0 });
     expect(decodeTime('?from=1000000&to=4600000', dashboard)).toEqual({ rangeMs: 3_600_000, endMs: 4_600_000, refreshMs: 30_000 });
@@ -64,7 +86,10 @@ describe('a dashboard\'s URL', () => {
   });
 
   it('round-trips', () => {
-    for (const t of [{ rangeMs: 900_000, endMs: null, refreshMs: 5000 }, { rangeMs: 3_600_000, endMs: 1_800_000_000_000, refreshMs: 0 }]) {
+    for (const t of [
+      { rangeMs: 900_000, endMs: null, refreshMs: 5000 },
+      { rangeMs: 3_600_000, endMs: 1_800_000_000_000, refreshMs: 0 },
+    ]) {
       expect(decodeTime(`?${encodeTime(t)}`, dashboard)).toEqual(t);
     }
     expect(encodeTime({ rangeMs: 900_000, endMs: null, refreshMs: 60_000 })).toBe('from=now-15m&to=now&refresh=1m');
@@ -73,7 +98,13 @@ describe('a dashboard\'s URL', () => {
 
 describe('formatting', () => {
   it('reads sample values as the API writes them', () => {
-    expect([parsePromValue('1.5'), parsePromValue('+Inf'), parsePromValue('-Inf'), parsePromValue('-0'), parsePromValue('1e-9')]).toEqual([1.5, Infinity, -Infinity, -0, 1e-9]);
+    expect([parsePromValue('1.5'), parsePromValue('+Inf'), parsePromValue('-Inf'), parsePromValue('-0'), parsePromValue('1e-9')]).toEqual([
+      1.5,
+      Infinity,
+      -Infinity,
+      -0,
+      1e-9,
+    ]);
     expect(parsePromValue('NaN')).toBeNaN();
   });
 
@@ -104,21 +135,74 @@ describe('formatting', () => {
 });
 
 describe('chart data', () => {
-  it('aligns a range query\'s series on start + k·step, gaps as null', () => {
-    const data = alignSeries({ start: 100, end: 160, step: 15, series: [
-      { values: [[100, '1'], [130, '3'], [160, 'NaN']] },
-      { values: [[115, '+Inf'], [145, '-2.5']] },
-    ] });
+  it("aligns a range query's series on start + k·step, gaps as null", () => {
+    const data = alignSeries({
+      start: 100,
+      end: 160,
+      step: 15,
+      series: [
+        {
+          values: [
+            [100, '1'],
+            [130, '3'],
+            [160, 'NaN'],
+          ],
+        },
+        {
+          values: [
+            [115, '+Inf'],
+            [145, '-2.5'],
+          ],
+        },
+      ],
+    });
     expect(data[0]).toEqual([100, 115, 130, 145, 160]);
     expect(data[1]).toEqual([1, null, 3, null, NaN]);
     expect(data[2]).toEqual([null, Infinity, null, -2.5, null]);
     // What uPlot draws: non-finite values are gaps (the legend still shows them).
-    expect(drawable(data).slice(1)).toEqual([[1, null, 3, null, null], [null, null, null, -2.5, null]]);
+    expect(drawable(data).slice(1)).toEqual([
+      [1, null, 3, null, null],
+      [null, null, null, -2.5, null],
+    ]);
   });
 
   it('stacks visible series into running sums with a band between neighbours', () => {
-    const raw = alignSeries({ start: 0, end: 2, step: 1, series: [{ values: [[0, '1'], [1, '2'], [2, '3']] }, { values: [[0, '10'], [2, '30']] }, { values: [[0, '100'], [1, '200'], [2, '300']] }] });
-    expect(stack(raw, () => false)).toEqual({ data: [[0, 1, 2], [1, 2, 3], [11, 2, 33], [111, 202, 333]], bands: [{ series: [2, 1] }, { series: [3, 2] }] });
+    const raw = alignSeries({
+      start: 0,
+      end: 2,
+      step: 1,
+      series: [
+        {
+          values: [
+            [0, '1'],
+            [1, '2'],
+            [2, '3'],
+          ],
+        },
+        {
+          values: [
+            [0, '10'],
+            [2, '30'],
+          ],
+        },
+        {
+          values: [
+            [0, '100'],
+            [1, '200'],
+            [2, '300'],
+          ],
+        },
+      ],
+    });
+    expect(stack(raw, () => false)).toEqual({
+      data: [
+        [0, 1, 2],
+        [1, 2, 3],
+        [11, 2, 33],
+        [111, 202, 333],
+      ],
+      bands: [{ series: [2, 1] }, { series: [3, 2] }],
+    });
     const hidden = stack(raw, (i) => i === 2);
     expect(hidden.data[3]).toEqual([101, 202, 303]);
     expect(hidden.bands).toEqual([{ series: [3, 1] }]);
@@ -126,7 +210,7 @@ describe('chart data', () => {
 });
 
 describe('Prometheus errors', () => {
-  it('turn a parse error\'s line:column into an offset in the query', () => {
+  it("turn a parse error's line:column into an offset in the query", () => {
     const e = new PromError('bad_data', 'invalid parameter "query": 2:5: parse error: unexpected "}"', 400);
     expect(e.position('sum(\n  up}')).toEqual({ offset: 9, line: 2, column: 5 });
     expect(new PromError('bad_data', '1:3-1:7: parse error: x', 400).position('abcdefgh')).toEqual({ offset: 2, line: 1, column: 3 });

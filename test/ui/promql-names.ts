@@ -4,7 +4,11 @@ import { parser } from '@prometheus-io/lezer-promql';
 /** Positions of the grammar's error nodes (empty: the query parses). */
 export function syntaxErrors(expr: string): number[] {
   const errors: number[] = [];
-  parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) errors.push(n.from); } });
+  parser.parse(expr).iterate({
+    enter: (n) => {
+      if (n.type.isError) errors.push(n.from);
+    },
+  });
   return errors;
 }
 

@@ -4,9 +4,15 @@
  */
 
 /** One series of a range query (matrix) result. */
-export interface RangeSeries { metric: Record<string, string>; values: [number, string][] }
+export interface RangeSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
 /** One sample of an instant query (vector) result. */
-export interface InstantSample { metric: Record<string, string>; value: [number, string] }
+export interface InstantSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 /** An instant query's result, by its type. */
 export type InstantResult =
@@ -16,7 +22,11 @@ export type InstantResult =
 
 /** Prometheus's answer to a failed request (`{"status":"error","errorType":…,"error":…}`). */
 export class PromError extends Error {
-  constructor(readonly errorType: string, message: string, readonly status: number) {
+  constructor(
+    readonly errorType: string,
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 
@@ -36,7 +46,12 @@ export class PromError extends Error {
   }
 }
 
-interface Envelope<T> { status: 'success' | 'error'; data?: T; errorType?: string; error?: string }
+interface Envelope<T> {
+  status: 'success' | 'error';
+  data?: T;
+  errorType?: string;
+  error?: string;
+}
 
 async function call<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T> {
   let res: Response;
@@ -66,9 +81,16 @@ async function call<T>(path: string, params: Record<string, string>, signal?: Ab
 
 /** POST /api/v1/query_range; times in seconds since the epoch, step in seconds. */
 export async function queryRange(expr: string, start: number, end: number, step: number, signal?: AbortSignal): Promise<RangeSeries[]> {
-  const data = await call<{ resultType: string; result: RangeSeries[] }>('/api/v1/query_range', {
-    query: expr, start: String(start), end: String(end), step: String(step),
-  }, signal);
+  const data = await call<{ resultType: string; result: RangeSeries[] }>(
+    '/api/v1/query_range',
+    {
+      query: expr,
+      start: String(start),
+      end: String(end),
+      step: String(step),
+    },
+    signal,
+  );
   return data.result;
 }
 
@@ -80,7 +102,8 @@ export function queryInstant(expr: string, time: number, signal?: AbortSignal): 
 /** Every metric name in the store (GET /api/v1/label/__name__/values). */
 export async function metricNames(): Promise<string[]> {
   const res = await fetch('/api/v1/label/__name__/values');
-  const body = await res.json() as Envelope<string[]>;
-  if (body.status !== 'success' || body.data === undefined) throw new PromError(body.errorType ?? 'unknown', body.error ?? `HTTP ${res.status}`, res.status);
+  const body = (await res.json()) as Envelope<string[]>;
+  if (body.status !== 'success' || body.data === undefined)
+    throw new PromError(body.errorType ?? 'unknown', body.error ?? `HTTP ${res.status}`, res.status);
   return body.data;
 }

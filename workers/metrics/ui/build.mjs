@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +39,9 @@ export async function buildUi() {
 function writeIfChanged(path, bytes) {
   try {
     if (Buffer.compare(readFileSync(path), bytes) === 0) return false;
-  } catch { /* missing */ }
+  } catch {
+    /* missing */
+  }
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, path);
@@ -59,7 +62,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const ms = Math.round(performance.now() - started);
   if (process.argv.includes('--report')) {
     for (const f of files.sort((a, b) => a.name.localeCompare(b.name))) {
-      console.log(`${basename(f.name).padEnd(24)} ${String(f.bytes.length).padStart(8)} B  ${String(gzipSync(f.bytes, { level: 9 }).length).padStart(7)} B gzip`);
+      console.log(
+        `${basename(f.name).padEnd(24)} ${String(f.bytes.length).padStart(8)} B  ${String(gzipSync(f.bytes, { level: 9 }).length).padStart(7)} B gzip`,
+      );
     }
   }
   console.log(`ui: ${files.length} files in ${relative(process.cwd(), outdir) || '.'} (${changed} changed) in ${ms} ms`);

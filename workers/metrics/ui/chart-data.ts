@@ -3,7 +3,12 @@ import type uPlot from 'uplot';
 import { parsePromValue } from './format';
 
 /** Aligns the series on `start + k·step` (Prometheus's range-query timestamps); gaps are null. */
-export function alignSeries(input: { series: { values: [number, string][] }[]; start: number; end: number; step: number }): uPlot.AlignedData {
+export function alignSeries(input: {
+  series: { values: [number, string][] }[];
+  start: number;
+  end: number;
+  step: number;
+}): uPlot.AlignedData {
   const count = Math.floor((input.end - input.start) / input.step + 1e-9) + 1;
   const xs = Array.from({ length: count }, (_, k) => input.start + k * input.step);
   const columns = input.series.map((s) => {
@@ -38,5 +43,8 @@ export function stack(data: uPlot.AlignedData, hidden: (i: number) => boolean): 
 
 /** uPlot draws finite numbers only: NaN and ±Inf become gaps in what it draws. */
 export function drawable(data: uPlot.AlignedData): uPlot.AlignedData {
-  return [data[0], ...data.slice(1).map((col) => (col as (number | null)[]).map((v) => (v === null || Number.isFinite(v) ? v : null)))] as uPlot.AlignedData;
+  return [
+    data[0],
+    ...data.slice(1).map((col) => (col as (number | null)[]).map((v) => (v === null || Number.isFinite(v) ? v : null))),
+  ] as uPlot.AlignedData;
 }

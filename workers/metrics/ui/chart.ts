@@ -11,7 +11,10 @@ import { alignSeries, drawable, stack } from './chart-data';
 import { formatValue } from './format';
 
 /** One line of a chart. */
-export interface ChartSeries { label: string; values: [number, string][] }
+export interface ChartSeries {
+  label: string;
+  values: [number, string][];
+}
 
 /** What a chart draws. */
 export interface ChartInput {
@@ -26,11 +29,30 @@ export interface ChartInput {
 }
 
 declare global {
-  interface Window { pushpullCharts?: Record<string, uPlot> }
+  interface Window {
+    pushpullCharts?: Record<string, uPlot>;
+  }
 }
 
 /** Colours of the series, in order (Grafana's classic palette). */
-const PALETTE = ['#7eb26d', '#eab839', '#6ed0e0', '#ef843c', '#e24d42', '#1f78c1', '#ba43a9', '#705da0', '#508642', '#cca300', '#447ebc', '#c15c17', '#890f02', '#0a437c', '#6d1f62', '#584477'];
+const PALETTE = [
+  '#7eb26d',
+  '#eab839',
+  '#6ed0e0',
+  '#ef843c',
+  '#e24d42',
+  '#1f78c1',
+  '#ba43a9',
+  '#705da0',
+  '#508642',
+  '#cca300',
+  '#447ebc',
+  '#c15c17',
+  '#890f02',
+  '#0a437c',
+  '#6d1f62',
+  '#584477',
+];
 
 /** The colour of the i-th series. */
 export function seriesColor(i: number): string {
@@ -43,7 +65,10 @@ function withAlpha(hex: string, alpha: number): string {
 }
 
 /** A chart in `container`; call `destroy` before drawing another there. */
-export interface Chart { plot: uPlot; destroy(): void }
+export interface Chart {
+  plot: uPlot;
+  destroy(): void;
+}
 
 /** Draws `input` into `container` and registers it as `window.pushpullCharts[id]`. */
 export function drawChart(container: HTMLElement, id: string, input: ChartInput): Chart {
@@ -81,12 +106,14 @@ export function drawChart(container: HTMLElement, id: string, input: ChartInput)
     opts.scales = { ...opts.scales, y: { range: (_u, _min, max) => [0, uPlot.rangeNum(0, max, 0.1, true)[1]] } };
     // The legend keeps each series' own value (above), not the running sum.
     opts.hooks = {
-      setSeries: [(u) => {
-        const again = stack(raw, (i) => u.series[i]?.show === false);
-        u.delBand(null);
-        for (const b of again.bands) u.addBand(b);
-        u.setData(again.data);
-      }],
+      setSeries: [
+        (u) => {
+          const again = stack(raw, (i) => u.series[i]?.show === false);
+          u.delBand(null);
+          for (const b of again.bands) u.addBand(b);
+          u.setData(again.data);
+        },
+      ],
     };
   }
   const plot = new uPlot(opts, data, container);

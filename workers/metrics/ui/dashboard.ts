@@ -32,10 +32,17 @@ class DashboardPanel {
   private chart: Chart | null = null;
   private controller: AbortController | null = null;
 
-  constructor(private readonly panel: Panel, private readonly id: string, width: number) {
+  constructor(
+    private readonly panel: Panel,
+    private readonly id: string,
+    width: number,
+  ) {
     const explore = el('a', { class: 'explore', title: 'Open the queries in the expression browser', href: graphLink(panel) }, '↗');
-    this.root = el('section', { class: `panel kind-${panel.kind}`, 'data-panel-id': id, style: `grid-column: span ${width}` },
-      el('header', {}, el('h3', {}, panel.title), explore));
+    this.root = el(
+      'section',
+      { class: `panel kind-${panel.kind}`, 'data-panel-id': id, style: `grid-column: span ${width}` },
+      el('header', {}, el('h3', {}, panel.title), explore),
+    );
     if (panel.description) this.root.title = panel.description;
     this.body = el('div', { class: 'panel-body', 'data-state': 'loading' }, el('p', { class: 'muted' }, 'Loading…'));
     this.root.append(this.body);
@@ -52,16 +59,32 @@ class DashboardPanel {
     const planned = [...new Set(this.panel.queries.flatMap((q) => plannedMetrics(q.expr)))];
     const box = el('div', { class: 'empty' }, el('strong', {}, 'No data'), ' in this time range.');
     if (planned.length > 0) {
-      box.append(el('p', { class: 'muted' }, 'Not pushed by any Worker yet (self-metrics, see docs/dashboard.md): ', ...planned.flatMap((n, i) => [i > 0 ? ', ' : '', el('code', {}, n)])));
+      box.append(
+        el(
+          'p',
+          { class: 'muted' },
+          'Not pushed by any Worker yet (self-metrics, see docs/dashboard.md): ',
+          ...planned.flatMap((n, i) => [i > 0 ? ', ' : '', el('code', {}, n)]),
+        ),
+      );
     }
     return box;
   }
 
   private errorBox(errors: { index: number; error: unknown }[]): HTMLElement {
-    return el('div', { class: 'error', role: 'alert' }, ...errors.map(({ index, error }) => el('p', {},
-      el('strong', {}, `Query ${String.fromCharCode(65 + index)} failed: `),
-      error instanceof PromError ? `${error.message}` : String(error),
-      el('code', { class: 'expr' }, this.panel.queries[index]?.expr ?? ''))));
+    return el(
+      'div',
+      { class: 'error', role: 'alert' },
+      ...errors.map(({ index, error }) =>
+        el(
+          'p',
+          {},
+          el('strong', {}, `Query ${String.fromCharCode(65 + index)} failed: `),
+          error instanceof PromError ? `${error.message}` : String(error),
+          el('code', { class: 'expr' }, this.panel.queries[index]?.expr ?? ''),
+        ),
+      ),
+    );
   }
 
   async refresh(time: DashboardTime): Promise<void> {
@@ -73,43 +96,100 @@ class DashboardPanel {
     const end = Math.floor(endMs / 1000);
     const start = end - Math.floor(time.rangeMs / 1000);
     const step = autoStepSeconds(time.rangeMs);
-    const settled = await Promise.allSettled(this.panel.queries.map((q) => instant
-      ? queryInstant(q.expr, end, controller.signal).then((r) => ({ kind: 'instant' as const, samples: r.resultType === 'vector' ? r.result : r.resultType === 'scalar' ? [{ metric: {}, value: r.result }] : [] }))
-      : queryRange(q.expr, start, end, step, controller.signal).then((series) => ({ kind: 'range' as const, series }))));
+    const settled = await Promise.allSettled(
+      this.panel.queries.map((q) =>
+        instant
+          ? queryInstant(q.expr, end, controller.signal).then((r) => ({
+              kind: 'instant' as const,
+              samples: r.resultType === 'vector' ? r.result : r.resultType === 'scalar' ? [{ metric: {}, value: r.result }] : [],
+            }))
+          : queryRange(q.expr, start, end, step, controller.signal).then((series) => ({ kind: 'range' as const, series })),
+      ),
+    );
     if (controller.signal.aborted) return;
     const errors = settled.flatMap((s, index) => (s.status === 'rejected' ? [{ index, error: s.reason as unknown }] : []));
     const ok = settled.flatMap((s, index) => (s.status === 'fulfilled' ? [{ index, value: s.value }] : []));
-    if (errors.length === settled.length) { this.show('error', this.errorBox(errors)); return; }
+    if (errors.length === settled.length) {
+      this.show('error', this.errorBox(errors));
+      return;
+    }
     const content: Node[] = errors.length > 0 ? [this.errorBox(errors)] : [];
     if (instant) {
-      const samples = ok.flatMap(({ index, value }) => (value.kind === 'instant' ? value.samples.map((s) => ({ s, legend: this.panel.queries[index]?.legend })) : []));
-      if (samples.length === 0) { this.show(errors.length > 0 ? 'error' : 'empty', ...content, this.emptyMessage()); return; }
-      this.show(errors.length > 0 ? 'partial' : 'done', ...content, this.panel.kind === 'stat' ? this.stat(samples) : this.table(samples.map((x) => x.s)));
+      const samples = ok.flatMap(({ index, value }) =>
+        value.kind === 'instant' ? value.samples.map((s) => ({ s, legend: this.panel.queries[index]?.legend })) : [],
+      );
+      if (samples.length === 0) {
+        this.show(errors.length > 0 ? 'error' : 'empty', ...content, this.emptyMessage());
+        return;
+      }
+      this.show(
+        errors.length > 0 ? 'partial' : 'done',
+        ...content,
+        this.panel.kind === 'stat' ? this.stat(samples) : this.table(samples.map((x) => x.s)),
+      );
       this.body.dataset.seriesCount = String(samples.length);
       return;
     }
-    const series = ok.flatMap(({ index, value }) => (value.kind === 'range' ? value.series.map((s: RangeSeries) => ({ label: legendName(s.metric, this.panel.queries[index]?.legend), values: s.values })) : []));
-    if (series.length === 0) { this.show(errors.length > 0 ? 'error' : 'empty', ...content, this.emptyMessage()); return; }
+    const series = ok.flatMap(({ index, value }) =>
+      value.kind === 'range'
+        ? value.series.map((s: RangeSeries) => ({ label: legendName(s.metric, this.panel.queries[index]?.legend), values: s.values }))
+        : [],
+    );
+    if (series.length === 0) {
+      this.show(errors.length > 0 ? 'error' : 'empty', ...content, this.emptyMessage());
+      return;
+    }
     const box = el('div', { class: 'chart' });
     this.show(errors.length > 0 ? 'partial' : 'done', ...content, box);
     this.body.dataset.seriesCount = String(series.length);
-    this.chart = drawChart(box, this.id, { series, start, end, step, unit: this.panel.unit, stacked: this.panel.kind === 'stacked-area', height: 220 });
+    this.chart = drawChart(box, this.id, {
+      series,
+      start,
+      end,
+      step,
+      unit: this.panel.unit,
+      stacked: this.panel.kind === 'stacked-area',
+      height: 220,
+    });
     markFirstChart();
   }
 
   private stat(samples: { s: InstantSample; legend: string | undefined }[]): HTMLElement {
-    return el('div', { class: 'stat' }, ...samples.map(({ s, legend }, i) => el('div', { class: 'stat-value', style: `color: ${seriesColor(i)}` },
-      el('span', { class: 'value' }, formatValue(parsePromValue(s.value[1]), this.panel.unit)),
-      el('span', { class: 'label' }, legendName(s.metric, legend)))));
+    return el(
+      'div',
+      { class: 'stat' },
+      ...samples.map(({ s, legend }, i) =>
+        el(
+          'div',
+          { class: 'stat-value', style: `color: ${seriesColor(i)}` },
+          el('span', { class: 'value' }, formatValue(parsePromValue(s.value[1]), this.panel.unit)),
+          el('span', { class: 'label' }, legendName(s.metric, legend)),
+        ),
+      ),
+    );
   }
 
   private table(samples: InstantSample[]): HTMLElement {
-    const labels = [...new Set(samples.flatMap((s) => Object.keys(s.metric)))].sort((a, b) => (a === '__name__' ? -1 : b === '__name__' ? 1 : a.localeCompare(b)));
-    return el('table', { class: 'result-table' },
+    const labels = [...new Set(samples.flatMap((s) => Object.keys(s.metric)))].sort((a, b) =>
+      a === '__name__' ? -1 : b === '__name__' ? 1 : a.localeCompare(b),
+    );
+    return el(
+      'table',
+      { class: 'result-table' },
       el('thead', {}, el('tr', {}, ...labels.map((l) => el('th', {}, l)), el('th', {}, 'Value'))),
-      el('tbody', {}, ...samples.map((s) => el('tr', { title: seriesName(s.metric) },
-        ...labels.map((l) => el('td', {}, s.metric[l] ?? '')),
-        el('td', { class: 'value' }, formatValue(parsePromValue(s.value[1]), this.panel.unit))))));
+      el(
+        'tbody',
+        {},
+        ...samples.map((s) =>
+          el(
+            'tr',
+            { title: seriesName(s.metric) },
+            ...labels.map((l) => el('td', {}, s.metric[l] ?? '')),
+            el('td', { class: 'value' }, formatValue(parsePromValue(s.value[1]), this.panel.unit)),
+          ),
+        ),
+      ),
+    );
   }
 }
 
@@ -126,33 +206,68 @@ function graphLink(panel: Panel): string {
 function mount(root: HTMLElement, name: string, dashboard: Dashboard): void {
   let time = decodeTime(location.search, dashboard);
   const panels: DashboardPanel[] = [];
-  const refreshAll = (): void => { for (const p of panels) void p.refresh(time); };
-  const save = (): void => { history.replaceState(null, '', `${location.pathname}?${encodeTime(time)}`); };
+  const refreshAll = (): void => {
+    for (const p of panels) void p.refresh(time);
+  };
+  const save = (): void => {
+    history.replaceState(null, '', `${location.pathname}?${encodeTime(time)}`);
+  };
 
-  const range = el('select', { 'aria-label': 'Time range', class: 'range' },
-    ...RANGE_CHOICES.map((r) => el('option', { value: r }, `Last ${r}`)));
+  const range = el(
+    'select',
+    { 'aria-label': 'Time range', class: 'range' },
+    ...RANGE_CHOICES.map((r) => el('option', { value: r }, `Last ${r}`)),
+  );
   const current = formatDuration(time.rangeMs);
   if (!RANGE_CHOICES.includes(current)) range.append(el('option', { value: current }, `Last ${current}`));
   range.value = current;
-  range.addEventListener('change', () => { time = { ...time, rangeMs: parseDuration(range.value) ?? time.rangeMs, endMs: null }; save(); refreshAll(); });
+  range.addEventListener('change', () => {
+    time = { ...time, rangeMs: parseDuration(range.value) ?? time.rangeMs, endMs: null };
+    save();
+    refreshAll();
+  });
 
-  const refresh = el('select', { 'aria-label': 'Auto-refresh', class: 'refresh' }, ...REFRESH_CHOICES.map((r) => el('option', { value: r }, r === 'off' ? 'Refresh off' : `Every ${r}`)));
+  const refresh = el(
+    'select',
+    { 'aria-label': 'Auto-refresh', class: 'refresh' },
+    ...REFRESH_CHOICES.map((r) => el('option', { value: r }, r === 'off' ? 'Refresh off' : `Every ${r}`)),
+  );
   const currentRefresh = time.refreshMs === 0 ? 'off' : formatDuration(time.refreshMs);
   if (!REFRESH_CHOICES.includes(currentRefresh)) refresh.append(el('option', { value: currentRefresh }, `Every ${currentRefresh}`));
   refresh.value = currentRefresh;
   let timer: ReturnType<typeof setInterval> | undefined;
   const schedule = (): void => {
     if (timer !== undefined) clearInterval(timer);
-    timer = time.refreshMs > 0 ? setInterval(() => { if (!document.hidden) refreshAll(); }, time.refreshMs) : undefined;
+    timer =
+      time.refreshMs > 0
+        ? setInterval(() => {
+            if (!document.hidden) refreshAll();
+          }, time.refreshMs)
+        : undefined;
   };
-  refresh.addEventListener('change', () => { time = { ...time, refreshMs: refresh.value === 'off' ? 0 : parseDuration(refresh.value) ?? 0 }; save(); schedule(); });
+  refresh.addEventListener('change', () => {
+    time = { ...time, refreshMs: refresh.value === 'off' ? 0 : (parseDuration(refresh.value) ?? 0) };
+    save();
+    schedule();
+  });
   const now = el('button', { type: 'button', title: 'Run every query now' }, 'Refresh');
   now.addEventListener('click', refreshAll);
 
-  root.append(el('div', { class: 'dashboard-header' },
-    el('div', {}, el('h1', {}, dashboard.title), dashboard.description ? el('p', { class: 'muted' }, dashboard.description) : ''),
-    el('div', { class: 'toolbar' }, range, refresh, now,
-      el('a', { href: `/dashboards/${name}/grafana.json`, download: `pushpull-${name}.grafana.json` }, 'Grafana JSON'))));
+  root.append(
+    el(
+      'div',
+      { class: 'dashboard-header' },
+      el('div', {}, el('h1', {}, dashboard.title), dashboard.description ? el('p', { class: 'muted' }, dashboard.description) : ''),
+      el(
+        'div',
+        { class: 'toolbar' },
+        range,
+        refresh,
+        now,
+        el('a', { href: `/dashboards/${name}/grafana.json`, download: `pushpull-${name}.grafana.json` }, 'Grafana JSON'),
+      ),
+    ),
+  );
 
   dashboard.rows.forEach((row, r) => {
     const widths = panelWidths(row);
@@ -162,8 +277,15 @@ function mount(root: HTMLElement, name: string, dashboard: Dashboard): void {
       panels.push(p);
       grid.append(p.root);
     });
-    root.append(el('section', { class: 'row', 'data-row': String(r) },
-      el('h2', {}, row.title), row.description ? el('p', { class: 'muted' }, row.description) : '', grid));
+    root.append(
+      el(
+        'section',
+        { class: 'row', 'data-row': String(r) },
+        el('h2', {}, row.title),
+        row.description ? el('p', { class: 'muted' }, row.description) : '',
+        grid,
+      ),
+    );
   });
   save();
   refreshAll();

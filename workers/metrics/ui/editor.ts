@@ -75,7 +75,10 @@ const completion = new PromQLExtension().setComplete({
 
 /** Creates an editor in `parent` holding `doc`; `onRun` is called on Enter. */
 export function createEditor(parent: HTMLElement, doc: string, onRun: () => void, onChange: () => void): QueryEditor {
-  const run = (): boolean => { onRun(); return true; };
+  const run = (): boolean => {
+    onRun();
+    return true;
+  };
   const extensions: Extension[] = [
     highlightSpecialChars(),
     history(),
@@ -97,14 +100,19 @@ export function createEditor(parent: HTMLElement, doc: string, onRun: () => void
       ...defaultKeymap,
       ...lintKeymap,
     ]),
-    EditorView.updateListener.of((u) => { if (u.docChanged) onChange(); }),
+    EditorView.updateListener.of((u) => {
+      if (u.docChanged) onChange();
+    }),
   ];
   const view = new EditorView({ state: EditorState.create({ doc, extensions }), parent });
   return {
     view,
     value: () => view.state.doc.toString(),
     markError(offset) {
-      if (offset === null) { view.dispatch({ effects: setErrorMark.of(null) }); return; }
+      if (offset === null) {
+        view.dispatch({ effects: setErrorMark.of(null) });
+        return;
+      }
       const len = view.state.doc.length;
       const from = Math.min(Math.max(offset, 0), Math.max(len - 1, 0));
       view.dispatch({ effects: setErrorMark.of({ from, to: Math.min(from + 1, len) }) });

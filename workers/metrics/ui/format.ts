@@ -14,7 +14,10 @@ function trim(n: number, digits = 3): string {
 function scaled(v: number, base: number, names: string[], suffix = ''): string {
   let i = 0;
   let x = v;
-  while (Math.abs(x) >= base && i < names.length - 1) { x /= base; i++; }
+  while (Math.abs(x) >= base && i < names.length - 1) {
+    x /= base;
+    i++;
+  }
   return `${trim(x)}${names[i] === '' ? '' : ` ${names[i]}`}${suffix}`.trim();
 }
 
@@ -41,14 +44,22 @@ export function formatValue(v: number | null | undefined, unit: PanelUnit = 'sho
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
   switch (unit) {
-    case 'percentunit': return `${trim(v * 100)}%`;
-    case 'bytes': return scaled(v, 1024, IEC).replace(/^(-?[\d.]+)$/, '$1 B');
-    case 'Bps': return `${scaled(v, 1000, ['B', 'kB', 'MB', 'GB', 'TB'])}/s`;
-    case 'reqps': return `${scaled(v, 1000, SI)} req/s`;
-    case 'ops': return `${scaled(v, 1000, SI)} /s`;
-    case 's': return seconds(v);
-    case 'none': return String(v);
-    case 'short': return scaled(v, 1000, SI);
+    case 'percentunit':
+      return `${trim(v * 100)}%`;
+    case 'bytes':
+      return scaled(v, 1024, IEC).replace(/^(-?[\d.]+)$/, '$1 B');
+    case 'Bps':
+      return `${scaled(v, 1000, ['B', 'kB', 'MB', 'GB', 'TB'])}/s`;
+    case 'reqps':
+      return `${scaled(v, 1000, SI)} req/s`;
+    case 'ops':
+      return `${scaled(v, 1000, SI)} /s`;
+    case 's':
+      return seconds(v);
+    case 'none':
+      return String(v);
+    case 'short':
+      return scaled(v, 1000, SI);
   }
 }
 

@@ -27,7 +27,11 @@ class QueryPanel {
   private chart: Chart | null = null;
   private inFlight: AbortController | null = null;
 
-  constructor(readonly state: PanelState, private readonly id: number, private readonly page: GraphPage) {
+  constructor(
+    readonly state: PanelState,
+    private readonly id: number,
+    private readonly page: GraphPage,
+  ) {
     this.root = el('section', { class: 'query-panel', 'data-panel': String(id) });
     const editorBox = el('div', { class: 'editor' });
     const execute = el('button', { class: 'primary', type: 'button' }, 'Execute');
@@ -35,21 +39,36 @@ class QueryPanel {
     const remove = el('button', { class: 'remove', type: 'button', title: 'Remove this query' }, '×');
     remove.addEventListener('click', () => this.page.remove(this));
     this.root.append(el('div', { class: 'query-row' }, editorBox, execute, remove));
-    this.editor = createEditor(editorBox, state.expr, () => void this.run(), () => { this.state.expr = this.editor.value(); });
+    this.editor = createEditor(
+      editorBox,
+      state.expr,
+      () => void this.run(),
+      () => {
+        this.state.expr = this.editor.value();
+      },
+    );
 
     this.tabs = {
       table: el('button', { type: 'button', class: 'tab', 'data-tab': 'table' }, 'Table'),
       graph: el('button', { type: 'button', class: 'tab', 'data-tab': 'graph' }, 'Graph'),
     };
     for (const tab of ['table', 'graph'] as const) {
-      this.tabs[tab].addEventListener('click', () => { this.state.tab = tab; this.page.saveUrl(); this.syncControls(); void this.run(); });
+      this.tabs[tab].addEventListener('click', () => {
+        this.state.tab = tab;
+        this.page.saveUrl();
+        this.syncControls();
+        void this.run();
+      });
     }
 
     this.rangeInput = el('input', { class: 'range', list: `ranges-${id}`, size: '6', 'aria-label': 'Range' });
     const ranges = el('datalist', { id: `ranges-${id}` }, ...RANGE_CHOICES.map((r) => el('option', { value: r })));
     this.rangeInput.addEventListener('change', () => {
       const ms = parseDuration(this.rangeInput.value);
-      if (ms === undefined) { this.rangeInput.classList.add('invalid'); return; }
+      if (ms === undefined) {
+        this.rangeInput.classList.add('invalid');
+        return;
+      }
       this.rangeInput.classList.remove('invalid');
       this.state.rangeMs = ms;
       this.page.saveUrl();
@@ -64,34 +83,57 @@ class QueryPanel {
     this.endInput.addEventListener('change', () => {
       const v = this.endInput.value.trim();
       const ms = v === '' ? null : parseUtc(v);
-      if (ms === undefined) { this.endInput.classList.add('invalid'); return; }
+      if (ms === undefined) {
+        this.endInput.classList.add('invalid');
+        return;
+      }
       this.endInput.classList.remove('invalid');
       this.state.endMs = ms;
       this.page.saveUrl();
       void this.run();
     });
     const now = el('button', { type: 'button', title: 'End now' }, 'now');
-    now.addEventListener('click', () => { this.state.endMs = null; this.syncControls(); this.page.saveUrl(); void this.run(); });
+    now.addEventListener('click', () => {
+      this.state.endMs = null;
+      this.syncControls();
+      this.page.saveUrl();
+      void this.run();
+    });
 
     this.stepInput = el('input', { class: 'step', placeholder: 'auto', size: '6', 'aria-label': 'Step (seconds)' });
     this.stepInput.addEventListener('change', () => {
       const v = this.stepInput.value.trim();
       const seconds = v === '' ? null : (parseDuration(v) ?? Number(v) * 1000) / 1000;
-      if (seconds !== null && !(seconds > 0)) { this.stepInput.classList.add('invalid'); return; }
+      if (seconds !== null && !(seconds > 0)) {
+        this.stepInput.classList.add('invalid');
+        return;
+      }
       this.stepInput.classList.remove('invalid');
       this.state.stepSeconds = seconds;
       this.page.saveUrl();
       void this.run();
     });
 
-    this.stackedInput = el('select', { 'aria-label': 'Display' }, el('option', { value: 'lines' }, 'Unstacked'), el('option', { value: 'stacked' }, 'Stacked'));
-    this.stackedInput.addEventListener('change', () => { this.state.stacked = this.stackedInput.value === 'stacked'; this.page.saveUrl(); void this.run(); });
+    this.stackedInput = el(
+      'select',
+      { 'aria-label': 'Display' },
+      el('option', { value: 'lines' }, 'Unstacked'),
+      el('option', { value: 'stacked' }, 'Stacked'),
+    );
+    this.stackedInput.addEventListener('change', () => {
+      this.state.stacked = this.stackedInput.value === 'stacked';
+      this.page.saveUrl();
+      void this.run();
+    });
 
-    this.graphControls = el('div', { class: 'controls' },
+    this.graphControls = el(
+      'div',
+      { class: 'controls' },
       el('label', {}, 'Range ', shrink, this.rangeInput, grow, ranges),
       el('label', {}, 'End (UTC) ', this.endInput, now),
       el('label', {}, 'Step ', this.stepInput),
-      this.stackedInput);
+      this.stackedInput,
+    );
     this.root.append(el('div', { class: 'tabs' }, this.tabs.table, this.tabs.graph), this.graphControls);
     this.result = el('div', { class: 'result', 'data-state': 'idle' });
     this.root.append(this.result);
@@ -145,7 +187,10 @@ class QueryPanel {
     this.page.saveUrl();
     this.editor.markError(null);
     this.inFlight?.abort();
-    if (expr === '') { this.show('idle', el('p', { class: 'muted' }, 'No query entered.')); return; }
+    if (expr === '') {
+      this.show('idle', el('p', { class: 'muted' }, 'No query entered.'));
+      return;
+    }
     const controller = new AbortController();
     this.inFlight = controller;
     this.result.dataset.state = 'loading';
@@ -162,13 +207,24 @@ class QueryPanel {
         const start = end - Math.floor(this.state.rangeMs / 1000);
         const series = await queryRange(expr, start, end, step, controller.signal);
         if (controller.signal.aborted) return;
-        if (series.length === 0) { this.show('empty', this.page.emptyMessage()); return; }
+        if (series.length === 0) {
+          this.show('empty', this.page.emptyMessage());
+          return;
+        }
         const chartBox = el('div', { class: 'chart' });
-        this.show('done', chartBox, el('p', { class: 'muted stats' }, `${series.length} series · step ${step}s · ${Math.round(performance.now() - started)} ms`));
+        this.show(
+          'done',
+          chartBox,
+          el('p', { class: 'muted stats' }, `${series.length} series · step ${step}s · ${Math.round(performance.now() - started)} ms`),
+        );
         this.result.dataset.seriesCount = String(series.length);
         this.chart = drawChart(chartBox, `graph-${this.id}`, {
           series: series.map((s) => ({ label: seriesName(s.metric), values: s.values })),
-          start, end, step, unit: 'short', stacked: this.state.stacked,
+          start,
+          end,
+          step,
+          unit: 'short',
+          stacked: this.state.stacked,
         });
         markFirstChart();
       }
@@ -181,22 +237,41 @@ class QueryPanel {
   private showTable(result: InstantResult, ms: number): void {
     const rows: HTMLElement[] = [];
     if (result.resultType === 'vector') {
-      for (const s of result.result) rows.push(el('tr', {}, el('td', { class: 'series' }, seriesName(s.metric)), el('td', { class: 'value' }, s.value[1])));
+      for (const s of result.result)
+        rows.push(el('tr', {}, el('td', { class: 'series' }, seriesName(s.metric)), el('td', { class: 'value' }, s.value[1])));
     } else if (result.resultType === 'matrix') {
       for (const s of result.result) {
-        rows.push(el('tr', {}, el('td', { class: 'series' }, seriesName(s.metric)), el('td', { class: 'value' }, s.values.map(([t, v]) => `${v} @${t}`).join('\n'))));
+        rows.push(
+          el(
+            'tr',
+            {},
+            el('td', { class: 'series' }, seriesName(s.metric)),
+            el('td', { class: 'value' }, s.values.map(([t, v]) => `${v} @${t}`).join('\n')),
+          ),
+        );
       }
     } else {
       rows.push(el('tr', {}, el('td', { class: 'series' }, result.resultType), el('td', { class: 'value' }, result.result[1])));
     }
-    if (rows.length === 0) { this.show('empty', this.page.emptyMessage()); return; }
-    this.show('done',
+    if (rows.length === 0) {
+      this.show('empty', this.page.emptyMessage());
+      return;
+    }
+    this.show(
+      'done',
       el('table', { class: 'result-table' }, el('tbody', {}, ...rows)),
-      el('p', { class: 'muted stats' }, `${rows.length} result${rows.length === 1 ? '' : 's'} (${result.resultType}) · ${Math.round(ms)} ms`));
+      el(
+        'p',
+        { class: 'muted stats' },
+        `${rows.length} result${rows.length === 1 ? '' : 's'} (${result.resultType}) · ${Math.round(ms)} ms`,
+      ),
+    );
     this.result.dataset.seriesCount = String(rows.length);
   }
 
-  focus(): void { this.editor.view.focus(); }
+  focus(): void {
+    this.editor.view.focus();
+  }
 }
 
 /** The page: panels, the "add query" button and the empty-store notice. */
@@ -206,10 +281,16 @@ class GraphPage {
   private storeEmpty = false;
   private nextId = 0;
 
-  constructor(private readonly root: HTMLElement, private readonly scraperUrl: string) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly scraperUrl: string,
+  ) {
     this.list = el('div', { class: 'panels' });
     const add = el('button', { type: 'button', class: 'add' }, 'Add query');
-    add.addEventListener('click', () => { this.add(defaultPanel()).focus(); this.saveUrl(); });
+    add.addEventListener('click', () => {
+      this.add(defaultPanel()).focus();
+      this.saveUrl();
+    });
     root.append(el('div', { id: 'store-notice' }), this.list, add);
     const panels = decodePanels(location.search);
     for (const p of panels.length > 0 ? panels : [defaultPanel()]) this.add(p);
@@ -245,10 +326,19 @@ class GraphPage {
     const names = await metricNames().catch(() => null);
     if (names === null || names.length > 0) return;
     this.storeEmpty = true;
-    const targets = this.scraperUrl ? el('a', { href: `${this.scraperUrl.replace(/\/$/, '')}/targets` }, 'scraper\'s targets') : 'scraper';
-    document.getElementById('store-notice')?.replaceChildren(el('div', { class: 'notice', role: 'status' },
-      el('strong', {}, 'The store is empty. '),
-      'No series have been pushed or scraped yet: push samples (InfluxDB line protocol, Pushgateway, remote_write; see docs/metrics.md), or check the ', targets, '.'));
+    const targets = this.scraperUrl ? el('a', { href: `${this.scraperUrl.replace(/\/$/, '')}/targets` }, "scraper's targets") : 'scraper';
+    document
+      .getElementById('store-notice')
+      ?.replaceChildren(
+        el(
+          'div',
+          { class: 'notice', role: 'status' },
+          el('strong', {}, 'The store is empty. '),
+          'No series have been pushed or scraped yet: push samples (InfluxDB line protocol, Pushgateway, remote_write; see docs/metrics.md), or check the ',
+          targets,
+          '.',
+        ),
+      );
   }
 
   runAll(): void {

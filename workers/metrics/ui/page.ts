@@ -10,7 +10,11 @@ export function readPageConfig(): PageConfig {
 }
 
 /** Creates an element with attributes and children. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   node.append(...children);
@@ -22,8 +26,12 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
  * the query's line with a caret under the position the server named.
  */
 export function renderError(err: PromError, expr: string): HTMLElement {
-  const box = el('div', { class: 'error', role: 'alert', 'data-error-type': err.errorType },
-    el('strong', {}, 'Error executing query: '), el('span', { class: 'message' }, err.message));
+  const box = el(
+    'div',
+    { class: 'error', role: 'alert', 'data-error-type': err.errorType },
+    el('strong', {}, 'Error executing query: '),
+    el('span', { class: 'message' }, err.message),
+  );
   const pos = err.position(expr);
   if (pos) {
     const line = expr.split('\n')[pos.line - 1] ?? '';

@@ -1,6 +1,14 @@
 /** Durations and time ranges as Prometheus writes them (`1h30m`, `15s`), and query steps. */
 
-const UNITS: [string, number][] = [['y', 365 * 86_400_000], ['w', 7 * 86_400_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+const UNITS: [string, number][] = [
+  ['y', 365 * 86_400_000],
+  ['w', 7 * 86_400_000],
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
 
 /** Milliseconds of a Prometheus duration (`1h30m`), or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
@@ -26,7 +34,10 @@ export function formatDuration(ms: number): string {
   for (const [unit, size] of UNITS) {
     if (unit === 'y' || unit === 'w') continue;
     const n = Math.floor(rest / size);
-    if (n > 0) { out += `${n}${unit}`; rest -= n * size; }
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
   }
   return out;
 }
@@ -44,7 +55,10 @@ export function autoStepSeconds(rangeMs: number): number {
 
 /** `2026-01-02 03:04:05` (UTC), as Prometheus's UI writes end times in its URLs. */
 export function formatUtc(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '');
 }
 
 /** Parses {@link formatUtc}'s form (or any ISO date); undefined when it is not a time. */

@@ -58,7 +58,10 @@ export function encodePanels(panels: PanelState[]): string {
     set('range_input', formatDuration(panel.rangeMs));
     if (panel.endMs !== null) set('end_input', formatUtc(panel.endMs));
     if (panel.stepSeconds === null) set('res_type', 'auto');
-    else { set('res_type', 'fixed'); set('res_step', String(panel.stepSeconds)); }
+    else {
+      set('res_type', 'fixed');
+      set('res_step', String(panel.stepSeconds));
+    }
     set('display_mode', panel.stacked ? 'stacked' : 'lines');
   });
   return p.toString();
@@ -82,7 +85,7 @@ export function decodeTime(search: string, dashboard: Dashboard): DashboardTime 
   const defaults: DashboardTime = {
     rangeMs: parseDuration(dashboard.time) ?? 3_600_000,
     endMs: null,
-    refreshMs: dashboard.refresh === 'off' ? 0 : parseDuration(dashboard.refresh) ?? 0,
+    refreshMs: dashboard.refresh === 'off' ? 0 : (parseDuration(dashboard.refresh) ?? 0),
   };
   const from = p.get('from');
   const to = p.get('to');
@@ -94,15 +97,20 @@ export function decodeTime(search: string, dashboard: Dashboard): DashboardTime 
     else if (/^\d+$/.test(from)) out.rangeMs = Math.max((out.endMs ?? Date.now()) - Number(from), 1000);
   }
   const refresh = p.get('refresh');
-  if (refresh !== null) out.refreshMs = refresh === 'off' || refresh === '' ? 0 : parseDuration(refresh) ?? defaults.refreshMs;
+  if (refresh !== null) out.refreshMs = refresh === 'off' || refresh === '' ? 0 : (parseDuration(refresh) ?? defaults.refreshMs);
   return out;
 }
 
 /** Writes {@link DashboardTime} the way {@link decodeTime} reads it. */
 export function encodeTime(t: DashboardTime): string {
   const p = new URLSearchParams();
-  if (t.endMs === null) { p.set('from', `now-${formatDuration(t.rangeMs)}`); p.set('to', 'now'); }
-  else { p.set('from', String(t.endMs - t.rangeMs)); p.set('to', String(t.endMs)); }
+  if (t.endMs === null) {
+    p.set('from', `now-${formatDuration(t.rangeMs)}`);
+    p.set('to', 'now');
+  } else {
+    p.set('from', String(t.endMs - t.rangeMs));
+    p.set('to', String(t.endMs));
+  }
   p.set('refresh', t.refreshMs === 0 ? 'off' : formatDuration(t.refreshMs));
   return p.toString();
 }

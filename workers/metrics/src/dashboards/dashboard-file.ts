@@ -61,7 +61,10 @@ export const DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 
 /** A dashboard file that does not have the expected shape; `problems` lists each one. */
 export class DashboardFileError extends Error {
-  constructor(readonly source: string, readonly problems: string[]) {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
     super(`${source}: ${problems.join('; ')}`);
   }
 }
@@ -82,7 +85,8 @@ class Reader {
       return undefined;
     }
     for (const key of Object.keys(v)) {
-      if (!allowed.includes(key)) this.problems.push(`${path ? `${path}.` : ''}${key}: unknown field (expected one of ${allowed.join(', ')})`);
+      if (!allowed.includes(key))
+        this.problems.push(`${path ? `${path}.` : ''}${key}: unknown field (expected one of ${allowed.join(', ')})`);
     }
     return v;
   }
@@ -174,7 +178,8 @@ export function parseDashboard(json: unknown, source: string): Dashboard {
   const time = r.string(o, 'time', '', { pattern: DURATION, hint: 'a Prometheus duration such as 1h or 30m' });
   const refresh = r.string(o, 'refresh', '', { pattern: /^(off|(\d+[smhd])+)$/, hint: 'off or a duration such as 30s' });
   const rows = r.array(o, 'rows', '').map((row, i) => readRow(r, row, `rows[${i}]`));
-  if (r.problems.length > 0 || title === undefined || time === undefined || refresh === undefined) throw new DashboardFileError(source, r.problems);
+  if (r.problems.length > 0 || title === undefined || time === undefined || refresh === undefined)
+    throw new DashboardFileError(source, r.problems);
   const dashboard: Dashboard = { title, time, refresh, rows: rows.filter((row): row is DashboardRow => row !== undefined) };
   if (description !== undefined) dashboard.description = description;
   return dashboard;

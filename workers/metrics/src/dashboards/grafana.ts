@@ -11,7 +11,7 @@ import { panelWidths, type Dashboard, type Panel, type PanelKind } from './dashb
 const DATASOURCE = { type: 'prometheus', uid: '${ds_prometheus}' } as const;
 
 /** Grafana panel type of each kind. */
-const PANEL_TYPE: Record<PanelKind, string> = { 'line': 'timeseries', 'stacked-area': 'timeseries', 'stat': 'stat', 'table': 'table' };
+const PANEL_TYPE: Record<PanelKind, string> = { line: 'timeseries', 'stacked-area': 'timeseries', stat: 'stat', table: 'table' };
 
 /** Panel heights in grid rows (a grid row is 30 px). */
 const PANEL_HEIGHT = 8;
@@ -98,7 +98,10 @@ export function toGrafanaDashboard(name: string, dashboard: Dashboard): Record<s
     let x = 0;
     row.panels.forEach((panel, i) => {
       const w = widths[i] ?? 24;
-      if (x + w > 24) { x = 0; y += PANEL_HEIGHT; }
+      if (x + w > 24) {
+        x = 0;
+        y += PANEL_HEIGHT;
+      }
       const out: Record<string, unknown> = {
         datasource: DATASOURCE,
         fieldConfig: fieldConfig(panel),
@@ -110,7 +113,11 @@ export function toGrafanaDashboard(name: string, dashboard: Dashboard): Record<s
         type: PANEL_TYPE[panel.kind],
       };
       if (panel.description !== undefined) out.description = panel.description;
-      if (panel.kind === 'table') out.transformations = [{ id: 'merge', options: {} }, { id: 'organize', options: { excludeByName: { Time: true } } }];
+      if (panel.kind === 'table')
+        out.transformations = [
+          { id: 'merge', options: {} },
+          { id: 'organize', options: { excludeByName: { Time: true } } },
+        ];
       panels.push(out);
       x += w;
     });
@@ -125,15 +132,17 @@ export function toGrafanaDashboard(name: string, dashboard: Dashboard): Record<s
       ...usedTypes.map((t) => ({ type: 'panel', id: t, name: panelNames[t] ?? t, version: '' })),
     ],
     annotations: {
-      list: [{
-        builtIn: 1,
-        datasource: { type: 'grafana', uid: '-- Grafana --' },
-        enable: true,
-        hide: true,
-        iconColor: 'rgba(0, 211, 255, 1)',
-        name: 'Annotations & Alerts',
-        type: 'dashboard',
-      }],
+      list: [
+        {
+          builtIn: 1,
+          datasource: { type: 'grafana', uid: '-- Grafana --' },
+          enable: true,
+          hide: true,
+          iconColor: 'rgba(0, 211, 255, 1)',
+          name: 'Annotations & Alerts',
+          type: 'dashboard',
+        },
+      ],
     },
     description: dashboard.description ?? '',
     editable: true,
@@ -146,19 +155,21 @@ export function toGrafanaDashboard(name: string, dashboard: Dashboard): Record<s
     schemaVersion: 39,
     tags: ['pushpull'],
     templating: {
-      list: [{
-        current: {},
-        hide: 0,
-        includeAll: false,
-        label: 'Data source',
-        multi: false,
-        name: 'ds_prometheus',
-        options: [],
-        query: 'prometheus',
-        refresh: 1,
-        regex: '',
-        type: 'datasource',
-      }],
+      list: [
+        {
+          current: {},
+          hide: 0,
+          includeAll: false,
+          label: 'Data source',
+          multi: false,
+          name: 'ds_prometheus',
+          options: [],
+          query: 'prometheus',
+          refresh: 1,
+          regex: '',
+          type: 'datasource',
+        },
+      ],
     },
     time: { from: relativeTime(dashboard.time), to: 'now' },
     timepicker: {},

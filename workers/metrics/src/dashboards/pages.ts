@@ -51,34 +51,46 @@ export const dashboardPages = new Hono<{ Bindings: Env }>();
 
 dashboardPages.get('/', (c) => c.redirect('/graph'));
 
-dashboardPages.get('/graph', (c) => c.html(shell({
-  title: 'Graph',
-  active: 'graph',
-  scraperUrl: c.env.SCRAPER_URL,
-  script: 'graph',
-  config: { scraperUrl: c.env.SCRAPER_URL },
-  body: '<div id="graph-app"><noscript>The expression browser needs JavaScript; the query API is at /api/v1/query.</noscript></div>',
-})));
+dashboardPages.get('/graph', (c) =>
+  c.html(
+    shell({
+      title: 'Graph',
+      active: 'graph',
+      scraperUrl: c.env.SCRAPER_URL,
+      script: 'graph',
+      config: { scraperUrl: c.env.SCRAPER_URL },
+      body: '<div id="graph-app"><noscript>The expression browser needs JavaScript; the query API is at /api/v1/query.</noscript></div>',
+    }),
+  ),
+);
 
 dashboardPages.get('/dashboards', (c) => {
   const items = DASHBOARDS.map((d) => {
     const links = `<a href="/dashboards/${d.name}/grafana.json">Grafana JSON</a> · <a href="/dashboards/${d.name}/source.json">source</a>`;
-    if ('error' in d) return `<li><a href="/dashboards/${d.name}">${esc(d.name)}</a> <span class="error">does not load: ${esc(d.error.problems.join('; '))}</span></li>`;
+    if ('error' in d)
+      return `<li><a href="/dashboards/${d.name}">${esc(d.name)}</a> <span class="error">does not load: ${esc(d.error.problems.join('; '))}</span></li>`;
     const panels = d.dashboard.rows.reduce((n, r) => n + r.panels.length, 0);
     return `<li><a href="/dashboards/${d.name}"><strong>${esc(d.dashboard.title)}</strong></a> — ${esc(d.dashboard.description ?? '')} <span class="muted">(${d.dashboard.rows.length} rows, ${panels} panels)</span> · ${links}</li>`;
   }).join('\n');
-  return c.html(shell({
-    title: 'Dashboards',
-    active: 'dashboards',
-    scraperUrl: c.env.SCRAPER_URL,
-    body: `<h1>Dashboards</h1><ul class="dashboard-list">${items}</ul>
+  return c.html(
+    shell({
+      title: 'Dashboards',
+      active: 'dashboards',
+      scraperUrl: c.env.SCRAPER_URL,
+      body: `<h1>Dashboards</h1><ul class="dashboard-list">${items}</ul>
 <p class="muted">Each is a JSON file in <code>workers/metrics/dashboards/</code>. To import one into Grafana, add a Prometheus data source whose URL is this Worker (${esc(new URL(c.req.url).origin)}) and import its Grafana JSON.</p>`,
-  }));
+    }),
+  );
 });
 
 function notFoundPage(scraperUrl: string, name: string): string {
   const names = DASHBOARDS.map((d) => `<a href="/dashboards/${d.name}">${esc(d.name)}</a>`).join(', ');
-  return shell({ title: 'Not found', active: 'dashboards', scraperUrl, body: `<h1>No dashboard named ${esc(JSON.stringify(name))}</h1><p>Dashboards: ${names}.</p>` });
+  return shell({
+    title: 'Not found',
+    active: 'dashboards',
+    scraperUrl,
+    body: `<h1>No dashboard named ${esc(JSON.stringify(name))}</h1><p>Dashboards: ${names}.</p>`,
+  });
 }
 
 dashboardPages.get('/dashboards/:name', (c) => {
@@ -87,16 +99,26 @@ dashboardPages.get('/dashboards/:name', (c) => {
   if (!found) return c.html(notFoundPage(c.env.SCRAPER_URL, name), 404);
   if ('error' in found) {
     const problems = found.error.problems.map((p) => `<li><code>${esc(p)}</code></li>`).join('');
-    return c.html(shell({ title: name, active: 'dashboards', scraperUrl: c.env.SCRAPER_URL, body: `<h1>Dashboard ${esc(name)} does not load</h1><p>${esc(found.error.source)}:</p><ul class="error">${problems}</ul>` }), 500);
+    return c.html(
+      shell({
+        title: name,
+        active: 'dashboards',
+        scraperUrl: c.env.SCRAPER_URL,
+        body: `<h1>Dashboard ${esc(name)} does not load</h1><p>${esc(found.error.source)}:</p><ul class="error">${problems}</ul>`,
+      }),
+      500,
+    );
   }
-  return c.html(shell({
-    title: found.dashboard.title,
-    active: 'dashboards',
-    scraperUrl: c.env.SCRAPER_URL,
-    script: 'dashboard',
-    config: { scraperUrl: c.env.SCRAPER_URL, dashboard: { name, file: DASHBOARD_FILES[name] } },
-    body: '<div id="dashboard-app"><noscript>Dashboards need JavaScript.</noscript></div>',
-  }));
+  return c.html(
+    shell({
+      title: found.dashboard.title,
+      active: 'dashboards',
+      scraperUrl: c.env.SCRAPER_URL,
+      script: 'dashboard',
+      config: { scraperUrl: c.env.SCRAPER_URL, dashboard: { name, file: DASHBOARD_FILES[name] } },
+      body: '<div id="dashboard-app"><noscript>Dashboards need JavaScript.</noscript></div>',
+    }),
+  );
 });
 
 dashboardPages.get('/dashboards/:name/grafana.json', (c) => {
