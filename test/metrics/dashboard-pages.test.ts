@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toGrafanaDashboard } from '../../workers/metrics/src/dashboards/grafana';
 import { DASHBOARDS, DASHBOARD_FILES } from '../../workers/metrics/src/dashboards/registry';
-import { call, env } from './helpers';
+import { call, env } from './metrics-client';
 
 /** The JSON a page hands its script. */
 function pageConfig(html: string): { scraperUrl: string; dashboard?: { name: string; file: unknown } } {
