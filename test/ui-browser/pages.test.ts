@@ -203,7 +203,7 @@ describe('the expression browser (/graph)', () => {
     expect(hovered).toEqual(['360', '240', '120']);
     const timing = await pageTiming(page);
     expect(timing.firstChartMs).not.toBeNull();
-    writeFileSync(join(OUTPUT_DIR, 'graph-timing.json'), JSON.stringify(timing, null, 2));
+    writeFileSync(join(OUTPUT_DIR, 'graph-timing.json'), `${JSON.stringify(timing, null, 2)}\n`);
     await screenshot(page, 'graph');
     expect(errors).toEqual([]);
     await page.close();
@@ -419,7 +419,7 @@ describe('the dashboards (/dashboards)', () => {
     );
     const table = await page.$$eval('.panel.kind-table tbody tr', (rows) => rows.map((r) => r.textContent ?? ''));
     expect(table.some((t) => t.includes('origin') && t.includes(inject('originAddress')))).toBe(true);
-    writeFileSync(join(OUTPUT_DIR, 'dashboard-timing.json'), JSON.stringify(await pageTiming(page), null, 2));
+    writeFileSync(join(OUTPUT_DIR, 'dashboard-timing.json'), `${JSON.stringify(await pageTiming(page), null, 2)}\n`);
     await screenshot(page, 'dashboard-pushpull');
     await page.close();
   });

@@ -1,5 +1,6 @@
-// Builds the pages' scripts and styles into workers/metrics/public/ui/ (Workers static
-// assets). Run by wrangler before `wrangler dev` / `wrangler deploy` ([build] in
+// Builds the pages' scripts and styles into workers/metrics/dist/public/ui/ and copies
+// ui/static/ (favicon, _headers) beside them: the Worker's static assets (gitignored, like
+// every dist/). Run by wrangler before `wrangler dev` / `wrangler deploy` ([build] in
 // wrangler.toml) and by hand with `node workers/metrics/ui/build.mjs [--report]`.
 // Files are replaced only when their bytes change, each by rename (never half-written:
 // several `wrangler dev` of the metrics Worker may build at once, e.g. in the test suite).
@@ -11,7 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outdir = join(here, '..', 'public', 'ui');
+const publicDir = join(here, '..', 'dist', 'public');
+const outdir = join(publicDir, 'ui');
+const staticDir = join(here, 'static');
 
 /** esbuild options: two pages (their shared code in chunks) and the shared stylesheet. */
 export const buildOptions = {
@@ -54,6 +57,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   mkdirSync(outdir, { recursive: true });
   let changed = 0;
   for (const f of files) if (writeIfChanged(join(outdir, f.name), f.bytes)) changed++;
+  for (const name of readdirSync(staticDir)) if (writeIfChanged(join(publicDir, name), readFileSync(join(staticDir, name)))) changed++;
   // Chunks of earlier builds (their names are content hashes).
   const names = new Set(files.map((f) => f.name));
   for (const old of readdirSync(outdir)) {
