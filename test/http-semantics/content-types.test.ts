@@ -4,7 +4,7 @@
  * module's type.
  */
 import { describe, expect, it } from 'vitest';
-import { contentTypeFor } from '../../packages/http/semantics/content-type';
+import { contentTypeFor } from '@pushpull/http/content-type';
 import { send } from './http';
 import { knownFailure } from './known-failures';
 import { edgeUrl, originUrl, TYPED_EXTENSIONS } from './servers';

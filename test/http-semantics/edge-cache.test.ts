@@ -4,7 +4,7 @@
  * behind it). Behaviours failing today are listed in known-failures.ts under 'edge cache'.
  */
 import { describe, expect, it } from 'vitest';
-import { DATE_SPELLINGS, spellDate } from '../../packages/http/semantics/cases';
+import { DATE_SPELLINGS, spellDate } from '@pushpull/http/semantics/cases';
 import type { OriginScript } from '../support/scripted-origin';
 import { send, type RawAnswer } from './http';
 import { knownFailure } from './known-failures';

@@ -8,10 +8,10 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { pushDir } from '../../origin/push-client';
+import { pushDir } from '../../cli/push-client';
 import { startOrigin, type RunningOrigin } from '../../origin/server';
-import { FIXTURES } from '../../packages/http/semantics/cases';
-import { formatHttpDate } from '../../packages/http/semantics/http-date';
+import { FIXTURES } from '@pushpull/http/semantics/cases';
+import { formatHttpDate } from '@pushpull/http/semantics/http-date';
 import { root, startWorker, type DevWorker } from '../support/dev-worker';
 import { startScriptedOrigin, type ScriptedOrigin } from '../support/scripted-origin';
 import { freePort, send } from './http';
@@ -72,7 +72,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.env.WRANGLER_REGISTRY_PATH ??= join(root, '.wrangler', 'registry');
     const [port, inspectorPort] = [await freePort(), await freePort()];
     const edge: DevWorker = await startWorker(
-      'wrangler.toml',
+      'workers/edge/wrangler.toml',
       port,
       {
         ORIGIN_URL: scriptedUrl,

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
-import type { Answer } from '../../packages/http/semantics/cases-check';
+import type { Answer } from '@pushpull/http/semantics/cases-check';
 
 /** An answer with what framing it came with. */
 export interface RawAnswer extends Answer {

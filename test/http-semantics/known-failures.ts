@@ -153,16 +153,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, str
     'a 401 from GET /_push/deploys carries a Bearer WWW-Authenticate': WWW_AUTHENTICATE_MISSING,
     'a 401 from POST /_cache/purge carries a Bearer WWW-Authenticate': WWW_AUTHENTICATE_MISSING,
   },
-  // workers/edge/src/push/content-type.ts has its own table, without charset on JSON/XML and without these types.
-  'content-type push API': {
-    json: 'application/json (no charset)',
-    map: 'application/json (no charset)',
-    xml: 'application/xml (no charset)',
-    webmanifest: 'application/manifest+json (no charset)',
-    md: 'application/octet-stream',
-    csv: 'application/octet-stream',
-    ttf: 'application/octet-stream',
-  },
 };
 
 /** Why a row is known to fail on a target, or undefined when it must pass. */

@@ -5,9 +5,9 @@
  * the edge. A row a server gets wrong today is listed in known-failures.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CASES, FIXTURES, fillTokens, type Fixture, type SemanticsCase, type ServedFacts } from '../../packages/http/semantics/cases';
-import { checkAnswer } from '../../packages/http/semantics/cases-check';
-import { parseHttpDate } from '../../packages/http/semantics/http-date';
+import { CASES, FIXTURES, fillTokens, type Fixture, type SemanticsCase, type ServedFacts } from '@pushpull/http/semantics/cases';
+import { checkAnswer } from '@pushpull/http/semantics/cases-check';
+import { parseHttpDate } from '@pushpull/http/semantics/http-date';
 import { send } from './http';
 import { knownFailure } from './known-failures';
 import { edgeUrl, originUrl } from './servers';

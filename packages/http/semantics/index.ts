@@ -29,5 +29,4 @@ export {
 export { bytesHeldInOnePass, multipartLayout, newBoundary, type MultipartLayout, type MultipartSegment } from './multipart';
 export { fullBody, multipartBody, rangeBody, type BodySource } from './representation-body';
 export { buildResponse, planResponse, type PlanOptions, type RepresentationFacts, type ResponsePlan } from './respond';
-export { UNKNOWN_CONTENT_TYPE, contentTypeFor, withCharset } from './content-type';
 export { bearerChallenge, formatChallenge, quotedString, wwwAuthenticate, type BearerError, type Challenge } from './www-authenticate';
