@@ -10,7 +10,7 @@ import { checkAnswer } from '@pushpull/http/semantics/cases-check';
 import { parseHttpDate } from '@pushpull/http/semantics/http-date';
 import { send } from './http';
 import { knownFailure } from './known-failures';
-import { edgeUrl, originUrl } from './servers';
+import { edgeUrl, originUrl, TOKEN } from './servers';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -23,6 +23,8 @@ interface Target {
   url(fixture: Fixture, label: string): string;
   /** The answer must come from the cache: the target primes each URL first. */
   cached?: 'memory' | 'cache-api';
+  /** Fields every request to this target carries (the push API's token). */
+  headers?: Record<string, string>;
 }
 
 const strong = (f: Fixture): boolean => f.etag === 'strong' && f.lastModified;
@@ -40,6 +42,13 @@ const TARGETS: Target[] = [
     holds: () => true,
     url: (f, label) => `${edgeUrl()}/pulled/${f.name}?t=api&c=${label}`,
     cached: 'cache-api',
+  },
+  {
+    // The push store itself (GET /_push/raw/*), without the edge cache in front.
+    name: 'push store',
+    holds: strong,
+    url: (f, label) => `${edgeUrl()}/_push/raw/pushed/${f.name}?c=${label}`,
+    headers: { authorization: `Bearer ${TOKEN}` },
   },
   { name: 'push miss', holds: strong, url: (f, label) => `${edgeUrl()}/pushed/${f.name}?t=miss&c=${label}` },
   { name: 'push hit (memory)', holds: strong, url: (f, label) => `${edgeUrl()}/pushed/${f.name}?t=memory&c=${label}`, cached: 'memory' },
@@ -66,7 +75,7 @@ for (const target of TARGETS) {
     beforeAll(async () => {
       // The validators as this server serves them (its own ETag and Last-Modified).
       for (const fixture of Object.values(FIXTURES).filter((f) => target.holds(f))) {
-        const r = await send(target.url(fixture, 'facts'));
+        const r = await send(target.url(fixture, 'facts'), { headers: target.headers });
         if (r.status !== 200) throw new Error(`${target.name}: ${fixture.name} answered ${r.status}`);
         const lm = r.headers.get('last-modified');
         facts.set(fixture.name, {
@@ -98,7 +107,10 @@ async function replay(target: Target, row: SemanticsCase, facts: Map<string, Ser
   const fixture = FIXTURES[row.fixture];
   const served = facts.get(fixture.name);
   if (!served) throw new Error(`no facts for ${fixture.name}`);
-  const headers = Object.fromEntries(Object.entries(row.request.headers ?? {}).map(([k, v]) => [k, fillTokens(v, served)]));
+  const headers = {
+    ...target.headers,
+    ...Object.fromEntries(Object.entries(row.request.headers ?? {}).map(([k, v]) => [k, fillTokens(v, served)])),
+  };
   const answer = await send(target.url(fixture, row.id), { method: row.request.method, headers });
   const problems = checkAnswer(row, answer, served);
   if (target.cached && !(answer.headers.get('cache-status') ?? '').includes('hit')) {

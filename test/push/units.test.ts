@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@pushpull/http/errors';
-import { notModified, parseRange } from '../../workers/edge/src/push/http';
 import { DEFAULT_LIMITS, pushLimits } from '../../workers/edge/src/push/limits';
 import {
   changedPaths,
@@ -135,28 +134,5 @@ describe('deploy helpers', () => {
     expect(pushLimits({ KEEP_DEPLOYS: '3' }).keepDeploys).toBe(3);
     expect(() => pushLimits({ PUSH_PART_BYTES: '1024' })).toThrow(/PUSH_PART_BYTES/);
     expect(() => pushLimits({ PUSH_MAX_FILES: 'many' })).toThrow(/PUSH_MAX_FILES/);
-  });
-});
-
-describe('ranges and validators (RFC 9110 §13, §14)', () => {
-  const entry: FileEntry = { sha256: 'b'.repeat(64), size: 10, contentType: 't', modifiedAt: Date.UTC(2026, 0, 1, 0, 0, 0, 500) };
-  const req = (h: Record<string, string>): Request => new Request('http://x/', { headers: h });
-  it('parses single ranges and refuses unsatisfiable ones', () => {
-    expect(parseRange('bytes=0-3', 10)).toEqual({ offset: 0, length: 4 });
-    expect(parseRange('bytes=5-', 10)).toEqual({ offset: 5, length: 5 });
-    expect(parseRange('bytes=-4', 10)).toEqual({ offset: 6, length: 4 });
-    expect(parseRange('bytes=8-100', 10)).toEqual({ offset: 8, length: 2 });
-    expect(parseRange('bytes=10-', 10)).toBe('unsatisfiable');
-    expect(parseRange('bytes=0-1,3-4', 10)).toBeNull();
-    expect(parseRange('items=0-1', 10)).toBeNull();
-    expect(parseRange(null, 10)).toBeNull();
-  });
-  it('answers If-None-Match (weak comparison) before If-Modified-Since', () => {
-    expect(notModified(req({ 'if-none-match': `W/"${'b'.repeat(64)}"` }), entry)).toBe(true);
-    expect(notModified(req({ 'if-none-match': '*' }), entry)).toBe(true);
-    expect(notModified(req({ 'if-none-match': `"x", "${'b'.repeat(64)}"` }), entry)).toBe(true);
-    expect(notModified(req({ 'if-none-match': '"x"', 'if-modified-since': new Date(Date.UTC(2027, 0)).toUTCString() }), entry)).toBe(false);
-    expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2026, 0, 1)).toUTCString() }), entry)).toBe(true);
-    expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2025, 11, 31)).toUTCString() }), entry)).toBe(false);
   });
 });

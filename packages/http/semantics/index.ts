@@ -28,5 +28,5 @@ export {
 } from './range';
 export { bytesHeldInOnePass, multipartLayout, newBoundary, type MultipartLayout, type MultipartSegment } from './multipart';
 export { fullBody, multipartBody, rangeBody, type BodySource } from './representation-body';
-export { buildResponse, planResponse, type PlanOptions, type RepresentationFacts, type ResponsePlan } from './respond';
+export { buildResponse, planResponse, type BuildOptions, type PlanOptions, type RepresentationFacts, type ResponsePlan } from './respond';
 export { bearerChallenge, formatChallenge, quotedString, wwwAuthenticate, type BearerError, type Challenge } from './www-authenticate';

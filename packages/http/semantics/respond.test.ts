@@ -96,4 +96,29 @@ describe('buildResponse', () => {
     expect(res.headers.get('content-length')).toBe(String(body.length));
     expect(JSON.parse(body)).toMatchObject({ error: 'range_not_satisfiable' });
   });
+
+  it('passes every body of known length through fixedLength, with that length', async () => {
+    const bytes = new TextEncoder().encode('abcdefghij');
+    const source = {
+      kind: 'random-access' as const,
+      open: (r: { start: number; end: number }) => new Response(bytes.slice(r.start, r.end + 1)).body ?? new ReadableStream(),
+    };
+    const lengths: number[] = [];
+    const fixedLength = (body: ReadableStream<Uint8Array>, length: number): ReadableStream<Uint8Array> => {
+      lengths.push(length);
+      return body;
+    };
+    const facts = { ...rep, length: 10 };
+    for (const range of [null, 'bytes=0-3', 'bytes=0-0,5-5']) {
+      const res = buildResponse(planResponse('GET', fields(range === null ? {} : { range }), facts), new Headers(), source, {
+        fixedLength,
+      });
+      expect((await res.arrayBuffer()).byteLength, String(range)).toBe(Number(res.headers.get('content-length')));
+    }
+    expect(lengths.slice(0, 2)).toEqual([10, 4]);
+    expect(lengths).toHaveLength(3);
+    const head = buildResponse(planResponse('HEAD', fields({}), facts), new Headers(), source, { fixedLength });
+    expect(head.body).toBeNull();
+    expect(lengths).toHaveLength(3);
+  });
 });

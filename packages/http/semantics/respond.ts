@@ -86,6 +86,17 @@ const NOT_IN_304 = [
   'accept-ranges',
 ];
 
+/** Choices of the runtime that sends the response. */
+export interface BuildOptions {
+  /**
+   * Wraps a body whose length is known so the runtime sends it with that Content-Length. Node
+   * (@hono/node-server) sends the Content-Length field as set; workerd sends a stream built in
+   * JavaScript chunked whatever the field says, unless it goes through a `FixedLengthStream`
+   * (`(body, length) => body.pipeThrough(new FixedLengthStream(length))`).
+   */
+  fixedLength?: (body: ReadableStream<Uint8Array>, length: number) => ReadableStream<Uint8Array>;
+}
+
 /** The JSON error body the project answers with (`{error, message}`), with its framing. */
 function errorResponse(status: number, error: string, message: string, headers: Headers): Response {
   const bytes = new TextEncoder().encode(JSON.stringify({ error, message }));
@@ -106,7 +117,9 @@ function errorResponse(status: number, error: string, message: string, headers: 
  *   `Content-Range: bytes *\/length`).
  * A body that is not sent (HEAD, 304, errors) is cancelled when it is a stream.
  */
-export function buildResponse(plan: ResponsePlan, headers: Headers, body: BodySource): Response {
+export function buildResponse(plan: ResponsePlan, headers: Headers, body: BodySource, options: BuildOptions = {}): Response {
+  const framed = (stream: ReadableStream<Uint8Array> | null, length: number | null): ReadableStream<Uint8Array> | null =>
+    stream === null || length === null || options.fixedLength === undefined ? stream : options.fixedLength(stream, length);
   const cancel = (): void => {
     if (body.kind === 'sequential') void body.stream?.cancel().catch(() => undefined);
   };
@@ -144,12 +157,12 @@ export function buildResponse(plan: ResponsePlan, headers: Headers, body: BodySo
       if ('range' in plan) {
         out.set('content-range', plan.contentRange);
         out.set('content-length', String(plan.contentLength));
-        return new Response(rangeBody(body, plan.range), { status: 206, headers: out });
+        return new Response(framed(rangeBody(body, plan.range), plan.contentLength), { status: 206, headers: out });
       }
       out.delete('content-range');
       out.set('content-type', plan.multipart.contentType);
       out.set('content-length', String(plan.contentLength));
-      return new Response(multipartBody(body, plan.multipart), { status: 206, headers: out });
+      return new Response(framed(multipartBody(body, plan.multipart), plan.contentLength), { status: 206, headers: out });
     }
     case 200: {
       if (plan.contentLength !== null) {
@@ -160,7 +173,7 @@ export function buildResponse(plan: ResponsePlan, headers: Headers, body: BodySo
         cancel();
         return new Response(null, { status: 200, headers: out });
       }
-      return new Response(fullBody(body, plan.contentLength), { status: 200, headers: out });
+      return new Response(framed(fullBody(body, plan.contentLength), plan.contentLength), { status: 200, headers: out });
     }
   }
 }
