@@ -8,7 +8,7 @@ import { DATE_SPELLINGS, spellDate } from '@pushpull/http/semantics/cases';
 import type { OriginScript } from '../support/scripted-origin';
 import { send, type RawAnswer } from './http';
 import { knownFailure } from './known-failures';
-import { edgeUrl, scriptedUrl, TOKEN } from './servers';
+import { edgeUrl, scriptedUrl } from './servers';
 
 let counter = 0;
 /** A fresh path under the edge's pull-only prefix. */
@@ -262,23 +262,4 @@ describe('Vary (RFC 9111 §4.1)', () => {
     await edge(p, { headers: { 'accept-language': 'fr' } });
     expect((await hits(p)).count).toBe(2);
   });
-});
-
-describe('401 (RFC 9110 §15.5.2)', () => {
-  for (const [path, method] of [
-    ['/_push/deploys', 'GET'],
-    ['/_cache/purge', 'POST'],
-  ] as const) {
-    behaviour(`a 401 from ${method} ${path} carries a Bearer WWW-Authenticate`, async () => {
-      const none = await edge(path, { method, body: method === 'POST' ? '{}' : undefined });
-      const wrong = await edge(path, {
-        method,
-        headers: { authorization: `Bearer not-${TOKEN}` },
-        body: method === 'POST' ? '{}' : undefined,
-      });
-      expect([none.status, wrong.status]).toEqual([401, 401]);
-      expect(none.headers.get('www-authenticate') ?? '').toMatch(/^Bearer realm="[^"]+"/);
-      expect(wrong.headers.get('www-authenticate') ?? '').toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
-    });
-  }
 });

@@ -10,7 +10,6 @@ const CONTENT_LENGTH_LOST = 'no Content-Length: the answer goes out chunked';
 const LENIENT_DATE = 'an invalid HTTP-date is read as a date (Date.parse)';
 const EMPTY_SUFFIX_206 = 'answers 206 with Content-Range: bytes 0--1/0';
 const NOT_COALESCED = 'overlapping, adjacent or repeated ranges each go as a multipart part (16 copies for bytes=0- x 16)';
-const WWW_AUTHENTICATE_MISSING = 'the 401 has no WWW-Authenticate';
 
 /** Every server reads these invalid dates as dates (If-Modified-Since / If-Unmodified-Since). */
 const INVALID_DATES_READ: Readonly<Record<string, string>> = {
@@ -122,8 +121,6 @@ export const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, str
     'does not forward CDN-Cache-Control to clients': 'CDN-Cache-Control is forwarded',
     'Pushpull-Cache-Control wins over CDN-Cache-Control and is not forwarded': 'Pushpull-Cache-Control is not implemented',
     'equivalent Accept-Language values (case, order, whitespace) share one variant': 'Accept-Language is keyed as sent: two variants',
-    'a 401 from GET /_push/deploys carries a Bearer WWW-Authenticate': WWW_AUTHENTICATE_MISSING,
-    'a 401 from POST /_cache/purge carries a Bearer WWW-Authenticate': WWW_AUTHENTICATE_MISSING,
   },
 };
 
