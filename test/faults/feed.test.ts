@@ -86,18 +86,22 @@ async function postUntil(run: FaultRun, feed: FaultWorker, users: User[], stop: 
   return { acked, failed };
 }
 
+async function pendingSteps(feed: FaultWorker): Promise<number> {
+  return (await json<{ pending_steps: number }>(await call(feed, 'GET', '/admin/fanout', { token: ADMIN }), 'fanout')).pending_steps;
+}
+
 /** Fires the sweep cron once a second until no fan-out step is pending (at most `deadlineMs`). */
 async function recover(feed: FaultWorker, deadlineMs: number): Promise<{ pendingSteps: number; cronStatuses: number[]; ms: number }> {
   const started = Date.now();
   const cronStatuses = new Set<number>();
-  let pendingSteps = -1;
+  let pending = -1;
   while (Date.now() - started < deadlineMs) {
     cronStatuses.add(await feed.fireCron(CRON));
-    pendingSteps = (await json<{ pending_steps: number }>(await call(feed, 'GET', '/admin/fanout', { token: ADMIN }), 'fanout')).pending_steps;
-    if (pendingSteps === 0) break;
+    pending = await pendingSteps(feed);
+    if (pending === 0) break;
     await sleep(1000);
   }
-  return { pendingSteps, cronStatuses: [...cronStatuses], ms: Date.now() - started };
+  return { pendingSteps: pending, cronStatuses: [...cronStatuses], ms: Date.now() - started };
 }
 
 /** Every page of `path` (newest first, following `Link: rel="next"`), as post ids. */
@@ -133,10 +137,13 @@ describe('feed under SIGKILL', () => {
     // Round 1: kill while clients are posting (requests between the D1 commit and the queue send, deliveries in flight).
     const round1 = await run.killDuring(feed, { afterMs: [300, 2500] }, (killed) => postUntil(run as FaultRun, feed, users, killed));
     await feed.start();
+    // The restarted Worker's queue is empty: what is pending now was lost with the process.
+    const lostSteps1 = await pendingSteps(feed);
     // Round 2: a burst of posts, then a kill while only the queue consumer is working.
     const burst = await postUntil(run, feed, users, new AbortController().signal, 60);
     const round2 = await run.killDuring(feed, { afterMs: [0, 1200] }, async () => undefined);
     await feed.start();
+    const lostSteps2 = await pendingSteps(feed);
     const recovery = await recover(feed, 30_000);
 
     const acked = [...round1.value.acked, ...burst.acked];
@@ -180,7 +187,8 @@ describe('feed under SIGKILL', () => {
       unexpectedInTimelines: Object.fromEntries(Object.entries(unexpected).map(([m, s]) => [m, s.size])),
     };
     process.stdout.write(`[faults] ${run.describe()}: round 1 killed after ${round1.killedAfterMs} ms (${round1.value.acked.length} acked, ` +
-      `${round1.value.failed} cut off), round 2 ${burst.acked.length} acked then killed after ${round2.killedAfterMs} ms; ` +
+      `${round1.value.failed} cut off, ${lostSteps1} steps pending after the restart), round 2 ${burst.acked.length} acked then ` +
+      `killed after ${round2.killedAfterMs} ms (${lostSteps2} steps pending after the restart); ` +
       `${stored.length} posts stored; recovery ${recovery.ms} ms; ${JSON.stringify(report)}\n`);
     expect(report, run.describe()).toEqual({
       lostAcknowledgedPosts: 0,

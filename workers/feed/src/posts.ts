@@ -32,8 +32,10 @@ export function postBodyProblem(body: unknown, maxLength: number): { code: strin
   return undefined;
 }
 
-// Create a post: stored in D1, put into the author's own timelines at once (read-after-write),
-// then fanned out to followers through the Queue.
+// Create a post: stored in D1 with its first fan-out step (the outbox row), put into the
+// author's own timelines meanwhile (read-after-write), then fanned out to followers through
+// the Queue. A kill at any point leaves either no post (an own-timeline entry without its
+// post is dropped on read) or the post with a pending step, which the sweep sends again.
 userPosts.post('/', requireOwner, async (c) => {
   const settings = c.var.settings;
   const viewer = c.var.viewer;
@@ -45,6 +47,11 @@ userPosts.post('/', requireOwner, async (c) => {
   const id = ids.next(now);
   const hybrid = viewer.follower_count <= settings.hybridThreshold;
   const step = firstFanoutStep(c.env.DB, settings, 'insert', { id, authorId: viewer.id, hybrid }, viewer.follower_count, now);
+  // The author's own post goes into every timeline they keep, whatever its hybrid flag. It
+  // runs alongside the D1 commit (one round trip less); the first fan-out step writes it
+  // again if this request dies before it lands.
+  const inbox = c.env.INBOX.getByName(viewer.id);
+  const ownInsert = settled(inbox.insert(inboxInsertFor(settings.fanoutModes, [{ postId: id, authorId: viewer.id, hybrid: true }]), settings.timelineCap));
   await c.env.DB.batch([
     c.env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)')
       .bind(id, viewer.id, body, now, hybrid ? 1 : 0),
@@ -60,14 +67,20 @@ userPosts.post('/', requireOwner, async (c) => {
         c.env.DB.prepare('DELETE FROM posts WHERE id = ?').bind(id),
         c.env.DB.prepare('DELETE FROM fanout_chunks WHERE post_id = ?').bind(id),
       ]);
+      await ownInsert;
+      await inbox.removePosts([id]);
       throw new ApiError(503, 'fanout_unavailable', 'the fan-out queue is unavailable; the post was not created');
     }
   }
-  // The author's own post goes into every timeline they keep, whatever its hybrid flag.
-  const own = inboxInsertFor(settings.fanoutModes, [{ postId: id, authorId: viewer.id, hybrid: true }]);
-  await c.env.INBOX.getByName(viewer.id).insert(own, settings.timelineCap);
+  const own = await ownInsert;
+  if (own.status === 'rejected') throw own.reason;
   return c.json(postJson({ id, author_id: viewer.id, handle: viewer.handle, body, created_at: now, hybrid_pushed: hybrid ? 1 : 0 }), 201);
 });
+
+/** A promise's outcome, never rejecting (so it may wait while other awaits run). */
+function settled<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then((value) => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason }));
+}
 
 // An author's own posts, newest first, with Mastodon's cursors. Public.
 userPosts.get('/', async (c) => {
