@@ -21,9 +21,19 @@ export function postJson(post: PostRow): Record<string, unknown> {
   };
 }
 
+/** A UTF-16 surrogate without its pair: JSON's `\ud800` escapes can spell one, Unicode text cannot hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Validates a post body; returns the problem, or undefined. Length counts Unicode code points. */
 export function postBodyProblem(body: unknown, maxLength: number): { code: string; message: string } | undefined {
   if (typeof body !== 'string') return { code: 'invalid_post', message: 'body must be a string' };
+  // RFC 8259 §8.2: an escaped lone surrogate is not a Unicode string. Stored as UTF-8 it would
+  // silently become U+FFFD, so the author would read back something else than they sent.
+  const lone = LONE_SURROGATE.exec(body);
+  if (lone) {
+    const unit = lone[0].charCodeAt(0).toString(16).toUpperCase();
+    return { code: 'invalid_post', message: `body holds a lone surrogate (\\u${unit} at index ${lone.index}): not valid Unicode text` };
+  }
   if (body.trim().length === 0) return { code: 'empty_post', message: 'body must not be empty' };
   const length = [...body].length;
   if (length > maxLength) {
