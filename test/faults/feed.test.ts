@@ -39,7 +39,7 @@ async function json<T>(res: Response, what: string): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-/** Users and a seeded follow graph, loaded in one admin bulk request: a few authors followed by most, most by few. */
+/** Users and a seeded follow graph, loaded in two admin bulk requests: a few authors followed by most, most by few, some by none. */
 async function loadGraph(run: FaultRun, feed: FaultWorker): Promise<{ users: User[]; follows: Set<string> }> {
   const tokens = Array.from({ length: USERS }, (_, i) => `faults-user-token-${i}-${run.seed}`);
   const created = await json<{ users: { id: string }[] }>(await call(feed, 'POST', '/admin/bulk', {
@@ -50,7 +50,8 @@ async function loadGraph(run: FaultRun, feed: FaultWorker): Promise<{ users: Use
   const pairs: [string, string][] = [];
   for (let rank = 1; rank <= USERS; rank++) {
     const followee = rank - 1;
-    const want = Math.min(USERS - 1, Math.round((USERS - 1) / rank));
+    // The last three have no follower: their posts take the own-timeline-only path.
+    const want = rank > USERS - 3 ? 0 : Math.min(USERS - 1, Math.round((USERS - 1) / rank));
     while ([...follows].filter((k) => k.endsWith(`>${followee}`)).length < want) {
       const f = run.between(0, USERS - 1);
       if (f === followee || follows.has(`${f}>${followee}`)) continue;
@@ -70,8 +71,10 @@ async function postUntil(run: FaultRun, feed: FaultWorker, users: User[], stop: 
   await Promise.all(Array.from({ length: POSTERS }, async () => {
     while (!stop.aborted && made < limit) {
       made++;
-      // Half the posts by the three most followed authors: their fan-out has the most steps.
-      const author = run.random() < 0.5 ? users[run.between(0, 2)] : users[run.between(0, USERS - 1)];
+      // Half the posts by the three most followed authors (their fan-out has the most steps),
+      // a tenth by the three without followers.
+      const dice = run.random();
+      const author = dice < 0.5 ? users[run.between(0, 2)] : dice < 0.6 ? users[run.between(USERS - 3, USERS - 1)] : users[run.between(0, USERS - 1)];
       try {
         const res = await call(feed, 'POST', `/users/${author.id}/posts`, { token: author.token, body: { body: `post ${made}` }, signal: stop });
         const text = await res.text();

@@ -63,7 +63,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** How a Worker is started. */
 export interface FaultWorkerOptions {
-  /** wrangler config, relative to the repository root. */
+  /** wrangler config, relative to the repository root (or absolute). */
   config: string;
   /** `--var NAME:value` for every start. */
   vars?: Record<string, string>;
@@ -175,7 +175,7 @@ export class FaultWorker {
   async start(): Promise<void> {
     if (this.child) throw new Error(`${this.name} is already running`);
     const env = this.env();
-    this.script ??= bundleWorker(join(root, this.options.config), join(this.stateDir, 'bundle'));
+    this.script ??= bundleWorker(resolve(root, this.options.config), join(this.stateDir, 'bundle'));
     if (!this.migrated) {
       for (const binding of this.options.d1Migrations ?? []) {
         const r = spawnSync(wranglerBin, ['d1', 'migrations', 'apply', binding, '--local', '-c', this.options.config,

@@ -101,6 +101,13 @@ describe('the fan-out outbox sweep (cron)', () => {
     expect((await env.DB.prepare('SELECT COUNT(*) AS n FROM fanout_chunks').first<{ n: number }>())?.n).toBe(before + 1);
     expect(await fanoutStatus(id)).toMatchObject({ steps: 1, settled: true, push_rows: 0, hybrid_rows: 0 });
     expect(await pageIds(await timeline(loner, 'push'))).toEqual([id]);
+    // Its request killed after the D1 commit, before its own insert: the sweep's delivery writes it.
+    const lost = '900000000000001005';
+    await storeUnsentPost(loner, lost, 'deliver', 10 * MINUTE);
+    await sweep();
+    await waitFor(async () => (await step(lost))[0].done_at !== null);
+    expect(await pageIds(await timeline(loner, 'push'))).toEqual([id, lost]); // the made-up id is the older
+    expect(await pageIds(await timeline(loner, 'hybrid'))).toEqual([id, lost]);
   });
 });
 

@@ -58,6 +58,13 @@ async function processFanoutMessage(
 export interface FirstFanoutStep {
   statements: D1PreparedStatement[];
   message: FanoutMessage | undefined;
+  /**
+   * Set when the step reaches no follower, only the author's own timelines, which the
+   * request writes itself: then the request does not send `message` but runs this statement
+   * (marking the step done) once its own insert landed. A request that dies before leaves
+   * the step pending, and the sweep sends the message.
+   */
+  doneByRequest: D1PreparedStatement | undefined;
 }
 
 /** What a fan-out step needs to know about its post. */
@@ -76,21 +83,26 @@ export interface FanoutPost {
  *
  * A new post always gets a step, even without followers: the first range's delivery also
  * (re)writes the post into the author's own timelines, so a post stored by a request that
- * died before its own insert still reaches them. A removal without followers needs none
- * (the request purges the author's timelines; reads drop ids of deleted posts anyway).
+ * died before its own insert still reaches them. Without followers the request itself
+ * closes that step (`doneByRequest`). A removal without followers needs none (the request
+ * purges the author's timelines; reads drop ids of deleted posts anyway).
  */
 export function firstFanoutStep(
   db: D1Database, settings: FeedSettings, action: FanoutAction, post: FanoutPost, followerCount: number, nowMs: number,
 ): FirstFanoutStep {
-  if (settings.fanoutModes.length === 0) return { statements: [], message: undefined };
+  if (settings.fanoutModes.length === 0) return { statements: [], message: undefined, doneByRequest: undefined };
   // Nothing to deliver when no follower's timeline takes this post (e.g. FANOUT_MODES=hybrid
   // and an author over HYBRID_THRESHOLD: hybrid reads merge it in from D1), except a new
   // post's own entry.
   const toFollowers = followerCount > 0 && timelinesFor(settings.fanoutModes, post.hybrid).length > 0;
-  if (action === 'remove' && !toFollowers) return { statements: [], message: undefined };
+  if (action === 'remove' && !toFollowers) return { statements: [], message: undefined, doneByRequest: undefined };
   const stage = !toFollowers || followerCount <= settings.fanoutChunk ? 'deliver' : 'plan';
   const step: FanoutStep = { post, action, stage, after: '0', through: MAX_ID.toString() };
-  return { statements: [stepRow(db, step, nowMs)], message: stepMessage(step) };
+  return {
+    statements: [stepRow(db, step, nowMs)],
+    message: stepMessage(step),
+    doneByRequest: toFollowers ? undefined : markDone(db, post.id, action, stage, '0', nowMs),
+  };
 }
 
 /** One fan-out step: a row of `fanout_chunks` and the queue message that carries it out. */

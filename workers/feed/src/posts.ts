@@ -67,7 +67,7 @@ userPosts.post('/', requireOwner, async (c) => {
       .bind(id, viewer.id, body, now, hybrid ? 1 : 0),
     ...step.statements,
   ]);
-  if (step.message) {
+  if (step.message && !step.doneByRequest) {
     try {
       await c.env.FANOUT_QUEUE.send(step.message);
     } catch (err) {
@@ -84,6 +84,13 @@ userPosts.post('/', requireOwner, async (c) => {
   }
   const own = await ownInsert;
   if (own.status === 'rejected') throw own.reason;
+  // No follower to reach: the step was only the author's own insert, which has landed. Closed
+  // after the answer; if that is lost, the sweep sends the step and the consumer closes it.
+  if (step.doneByRequest) {
+    c.executionCtx.waitUntil(step.doneByRequest.run().then(() => undefined, (err: unknown) => {
+      console.error('closing an own-timeline step failed; the sweep will send it', err);
+    }));
+  }
   return c.json(postJson({ id, author_id: viewer.id, handle: viewer.handle, body, created_at: now, hybrid_pushed: hybrid ? 1 : 0 }), 201);
 });
 
