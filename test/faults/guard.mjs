@@ -7,6 +7,7 @@
 // The harness (harness.ts) spawns this detached, so the group id is this process's pid: a
 // SIGKILL to -pid reaches the guard, wrangler and every process wrangler started.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const [watched, command, ...args] = process.argv.slice(2);
 const parent = Number(watched);
@@ -23,13 +24,27 @@ const killGroup = () => {
   }
 };
 
+/** Kills the other processes of this group (read from /proc: Linux, as the harness). */
+const killOthers = () => {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === process.pid) process.kill(Number(entry), 'SIGKILL');
+    } catch { /* gone meanwhile */ }
+  }
+};
+
 const child = spawn(command, args, { stdio: 'inherit' });
 child.on('error', (err) => {
   process.stderr.write(`guard: cannot start ${command}: ${err.message}\n`);
   process.exit(127);
 });
-// The command ended by itself: take whatever it left behind in the group with us.
-child.on('exit', () => killGroup());
+// The command ended by itself: take whatever it left behind in the group, and exit as it did.
+child.on('exit', (code, signal) => {
+  killOthers();
+  process.exit(code ?? (signal ? 128 : 1));
+});
 
 setInterval(() => {
   try {

@@ -21,7 +21,7 @@
  * group still alive and removes the state, and a guard process (guard.mjs) kills the group
  * if the test process itself dies. Linux only (/proc).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,33 @@ export function groupListensOn(pgid: number, port: number): boolean {
   return false;
 }
 
+/**
+ * Runs a command to its end under guard.mjs (its own process group, killed if this process
+ * dies, or after `timeoutMs`); resolves with its exit status and output.
+ */
+function runGuarded(command: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; output: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [guardScript, String(process.pid), ...command], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const pgid = child.pid;
+    if (pgid === undefined) { fail(new Error(`cannot start ${command.join(' ')}`)); return; }
+    liveGroups.add(pgid);
+    let output = '';
+    const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-8000); };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch { /* gone */ }
+    }, timeoutMs);
+    child.once('exit', (status) => {
+      clearTimeout(timer);
+      liveGroups.delete(pgid);
+      done({ status, output });
+    });
+  });
+}
+
 /** One Worker under `wrangler dev`, started, killed and restarted on the same persisted state. */
 export class FaultWorker {
   /** The base URL of the current (or last) start; changes on every start (a fresh free port). */
@@ -178,9 +205,9 @@ export class FaultWorker {
     this.script ??= bundleWorker(resolve(root, this.options.config), join(this.stateDir, 'bundle'));
     if (!this.migrated) {
       for (const binding of this.options.d1Migrations ?? []) {
-        const r = spawnSync(wranglerBin, ['d1', 'migrations', 'apply', binding, '--local', '-c', this.options.config,
-          '--persist-to', this.persistDir()], { cwd: root, env: { ...env, CI: 'true' }, encoding: 'utf8', timeout: 120_000 });
-        if (r.status !== 0) throw new Error(`${this.name}: d1 migrations apply ${binding} failed: ${r.stdout}${r.stderr}`);
+        const r = await runGuarded([wranglerBin, 'd1', 'migrations', 'apply', binding, '--local', '-c', this.options.config,
+          '--persist-to', this.persistDir()], { ...env, CI: 'true' }, 120_000);
+        if (r.status !== 0) throw new Error(`${this.name}: d1 migrations apply ${binding} failed (${r.status}): ${r.output}`);
       }
       this.migrated = true;
     }
