@@ -20,15 +20,28 @@ const VARS = {
 const USERS = 30;
 const POSTERS = 6;
 
-interface User { id: string; token: string }
-interface ApiPost { id: string; author: { id: string } }
+interface User {
+  id: string;
+  token: string;
+}
+interface ApiPost {
+  id: string;
+  author: { id: string };
+}
 
-async function call(worker: FaultWorker, method: string, path: string, options: { token?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
+async function call(
+  worker: FaultWorker,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; signal?: AbortSignal } = {},
+): Promise<Response> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   return fetch(worker.url + path, {
-    method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
     signal: options.signal ?? AbortSignal.timeout(15_000),
   });
 }
@@ -42,9 +55,13 @@ async function json<T>(res: Response, what: string): Promise<T> {
 /** Users and a seeded follow graph, loaded in two admin bulk requests: a few authors followed by most, most by few, some by none. */
 async function loadGraph(run: FaultRun, feed: FaultWorker): Promise<{ users: User[]; follows: Set<string> }> {
   const tokens = Array.from({ length: USERS }, (_, i) => `faults-user-token-${i}-${run.seed}`);
-  const created = await json<{ users: { id: string }[] }>(await call(feed, 'POST', '/admin/bulk', {
-    token: ADMIN, body: { users: tokens.map((token, i) => ({ handle: `f${i}`, token })) },
-  }), 'bulk users');
+  const created = await json<{ users: { id: string }[] }>(
+    await call(feed, 'POST', '/admin/bulk', {
+      token: ADMIN,
+      body: { users: tokens.map((token, i) => ({ handle: `f${i}`, token })) },
+    }),
+    'bulk users',
+  );
   const users = created.users.map((u, i) => ({ id: u.id, token: tokens[i] }));
   const follows = new Set<string>();
   const pairs: [string, string][] = [];
@@ -64,28 +81,41 @@ async function loadGraph(run: FaultRun, feed: FaultWorker): Promise<{ users: Use
 }
 
 /** Posts from POSTERS concurrent clients (random authors, popular ones often) until `stop` aborts. */
-async function postUntil(run: FaultRun, feed: FaultWorker, users: User[], stop: AbortSignal, limit = Infinity): Promise<{ acked: ApiPost[]; failed: number }> {
+async function postUntil(
+  run: FaultRun,
+  feed: FaultWorker,
+  users: User[],
+  stop: AbortSignal,
+  limit = Infinity,
+): Promise<{ acked: ApiPost[]; failed: number }> {
   const acked: ApiPost[] = [];
   let failed = 0;
   let made = 0;
-  await Promise.all(Array.from({ length: POSTERS }, async () => {
-    while (!stop.aborted && made < limit) {
-      made++;
-      // Half the posts by the three most followed authors (their fan-out has the most steps),
-      // a tenth by the three without followers.
-      const dice = run.random();
-      const author = dice < 0.5 ? users[run.between(0, 2)] : dice < 0.6 ? users[run.between(USERS - 3, USERS - 1)] : users[run.between(0, USERS - 1)];
-      try {
-        const res = await call(feed, 'POST', `/users/${author.id}/posts`, { token: author.token, body: { body: `post ${made}` }, signal: stop });
-        const text = await res.text();
-        if (res.status === 201) acked.push(JSON.parse(text) as ApiPost);
-        else failed++;
-      } catch {
-        failed++; // killed mid-request: maybe stored, not acknowledged; the Worker is gone
-        return;
+  await Promise.all(
+    Array.from({ length: POSTERS }, async () => {
+      while (!stop.aborted && made < limit) {
+        made++;
+        // Half the posts by the three most followed authors (their fan-out has the most steps),
+        // a tenth by the three without followers.
+        const dice = run.random();
+        const author =
+          dice < 0.5 ? users[run.between(0, 2)] : dice < 0.6 ? users[run.between(USERS - 3, USERS - 1)] : users[run.between(0, USERS - 1)];
+        try {
+          const res = await call(feed, 'POST', `/users/${author.id}/posts`, {
+            token: author.token,
+            body: { body: `post ${made}` },
+            signal: stop,
+          });
+          const text = await res.text();
+          if (res.status === 201) acked.push(JSON.parse(text) as ApiPost);
+          else failed++;
+        } catch {
+          failed++; // killed mid-request: maybe stored, not acknowledged; the Worker is gone
+          return;
+        }
       }
-    }
-  }));
+    }),
+  );
   return { acked, failed };
 }
 
@@ -133,7 +163,12 @@ describe('feed under SIGKILL', () => {
 
   it('keeps every acknowledged post once and converges push = pull = hybrid after kills during posting and fan-out', async () => {
     run = faultRun('feed');
-    const feed = await run.worker({ config: 'workers/feed/wrangler.toml', vars: VARS, d1Migrations: ['DB'], ready: { path: '/users/1', status: 404 } });
+    const feed = await run.worker({
+      config: 'workers/feed/wrangler.toml',
+      vars: VARS,
+      d1Migrations: ['DB'],
+      ready: { path: '/users/1', status: 404 },
+    });
     await feed.start();
     const { users, follows } = await loadGraph(run, feed);
 
@@ -185,14 +220,17 @@ describe('feed under SIGKILL', () => {
       pendingStepsAfterRecovery: recovery.pendingSteps,
       sweepCronStatuses: recovery.cronStatuses,
       // Posts (acknowledged of all stored) missing from some follower's timeline, per mode.
-      missingFromTimelines: Object.fromEntries(Object.entries(missing).map(([m, s]) =>
-        [m, `${[...s].filter((id) => ackedIds.has(id)).length} acknowledged, ${s.size} stored`])),
+      missingFromTimelines: Object.fromEntries(
+        Object.entries(missing).map(([m, s]) => [m, `${[...s].filter((id) => ackedIds.has(id)).length} acknowledged, ${s.size} stored`]),
+      ),
       unexpectedInTimelines: Object.fromEntries(Object.entries(unexpected).map(([m, s]) => [m, s.size])),
     };
-    process.stdout.write(`[faults] ${run.describe()}: round 1 killed after ${round1.killedAfterMs} ms (${round1.value.acked.length} acked, ` +
-      `${round1.value.failed} cut off, ${lostSteps1} steps pending after the restart), round 2 ${burst.acked.length} acked then ` +
-      `killed after ${round2.killedAfterMs} ms (${lostSteps2} steps pending after the restart); ` +
-      `${stored.length} posts stored; recovery ${recovery.ms} ms; ${JSON.stringify(report)}\n`);
+    process.stdout.write(
+      `[faults] ${run.describe()}: round 1 killed after ${round1.killedAfterMs} ms (${round1.value.acked.length} acked, ` +
+        `${round1.value.failed} cut off, ${lostSteps1} steps pending after the restart), round 2 ${burst.acked.length} acked then ` +
+        `killed after ${round2.killedAfterMs} ms (${lostSteps2} steps pending after the restart); ` +
+        `${stored.length} posts stored; recovery ${recovery.ms} ms; ${JSON.stringify(report)}\n`,
+    );
     expect(report, run.describe()).toEqual({
       lostAcknowledgedPosts: 0,
       duplicatesInAuthorLists: 0,

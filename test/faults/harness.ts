@@ -83,7 +83,9 @@ process.once('exit', () => {
   for (const pgid of liveGroups) {
     try {
       process.kill(-pgid, 'SIGKILL');
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -141,7 +143,9 @@ export function groupListensOn(pgid: number, port: number): boolean {
         const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
         const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
         if (inode !== undefined && inodes.has(inode)) return true;
-      } catch { /* closed meanwhile */ }
+      } catch {
+        /* closed meanwhile */
+      }
     }
   }
   return false;
@@ -153,18 +157,30 @@ export function groupListensOn(pgid: number, port: number): boolean {
  */
 function runGuarded(command: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; output: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [guardScript, String(process.pid), ...command], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [guardScript, String(process.pid), ...command], {
+      cwd: root,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const pgid = child.pid;
-    if (pgid === undefined) { fail(new Error(`cannot start ${command.join(' ')}`)); return; }
+    if (pgid === undefined) {
+      fail(new Error(`cannot start ${command.join(' ')}`));
+      return;
+    }
     liveGroups.add(pgid);
     let output = '';
-    const keep = (d: Buffer): void => { output = (output + d.toString()).slice(-8000); };
+    const keep = (d: Buffer): void => {
+      output = (output + d.toString()).slice(-8000);
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     const timer = setTimeout(() => {
       try {
         process.kill(-pgid, 'SIGKILL');
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     }, timeoutMs);
     child.once('exit', (status) => {
       clearTimeout(timer);
@@ -187,7 +203,11 @@ export class FaultWorker {
   private script: string | undefined;
   private migrated = false;
 
-  constructor(readonly name: string, readonly options: FaultWorkerOptions, readonly stateDir: string) {}
+  constructor(
+    readonly name: string,
+    readonly options: FaultWorkerOptions,
+    readonly stateDir: string,
+  ) {}
 
   /** The process group id of the running start (undefined when stopped). */
   get pgid(): number | undefined {
@@ -205,17 +225,37 @@ export class FaultWorker {
     this.script ??= bundleWorker(resolve(root, this.options.config), join(this.stateDir, 'bundle'));
     if (!this.migrated) {
       for (const binding of this.options.d1Migrations ?? []) {
-        const r = await runGuarded([wranglerBin, 'd1', 'migrations', 'apply', binding, '--local', '-c', this.options.config,
-          '--persist-to', this.persistDir()], { ...env, CI: 'true' }, 120_000);
+        const r = await runGuarded(
+          [wranglerBin, 'd1', 'migrations', 'apply', binding, '--local', '-c', this.options.config, '--persist-to', this.persistDir()],
+          { ...env, CI: 'true' },
+          120_000,
+        );
         if (r.status !== 0) throw new Error(`${this.name}: d1 migrations apply ${binding} failed (${r.status}): ${r.output}`);
       }
       this.migrated = true;
     }
     const port = await freePort();
     const inspector = await freePort();
-    const args = [String(process.pid), wranglerBin, 'dev', this.script, '--no-bundle', '-c', this.options.config,
-      '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', this.persistDir(),
-      '--show-interactive-dev-session=false', '--log-level', 'warn'];
+    const args = [
+      String(process.pid),
+      wranglerBin,
+      'dev',
+      this.script,
+      '--no-bundle',
+      '-c',
+      this.options.config,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspector),
+      '--persist-to',
+      this.persistDir(),
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+    ];
     for (const [k, v] of Object.entries(this.options.vars ?? {})) args.push('--var', `${k}:${v}`);
     // detached: the guard leads a new process group, which a kill takes down whole.
     const child = spawn(process.execPath, [guardScript, ...args], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -225,7 +265,9 @@ export class FaultWorker {
     this.child = child;
     this.starts++;
     this.output += `\n--- start ${this.starts} (pgid ${pgid}, port ${port}) ---\n`;
-    const keep = (d: Buffer): void => { this.output = (this.output + d.toString()).slice(-20_000); };
+    const keep = (d: Buffer): void => {
+      this.output = (this.output + d.toString()).slice(-20_000);
+    };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -252,7 +294,9 @@ export class FaultWorker {
       }
       if (Date.now() > deadline) {
         await this.kill();
-        throw new Error(`${this.name} did not answer ${path} within ${this.options.startTimeoutMs ?? 60_000} ms:${this.output.slice(-3000)}`);
+        throw new Error(
+          `${this.name} did not answer ${path} within ${this.options.startTimeoutMs ?? 60_000} ms:${this.output.slice(-3000)}`,
+        );
       }
       await sleep(100);
     }
@@ -264,7 +308,9 @@ export class FaultWorker {
     if (!child || child.pid === undefined) return;
     try {
       process.kill(-child.pid, 'SIGKILL');
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     await this.reap();
   }
 
@@ -274,11 +320,15 @@ export class FaultWorker {
     if (!child || child.pid === undefined) return;
     try {
       process.kill(-child.pid, 'SIGTERM');
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     const timer = setTimeout(() => {
       try {
         process.kill(-(child.pid ?? 0), 'SIGKILL');
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     }, graceMs);
     await this.exited;
     clearTimeout(timer);
@@ -287,7 +337,9 @@ export class FaultWorker {
 
   /** Fires a cron trigger as the platform (and `npm run dev`) does; returns the status. */
   async fireCron(cron: string): Promise<number> {
-    const res = await fetch(`${this.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${this.url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`, {
+      signal: AbortSignal.timeout(30_000),
+    });
     await res.arrayBuffer();
     return res.status;
   }
@@ -303,7 +355,9 @@ export class FaultWorker {
       if (Date.now() > deadline) throw new Error(`${this.name}: processes ${groupPids(pgid).join(', ')} of group ${pgid} survived SIGKILL`);
       try {
         process.kill(-pgid, 'SIGKILL');
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
       await sleep(50);
     }
     liveGroups.delete(pgid);
@@ -340,7 +394,11 @@ export interface FaultRun {
    * seed) after it began; `work` gets a signal aborted at the kill and should stop at once.
    * Returns what `work` returned (e.g. the writes that were acknowledged before the kill).
    */
-  killDuring<T>(worker: FaultWorker, when: { afterMs: [number, number] }, work: (killed: AbortSignal) => Promise<T>): Promise<{ value: T; killedAfterMs: number }>;
+  killDuring<T>(
+    worker: FaultWorker,
+    when: { afterMs: [number, number] },
+    work: (killed: AbortSignal) => Promise<T>,
+  ): Promise<{ value: T; killedAfterMs: number }>;
   /** Kills every Worker still running and removes their state. Safe to call twice. */
   cleanup(): Promise<void>;
   /** A line naming the seed, for failure messages and logs. */

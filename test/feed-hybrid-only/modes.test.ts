@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createFollowers, createUser, fanoutStatus, pageIds, post, settle, timeline } from '../feed/helpers';
+import { createFollowers, createUser, fanoutStatus, pageIds, post, settle, timeline } from '../feed/feed-client';
 
 describe('FANOUT_MODES=hybrid', () => {
   it('refuses push reads with 409 and writes only hybrid timelines', async () => {
@@ -17,7 +17,7 @@ describe('FANOUT_MODES=hybrid', () => {
     expect(await fanoutStatus(p.id)).toMatchObject({ push_rows: 0, hybrid_rows: 1, steps: 1 });
   });
 
-  it('writes no follower timeline for an author over the threshold (its one step only re-writes the author\'s own); hybrid reads merge the post in', async () => {
+  it("writes no follower timeline for an author over the threshold (its one step only re-writes the author's own); hybrid reads merge the post in", async () => {
     const star = await createUser('hs');
     const [a, b] = await createFollowers(star, 'hsa', 'hsb');
     const p = await post(star, 'two followers: over HYBRID_THRESHOLD=1');

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker from '../../workers/feed/src/index';
 import { MAX_ID } from '../../workers/feed/src/snowflake';
-import { createFollowers, createUser, fanoutStatus, pageIds, post, settle, timeline, type TestUser } from './helpers';
+import { createFollowers, createUser, fanoutStatus, pageIds, post, settle, timeline, type TestUser } from './feed-client';
 
 const MINUTE = 60_000;
 
@@ -14,10 +14,17 @@ const MINUTE = 60_000;
 async function storeUnsentPost(author: TestUser, id: string, stage: 'deliver' | 'plan', sentAgoMs: number, hybrid = true): Promise<void> {
   const sentAt = Date.now() - sentAgoMs;
   await env.DB.batch([
-    env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)')
-      .bind(id, author.id, 'lost message', sentAt, hybrid ? 1 : 0),
-    env.DB.prepare(`INSERT INTO fanout_chunks (post_id, action, stage, after_follower, through_follower, created_at, author_id, hybrid, sent_at, sends)
-      VALUES (?, 'insert', ?, 0, ?, ?, ?, ?, ?, 1)`).bind(id, stage, MAX_ID.toString(), sentAt, author.id, hybrid ? 1 : 0, sentAt),
+    env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)').bind(
+      id,
+      author.id,
+      'lost message',
+      sentAt,
+      hybrid ? 1 : 0,
+    ),
+    env.DB.prepare(
+      `INSERT INTO fanout_chunks (post_id, action, stage, after_follower, through_follower, created_at, author_id, hybrid, sent_at, sends)
+      VALUES (?, 'insert', ?, 0, ?, ?, ?, ?, ?, 1)`,
+    ).bind(id, stage, MAX_ID.toString(), sentAt, author.id, hybrid ? 1 : 0, sentAt),
   ]);
 }
 
@@ -27,7 +34,8 @@ async function sweep(): Promise<void> {
 }
 
 async function step(postId: string): Promise<{ sends: number; done_at: number | null }[]> {
-  const rows = await env.DB.prepare('SELECT sends, done_at FROM fanout_chunks WHERE post_id = ? ORDER BY stage, after_follower').bind(postId)
+  const rows = await env.DB.prepare('SELECT sends, done_at FROM fanout_chunks WHERE post_id = ? ORDER BY stage, after_follower')
+    .bind(postId)
     .all<{ sends: number; done_at: number | null }>();
   return rows.results;
 }
@@ -64,7 +72,9 @@ describe('the fan-out outbox sweep (cron)', () => {
     await env.DB.prepare('UPDATE fanout_chunks SET sends = 2 WHERE post_id = ?').bind(id).run();
     await sweep();
     expect(await step(id)).toEqual([{ sends: 2, done_at: null }]);
-    await env.DB.prepare('UPDATE fanout_chunks SET sent_at = ? WHERE post_id = ?').bind(Date.now() - 4 * MINUTE - 1000, id).run();
+    await env.DB.prepare('UPDATE fanout_chunks SET sent_at = ? WHERE post_id = ?')
+      .bind(Date.now() - 4 * MINUTE - 1000, id)
+      .run();
     await sweep();
     await waitFor(async () => (await step(id))[0].done_at !== null);
     expect(await step(id)).toMatchObject([{ sends: 3 }]);
@@ -86,13 +96,14 @@ describe('the fan-out outbox sweep (cron)', () => {
     // ranges it recorded (a new plan would split 7 followers into 4 ranges) and sends none, all being done.
     await createFollowers(author, 'opf', 'opg');
     await env.DB.prepare(`UPDATE fanout_chunks SET done_at = NULL, sent_at = ? WHERE post_id = ? AND stage = 'plan'`)
-      .bind(Date.now() - 10 * MINUTE, id).run();
+      .bind(Date.now() - 10 * MINUTE, id)
+      .run();
     await sweep();
     await waitFor(async () => (await step(id)).every((row) => row.done_at !== null));
     expect((await step(id)).map((row) => row.sends)).toEqual([1, 1, 1, 3]);
   });
 
-  it('gives a post without followers a step too, which settles and writes only the author\'s own timelines', async () => {
+  it("gives a post without followers a step too, which settles and writes only the author's own timelines", async () => {
     const loner = await createUser('ol');
     const res = await env.DB.prepare('SELECT COUNT(*) AS n FROM fanout_chunks').first<{ n: number }>();
     const before = res?.n ?? 0;

@@ -1,10 +1,8 @@
 import { activeSince } from './context';
-import { settleWithConcurrency } from '../../shared/concurrency';
+import { settleWithConcurrency } from '@pushpull/http/concurrency';
 import { inboxInsertFor, planFollowerRanges, timelinesFor, writtenRows } from './fanout-plan';
 import type { InboxInsert, InboxWriteCounts } from './inbox';
-import {
-  type DeliverMessage, type FanoutAction, type FanoutMessage, parseFanoutMessage, type PlanMessage,
-} from './messages';
+import { type DeliverMessage, type FanoutAction, type FanoutMessage, parseFanoutMessage, type PlanMessage } from './messages';
 import { type FeedSettings, readSettings } from './settings';
 import { MAX_ID } from './snowflake';
 import { timelineSeed } from './store';
@@ -24,30 +22,32 @@ const MAX_RESEND_DOUBLINGS = 6;
  */
 export async function consumeFanoutBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const settings = readSettings(env as unknown as Record<string, unknown>);
-  await Promise.all(batch.messages.map(async (message) => {
-    const parsed = parseFanoutMessage(message.body);
-    if (!parsed) {
-      console.warn('fan-out: dropping a malformed message', JSON.stringify(message.body));
-      message.ack();
-      return;
-    }
-    try {
-      await processFanoutMessage(env, settings, parsed, Date.now());
-      message.ack();
-    } catch (err) {
-      console.error(`fan-out: ${parsed.kind} failed (attempt ${message.attempts}), retrying`, err);
-      message.retry();
-    }
-  }));
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const parsed = parseFanoutMessage(message.body);
+      if (!parsed) {
+        console.warn('fan-out: dropping a malformed message', JSON.stringify(message.body));
+        message.ack();
+        return;
+      }
+      try {
+        await processFanoutMessage(env, settings, parsed, Date.now());
+        message.ack();
+      } catch (err) {
+        console.error(`fan-out: ${parsed.kind} failed (attempt ${message.attempts}), retrying`, err);
+        message.retry();
+      }
+    }),
+  );
 }
 
 /** Processes one fan-out message. */
-async function processFanoutMessage(
-  env: Env, settings: FeedSettings, message: FanoutMessage, nowMs: number,
-): Promise<void> {
+async function processFanoutMessage(env: Env, settings: FeedSettings, message: FanoutMessage, nowMs: number): Promise<void> {
   switch (message.kind) {
-    case 'plan': return planFanout(env, settings, message, nowMs);
-    case 'deliver': return deliver(env, settings, message, nowMs);
+    case 'plan':
+      return planFanout(env, settings, message, nowMs);
+    case 'deliver':
+      return deliver(env, settings, message, nowMs);
     case 'rebuild':
       await rebuildTimelines(env, settings, message.userId);
       return;
@@ -88,7 +88,12 @@ export interface FanoutPost {
  * purges the author's timelines; reads drop ids of deleted posts anyway).
  */
 export function firstFanoutStep(
-  db: D1Database, settings: FeedSettings, action: FanoutAction, post: FanoutPost, followerCount: number, nowMs: number,
+  db: D1Database,
+  settings: FeedSettings,
+  action: FanoutAction,
+  post: FanoutPost,
+  followerCount: number,
+  nowMs: number,
 ): FirstFanoutStep {
   if (settings.fanoutModes.length === 0) return { statements: [], message: undefined, doneByRequest: undefined };
   // Nothing to deliver when no follower's timeline takes this post (e.g. FANOUT_MODES=hybrid
@@ -118,24 +123,33 @@ interface FanoutStep {
 /** The queue message of a step. */
 function stepMessage(step: FanoutStep): FanoutMessage {
   const common = { action: step.action, postId: step.post.id, authorId: step.post.authorId, hybrid: step.post.hybrid };
-  return step.stage === 'deliver'
-    ? { kind: 'deliver', ...common, after: step.after, through: step.through }
-    : { kind: 'plan', ...common };
+  return step.stage === 'deliver' ? { kind: 'deliver', ...common, after: step.after, through: step.through } : { kind: 'plan', ...common };
 }
 
 /** The `fanout_chunks` row recording one pending step, sent once at `nowMs`. */
 function stepRow(db: D1Database, step: FanoutStep, nowMs: number): D1PreparedStatement {
-  return db.prepare(
-    `INSERT OR IGNORE INTO fanout_chunks
+  return db
+    .prepare(
+      `INSERT OR IGNORE INTO fanout_chunks
        (post_id, action, stage, after_follower, through_follower, created_at, author_id, hybrid, sent_at, sends)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-  ).bind(step.post.id, step.action, step.stage, step.after, step.through, nowMs, step.post.authorId, step.post.hybrid ? 1 : 0, nowMs);
+    )
+    .bind(step.post.id, step.action, step.stage, step.after, step.through, nowMs, step.post.authorId, step.post.hybrid ? 1 : 0, nowMs);
 }
 
-function markDone(db: D1Database, postId: string, action: FanoutAction, stage: 'plan' | 'deliver', after: string, nowMs: number): D1PreparedStatement {
-  return db.prepare(
-    `UPDATE fanout_chunks SET done_at = ? WHERE post_id = ? AND action = ? AND stage = ? AND after_follower = ? AND done_at IS NULL`,
-  ).bind(nowMs, postId, action, stage, after);
+function markDone(
+  db: D1Database,
+  postId: string,
+  action: FanoutAction,
+  stage: 'plan' | 'deliver',
+  after: string,
+  nowMs: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE fanout_chunks SET done_at = ? WHERE post_id = ? AND action = ? AND stage = ? AND after_follower = ? AND done_at IS NULL`,
+    )
+    .bind(nowMs, postId, action, stage, after);
 }
 
 /** Sends messages in `sendBatch` calls of at most SEND_BATCH. */
@@ -162,7 +176,10 @@ const STEP_COLUMNS = `CAST(post_id AS TEXT) AS post_id, action, stage, CAST(afte
 function rowStep(row: StepRow): FanoutStep {
   return {
     post: { id: row.post_id, authorId: row.author_id, hybrid: row.hybrid === 1 },
-    action: row.action, stage: row.stage, after: row.after_follower, through: row.through_follower,
+    action: row.action,
+    stage: row.stage,
+    after: row.after_follower,
+    through: row.through_follower,
   };
 }
 
@@ -183,7 +200,9 @@ export async function sweepFanout(env: Env, settings: FeedSettings, nowMs: numbe
          AND COALESCE(sent_at, created_at) + ?2 * (1 << MIN(sends - 1, ${MAX_RESEND_DOUBLINGS})) <= ?1
        ORDER BY post_id LIMIT ?3)
      RETURNING ${STEP_COLUMNS}`,
-  ).bind(nowMs, settings.fanoutResendSeconds * 1000, SWEEP_MAX_STEPS).all<StepRow>();
+  )
+    .bind(nowMs, settings.fanoutResendSeconds * 1000, SWEEP_MAX_STEPS)
+    .all<StepRow>();
   const steps = claimed.results.map(rowStep);
   if (steps.length > 0) {
     console.warn(`fan-out sweep: sending ${steps.length} pending steps again`);
@@ -201,7 +220,9 @@ async function planFanout(env: Env, settings: FeedSettings, message: PlanMessage
   const post: FanoutPost = { id: message.postId, authorId: message.authorId, hybrid: message.hybrid };
   const recorded = await env.DB.prepare(
     `SELECT ${STEP_COLUMNS}, done_at FROM fanout_chunks WHERE post_id = ? AND action = ? AND stage = 'deliver'`,
-  ).bind(message.postId, message.action).all<StepRow & { done_at: number | null }>();
+  )
+    .bind(message.postId, message.action)
+    .all<StepRow & { done_at: number | null }>();
   let steps: FanoutStep[];
   if (recorded.results.length > 0) {
     steps = recorded.results.filter((row) => row.done_at === null).map(rowStep);
@@ -212,13 +233,16 @@ async function planFanout(env: Env, settings: FeedSettings, message: PlanMessage
       const page = await env.DB.prepare(
         `SELECT CAST(follower_id AS TEXT) AS id FROM follows WHERE followee_id = ? AND follower_id > ?
          ORDER BY follower_id LIMIT ?`,
-      ).bind(message.authorId, after, PLAN_PAGE).all<{ id: string }>();
+      )
+        .bind(message.authorId, after, PLAN_PAGE)
+        .all<{ id: string }>();
       for (const row of page.results) followers.push(row.id);
       if (page.results.length < PLAN_PAGE) break;
       after = page.results[page.results.length - 1].id;
     }
     // At least one range: its delivery also writes the author's own timelines.
-    const ranges = followers.length > 0 ? planFollowerRanges(followers, settings.fanoutChunk) : [{ after: '0', through: MAX_ID.toString() }];
+    const ranges =
+      followers.length > 0 ? planFollowerRanges(followers, settings.fanoutChunk) : [{ after: '0', through: MAX_ID.toString() }];
     steps = ranges.map((r) => ({ post, action: message.action, stage: 'deliver', after: r.after, through: r.through }));
     // Rows first (one batch: all or none), so the post counts as unsettled before any
     // delivery can finish, and a kill after this point leaves every range in the outbox.
@@ -232,32 +256,44 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
   const done = (): D1PreparedStatement => markDone(env.DB, message.postId, message.action, 'deliver', message.after, Date.now());
   if (message.action === 'remove') {
     const followers = await followerRange(env.DB, message);
-    const results = await settleWithConcurrency(followers, settings.fanoutConcurrency,
-      (id) => env.INBOX.getByName(id).removePosts([message.postId]));
+    const results = await settleWithConcurrency(followers, settings.fanoutConcurrency, (id) =>
+      env.INBOX.getByName(id).removePosts([message.postId]),
+    );
     throwIfAnyFailed(results, followers.length, message);
     await done().run();
     return;
   }
-  const entries = inboxInsertFor(settings.fanoutModes,
-    [{ postId: message.postId, authorId: message.authorId, hybrid: message.hybrid }]);
+  const entries = inboxInsertFor(settings.fanoutModes, [{ postId: message.postId, authorId: message.authorId, hybrid: message.hybrid }]);
   // The first range also writes the author's own timelines (every maintained mode, whatever
   // the hybrid flag), which the request did unless it died first: a no-op the usual time.
-  const own = message.after === '0'
-    ? inboxInsertFor(settings.fanoutModes, [{ postId: message.postId, authorId: message.authorId, hybrid: true }])
-    : {};
+  const own =
+    message.after === '0'
+      ? inboxInsertFor(settings.fanoutModes, [{ postId: message.postId, authorId: message.authorId, hybrid: true }])
+      : {};
   // One query: the range's active followers, none when the post was deleted before this
   // delivery (the delete's own fan-out purges what other deliveries wrote); and whether the
   // post still exists, for the author's own entry.
-  const { followers: recipients, postExists } = await insertRecipients(env.DB, message, activeSince(nowMs, settings),
-    Object.keys(entries).length > 0, Object.keys(own).length > 0);
-  const results = await settleWithConcurrency(recipients, settings.fanoutConcurrency,
-    (id) => env.INBOX.getByName(id).insert(entries, settings.timelineCap));
+  const { followers: recipients, postExists } = await insertRecipients(
+    env.DB,
+    message,
+    activeSince(nowMs, settings),
+    Object.keys(entries).length > 0,
+    Object.keys(own).length > 0,
+  );
+  const results = await settleWithConcurrency(recipients, settings.fanoutConcurrency, (id) =>
+    env.INBOX.getByName(id).insert(entries, settings.timelineCap),
+  );
   const written = writtenRows(results);
   const ownWrite = postExists ? await Promise.allSettled([env.INBOX.getByName(message.authorId).insert(own, settings.timelineCap)]) : [];
   // Counts of rows newly written are exact even across retries: a re-insert writes 0. (The
   // author's own entry is not fan-out and is not counted.)
-  const statements = [env.DB.prepare('UPDATE posts SET push_rows = push_rows + ?, hybrid_rows = hybrid_rows + ? WHERE id = ?')
-    .bind(written.push, written.hybrid, message.postId)];
+  const statements = [
+    env.DB.prepare('UPDATE posts SET push_rows = push_rows + ?, hybrid_rows = hybrid_rows + ? WHERE id = ?').bind(
+      written.push,
+      written.hybrid,
+      message.postId,
+    ),
+  ];
   const failed = [...results, ...ownWrite].some((r) => r.status === 'rejected');
   if (!failed) statements.push(done());
   await env.DB.batch(statements);
@@ -270,16 +306,24 @@ async function deliver(env: Env, settings: FeedSettings, message: DeliverMessage
  * exists. One D1 call (a batch when both are asked).
  */
 async function insertRecipients(
-  db: D1Database, message: DeliverMessage, activeAfter: number, withFollowers: boolean, withPost: boolean,
+  db: D1Database,
+  message: DeliverMessage,
+  activeAfter: number,
+  withFollowers: boolean,
+  withPost: boolean,
 ): Promise<{ followers: string[]; postExists: boolean }> {
   const statements: D1PreparedStatement[] = [];
   if (withFollowers) {
-    statements.push(db.prepare(
-      `SELECT CAST(f.follower_id AS TEXT) AS id FROM follows f JOIN users u ON u.id = f.follower_id
+    statements.push(
+      db
+        .prepare(
+          `SELECT CAST(f.follower_id AS TEXT) AS id FROM follows f JOIN users u ON u.id = f.follower_id
        WHERE f.followee_id = ? AND f.follower_id > ? AND f.follower_id <= ? AND u.last_active_at >= ?
          AND EXISTS (SELECT 1 FROM posts WHERE id = ?)
        ORDER BY f.follower_id`,
-    ).bind(message.authorId, message.after, message.through, activeAfter, message.postId));
+        )
+        .bind(message.authorId, message.after, message.through, activeAfter, message.postId),
+    );
   }
   if (withPost) statements.push(db.prepare('SELECT CAST(id AS TEXT) AS id FROM posts WHERE id = ?').bind(message.postId));
   if (statements.length === 0) return { followers: [], postExists: false };
@@ -292,18 +336,23 @@ async function insertRecipients(
 
 /** The followers in the message's range (every one: a `remove` reaches inactive followers too). */
 async function followerRange(db: D1Database, message: DeliverMessage): Promise<string[]> {
-  const result = await db.prepare(
-    `SELECT CAST(follower_id AS TEXT) AS id FROM follows
+  const result = await db
+    .prepare(
+      `SELECT CAST(follower_id AS TEXT) AS id FROM follows
      WHERE followee_id = ? AND follower_id > ? AND follower_id <= ? ORDER BY follower_id`,
-  ).bind(message.authorId, message.after, message.through).all<{ id: string }>();
+    )
+    .bind(message.authorId, message.after, message.through)
+    .all<{ id: string }>();
   return result.results.map((row) => row.id);
 }
 
 function throwIfAnyFailed(results: PromiseSettledResult<unknown>[], total: number, message: DeliverMessage): void {
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) {
-    throw new Error(`${failures.length} of ${total} timeline writes failed for post ${message.postId} ` +
-      `(${message.action}, followers (${message.after}, ${message.through}]): ${String(failures[0].reason)}`);
+    throw new Error(
+      `${failures.length} of ${total} timeline writes failed for post ${message.postId} ` +
+        `(${message.action}, followers (${message.after}, ${message.through}]): ${String(failures[0].reason)}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError, errorBody, jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { ApiError, errorBody, jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { admin } from './admin';
 import { type FeedEnv, loadSettings } from './context';
 import { consumeFanoutBatch, sweepFanout } from './fanout';
@@ -11,7 +11,8 @@ import { users } from './users';
 export { TimelineInbox } from './inbox';
 
 /** D1's errors for a schema whose migrations were not (all) applied. */
-const SCHEMA_MISSING = /no such table: (users|follows|posts|fanout_chunks)|no such column: (author_id|hybrid|sent_at|sends)|has no column named/;
+const SCHEMA_MISSING =
+  /no such table: (users|follows|posts|fanout_chunks)|no such column: (author_id|hybrid|sent_at|sends)|has no column named/;
 
 const app = new Hono<FeedEnv>();
 app.onError((err, c) => {
@@ -19,8 +20,14 @@ app.onError((err, c) => {
   // the columns of later migrations: say how to fix it.
   if (!(err instanceof ApiError) && SCHEMA_MISSING.test(String(err))) {
     console.error('D1 schema missing', err);
-    return c.json(errorBody('schema_missing', 'the D1 schema is missing or out of date: run `npx wrangler d1 migrations apply DB --local ' +
-      '-c workers/feed/wrangler.toml` (with the same --persist-to as wrangler dev)'), 503);
+    return c.json(
+      errorBody(
+        'schema_missing',
+        'the D1 schema is missing or out of date: run `npx wrangler d1 migrations apply DB --local ' +
+          '-c workers/feed/wrangler.toml` (with the same --persist-to as wrangler dev)',
+      ),
+      503,
+    );
   }
   return jsonErrorHandler(err, c);
 });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { type FeedEnv, ids, pathId, readJsonObject, requestPageWindow, requireOwner } from './context';
 import { firstFanoutStep } from './fanout';
 import { inboxInsertFor } from './fanout-plan';
@@ -61,10 +61,17 @@ userPosts.post('/', requireOwner, async (c) => {
   // runs alongside the D1 commit (one round trip less); the first fan-out step writes it
   // again if this request dies before it lands.
   const inbox = c.env.INBOX.getByName(viewer.id);
-  const ownInsert = settled(inbox.insert(inboxInsertFor(settings.fanoutModes, [{ postId: id, authorId: viewer.id, hybrid: true }]), settings.timelineCap));
+  const ownInsert = settled(
+    inbox.insert(inboxInsertFor(settings.fanoutModes, [{ postId: id, authorId: viewer.id, hybrid: true }]), settings.timelineCap),
+  );
   await c.env.DB.batch([
-    c.env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)')
-      .bind(id, viewer.id, body, now, hybrid ? 1 : 0),
+    c.env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)').bind(
+      id,
+      viewer.id,
+      body,
+      now,
+      hybrid ? 1 : 0,
+    ),
     ...step.statements,
   ]);
   if (step.message && !step.doneByRequest) {
@@ -87,16 +94,24 @@ userPosts.post('/', requireOwner, async (c) => {
   // No follower to reach: the step was only the author's own insert, which has landed. Closed
   // after the answer; if that is lost, the sweep sends the step and the consumer closes it.
   if (step.doneByRequest) {
-    c.executionCtx.waitUntil(step.doneByRequest.run().then(() => undefined, (err: unknown) => {
-      console.error('closing an own-timeline step failed; the sweep will send it', err);
-    }));
+    c.executionCtx.waitUntil(
+      step.doneByRequest.run().then(
+        () => undefined,
+        (err: unknown) => {
+          console.error('closing an own-timeline step failed; the sweep will send it', err);
+        },
+      ),
+    );
   }
   return c.json(postJson({ id, author_id: viewer.id, handle: viewer.handle, body, created_at: now, hybrid_pushed: hybrid ? 1 : 0 }), 201);
 });
 
 /** A promise's outcome, never rejecting (so it may wait while other awaits run). */
 function settled<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  return promise.then((value) => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason }));
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
 }
 
 // An author's own posts, newest first, with Mastodon's cursors. Public.
@@ -117,11 +132,18 @@ userPosts.delete('/:postId', requireOwner, async (c) => {
   const viewer = c.var.viewer;
   const postId = pathId(c, 'postId');
   const post = await c.env.DB.prepare('SELECT hybrid_pushed FROM posts WHERE id = ? AND author_id = ?')
-    .bind(postId, viewer.id).first<{ hybrid_pushed: number }>();
+    .bind(postId, viewer.id)
+    .first<{ hybrid_pushed: number }>();
   if (!post) throw new ApiError(404, 'post_not_found', 'this user has no such post');
   const now = Date.now();
-  const step = firstFanoutStep(c.env.DB, settings, 'remove',
-    { id: postId, authorId: viewer.id, hybrid: post.hybrid_pushed === 1 }, viewer.follower_count, now);
+  const step = firstFanoutStep(
+    c.env.DB,
+    settings,
+    'remove',
+    { id: postId, authorId: viewer.id, hybrid: post.hybrid_pushed === 1 },
+    viewer.follower_count,
+    now,
+  );
   await c.env.DB.batch([c.env.DB.prepare('DELETE FROM posts WHERE id = ?').bind(postId), ...step.statements]);
   await c.env.INBOX.getByName(viewer.id).removePosts([postId]);
   if (step.message) {
@@ -142,7 +164,9 @@ posts.get('/:id', async (c) => {
   const steps = await c.env.DB.prepare(
     `SELECT COUNT(*) AS total, SUM(done_at IS NULL) AS pending, MAX(done_at) AS last_done
      FROM fanout_chunks WHERE post_id = ? AND action = 'insert'`,
-  ).bind(id).first<{ total: number; pending: number | null; last_done: number | null }>();
+  )
+    .bind(id)
+    .first<{ total: number; pending: number | null; last_done: number | null }>();
   const pending = steps?.pending ?? 0;
   return c.json({
     ...postJson(post),

@@ -3,7 +3,7 @@
  * time-series store, read back through a Prometheus-compatible query API. Only wires routes.
  */
 import { Hono } from 'hono';
-import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { influxApi } from './influx';
 import { pushgatewayApi } from './pushgateway';
 import { queryApi } from './query-api';

@@ -3,7 +3,7 @@
  * in scrape-pool.ts (one Durable Object per job), the configuration in config.ts.
  */
 import { Hono } from 'hono';
-import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { allTargets, syncPools, targetsApi } from './targets-api';
 import { renderTargetsPage } from './targets-page';
 

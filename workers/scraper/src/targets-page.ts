@@ -10,7 +10,9 @@ export function renderTargetsPage(targets: TargetHealth[], nowMs: number): strin
   const rows = targets
     .map((t) => {
       const ago = t.lastScrapeMs === 0 ? 'never' : `${((nowMs - t.lastScrapeMs) / 1000).toFixed(1)}s ago`;
-      const labels = Object.entries(t.labels).map(([k, v]) => `<code>${esc(k)}="${esc(v)}"</code>`).join(' ');
+      const labels = Object.entries(t.labels)
+        .map(([k, v]) => `<code>${esc(k)}="${esc(v)}"</code>`)
+        .join(' ');
       return `<tr class="${t.health}"><td>${esc(t.scrapePool)}</td><td><a href="${esc(t.scrapeUrl)}">${esc(t.scrapeUrl)}</a></td><td>${esc(t.health.toUpperCase())}</td><td>${labels}</td><td>${ago}</td><td>${(t.lastScrapeDuration * 1000).toFixed(1)} ms</td><td>${t.lastSamples}</td><td>${esc(t.lastError)}</td></tr>`;
     })
     .join('\n');
