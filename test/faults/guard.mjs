@@ -7,7 +7,7 @@
 // The harness (harness.ts) spawns this detached, so the group id is this process's pid: a
 // SIGKILL to -pid reaches the guard, wrangler and every process wrangler started.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 const [watched, command, ...args] = process.argv.slice(2);
 const parent = Number(watched);
@@ -42,16 +42,32 @@ child.on('error', (err) => {
   process.stderr.write(`guard: cannot start ${command}: ${err.message}\n`);
   process.exit(127);
 });
-// The command ended by itself: take whatever it left behind in the group, and exit as it did.
+const parentGone = () => {
+  try {
+    process.kill(parent, 0);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+// The test process is gone, so nothing will clean up after it: stop the group, remove the
+// state folder the harness named (FAULTS_GUARD_STATE_DIR), then go too.
+const orphaned = () => {
+  killOthers();
+  const state = process.env.FAULTS_GUARD_STATE_DIR;
+  if (state) rmSync(state, { recursive: true, force: true });
+  killGroup();
+};
+
+// The command ended by itself (or because its output pipe closed with the test process):
+// take whatever it left behind in the group, and exit as it did.
 child.on('exit', (code, signal) => {
+  if (parentGone()) orphaned();
   killOthers();
   process.exit(code ?? (signal ? 128 : 1));
 });
 
 setInterval(() => {
-  try {
-    process.kill(parent, 0);
-  } catch {
-    killGroup();
-  }
+  if (parentGone()) orphaned();
 }, 300);

@@ -373,6 +373,8 @@ export class FaultWorker {
       ...process.env,
       WRANGLER_SEND_METRICS: 'false',
       WRANGLER_REGISTRY_PATH: join(this.stateDir, 'registry'),
+      // guard.mjs removes it if this test process dies without cleanup().
+      FAULTS_GUARD_STATE_DIR: process.env.FAULTS_KEEP_STATE === undefined ? this.stateDir : '',
       // wrangler dev otherwise streams a trace of every invocation to a local collector Worker.
       X_LOCAL_OBSERVABILITY: 'false',
       NO_COLOR: '1',
