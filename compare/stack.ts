@@ -8,7 +8,7 @@
  * {@link stopOnSignals}.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { cpSync, createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bin, listWorkers, root } from '../scripts/workers.mjs';
@@ -88,12 +88,14 @@ export class Stack {
   /**
    * Starts the Worker `name` (a folder under workers/, or `edge`) as `label` with these vars on
    * top of its wrangler.toml, on a free port and fresh state, and waits until it answers
-   * `readyPath` (any status), at most 90 s.
+   * `readyPath` (any status), at most 90 s. `stateFrom` is a stopped Worker's state folder to
+   * start from (a copy: a loaded graph reused by several configurations).
    */
-  async start(name: string, label: string, vars: Record<string, string> = {}, readyPath = '/'): Promise<RunningWorker> {
+  async start(name: string, label: string, vars: Record<string, string> = {}, readyPath = '/', stateFrom?: string): Promise<RunningWorker> {
     const worker = listWorkers().find((w) => w.name === name);
     if (!worker) throw new Error(`no Worker named ${name}`);
     const stateDir = join(this.options.stateDir, label);
+    if (stateFrom !== undefined) cpSync(stateFrom, stateDir, { recursive: true });
     mkdirSync(stateDir, { recursive: true });
     for (const binding of worker.d1WithMigrations) {
       const r = spawnSync(bin('wrangler'), ['d1', 'migrations', 'apply', binding, '--local', '-c', worker.config, '--persist-to', stateDir],
