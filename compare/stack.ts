@@ -11,7 +11,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { bin, listWorkers, root } from '../scripts/workers.mjs';
+import { listWorkers, root } from '../scripts/workers.mjs';
+
+const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
 
 /** The local token every Worker of a comparison stack is started with (as `.dev.vars.example`). */
 export const STACK_TOKEN = 'dev-token';
@@ -97,7 +99,8 @@ export class Stack {
     const stateDir = join(this.options.stateDir, label);
     if (stateFrom !== undefined) cpSync(stateFrom, stateDir, { recursive: true });
     mkdirSync(stateDir, { recursive: true });
-    for (const binding of worker.d1WithMigrations) {
+    // A copied state already has its schema.
+    for (const binding of stateFrom === undefined ? worker.d1WithMigrations : []) {
       const r = spawnSync(bin('wrangler'), ['d1', 'migrations', 'apply', binding, '--local', '-c', worker.config, '--persist-to', stateDir],
         { cwd: root, env: { ...this.env(), CI: 'true' }, encoding: 'utf8', timeout: 120_000 });
       if (r.status !== 0) throw new Error(`${label}: d1 migrations apply ${binding} failed: ${r.stdout}${r.stderr}`);

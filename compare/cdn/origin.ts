@@ -12,7 +12,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { createOriginApp } from '../../origin/server';
 import type { CachePolicy } from '../../origin/cache-control-rules';
 
@@ -48,7 +48,9 @@ export async function startObservedOrigin(dir: string, policy: CachePolicy, with
   /** The ETag last answered (200 or 304) per path: a 200 with the same one re-sent known content. */
   const lastTag = new Map<string, string>();
 
-  const observe = async (request: Request, env: unknown): Promise<Response> => {
+  // The server speaks HTTP/1.1 only, so its bindings are always HttpBindings.
+  const observe = async (request: Request, bindings: HttpBindings | Http2Bindings): Promise<Response> => {
+    const env = bindings as HttpBindings;
     const path = new URL(request.url).pathname;
     if (path === '/metrics') return app.fetch(request, env);
     const mode = path.split('/')[1] ?? '';

@@ -21,7 +21,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pushDir } from '../../origin/push-client';
-import { mean, quantile, rng, sortNum, zipfSampler } from '../../bench/lib/random';
+import { quantile, rng, sortNum, zipfSampler } from '../../bench/lib/random';
 import { localStateBytes, stateGrowth, type StoreBytes, type StoreKind } from '../local-state';
 import { STACK_TOKEN, type RunningWorker, type Stack } from '../stack';
 import { startObservedOrigin, type OriginCounts } from './origin';
@@ -38,6 +38,9 @@ export const CDN_MODE_LABELS: Record<CdnMode, string> = {
   push: '(d) push, sync after each change',
   hybrid: '(e) hybrid: hot set pushed, tail pulled',
 };
+
+/** Short names for the charts. */
+export const CDN_MODE_SHORT: Record<CdnMode, string> = { ttl: '(a) TTL only', validators: '(b) TTL + 304', swr: '(c) SWR', push: '(d) push', hybrid: '(e) hybrid' };
 
 /** The CDN workload's knobs (chosen by the size preset and the command line). */
 export interface CdnSettings {
@@ -75,6 +78,7 @@ export interface CdnModeFigures {
   /** Bytes the push client sent (manifests, blobs, activations), the initial upload included. */
   pushBytes: number;
   pushInitialBytes: number;
+  pushInitialRequests: number;
   pushBlobBytes: number;
   pushManifestBytes: number;
   pushRequests: number;
@@ -269,7 +273,7 @@ async function runPhase(
     tallies[mode].syncMs.push(performance.now() - t0);
   };
   await Promise.all([sync('push'), sync('hybrid')]);
-  const initial = { push: tallies.push.bytes, hybrid: tallies.hybrid.bytes };
+  const initial = { push: { ...tallies.push }, hybrid: { ...tallies.hybrid } };
   tallies.push.syncMs.length = 0;
   tallies.hybrid.syncMs.length = 0;
   origin.reset();
@@ -365,7 +369,8 @@ async function runPhase(
       requests: list.length, skipped: c.skipped, errors: c.errors,
       origin: counts[mode] ?? { requests: 0, ok200: 0, notModified304: 0, bytes: 0, redundantBytes: 0, redundantResponses: 0 },
       pushBytes: tally ? tally.bytes : 0,
-      pushInitialBytes: tally ? initial[mode as 'push' | 'hybrid'] : 0,
+      pushInitialBytes: tally ? initial[mode as 'push' | 'hybrid'].bytes : 0,
+      pushInitialRequests: tally ? initial[mode as 'push' | 'hybrid'].requests : 0,
       pushBlobBytes: tally?.blobBytes ?? 0,
       pushManifestBytes: tally?.manifestBytes ?? 0,
       pushRequests: tally?.requests ?? 0,
@@ -392,6 +397,3 @@ async function runPhase(
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
-
-/** Mean object size of a site (for the cost model). */
-export const meanSize = (site: SiteObject[]): number => mean(site.map((o) => o.size));

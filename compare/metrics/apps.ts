@@ -93,7 +93,7 @@ export class SimulatedApp {
       const batches: SeriesBatch[] = values.map((v) => ({ labels: { __name__: v.name, job, instance: this.name, ...v.labels }, timestamps: [now], values: [v.value] }));
       url = `${base}/api/v1/write`;
       init = {
-        method: 'POST', body: encodeRemoteWrite(batches),
+        method: 'POST', body: new Uint8Array(encodeRemoteWrite(batches)),
         headers: { authorization: `Bearer ${token}`, 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' },
       };
     } else {

@@ -153,8 +153,11 @@ export async function runMetrics(settings: MetricsSettings, workDir: string, log
     const maxTargets = Math.max(...settings.sources) + settings.shortJobs + 20;
     const metricsVars = { SHARD_COUNT: '1', PUSH_INTERVAL_SECONDS: String(settings.intervalSeconds) };
     const stores = new Map<Delivery, RunningWorker>();
-    await Promise.all(DELIVERIES.map(async (d) => { stores.set(d, await stack(d).start('metrics', `metrics-${d}`, metricsVars, '/api/v1/status/buildinfo')); }));
-    const scraper = await stack('pull').start('scraper', 'scraper', { MAX_TARGETS: String(maxTargets), SCRAPE_CONFIG: JSON.stringify({ scrape_configs: [] }) }, '/api/v1/targets');
+    // The scraper finds the pull store through its stack's dev registry when it calls it, so all start at once.
+    const [scraper] = await Promise.all([
+      stack('pull').start('scraper', 'scraper', { MAX_TARGETS: String(maxTargets), SCRAPE_CONFIG: JSON.stringify({ scrape_configs: [] }) }, '/api/v1/targets'),
+      ...DELIVERIES.map(async (d) => { stores.set(d, await stack(d).start('metrics', `metrics-${d}`, metricsVars, '/api/v1/status/buildinfo')); }),
+    ]);
     const store = (d: Delivery): RunningWorker => {
       const s = stores.get(d);
       if (!s) throw new Error(`no store for ${d}`);
