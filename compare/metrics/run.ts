@@ -96,7 +96,7 @@ export interface MetricsResult {
   deadSource: DeadSourceFigures;
 }
 
-interface StoreStatus { series: number; samples: number; writeCalls: number; samplesWritten: number }
+interface StoreStatus { series: number; samples: number; writeCalls: number; samplesWritten: number; shards: Array<{ sinceMs: number }> }
 
 async function storeStatus(metrics: RunningWorker): Promise<StoreStatus> {
   const res = await fetch(`${metrics.url}/api/v1/status/store`);
@@ -220,6 +220,8 @@ async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: numb
     await sleep(t0 + windowMs - performance.now());
     const seconds = (performance.now() - t0) / 1000;
     const after = await storeStatus(store);
+    // The shard counts in memory: a restart inside the window would reset its counters.
+    if (after.shards.some((sh, i) => sh.sinceMs !== before.shards[i]?.sinceMs)) throw new Error(`${store.label}: the store shard restarted during the ${n}-source window; its counts do not cover the window`);
     if (delivery === 'pull') await setJobs(scraper, 'scale', []);
     const requests = apps.reduce((k, a) => k + (delivery === 'pull' ? a.load.served : a.load.sent), 0);
     const bytes = apps.reduce((k, a) => k + (delivery === 'pull' ? a.load.servedBytes : a.load.sentBytes), 0);
