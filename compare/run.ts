@@ -2,6 +2,7 @@
  * One comparison run: the chosen pairs, one after another (so that no two share the machine),
  * each on a stack of its own, then the report.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { writeReport, type RunResults, type Table } from './report/build';
 import type { Chart } from './report/render';
 import { SIZES, type SizeName } from './sizes';
 import { Stack } from './stack';
+import { root } from '../scripts/workers.mjs';
 
 export type Pair = 'cdn' | 'metrics' | 'feed';
 export const PAIRS: readonly Pair[] = ['cdn', 'metrics', 'feed'];
@@ -32,6 +34,14 @@ export interface CompareOptions {
   onStack?: (stop: () => Promise<void>) => void;
 }
 
+/** The commit measured (with `+changes` when the work tree differs from it). */
+function revision(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? '+changes' : ''}`;
+}
+
 export interface CompareRun { dir: string; results: RunResults; charts: Chart[]; tables: Table[] }
 
 /** Runs the comparison and writes its report into `outDir`. */
@@ -45,7 +55,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareRun> {
   const stack = new Stack({ stateDir: stateRoot, log: o.log });
   o.onStack?.(() => stack.stop());
   const results: RunResults = {
-    command: o.command, size: o.size, seed: o.seed, startedAt: new Date(started).toISOString(), wallSeconds: 0,
+    command: o.command, revision: revision(), size: o.size, seed: o.seed, startedAt: new Date(started).toISOString(), wallSeconds: 0,
     machine: { atStart, atEnd: atStart }, pairSeconds: {},
   };
   const d = o.durationSeconds;

@@ -13,10 +13,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { listWorkers, root } from '../scripts/workers.mjs';
 
-const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
-
 /** The local token every Worker of a comparison stack is started with (as `.dev.vars.example`). */
 export const STACK_TOKEN = 'dev-token';
+
+/** A tool installed in node_modules/.bin. */
+export const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
 
 /** A Worker of the stack, running. */
 export interface RunningWorker {
@@ -41,6 +42,25 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * Spawns a process in a group of its own that is killed when this process exits (whatever the
+ * path); `stop` ends it (SIGTERM, then SIGKILL after 5 s).
+ */
+export function spawnTracked(cmd: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; stop: () => Promise<void> } {
+  const child = spawn(cmd, args, { cwd: root, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve(); }));
+  return {
+    child,
+    stop: async () => {
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /**
@@ -111,21 +131,11 @@ export class Stack {
       '--show-interactive-dev-session=false', '--inspector-port', String(inspectorPort), '--log-level', 'warn'];
     for (const [k, v] of Object.entries({ PUSHPULL_TOKEN: STACK_TOKEN, ...vars })) args.push('--var', `${k}:${v}`);
     const logFile = createWriteStream(join(this.options.stateDir, `${label}.log`));
-    const child = spawn(bin('wrangler'), args, { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    live.add(child);
+    const { child, stop } = spawnTracked(bin('wrangler'), args, { env: this.env() });
     child.stdout?.pipe(logFile);
     child.stderr?.pipe(logFile);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve(); }));
     const url = `http://127.0.0.1:${port}`;
-    const running: RunningWorker = {
-      label, url, stateDir,
-      stop: async () => {
-        killGroup(child, 'SIGTERM');
-        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      },
-    };
+    const running: RunningWorker = { label, url, stateDir, stop };
     this.workers.push(running);
     const deadline = Date.now() + 90_000;
     for (;;) {

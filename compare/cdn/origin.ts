@@ -9,6 +9,10 @@
  * under a prefix in `withoutValidators` the observer drops `ETag` and `Last-Modified` from the
  * origin's answers and the conditionals from the requests, exactly what an origin without
  * validators answers. Everything else is the origin's own answer, untouched.
+ *
+ * It runs in a process of its own (`origin-main.ts`, started by {@link startOriginProcess}), so
+ * that the load generator's work never delays the origin's answers; the counts are read over
+ * HTTP at `/__observer/counts` (and cleared with `POST /__observer/reset`), which are not counted.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,15 +34,24 @@ export interface OriginCounts {
 
 const emptyCounts = (): OriginCounts => ({ requests: 0, ok200: 0, notModified304: 0, bytes: 0, redundantBytes: 0, redundantResponses: 0 });
 
-/** A running observed origin. */
+/** A running observed origin (in this process). */
 export interface ObservedOrigin {
   url: string;
   /** Counts per mode (first path segment) since the last {@link ObservedOrigin.reset}. */
   counts(): Record<string, OriginCounts>;
-  /** The origin's own prom-client counters (`/metrics`), summed over every label. */
-  ownMetrics(): Promise<{ requests: number; responseBytes: number; notModified: number }>;
   reset(): void;
   close(): Promise<void>;
+}
+
+/** What the origin process is started with. */
+export interface OriginProcessConfig { dir: string; policy: CachePolicy; withoutValidators: string[] }
+
+/** The origin's own prom-client counters (`/metrics`), summed over every label. */
+export async function originOwnMetrics(url: string): Promise<{ requests: number; responseBytes: number; notModified: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (name: string): number => text.split('\n').filter((l) => l.startsWith(name))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return { requests: sum('origin_http_requests_total'), responseBytes: sum('origin_http_response_bytes_total'), notModified: sum('origin_http_not_modified_total') };
 }
 
 /** Starts the origin on a free port over `dir`, with `policy` as its Cache-Control rules. */
@@ -53,6 +66,11 @@ export async function startObservedOrigin(dir: string, policy: CachePolicy, with
     const env = bindings as HttpBindings;
     const path = new URL(request.url).pathname;
     if (path === '/metrics') return app.fetch(request, env);
+    if (path === '/__observer/counts') return Response.json(Object.fromEntries(perMode));
+    if (path === '/__observer/reset' && request.method === 'POST') {
+      perMode = new Map();
+      return new Response(null, { status: 204 });
+    }
     const mode = path.split('/')[1] ?? '';
     const counts = perMode.get(mode) ?? emptyCounts();
     perMode.set(mode, counts);
@@ -98,12 +116,6 @@ export async function startObservedOrigin(dir: string, policy: CachePolicy, with
   return {
     url,
     counts: () => Object.fromEntries([...perMode].map(([k, v]) => [k, { ...v }])),
-    ownMetrics: async () => {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const sum = (name: string): number => text.split('\n').filter((l) => l.startsWith(name))
-        .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-      return { requests: sum('origin_http_requests_total'), responseBytes: sum('origin_http_response_bytes_total'), notModified: sum('origin_http_not_modified_total') };
-    },
     reset: () => { perMode = new Map(); },
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -24,7 +24,8 @@ import { pushDir } from '../../origin/push-client';
 import { quantile, rng, sortNum, zipfSampler } from '../../bench/lib/random';
 import { localStateBytes, stateGrowth, type StoreBytes, type StoreKind } from '../local-state';
 import { STACK_TOKEN, type RunningWorker, type Stack } from '../stack';
-import { startObservedOrigin, type OriginCounts } from './origin';
+import type { OriginCounts } from './origin';
+import { startOriginProcess, type OriginProcess } from './origin-process';
 import { makeSite, versionOf, writeObject, type SiteObject } from './site';
 
 export const CDN_MODES = ['ttl', 'validators', 'swr', 'push', 'hybrid'] as const;
@@ -222,7 +223,7 @@ export async function runCdn(settings: CdnSettings, stack: Stack, workDir: strin
   };
   // Each mode's origin files live under /<mode>/ (the edge's ORIGIN_URL carries the prefix).
   for (const mode of CDN_MODES) mkdirSync(join(originDir, mode), { recursive: true });
-  const origin = await startObservedOrigin(originDir, policy, ['/ttl/']);
+  const origin = await startOriginProcess({ dir: originDir, policy, withoutValidators: ['/ttl/'] });
   log(`cdn: origin ${origin.url}; ${settings.objects} objects, ${site.reduce((n, o) => n + o.size, 0)} bytes; hot set ${hotCount}`);
   const phases: CdnPhase[] = [];
   try {
@@ -242,7 +243,7 @@ export async function runCdn(settings: CdnSettings, stack: Stack, workDir: strin
 
 async function runPhase(
   settings: CdnSettings, stack: Stack, site: SiteObject[], hotCount: number, k: number, rate: number,
-  origin: Awaited<ReturnType<typeof startObservedOrigin>>, originDir: string, pushDirs: Record<'push' | 'hybrid', string>,
+  origin: OriginProcess, originDir: string, pushDirs: Record<'push' | 'hybrid', string>,
   log: (line: string) => void,
 ): Promise<CdnPhase> {
   const versions = new Array<number>(site.length).fill(0);
@@ -276,7 +277,7 @@ async function runPhase(
   const initial = { push: { ...tallies.push }, hybrid: { ...tallies.hybrid } };
   tallies.push.syncMs.length = 0;
   tallies.hybrid.syncMs.length = 0;
-  origin.reset();
+  await origin.reset();
   const ownBefore = await origin.ownMetrics();
 
   const arrivals = arrivalsFor(settings, rate, k);
@@ -351,7 +352,7 @@ async function runPhase(
   await Promise.all([syncing.push, syncing.hybrid]);
 
   const ownAfter = await origin.ownMetrics();
-  const counts = origin.counts();
+  const counts = await origin.counts();
   const figures: CdnModeFigures[] = CDN_MODES.map((mode) => {
     const list = served.get(mode) ?? [];
     const c = counters.get(mode) ?? { skipped: 0, errors: 0 };

@@ -16,6 +16,8 @@ import { renderCharts, type Chart, type ChartSpec } from './render';
 /** Everything one run measured. */
 export interface RunResults {
   command: string;
+  /** The commit measured. */
+  revision: string;
   size: string;
   seed: number;
   startedAt: string;
@@ -178,7 +180,7 @@ export async function writeReport(dir: string, r: RunResults): Promise<{ charts:
   writeFileSync(join(dir, 'results.json'), JSON.stringify({ ...r, cost: costs, charts: rendered.map((c) => ({ id: c.id, title: c.title, caption: c.caption, rows: c.rows })) }, null, 1));
   const model = r.cdn ? modelSection() : { md: '', html: '' };
   const head = [`# pushpull compare: ${r.size} run of ${r.startedAt}`, '',
-    `Command: \`${r.command}\` (seed ${r.seed}); wall time ${r.wallSeconds.toFixed(0)} s (${Object.entries(r.pairSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}).`, '',
+    `Command: \`${r.command}\` (seed ${r.seed}) at commit ${r.revision}; wall time ${r.wallSeconds.toFixed(0)} s (${Object.entries(r.pairSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}).`, '',
     `Machine: ${machineLine(r.machine)}.`, ''].join('\n');
   const md = [head, '## Headline', '', ...tables.map((t) => markdownTable(t) + '\n'), '## Charts', '',
     ...rendered.map((c) => `- [${c.title}](charts/${c.id}.svg): ${c.caption}`), '', model.md, '', '## What a local run cannot show', '',
@@ -190,7 +192,7 @@ table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #ccc;pad
 .note{color:#555;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:1.5em}.chart{flex:0 0 auto}figcaption{font-size:12px;color:#555;max-width:520px}
 pre{background:#f6f6f6;padding:.6em;overflow:auto;font-size:12px}</style></head><body>
 <h1>pushpull compare: ${escapeHtml(r.size)} run</h1>
-<p>${escapeHtml(r.startedAt)}; command <code>${escapeHtml(r.command)}</code>; seed ${r.seed}; wall time ${r.wallSeconds.toFixed(0)} s.</p>
+<p>${escapeHtml(r.startedAt)}; command <code>${escapeHtml(r.command)}</code>; seed ${r.seed}; commit ${escapeHtml(r.revision)}; wall time ${r.wallSeconds.toFixed(0)} s.</p>
 <p>Machine: ${escapeHtml(machineLine(r.machine))}.</p>
 <p>Every figure below was measured in this run, against the real Workers under <code>wrangler dev</code>, the real Node origin and the real store; the month's cost is the one paper model, and it shows its inputs.</p>
 <h2>Headline</h2>${tables.map(htmlTable).join('')}
