@@ -30,7 +30,7 @@ export interface CompareOptions {
   /** The command line, as the report quotes it. */
   command: string;
   log: (line: string) => void;
-  /** Called with the stacks' stop function, so a signal handler can stop them. */
+  /** Called with a function that stops the run's Workers and removes its state, for a signal handler. */
   onStack?: (stop: () => Promise<void>) => void;
 }
 
@@ -53,7 +53,11 @@ export async function runCompare(o: CompareOptions): Promise<CompareRun> {
   // would measure the disk (bench/feed.ts found the same).
   const stateRoot = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'pushpull-compare-'));
   const stack = new Stack({ stateDir: stateRoot, log: o.log });
-  o.onStack?.(() => stack.stop());
+  // Stopping by a signal skips the `finally` below: the handler stops the Workers and removes the state too.
+  o.onStack?.(async () => {
+    await stack.stop();
+    rmSync(stateRoot, { recursive: true, force: true });
+  });
   const results: RunResults = {
     command: o.command, revision: revision(), size: o.size, seed: o.seed, startedAt: new Date(started).toISOString(), wallSeconds: 0,
     machine: { atStart, atEnd: atStart }, pairSeconds: {},
