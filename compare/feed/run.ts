@@ -3,9 +3,9 @@
  *
  * The graph (bench/lib/feed-workload.ts: user of rank r has top/r followers) is loaded once
  * through the admin bulk API; every configuration then starts the feed Worker on a copy of that
- * state and replays the same seeded script: history, then for each read rate of the sweep a
- * phase of posts (the post script's authors, in turn, at `postRate`) and timeline reads (random
- * readers, open loop at that rate). Configurations:
+ * state and replays the same seeded script: history, then for each load of the sweep (a post
+ * rate and a read rate) a phase of posts (the post script's authors, in turn) and timeline
+ * reads (random readers, open loop). Configurations:
  *
  * | label | FANOUT_MODES | timelines read |
  * |---|---|---|
@@ -29,10 +29,8 @@ export interface FeedSettings {
   users: number;
   topFollowers: number;
   thresholds: number[];
-  /** Posts per second during every phase. */
-  postRate: number;
-  /** Timeline reads per second, one phase each. */
-  readRates: number[];
+  /** The sweep: one phase per load (posts and timeline reads per second). */
+  loads: Array<{ postsPerSecond: number; readsPerSecond: number }>;
   phaseSeconds: number;
   /** Readers sampled (their timelines are rebuilt after the history is loaded). */
   readers: number;
@@ -54,7 +52,8 @@ export interface FeedConfigFigures {
   rowsWrittenPerPost: number;
   rowsReadPerPage: number;
   itemsPerPage: number;
-  reads: Array<{ rate: number; count: number; failed: number; p50: number; p99: number }>;
+  /** One per load: read latency, and the rows the phase's posts wrote and its reads read. */
+  reads: Array<{ postsPerSecond: number; readsPerSecond: number; count: number; failed: number; p50: number; p99: number; posts: number; rowsWritten: number; rowsRead: number }>;
   visibility: { ordinary: { n: number; p50: number; p99: number }; huge: { n: number; p50: number; p99: number } };
   postMs: { p50: number; p99: number };
   storage: Record<StoreKind, StoreBytes>;
@@ -120,31 +119,34 @@ async function runConfiguration(
   }
   const before = localStateBytes(stateDir);
   const authors = postAuthors(users.length);
-  const posts: Array<{ id: string; rank: number }> = [];
+  const posts: Array<{ id: string; rank: number; phase: number }> = [];
   const postMs: number[] = [];
   const rowsRead: number[] = [];
   const items: number[] = [];
   const reads: FeedConfigFigures['reads'] = [];
   let next = 0;
-  for (const rate of settings.readRates) {
-    const readRandom = rng(settings.seed * 13 + rate);
+  const phaseRowsRead: number[] = [];
+  for (const [phase, load] of settings.loads.entries()) {
+    const rate = load.readsPerSecond;
+    const readRandom = rng(settings.seed * 13 + phase);
     const latencies: number[] = [];
+    let readRows = 0;
     let failed = 0;
     const pending: Promise<void>[] = [];
     let inFlight = 0;
     const t0 = performance.now();
     const end = t0 + settings.phaseSeconds * 1000;
-    // Posts at postRate, in turn from the post script.
+    // Posts at the load's rate, in turn from the post script.
     const posting = (async () => {
       for (let k = 0; ; k++) {
-        const due = t0 + (k / settings.postRate) * 1000;
+        const due = t0 + (k / load.postsPerSecond) * 1000;
         if (due >= end) return;
         await sleep(due - performance.now());
         const rank = authors[next++ % authors.length];
         const u = users[rank - 1];
         try {
           const res = await feedCall<{ id: string }>(base, 'POST', `/users/${u.id}/posts`, u.token, { body: `post ${next} by rank ${rank}` });
-          posts.push({ id: res.json.id, rank });
+          posts.push({ id: res.json.id, rank, phase });
           postMs.push(res.ms);
         } catch (err) {
           log(`feed: ${c.label}: a post failed: ${String(err).slice(0, 200)}`);
@@ -163,7 +165,9 @@ async function runConfiguration(
         try {
           const res = await feedCall<unknown[]>(base, 'GET', `/users/${reader.id}/timeline?mode=${c.mode}&limit=${PAGE}`, reader.token);
           latencies.push(res.ms);
-          rowsRead.push(Number(res.headers.get('x-feed-rows-read') ?? NaN));
+          const n = Number(res.headers.get('x-feed-rows-read') ?? NaN);
+          rowsRead.push(n);
+          if (Number.isFinite(n)) readRows += n;
           items.push(res.json.length);
         } catch {
           failed++;
@@ -175,13 +179,20 @@ async function runConfiguration(
     await posting;
     await Promise.all(pending);
     const f = figures(latencies);
-    reads.push({ rate, count: f.n, failed, p50: f.p50, p99: f.p99 });
-    log(`feed: ${c.label}: ${rate} reads/s + ${settings.postRate} posts/s for ${settings.phaseSeconds} s: read p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`);
+    phaseRowsRead.push(readRows);
+    reads.push({ ...load, count: f.n, failed, p50: f.p50, p99: f.p99, posts: 0, rowsWritten: 0, rowsRead: readRows });
+    log(`feed: ${c.label}: ${load.postsPerSecond} posts/s + ${rate} reads/s for ${settings.phaseSeconds} s: read p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`);
   }
   await waitForFanout(base, STACK_TOKEN, 300_000);
-  const statuses: Array<{ rank: number; s: PostStatus }> = [];
-  for (const p of posts) statuses.push({ rank: p.rank, s: (await feedCall<PostStatus>(base, 'GET', `/posts/${p.id}`)).json });
-  const rows = statuses.map(({ s }) => (c.mode === 'push' ? s.fanout.push_rows : c.mode === 'hybrid' ? s.fanout.hybrid_rows : 0));
+  const statuses: Array<{ rank: number; phase: number; s: PostStatus }> = [];
+  for (const p of posts) statuses.push({ rank: p.rank, phase: p.phase, s: (await feedCall<PostStatus>(base, 'GET', `/posts/${p.id}`)).json });
+  const written = (s: PostStatus): number => (c.mode === 'push' ? s.fanout.push_rows : c.mode === 'hybrid' ? s.fanout.hybrid_rows : 0);
+  const rows = statuses.map(({ s }) => written(s));
+  for (const [phase, r] of reads.entries()) {
+    const mine = statuses.filter((x) => x.phase === phase);
+    r.posts = mine.length;
+    r.rowsWritten = mine.reduce((n, x) => n + written(x.s), 0);
+  }
   // Visible once fan-out settled; a post merged at read time (pull, or hybrid over the threshold) at once.
   const lag = (s: PostStatus): number => (c.mode === 'pull' || (c.mode === 'hybrid' && !s.fanout.hybrid_pushed) ? 0 : s.fanout.settled_after_ms);
   const huge = statuses.filter(({ rank }) => followers[rank - 1] >= settings.hugeFollowers);

@@ -88,12 +88,14 @@ export function metricsTables(m: MetricsResult): Table[] {
 
 /** The feed headline table. */
 export function feedTable(feed: FeedResult): Table {
-  const top = Math.max(...feed.settings.readRates);
+  // The heaviest read load of the sweep.
+  const heaviest = feed.settings.loads.reduce((a, b) => (b.readsPerSecond > a.readsPerSecond || (b.readsPerSecond === a.readsPerSecond && b.postsPerSecond > a.postsPerSecond) ? b : a));
+  const loads = feed.settings.loads.map((l) => `${l.postsPerSecond}/${l.readsPerSecond}`).join(', ');
   return {
-    title: `Feed: ${feed.graph.users} users, ${feed.graph.follows} Zipf follows, ${feed.settings.postRate} posts/s, reads up to ${top}/s`,
-    header: ['config', 'timeline rows written/post', 'rows read/page', `read p50 / p99 ms (${top}/s)`, 'visible p99 ms ordinary / huge', 'storage added MiB (D1 + DO)'],
+    title: `Feed: ${feed.graph.users} users, ${feed.graph.follows} Zipf follows; posts/reads per second swept: ${loads}`,
+    header: ['config', 'timeline rows written/post', 'rows read/page', `read p50 / p99 ms (${heaviest.postsPerSecond} posts + ${heaviest.readsPerSecond} reads/s)`, 'visible p99 ms ordinary / huge', 'storage added MiB (D1 + DO)'],
     rows: feed.configs.map((c) => {
-      const r = c.reads.find((x) => x.rate === top);
+      const r = c.reads.find((x) => x.readsPerSecond === heaviest.readsPerSecond && x.postsPerSecond === heaviest.postsPerSecond);
       return [c.label, num(c.rowsWrittenPerPost), num(c.rowsReadPerPage), `${num(r?.p50)} / ${num(r?.p99)}`,
         `${num(c.visibility.ordinary.p99, 0)} / ${num(c.visibility.huge.p99, 0)}`, mib(c.storage.d1.totalBytes + c.storage.do.totalBytes)];
     }),

@@ -179,13 +179,22 @@ export function feedCrossover(feed: FeedResult): Array<{ a: string; b: string; r
   return out;
 }
 
-/** Rows per post (writes + reads) as the read/write ratio grows, per configuration. */
+/**
+ * Rows per post (writes + reads) as the read/write ratio grows, per configuration: lines from the
+ * measured per-operation rows, points for what each phase of the sweep measured as a whole.
+ */
 export function feedCostChart(feed: FeedResult): ChartSpec {
   const ratios = [0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000];
-  const rows = feed.configs.flatMap((c) => ratios.map((x) => ({ 'timeline reads per post': x, config: c.label, 'rows per post (written + read)': c.rowsWrittenPerPost + x * c.rowsReadPerPage })));
+  const line = feed.configs.flatMap((c) => ratios.map((x) => ({ kind: 'per-operation rows x ratio', 'timeline reads per post': x, config: c.label, 'rows per post (written + read)': c.rowsWrittenPerPost + x * c.rowsReadPerPage })));
+  const phases = feed.configs.flatMap((c) => c.reads.filter((r) => r.posts > 0).map((r) => ({
+    kind: 'a phase, measured', 'timeline reads per post': r.count / r.posts, config: c.label, 'rows per post (written + read)': (r.rowsWritten + r.rowsRead) / r.posts,
+  })));
   const cross = feedCrossover(feed).filter((x) => x.a === 'pull' && x.b === 'push').map((x) => `pull = push at ${x.readsPerPost.toFixed(1)} reads/post`);
-  return chart('feed-cost-vs-ratio', 'Feed: write cost vs read cost', `rows = rows written per post + ratio x rows read per page, both measured; ${cross.join('; ') || 'no crossover between pull and push in range'}`, rows, {
-    mark: { type: 'line', point: true },
+  return chart('feed-cost-vs-ratio', 'Feed: write cost vs read cost', `lines: rows written per post + ratio x rows read per page; points: each phase's rows / posts; ${cross.join('; ') || 'no pull/push crossover'}`, [...line, ...phases], {
+    layer: [
+      { transform: [{ filter: "datum.kind === 'per-operation rows x ratio'" }], mark: { type: 'line' } },
+      { transform: [{ filter: "datum.kind === 'a phase, measured'" }], mark: { type: 'point', filled: true, size: 70 } },
+    ],
     encoding: {
       x: { field: 'timeline reads per post', type: 'quantitative', scale: { type: 'log' } },
       y: { field: 'rows per post (written + read)', type: 'quantitative', scale: { type: 'log' } },
@@ -196,12 +205,13 @@ export function feedCostChart(feed: FeedResult): ChartSpec {
 
 /** The HYBRID_THRESHOLD sweep: rows written per post and read p99. */
 export function feedThresholdChart(feed: FeedResult): ChartSpec {
-  const top = Math.max(...feed.settings.readRates);
+  const last = feed.settings.loads.length - 1;
+  const load = feed.settings.loads[last];
   const rows = feed.configs.filter((c) => c.threshold !== null).flatMap((c) => {
-    const r = c.reads.find((x) => x.rate === top);
+    const r = c.reads[last];
     return [
       { threshold: c.threshold, figure: 'timeline rows written per post', value: c.rowsWrittenPerPost },
-      { threshold: c.threshold, figure: `read p99 ms at ${top} reads/s`, value: r?.p99 ?? null },
+      { threshold: c.threshold, figure: `read p99 ms (${load.postsPerSecond} posts + ${load.readsPerSecond} reads/s)`, value: r?.p99 ?? null },
       { threshold: c.threshold, figure: 'rows read per page', value: c.rowsReadPerPage },
     ];
   });
