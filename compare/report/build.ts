@@ -51,7 +51,7 @@ export function cdnTable(cdn: CdnResult): Table {
     title: `CDN: ${cdn.settings.objects} objects, ${phase.rate} req/s per mode for ${cdn.settings.seconds} s, ${phase.changes} changes, TTL ${cdn.settings.ttlSeconds} s`,
     header: ['mode', 'origin requests', 'origin MiB', 're-pulled unchanged MiB', 'pushed MiB', 'staleness p99 s', 'stale responses', 'miss / hit p50 ms', 'edge storage MiB', 'month at CF prices'],
     rows,
-    note: 'month: this phase\'s rates over 30 days at the prices cited below (a paper model; inputs in results.json)',
+    note: `bytes to the edge (origin + pushed after the initial upload) over the rate sweep ${cdn.phases.map((p) => p.rate).join('/')} req/s: ${charts.cdnCrossoverText(cdn)}. Month: this phase's rates over 30 days at the prices cited below (a paper model; inputs in results.json)`,
   };
 }
 

@@ -15,22 +15,54 @@ function chart(id: string, title: string, caption: string, rows: Array<Record<st
   return { id, title, caption, rows, spec };
 }
 
+const toEdge = (m: CdnResult['phases'][number]['modes'][number]): number => m.origin.bytes + m.pushBytes - m.pushInitialBytes;
+
+/**
+ * Where each pull mode starts moving more bytes to the edge than push (origin bytes vs steady
+ * push bytes), interpolated linearly between the measured rates; null when it never does in the
+ * sweep, 'below' when it already does at the lowest rate.
+ */
+export function cdnCrossovers(cdn: CdnResult): Array<{ mode: string; rate: number | null | 'below' }> {
+  const out: Array<{ mode: string; rate: number | null | 'below' }> = [];
+  for (const mode of ['ttl', 'validators', 'swr'] as const) {
+    const diff = cdn.phases.map((p) => {
+      const pull = p.modes.find((m) => m.mode === mode);
+      const push = p.modes.find((m) => m.mode === 'push');
+      return { rate: p.rate, d: pull && push ? toEdge(pull) - toEdge(push) : NaN };
+    });
+    let rate: number | null | 'below' = null;
+    if (diff.length && diff[0].d > 0) rate = 'below';
+    else {
+      for (let i = 1; i < diff.length; i++) {
+        const a = diff[i - 1];
+        const b = diff[i];
+        if (a.d <= 0 && b.d > 0) {
+          rate = a.rate + ((b.rate - a.rate) * -a.d) / (b.d - a.d);
+          break;
+        }
+      }
+    }
+    out.push({ mode: CDN_MODE_LABELS[mode], rate });
+  }
+  return out;
+}
+
+/** The crossovers in words. */
+export function cdnCrossoverText(cdn: CdnResult): string {
+  return cdnCrossovers(cdn).map((c) => `${c.mode} passes push ${c.rate === null ? 'nowhere in the sweep' : c.rate === 'below' ? `already at ${cdn.phases[0]?.rate} req/s` : `at about ${c.rate.toFixed(1)} req/s`}`).join('; ');
+}
+
 /** Bytes moved to the edge per mode as the request rate grows: where push and pull cross. */
 export function cdnBytesChart(cdn: CdnResult): ChartSpec {
-  const rows = cdn.phases.flatMap((p) => p.modes.map((m) => ({
-    rate: p.rate,
-    mode: CDN_MODE_LABELS[m.mode],
-    'MiB to the edge': (m.origin.bytes + m.pushBytes - m.pushInitialBytes) / MB,
-    'MiB re-pulled unchanged': m.origin.redundantBytes / MB,
-  })));
+  const rows = cdn.phases.flatMap((p) => p.modes.map((m) => ({ rate: p.rate, mode: CDN_MODE_LABELS[m.mode], 'MiB to the edge': toEdge(m) / MB })));
   return chart('cdn-bytes-vs-rate', 'CDN: bytes to the edge vs request rate',
-    `origin bytes + bytes pushed after the initial upload, per ${cdn.settings.seconds} s phase; ${cdn.settings.objects} objects, ${(cdn.settings.changeFraction * 100).toFixed(0)} % change every ${cdn.settings.changeEverySeconds} s`,
+    `origin bytes + pushed bytes after the initial upload, per ${cdn.settings.seconds} s phase; ${cdnCrossoverText(cdn)}`,
     rows, {
       mark: { type: 'line', point: true },
       encoding: {
         x: { field: 'rate', type: 'quantitative', title: 'requests per second (per mode)' },
         y: { field: 'MiB to the edge', type: 'quantitative' },
-        color: { field: 'mode', type: 'nominal', legend: { orient: 'bottom', columns: 2 } },
+        color: { field: 'mode', type: 'nominal', legend: { orient: 'bottom', columns: 3 } },
       },
     });
 }
