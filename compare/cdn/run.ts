@@ -84,6 +84,8 @@ export interface CdnModeFigures {
   pushManifestBytes: number;
   pushRequests: number;
   syncs: number;
+  /** Syncs that failed (the next change syncs again). */
+  syncFailures: number;
   syncMs: { p50: number; p99: number };
   /** Storage the phase added to this edge's local state, per kind. */
   storage: Record<StoreKind, StoreBytes>;
@@ -312,6 +314,7 @@ async function runPhase(
 
   // The push clients: one sync at a time per mode; changes made while one runs wait for the next.
   const dirty: Record<'push' | 'hybrid', Set<number>> = { push: new Set(), hybrid: new Set() };
+  const syncFailures: Record<'push' | 'hybrid', number> = { push: 0, hybrid: 0 };
   const syncing: Record<'push' | 'hybrid', Promise<void> | undefined> = { push: undefined, hybrid: undefined };
   const kick = (mode: 'push' | 'hybrid'): void => {
     if (syncing[mode] || dirty[mode].size === 0) return;
@@ -320,7 +323,13 @@ async function runPhase(
         const objs = [...dirty[mode]];
         dirty[mode].clear();
         for (const o of objs) writeObject(pushDirs[mode], mode, k, site[o], versions[o]);
-        await sync(mode);
+        try {
+          await sync(mode);
+        } catch (err) {
+          // Counted and reported; the next change syncs again (a re-run resumes what is missing).
+          syncFailures[mode]++;
+          log(`cdn: ${mode}: a sync failed: ${String(err).slice(0, 300)}`);
+        }
       }
     })().finally(() => { syncing[mode] = undefined; });
   };
@@ -376,6 +385,7 @@ async function runPhase(
       pushManifestBytes: tally?.manifestBytes ?? 0,
       pushRequests: tally?.requests ?? 0,
       syncs: tally?.syncMs.length ?? 0,
+      syncFailures: mode === 'push' || mode === 'hybrid' ? syncFailures[mode] : 0,
       syncMs: { p50: quantile(syncMs, 0.5), p99: quantile(syncMs, 0.99) },
       storage: beforeState ? stateGrowth(beforeState, afterState) : afterState,
       latency: {

@@ -83,6 +83,7 @@ describe('CDN', () => {
     expect(push.requests).toBeGreaterThan(0);
     expect(push.origin).toMatchObject({ requests: 0, bytes: 0, redundantBytes: 0 });
     expect(push.syncs).toBeGreaterThan(0);
+    expect(push.syncFailures).toBe(0);
     expect(push.pushBytes - push.pushInitialBytes).toBeGreaterThan(0);
   });
 
