@@ -81,18 +81,20 @@ export function cdnRedundantChart(cdn: CdnResult): ChartSpec {
   });
 }
 
-/** Staleness after a change, per mode, at the highest rate. */
+/** Staleness after a change, per mode, at the highest rate: the distribution as a cumulative curve. */
 export function cdnStalenessChart(cdn: CdnResult): ChartSpec {
   const phase = cdn.phases[cdn.phases.length - 1];
-  const rows = phase.modes.flatMap((m) => m.staleness.lagsMs.map((ms) => ({ mode: CDN_MODE_LABELS[m.mode], 'seconds until every request saw the change': ms / 1000 })));
-  return chart('cdn-staleness', 'CDN: staleness after a change', `${phase.rate} req/s per mode; one point per observed change; TTL ${cdn.settings.ttlSeconds} s`, rows, {
-    mark: { type: 'boxplot', extent: 'min-max' },
-    encoding: {
-      y: { field: 'mode', type: 'nominal', title: null },
-      x: { field: 'seconds until every request saw the change', type: 'quantitative' },
-      color: { field: 'mode', type: 'nominal', legend: null },
-    },
-  });
+  const rows = phase.modes.flatMap((m) => m.staleness.lagsMs.map((ms) => ({ mode: CDN_MODE_LABELS[m.mode], seconds: ms / 1000 })));
+  return chart('cdn-staleness', 'CDN: staleness after a change',
+    `${phase.rate} req/s per mode, TTL ${cdn.settings.ttlSeconds} s: the share of changes every later request saw within x seconds (one step per observed change; 0 = no request was served the old content)`, rows, {
+      transform: [{ window: [{ op: 'cume_dist', as: 'share of changes' }], sort: [{ field: 'seconds' }], groupby: ['mode'] }],
+      mark: { type: 'line', interpolate: 'step-after' },
+      encoding: {
+        x: { field: 'seconds', type: 'quantitative', title: 'seconds until every request saw the change' },
+        y: { field: 'share of changes', type: 'quantitative', scale: { domain: [0, 1] } },
+        color: { field: 'mode', type: 'nominal', legend: { orient: 'bottom', columns: 3 } },
+      },
+    });
 }
 
 /** Edge storage per mode (stored values on disk), at the highest rate. */

@@ -36,10 +36,26 @@ export async function renderCharts(specs: ChartSpec[]): Promise<Chart[]> {
   return out;
 }
 
-/** Common look: width, font, a subtitle line. */
-export function frame(title: string, subtitle: string): { title: { text: string; subtitle: string }; width: number; height: number; config: Record<string, unknown> } {
+/** `text` in lines of at most `width` characters (broken at spaces), so a subtitle never widens its chart. */
+export function wrapLines(text: string, width = 80): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Common look: width, font, the caption as subtitle lines. */
+export function frame(title: string, subtitle: string): { title: { text: string; subtitle: string[]; anchor: string }; width: number; height: number; config: Record<string, unknown> } {
   return {
-    title: { text: title, subtitle },
+    title: { text: title, subtitle: wrapLines(subtitle), anchor: 'start' },
     width: 460,
     height: 260,
     config: { font: 'Helvetica, Arial, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 } },
