@@ -140,6 +140,7 @@ export const LOCAL_LIMITS = [
   'One machine of 2 cores runs the load generator, the origin, the simulated sources and every Worker at once: latencies include their contention (see the load average). Ratios between modes measured side by side in one phase are the steadier figures.',
   'Storage is the simulator\'s files on disk (stored values counted from its blob files); Cloudflare bills R2 and KV by stored bytes and does not bill the Cache API, which evicts by its own policy.',
   'Workers CPU time is not measured (the local runtime does not bill it), so the month\'s cost leaves it out.',
+  'The metrics stores run with SHARD_COUNT=1, so that a write call at the shard is a write request at the store; with the default 8 shards one request can become up to 8 shard calls. The simulated sources are HTTP servers inside the run\'s own Node process.',
 ];
 
 function escapeHtml(s: string): string {
