@@ -204,6 +204,11 @@ async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: numb
       await sleep(1000);
     }
     const before = await storeStatus(store);
+    const loadOf = (): { requests: number; bytes: number } => ({
+      requests: apps.reduce((k, a) => k + (delivery === 'pull' ? a.load.served : a.load.sent), 0),
+      bytes: apps.reduce((k, a) => k + (delivery === 'pull' ? a.load.servedBytes : a.load.sentBytes), 0),
+    });
+    const load0 = loadOf();
     const t0 = performance.now();
     if (delivery !== 'pull') {
       const way = delivery;
@@ -222,9 +227,13 @@ async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: numb
     const after = await storeStatus(store);
     // The shard counts in memory: a restart inside the window would reset its counters.
     if (after.shards.some((sh, i) => sh.sinceMs !== before.shards[i]?.sinceMs)) throw new Error(`${store.label}: the store shard restarted during the ${n}-source window; its counts do not cover the window`);
+    const load1 = loadOf();
+    const requests = load1.requests - load0.requests;
+    const bytes = load1.bytes - load0.bytes;
     if (delivery === 'pull') await setJobs(scraper, 'scale', []);
-    const requests = apps.reduce((k, a) => k + (delivery === 'pull' ? a.load.served : a.load.sent), 0);
-    const bytes = apps.reduce((k, a) => k + (delivery === 'pull' ? a.load.servedBytes : a.load.sentBytes), 0);
+    // A Pushgateway group lives (and is re-emitted every interval) until it is deleted: delete
+    // this phase's groups, or the next phase would count their re-emissions too.
+    if (delivery === 'pushgateway') await deleteGroups(store, apps, `scale-n${n}`);
     return {
       delivery, sources: n, seconds,
       storeWriteCallsPerSecond: (after.writeCalls - before.writeCalls) / seconds,
@@ -237,6 +246,15 @@ async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: numb
     };
   } finally {
     await closeApps(apps);
+  }
+}
+
+async function deleteGroups(store: RunningWorker, apps: readonly SimulatedApp[], job: string): Promise<void> {
+  for (let i = 0; i < apps.length; i += 20) {
+    await Promise.all(apps.slice(i, i + 20).map(async (a) => {
+      const res = await fetch(`${store.url}/metrics/job/${job}/instance/${a.name}`, { method: 'DELETE', headers: { authorization: `Bearer ${STACK_TOKEN}` } });
+      await res.arrayBuffer();
+    }));
   }
 }
 

@@ -44,7 +44,7 @@ export function cdnTable(cdn: CdnResult): Table {
     const cost = monthCost(m, cdn.settings.seconds);
     const stored = m.storage.cache.blobBytes + m.storage.kv.blobBytes + m.storage.r2.blobBytes;
     return [CDN_MODE_LABELS[m.mode], String(m.origin.requests), mib(m.origin.bytes), mib(m.origin.redundantBytes),
-      `${mib(m.pushBytes - m.pushInitialBytes)} (+${mib(m.pushInitialBytes)} initial)`, num(m.staleness.p99 / 1000, 2), `${m.staleResponses}/${m.requests}`,
+      `${mib(m.pushBytes - m.pushInitialBytes)} (+${mib(m.pushInitialBytes)} initial)`, `${num(m.staleness.p99 / 1000, 2)} (${m.staleness.observed} of ${m.staleness.changes} changes seen)`, `${m.staleResponses}/${m.requests}`,
       `${num(m.latency.miss.p50)} / ${num(m.latency.hit.p50)}`, mib(stored), `$${cost.totalUsd.toFixed(2)}`];
   });
   return {
