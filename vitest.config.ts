@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// One project per Worker (run inside workerd) plus Node projects (origin, end-to-end).
+// One project per package (pure code, tests beside each file, in Node), one per Worker (run
+// inside workerd) plus Node projects (origin, CLI, end-to-end).
 export default defineConfig({
   test: {
-    projects: ['test/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'cli/vitest.config.ts', 'test/*/vitest.config.ts'],
   },
 });

@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'pushpull-edge-bench-'));
 writeFileSync(join(dir, 'file.txt'), 'x'.repeat(1024));
 const origin = await startOrigin({ port: 0, dir, cacheControl: { rules: [], defaultCacheControl: 'public, max-age=3600' } });
 const trivial = await startWorker('bench/trivial/wrangler.toml', 19460);
-const edge = await startWorker('wrangler.toml', 19462, { ORIGIN_URL: origin.url, PUSHPULL_TOKEN: 'bench' }, '/file.txt');
+const edge = await startWorker('workers/edge/wrangler.toml', 19462, { ORIGIN_URL: origin.url, PUSHPULL_TOKEN: 'bench' }, '/file.txt');
 
 try {
   // Warm: the first request is the miss, the rest must be hits.
@@ -50,9 +50,15 @@ try {
   const med = (name: string, k: keyof WrkResult): number => median(results[name].map((x) => x[k]));
   const rows: Array<Array<string | number>> = [['target', 'req/s (median)', 'p50 ms', 'p99 ms', 'errors', 'vs trivial', 'vs cache-only']];
   for (const name of Object.keys(targets)) {
-    rows.push([name, Math.round(med(name, 'rps')), med(name, 'p50ms'), med(name, 'p99ms'),
+    rows.push([
+      name,
+      Math.round(med(name, 'rps')),
+      med(name, 'p50ms'),
+      med(name, 'p99ms'),
       results[name].reduce((n, x) => n + x.errors, 0),
-      med(name, 'rps') / med('trivial', 'rps'), med(name, 'rps') / med('cache-only', 'rps')]);
+      med(name, 'rps') / med('trivial', 'rps'),
+      med(name, 'rps') / med('cache-only', 'rps'),
+    ]);
   }
   console.log(`wrk -c ${connections} -d ${seconds}s, ${rounds} alternating rounds, 1 KiB body, wrangler dev (Miniflare) on 127.0.0.1`);
   console.log(table(rows));

@@ -4,19 +4,41 @@
 // the same run: a naive regex line parser, and prom-client rendering the same page.
 // Goal (issue 5): >= 1 M samples/s; Prometheus's own parser is about 0.16-0.75 µs/sample.
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { parseExposition } from '../workers/shared/exposition';
+import { parseExposition } from '@pushpull/wire/prometheus-text/exposition';
 import { middle as median } from './lib/cpu-time';
 
 const MAX_MS = Number(process.env.BENCH_MS ?? 1500); // per measurement
 const MAX_ITERS = 2000;
 
 async function buildPage(openMetrics: boolean): Promise<string> {
-  const registry: Registry<'text/plain; version=0.0.4; charset=utf-8' | 'application/openmetrics-text; version=1.0.0; charset=utf-8'> = new Registry();
+  const registry: Registry<'text/plain; version=0.0.4; charset=utf-8' | 'application/openmetrics-text; version=1.0.0; charset=utf-8'> =
+    new Registry();
   if (openMetrics) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const reqs = new Counter({ name: 'http_requests_total', help: 'Requests.', labelNames: ['method', 'code', 'path'], registers: [registry] });
-  const inflight = new Gauge({ name: 'http_in_flight', help: 'In flight "requests".\nSecond line.', labelNames: ['path'], registers: [registry] });
-  const lat = new Histogram({ name: 'http_request_duration_seconds', help: 'Latency.', labelNames: ['method', 'path'], registers: [registry] });
-  const sum = new Summary({ name: 'rpc_duration_seconds', help: 'RPC.', labelNames: ['service'], percentiles: [0.5, 0.9, 0.99], registers: [registry] });
+  const reqs = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests.',
+    labelNames: ['method', 'code', 'path'],
+    registers: [registry],
+  });
+  const inflight = new Gauge({
+    name: 'http_in_flight',
+    help: 'In flight "requests".\nSecond line.',
+    labelNames: ['path'],
+    registers: [registry],
+  });
+  const lat = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Latency.',
+    labelNames: ['method', 'path'],
+    registers: [registry],
+  });
+  const sum = new Summary({
+    name: 'rpc_duration_seconds',
+    help: 'RPC.',
+    labelNames: ['service'],
+    percentiles: [0.5, 0.9, 0.99],
+    registers: [registry],
+  });
   const methods = ['GET', 'POST', 'PUT', 'DELETE'];
   for (let p = 0; p < 100; p++) {
     const path = `/api/v1/resource/${p}`;
@@ -78,7 +100,9 @@ function compare(contenders: { label: string; samples: number; fn: () => unknown
   return rates.map((rs, k) => {
     const wall = median(rs.map((x) => x.wall));
     const cpu = median(rs.map((x) => x.cpu));
-    console.log(`${contenders[k].label.padEnd(36)} ${(wall / 1e6).toFixed(2).padStart(6)} M samples/s (${(1e6 / wall).toFixed(3)} µs/sample)  ${(cpu / 1e6).toFixed(2).padStart(6)} M samples/CPU-s  (medians of ${ROUNDS})`);
+    console.log(
+      `${contenders[k].label.padEnd(36)} ${(wall / 1e6).toFixed(2).padStart(6)} M samples/s (${(1e6 / wall).toFixed(3)} µs/sample)  ${(cpu / 1e6).toFixed(2).padStart(6)} M samples/CPU-s  (medians of ${ROUNDS})`,
+    );
     return cpu;
   });
 }
@@ -104,7 +128,11 @@ while (renders < 50 && performance.now() - renderT0 < MAX_MS) {
 const renderCpu = process.cpuUsage(renderC0);
 const renderWall = (samples * renders) / ((performance.now() - renderT0) / 1000);
 const renderRate = (samples * renders) / ((renderCpu.user + renderCpu.system) / 1e6);
-console.log(`${'baseline: prom-client build+render'.padEnd(36)} ${(renderWall / 1e6).toFixed(2).padStart(6)} M samples/s                       ${(renderRate / 1e6).toFixed(2).padStart(6)} M samples/CPU-s  (${renders} runs)`);
+console.log(
+  `${'baseline: prom-client build+render'.padEnd(36)} ${(renderWall / 1e6).toFixed(2).padStart(6)} M samples/s                       ${(renderRate / 1e6).toFixed(2).padStart(6)} M samples/CPU-s  (${renders} runs)`,
+);
 // Ratios and the goal use the per-CPU-second medians.
-console.log(`ratio text vs naive: ${(ours / naive).toFixed(2)}x; OpenMetrics vs naive: ${(oursOm / naive).toFixed(2)}x; text vs prom-client render: ${(ours / renderRate).toFixed(2)}x`);
+console.log(
+  `ratio text vs naive: ${(ours / naive).toFixed(2)}x; OpenMetrics vs naive: ${(oursOm / naive).toFixed(2)}x; text vs prom-client render: ${(ours / renderRate).toFixed(2)}x`,
+);
 console.log(`goal >= 1 M samples/s: ${ours >= 1e6 && oursOm >= 1e6 ? 'met' : 'NOT met'}`);

@@ -23,7 +23,16 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { feedCall, loadFollowGraph, postAuthors as scriptAuthors, waitForFanout as fanoutSettled, type FeedAnswer, type FeedUser as User, type LoadedGraph, type PostStatus } from './lib/feed-workload';
+import {
+  feedCall,
+  loadFollowGraph,
+  postAuthors as scriptAuthors,
+  waitForFanout as fanoutSettled,
+  type FeedAnswer,
+  type FeedUser as User,
+  type LoadedGraph,
+  type PostStatus,
+} from './lib/feed-workload';
 import { mean, quantile, rng, sortNum } from './lib/random';
 
 const root = resolve(import.meta.dirname, '..');
@@ -41,8 +50,12 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 const ONLY_TOP = args.get('only-top') === 'true';
 /** Extra wrangler vars for every configuration, e.g. --vars FANOUT_CONCURRENCY=50,FANOUT_CHUNK=100. */
-const EXTRA_VARS: Record<string, string> = Object.fromEntries((args.get('vars') ?? '').split(',').filter((kv) => kv.includes('='))
-  .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const EXTRA_VARS: Record<string, string> = Object.fromEntries(
+  (args.get('vars') ?? '')
+    .split(',')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const USERS = Number(args.get('users') ?? 10_001);
 const TOP_FOLLOWERS = Math.min(USERS - 1, Number(args.get('top') ?? 10_000));
 const ROUNDS = Number(args.get('rounds') ?? 1);
@@ -89,9 +102,27 @@ class FeedServer {
 
   async start(stateDir: string, vars: Record<string, string>): Promise<void> {
     const varArgs = Object.entries({ PUSHPULL_TOKEN: ADMIN, ...vars, ...EXTRA_VARS }).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
-    this.child = spawn(wrangler, ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(PORT),
-      '--persist-to', stateDir, '--show-interactive-dev-session=false', '--inspector-port', String(PORT + 1),
-      '--log-level', 'error', ...varArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(
+      wrangler,
+      [
+        'dev',
+        '-c',
+        config,
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(PORT),
+        '--persist-to',
+        stateDir,
+        '--show-interactive-dev-session=false',
+        '--inspector-port',
+        String(PORT + 1),
+        '--log-level',
+        'error',
+        ...varArgs,
+      ],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
     let stderr = '';
     const count = (text: string): void => {
       this.retriedMessages += text.match(/fan-out: \w+ failed \(attempt/g)?.length ?? 0;
@@ -107,7 +138,9 @@ class FeedServer {
       try {
         const res = await fetch(`${this.base}/users/1`);
         if (res.status === 404 || res.status === 200) return;
-      } catch { /* not up yet */ }
+      } catch {
+        /* not up yet */
+      }
       if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`wrangler dev did not start: ${stderr}`);
       await sleep(200);
     }
@@ -128,8 +161,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-const call = <T>(server: FeedServer, method: string, path: string, token?: string, body?: unknown): Promise<FeedAnswer<T>> => feedCall<T>(server.base, method, path, token, body);
-const loadGraph = (server: FeedServer): Promise<LoadedGraph> => loadFollowGraph(server.base, ADMIN, USERS, TOP_FOLLOWERS, () => checkBudget('loading the graph'));
+const call = <T>(server: FeedServer, method: string, path: string, token?: string, body?: unknown): Promise<FeedAnswer<T>> =>
+  feedCall<T>(server.base, method, path, token, body);
+const loadGraph = (server: FeedServer): Promise<LoadedGraph> =>
+  loadFollowGraph(server.base, ADMIN, USERS, TOP_FOLLOWERS, () => checkBudget('loading the graph'));
 const postAuthors = (): number[] => scriptAuthors(USERS);
 const waitForFanout = (server: FeedServer): Promise<void> => fanoutSettled(server.base, ADMIN);
 
@@ -172,7 +207,12 @@ function effectiveVar(name: string): number {
  * The top author posts; returns the post id and when 20 random followers saw it (client
  * poll of their timelines, up to 60 s).
  */
-async function topAuthorPost(server: FeedServer, users: User[], mode: 'push' | 'hybrid', random: () => number): Promise<{ id: string; checked: string }> {
+async function topAuthorPost(
+  server: FeedServer,
+  users: User[],
+  mode: 'push' | 'hybrid',
+  random: () => number,
+): Promise<{ id: string; checked: string }> {
   const top = users[0];
   const t0 = Date.now();
   const topPost = await call<{ id: string }>(server, 'POST', `/users/${top.id}/posts`, top.token, { body: 'the top author posts' });
@@ -189,7 +229,10 @@ async function topAuthorPost(server: FeedServer, users: User[], mode: 'push' | '
         // A page answered from D1 because the inbox failed (X-Feed-Fallback) says nothing about
         // the fan-out: not counted as seen.
         if (page.headers.get('x-feed-fallback')) fallbackReads++;
-        else if (page.json.some((p) => p.id === topPost.json.id)) { pending.delete(f); seen++; }
+        else if (page.json.some((p) => p.id === topPost.json.id)) {
+          pending.delete(f);
+          seen++;
+        }
       } catch (err) {
         // Counted and reported, not fatal: a read can fail while the local runtime is out of
         // file descriptors (SQLITE_CANTOPEN); the poll goes on.
@@ -200,7 +243,9 @@ async function topAuthorPost(server: FeedServer, users: User[], mode: 'push' | '
     if (pending.size > 0) await sleep(50);
   }
   const clientVisibleMs = Date.now() - t0;
-  log(`top-author post seen by ${seen}/20 sampled followers after ${clientVisibleMs} ms (client poll, ${failedReads} failed reads, ${fallbackReads} answered from D1 because the inbox failed)`);
+  log(
+    `top-author post seen by ${seen}/20 sampled followers after ${clientVisibleMs} ms (client poll, ${failedReads} failed reads, ${fallbackReads} answered from D1 because the inbox failed)`,
+  );
   const notes = `${failedReads > 0 ? `, ${failedReads} failed reads` : ''}${fallbackReads > 0 ? `, ${fallbackReads} inbox fallbacks` : ''}`;
   return { id: topPost.json.id, checked: `${seen}/20 in ${clientVisibleMs} ms${notes}` };
 }
@@ -227,20 +272,26 @@ async function measureFloor(server: FeedServer, followerIds: string[]): Promise<
     for (let i = 0; i < slice.length; i += chunk) requests.push(slice.slice(i, i + chunk));
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: parallel }, async () => {
-      while (next < requests.length) {
-        const users = requests[next++];
-        const res = await call<{ failed: number }>(server, 'POST', '/admin/probe', ADMIN, { users });
-        failed += res.json.failed;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < requests.length) {
+          const users = requests[next++];
+          const res = await call<{ failed: number }>(server, 'POST', '/admin/probe', ADMIN, { users });
+          failed += res.json.failed;
+        }
+      }),
+    );
     ms += performance.now() - t0;
   }
   return { calls: followerIds.length, failed, ms };
 }
 
 async function runConfiguration(
-  label: string, server: FeedServer, users: User[], topFollowers: string[], mode: 'push' | 'hybrid',
+  label: string,
+  server: FeedServer,
+  users: User[],
+  topFollowers: string[],
+  mode: 'push' | 'hybrid',
   readModes: string[],
 ): Promise<RunResult> {
   const retriedBefore = server.retriedMessages;
@@ -252,7 +303,8 @@ async function runConfiguration(
   const readers = Array.from({ length: READS }, () => users[Math.floor(random() * USERS)]);
   const history = [];
   for (let k = 0; k < HISTORY_PER_AUTHOR; k++) {
-    for (let rank = 1; rank <= Math.min(HISTORY_AUTHORS, USERS); rank++) history.push({ author: users[rank - 1].id, body: `history ${k} by rank ${rank}` });
+    for (let rank = 1; rank <= Math.min(HISTORY_AUTHORS, USERS); rank++)
+      history.push({ author: users[rank - 1].id, body: `history ${k} by rank ${rank}` });
   }
   if (history.length > 0 && !ONLY_TOP) {
     await call(server, 'POST', '/admin/bulk', ADMIN, { posts: history });
@@ -337,26 +389,39 @@ async function main(): Promise<void> {
   const base = join(out, 'graph');
   mkdirSync(base, { recursive: true });
   const server = new FeedServer();
-  const cleanup = () => { void server.stop(); };
-  process.on('SIGINT', () => { cleanup(); process.exit(130); });
+  const cleanup = () => {
+    void server.stop();
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
   try {
     log(`state in ${out}; applying D1 migrations`);
-    const mig = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', base],
-      { cwd: root, env, encoding: 'utf8' });
+    const mig = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', base], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
     if (mig.status !== 0) throw new Error(`migrations failed: ${mig.stderr}`);
     await server.start(base, {});
     log(`loading ${USERS} users with Zipf follower counts (top author: ${TOP_FOLLOWERS} followers)`);
     const { users, followers, topFollowers } = await loadGraph(server);
     const edges = followers.reduce((a, b) => a + b, 0);
-    log(`graph loaded: ${edges} follows, mean ${(edges / USERS).toFixed(1)} followees per user, ` +
-      `followers of ranks 1/10/100/1000: ${[1, 10, 100, 1000].map((r) => followers[r - 1] ?? 0).join('/')}`);
+    log(
+      `graph loaded: ${edges} follows, mean ${(edges / USERS).toFixed(1)} followees per user, ` +
+        `followers of ranks 1/10/100/1000: ${[1, 10, 100, 1000].map((r) => followers[r - 1] ?? 0).join('/')}`,
+    );
     await server.stop();
 
     const results: RunResult[] = [];
     const configs: { label: string; mode: 'push' | 'hybrid'; vars: Record<string, string>; reads: string[] }[] = [
       { label: 'push', mode: 'push', vars: { FANOUT_MODES: 'push' }, reads: ['push', 'pull'] },
       ...(ONLY_TOP ? [] : THRESHOLDS).map((t) => ({
-        label: `hybrid@${t}`, mode: 'hybrid' as const, vars: { FANOUT_MODES: 'hybrid', HYBRID_THRESHOLD: String(t) }, reads: ['hybrid'],
+        label: `hybrid@${t}`,
+        mode: 'hybrid' as const,
+        vars: { FANOUT_MODES: 'hybrid', HYBRID_THRESHOLD: String(t) },
+        reads: ['hybrid'],
       })),
     ];
     for (const c of configs) {
@@ -388,18 +453,23 @@ function openFileLimit(): string {
 function floorLine(r: RunResult): string {
   const fl = r.floor;
   if (!fl) return 'floor: not measured';
-  return `floor (same run): ${fl.calls} no-op RPC calls to the same idle inboxes (timed in slices of ${FLOOR_SLICE}), ${effectiveVar('FANOUT_CHUNK')} per request x ` +
+  return (
+    `floor (same run): ${fl.calls} no-op RPC calls to the same idle inboxes (timed in slices of ${FLOOR_SLICE}), ${effectiveVar('FANOUT_CHUNK')} per request x ` +
     `${effectiveVar('max_batch_size')} requests in flight, ${effectiveVar('FANOUT_CONCURRENCY')} calls in flight each: ` +
-    `${fl.ms.toFixed(0)} ms (${fl.failed} failed); top-author fan-out / floor = ${(r.topAuthorVisibleMs / fl.ms).toFixed(2)}x`;
+    `${fl.ms.toFixed(0)} ms (${fl.failed} failed); top-author fan-out / floor = ${(r.topAuthorVisibleMs / fl.ms).toFixed(2)}x`
+  );
 }
 
 function reportTopOnly(r: RunResult): void {
-  const lines = ['', `feed bench --only-top: ${USERS} users, top author ${TOP_FOLLOWERS} followers, vars ${JSON.stringify(EXTRA_VARS)}`,
+  const lines = [
+    '',
+    `feed bench --only-top: ${USERS} users, top author ${TOP_FOLLOWERS} followers, vars ${JSON.stringify(EXTRA_VARS)}`,
     `first post (creates the inboxes): visible after ${r.firstPostVisibleMs} ms`,
     `top-author post on idle inboxes: visible after ${r.topAuthorVisibleMs} ms (client check ${r.topAuthorChecked})`,
     floorLine(r),
     `fan-out messages retried: ${r.retriedMessages}; runtime storage errors (SQLITE_CANTOPEN): ${r.storageErrors}; open-file limit ${openFileLimit()}`,
-    `total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`];
+    `total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  ];
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -408,43 +478,64 @@ function report(results: RunResult[]): void {
   const hybridDefault = results.find((r) => r.label === 'hybrid@1000') ?? results.find((r) => r.label.startsWith('hybrid'));
   const f = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const lines: string[] = [];
-  lines.push('', `feed bench: ${USERS} users, Zipf followers (top ${TOP_FOLLOWERS}), history ${HISTORY_PER_AUTHOR} posts x top ${HISTORY_AUTHORS} authors, ` +
-    `${ROUNDS} rounds of ${postAuthors().length} posts + 1 top-author post, ${READS} reads of ${PAGE} per mode`);
+  lines.push(
+    '',
+    `feed bench: ${USERS} users, Zipf followers (top ${TOP_FOLLOWERS}), history ${HISTORY_PER_AUTHOR} posts x top ${HISTORY_AUTHORS} authors, ` +
+      `${ROUNDS} rounds of ${postAuthors().length} posts + 1 top-author post, ${READS} reads of ${PAGE} per mode`,
+  );
   lines.push('', 'per mode (hybrid at HYBRID_THRESHOLD=1000, the default)');
-  lines.push('mode    | timeline rows written/post | rows read/page | items/page | read p50 ms | read p99 ms | visible p99 ms | top author (10k) visible ms, idle queue');
+  lines.push(
+    'mode    | timeline rows written/post | rows read/page | items/page | read p50 ms | read p99 ms | visible p99 ms | top author (10k) visible ms, idle queue',
+  );
   if (push) {
     const pull = push.reads.pull;
-    lines.push(`pull    | ${f(0).padStart(26)} | ${f(pull.rowsRead).padStart(14)} | ${f(pull.items).padStart(10)} | ${f(pull.p50).padStart(11)} | ${f(pull.p99).padStart(11)} | ${'0 (on commit)'.padStart(14)} | 0 (on commit)`);
+    lines.push(
+      `pull    | ${f(0).padStart(26)} | ${f(pull.rowsRead).padStart(14)} | ${f(pull.items).padStart(10)} | ${f(pull.p50).padStart(11)} | ${f(pull.p99).padStart(11)} | ${'0 (on commit)'.padStart(14)} | 0 (on commit)`,
+    );
     const p = push.reads.push;
-    lines.push(`push    | ${f(push.rowsWrittenPerPost).padStart(26)} | ${f(p.rowsRead).padStart(14)} | ${f(p.items).padStart(10)} | ${f(p.p50).padStart(11)} | ${f(p.p99).padStart(11)} | ${f(push.visibleP99, 0).padStart(14)} | ${push.topAuthorVisibleMs} (client check ${push.topAuthorChecked})`);
+    lines.push(
+      `push    | ${f(push.rowsWrittenPerPost).padStart(26)} | ${f(p.rowsRead).padStart(14)} | ${f(p.items).padStart(10)} | ${f(p.p50).padStart(11)} | ${f(p.p99).padStart(11)} | ${f(push.visibleP99, 0).padStart(14)} | ${push.topAuthorVisibleMs} (client check ${push.topAuthorChecked})`,
+    );
   }
   if (hybridDefault) {
     const h = hybridDefault.reads.hybrid;
-    lines.push(`hybrid  | ${f(hybridDefault.rowsWrittenPerPost).padStart(26)} | ${f(h.rowsRead).padStart(14)} | ${f(h.items).padStart(10)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(hybridDefault.visibleP99, 0).padStart(14)} | ${hybridDefault.topAuthorVisibleMs} (client check ${hybridDefault.topAuthorChecked})`);
+    lines.push(
+      `hybrid  | ${f(hybridDefault.rowsWrittenPerPost).padStart(26)} | ${f(h.rowsRead).padStart(14)} | ${f(h.items).padStart(10)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(hybridDefault.visibleP99, 0).padStart(14)} | ${hybridDefault.topAuthorVisibleMs} (client check ${hybridDefault.topAuthorChecked})`,
+    );
   }
   if (push && hybridDefault) {
-    lines.push('', `ratios vs push (baseline, same run): hybrid writes ${f(hybridDefault.rowsWrittenPerPost / push.rowsWrittenPerPost, 3)}x, ` +
-      `hybrid read p99 ${f(hybridDefault.reads.hybrid.p99 / push.reads.push.p99, 2)}x, pull read p99 ${f(push.reads.pull.p99 / push.reads.push.p99, 2)}x, ` +
-      `pull rows read ${f(push.reads.pull.rowsRead / push.reads.push.rowsRead, 2)}x`);
+    lines.push(
+      '',
+      `ratios vs push (baseline, same run): hybrid writes ${f(hybridDefault.rowsWrittenPerPost / push.rowsWrittenPerPost, 3)}x, ` +
+        `hybrid read p99 ${f(hybridDefault.reads.hybrid.p99 / push.reads.push.p99, 2)}x, pull read p99 ${f(push.reads.pull.p99 / push.reads.push.p99, 2)}x, ` +
+        `pull rows read ${f(push.reads.pull.rowsRead / push.reads.push.rowsRead, 2)}x`,
+    );
   }
   lines.push('', 'HYBRID_THRESHOLD sweep (FANOUT_MODES=hybrid; authors with more followers are merged at read time)');
   lines.push('threshold | rows written/post | vs push | rows read/page | read p50 ms | read p99 ms | visible p99 ms | post p99 ms');
   for (const r of results.filter((x) => x.label.startsWith('hybrid@'))) {
     const h = r.reads.hybrid;
-    lines.push(`${r.label.slice(7).padStart(9)} | ${f(r.rowsWrittenPerPost).padStart(17)} | ${(push ? f(r.rowsWrittenPerPost / push.rowsWrittenPerPost, 3) : 'n/a').padStart(7)} | ${f(h.rowsRead).padStart(14)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(r.visibleP99, 0).padStart(14)} | ${f(r.postMs.p99).padStart(11)}`);
+    lines.push(
+      `${r.label.slice(7).padStart(9)} | ${f(r.rowsWrittenPerPost).padStart(17)} | ${(push ? f(r.rowsWrittenPerPost / push.rowsWrittenPerPost, 3) : 'n/a').padStart(7)} | ${f(h.rowsRead).padStart(14)} | ${f(h.p50).padStart(11)} | ${f(h.p99).padStart(11)} | ${f(r.visibleP99, 0).padStart(14)} | ${f(r.postMs.p99).padStart(11)}`,
+    );
   }
-  lines.push('', `goals: read p99 <= 50 ms for a ${PAGE}-item page in push (${push ? f(push.reads.push.p99) : 'n/a'} ms) and hybrid (${hybridDefault ? f(hybridDefault.reads.hybrid.p99) : 'n/a'} ms); ` +
-    `top-author (10,000 followers) post visible to all followers within 5000 ms: in hybrid (${hybridDefault?.topAuthorVisibleMs ?? 'n/a'} ms; ` +
-    `the author is over HYBRID_THRESHOLD, merged at read) and in push (${push?.topAuthorVisibleMs ?? 'n/a'} ms; compare with the floor below)`);
+  lines.push(
+    '',
+    `goals: read p99 <= 50 ms for a ${PAGE}-item page in push (${push ? f(push.reads.push.p99) : 'n/a'} ms) and hybrid (${hybridDefault ? f(hybridDefault.reads.hybrid.p99) : 'n/a'} ms); ` +
+      `top-author (10,000 followers) post visible to all followers within 5000 ms: in hybrid (${hybridDefault?.topAuthorVisibleMs ?? 'n/a'} ms; ` +
+      `the author is over HYBRID_THRESHOLD, merged at read) and in push (${push?.topAuthorVisibleMs ?? 'n/a'} ms; compare with the floor below)`,
+  );
   if (push) {
     lines.push(floorLine(push));
-    lines.push(`push: fan-out messages retried ${push.retriedMessages}, runtime storage errors (SQLITE_CANTOPEN) ${push.storageErrors}; open-file limit ${openFileLimit()}`);
+    lines.push(
+      `push: fan-out messages retried ${push.retriedMessages}, runtime storage errors (SQLITE_CANTOPEN) ${push.storageErrors}; open-file limit ${openFileLimit()}`,
+    );
   }
   lines.push(`total bench time ${((Date.now() - started) / 1000).toFixed(0)} s`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`feed bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`feed bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -11,10 +11,10 @@
 // parsing) on the parsed points, per 10k samples, against the same mapping without caches (labels
 // object and sorted key string per point, key concatenation and map lookup per sample). Each figure is the median CPU time of up to RUNS interleaved rounds, bounded by
 // BENCH_MS per contender.
-import { measureAll, middle } from './lib/cpu-time';
+import { measureAll } from './lib/cpu-time';
 import { Point as InfluxPoint } from '@influxdata/influxdb-client';
-import { pointsToSeries } from '../workers/metrics/src/influx-mapping';
-import { parseLineProtocol } from '../workers/metrics/src/line-protocol';
+import { pointsToSeries } from '@pushpull/wire/influx/series-mapping';
+import { parseLineProtocol } from '@pushpull/wire/influx/line-protocol';
 
 const LINES = Number(process.env.BENCH_LINES ?? 50_000);
 const RUNS = 9;
@@ -106,12 +106,13 @@ function clientSerialise(count: number): number {
       .tag('region', `us-west-${i % 3}`)
       .tag('cpu', `cpu${i % 8}`);
     for (let k = 1; k <= 8; k++) p.floatField(`usage_${k}`, ((i * 7 + k * 13) % 1000) / 8);
-    p.intField('processes', i % 500).intField('threads', i % 2000).timestamp(`${1_700_000_000_000_000_000n + BigInt(i)}`);
+    p.intField('processes', i % 500)
+      .intField('threads', i % 2000)
+      .timestamp(`${1_700_000_000_000_000_000n + BigInt(i)}`);
     bytes += (p.toLineProtocol() ?? '').length;
   }
   return bytes;
 }
-
 
 const text = buildLines(LINES);
 const bytes = new TextEncoder().encode(text); // the request body as a Worker receives it
@@ -123,15 +124,19 @@ const mapped = pointsToSeries(check.columns, { db: 'bench' });
 const SAMPLES = mapped.samples;
 if (SAMPLES !== LINES * 10 || naiveMapping(check.points) !== SAMPLES) throw new Error('mapping did not map every sample');
 
-const [ours, oursText, naive, floor, client, mapping, naiveMap] = measureAll([
-  () => parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() }),
-  () => parseLineProtocol(text, { precision: 'ns', now: () => Date.now() }),
-  () => naiveParse(text),
-  () => readEveryByte(bytes),
-  () => clientSerialise(LINES),
-  () => pointsToSeries(check.columns, { db: 'bench' }),
-  () => naiveMapping(check.points),
-], RUNS, MAX_MS);
+const [ours, oursText, naive, floor, client, mapping, naiveMap] = measureAll(
+  [
+    () => parseLineProtocol(bytes, { precision: 'ns', now: () => Date.now() }),
+    () => parseLineProtocol(text, { precision: 'ns', now: () => Date.now() }),
+    () => naiveParse(text),
+    () => readEveryByte(bytes),
+    () => clientSerialise(LINES),
+    () => pointsToSeries(check.columns, { db: 'bench' }),
+    () => naiveMapping(check.points),
+  ],
+  RUNS,
+  MAX_MS,
+);
 
 const row = (name: string, m: { seconds: number; wall: number; runs: number }) =>
   `${name.padEnd(50)} ${(LINES / m.seconds / 1e6).toFixed(2).padStart(6)} M lines/s  ${(mb / m.seconds).toFixed(1).padStart(6)} MB/s  ` +
@@ -145,9 +150,12 @@ console.log(row('baseline: influxdb-client Point serialise', client));
 console.log(row('calibration: a loop reading each byte once', floor));
 console.log(`ratio parseLineProtocol / naive split parser: ${(naive.seconds / ours.seconds).toFixed(2)}x`);
 console.log(`ratio parseLineProtocol / influxdb-client serialise: ${(client.seconds / ours.seconds).toFixed(2)}x`);
-const perTenK = (m: { seconds: number; runs: number }) => `${((m.seconds * 1000 * 10_000) / SAMPLES).toFixed(2).padStart(6)} ms per 10k samples (CPU time, median of ${m.runs})`;
+const perTenK = (m: { seconds: number; runs: number }) =>
+  `${((m.seconds * 1000 * 10_000) / SAMPLES).toFixed(2).padStart(6)} ms per 10k samples (CPU time, median of ${m.runs})`;
 console.log(`pointsToSeries: ${SAMPLES} samples in ${mapped.series.length} series`);
 console.log(`${'pointsToSeries (pushpull)'.padEnd(50)} ${perTenK(mapping)}`);
 console.log(`${'baseline: mapping without caches'.padEnd(50)} ${perTenK(naiveMap)}`);
 console.log(`ratio pointsToSeries / mapping without caches: ${(naiveMap.seconds / mapping.seconds).toFixed(2)}x`);
-console.log(`reference (not measured here): Go influxdata/line-protocol decoder 1.62 M lines/s; goal >= 1.5 M lines/s -> ${LINES / ours.seconds >= 1.5e6 ? 'met' : 'NOT met'}`);
+console.log(
+  `reference (not measured here): Go influxdata/line-protocol decoder 1.62 M lines/s; goal >= 1.5 M lines/s -> ${LINES / ours.seconds >= 1.5e6 ? 'met' : 'NOT met'}`,
+);

@@ -25,7 +25,13 @@ async function start(config: string, port: number, vars: Record<string, string> 
     dev: { server: { hostname: '127.0.0.1', port }, persist: state, inspector: false, logLevel: 'error', watch: false },
   });
   const url = (await worker.url).toString().replace(/\/$/, '');
-  return { url, stop: async () => { await worker.dispose(); rmSync(state, { recursive: true, force: true }); } };
+  return {
+    url,
+    stop: async () => {
+      await worker.dispose();
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
 }
 
 const seconds = arg('seconds', 5);
@@ -51,18 +57,25 @@ function body(n: number, baseSeconds: number): string {
   return out.join('\n') + '\n';
 }
 
-async function round(url: string, headers: Record<string, string>, expectStatus: number, nextBody: () => string): Promise<{ requests: number; samples: number; ms: number }> {
+async function round(
+  url: string,
+  headers: Record<string, string>,
+  expectStatus: number,
+  nextBody: () => string,
+): Promise<{ requests: number; samples: number; ms: number }> {
   const deadline = Date.now() + seconds * 1000;
   let requests = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < deadline && requests < MAX_REQUESTS_PER_ROUND) {
-      requests++;
-      const res = await fetch(url, { method: 'POST', body: nextBody(), headers });
-      const text = await res.text();
-      if (res.status !== expectStatus) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 300)}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline && requests < MAX_REQUESTS_PER_ROUND) {
+        requests++;
+        const res = await fetch(url, { method: 'POST', body: nextBody(), headers });
+        const text = await res.text();
+        if (res.status !== expectStatus) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 300)}`);
+      }
+    }),
+  );
   return { requests, samples: requests * linesPerRequest * FIELDS, ms: performance.now() - started };
 }
 
@@ -81,7 +94,9 @@ try {
   };
   const sample = body(0, base);
   const fixed = (): string => sample;
-  console.log(`body: ${linesPerRequest} lines, ${linesPerRequest * FIELDS} samples, ${(sample.length / 1024).toFixed(0)} KiB; ${concurrency} concurrent requests, ${rounds} rounds of ${seconds} s`);
+  console.log(
+    `body: ${linesPerRequest} lines, ${linesPerRequest * FIELDS} samples, ${(sample.length / 1024).toFixed(0)} KiB; ${concurrency} concurrent requests, ${rounds} rounds of ${seconds} s`,
+  );
 
   // Warm both (bundles compiled, the shard's object created).
   await round(`${trivial.url}/`, {}, 200, fixed);
@@ -102,18 +117,23 @@ try {
 
   // Read back one series' samples: every request wrote perHost samples to it.
   const q = `${metrics.url}/api/v1/query?query=${encodeURIComponent('bench_cpu_f0{host="h0"}[3h]')}`;
-  const read = await (await fetch(q)).json() as { data: { result: { values: unknown[] }[] } };
+  const read = (await (await fetch(q)).json()) as { data: { result: { values: unknown[] }[] } };
   const got = read.data.result[0]?.values.length ?? 0;
-  if (got !== n * perHost && !process.env.NOCHECK) throw new Error(`read back ${got} samples of bench_cpu_f0{host="h0"}, expected ${n * perHost}`);
+  if (got !== n * perHost && !process.env.NOCHECK)
+    throw new Error(`read back ${got} samples of bench_cpu_f0{host="h0"}, expected ${n * perHost}`);
 
   const mb = median(base_);
   const mi = median(ingest);
-  console.log(table([
-    ['', 'samples/s (median)', 'rounds'],
-    ['baseline: POST discarded (bench/trivial)', Math.round(mb), base_.map((x) => Math.round(x)).join(' ')],
-    ['ingest: /api/v2/write → 1 shard', Math.round(mi), ingest.map((x) => Math.round(x)).join(' ')],
-  ]));
-  console.log(`ingest / baseline = ${(mi / mb).toFixed(3)}; ${stored} samples stored in total, read back ${got} of ${n * perHost} for one series (all there)`);
+  console.log(
+    table([
+      ['', 'samples/s (median)', 'rounds'],
+      ['baseline: POST discarded (bench/trivial)', Math.round(mb), base_.map((x) => Math.round(x)).join(' ')],
+      ['ingest: /api/v2/write → 1 shard', Math.round(mi), ingest.map((x) => Math.round(x)).join(' ')],
+    ]),
+  );
+  console.log(
+    `ingest / baseline = ${(mi / mb).toFixed(3)}; ${stored} samples stored in total, read back ${got} of ${n * perHost} for one series (all there)`,
+  );
   console.log(`goal ≥ 100000 samples/s into one shard: ${mi >= 100_000 ? 'met' : 'NOT met'}`);
 } finally {
   await Promise.all([metrics.stop(), trivial.stop()]);

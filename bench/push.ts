@@ -12,7 +12,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pushDir, type PushSummary } from '../origin/push-client';
+import { pushDir, type PushSummary } from '../cli/push-client';
 import { startDev, startEdge, TOKEN } from '../test/push/edge';
 import { haveWrk, median, numberArg, table, wrk, type WrkResult } from './lib/harness';
 
@@ -33,7 +33,11 @@ function bytes(seed: number, n: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = x & 0xff;
   }
   return out;
@@ -44,25 +48,31 @@ async function nodeLoad(url: string): Promise<WrkResult> {
   const until = Date.now() + seconds * 1000;
   const lat: number[] = [];
   let errors = 0;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (Date.now() < until && lat.length < 5_000_000) {
-      const t = performance.now();
-      try {
-        const r = await fetch(url);
-        await r.arrayBuffer();
-        if (r.status !== 200) errors++;
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until && lat.length < 5_000_000) {
+        const t = performance.now();
+        try {
+          const r = await fetch(url);
+          await r.arrayBuffer();
+          if (r.status !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        lat.push(performance.now() - t);
       }
-      lat.push(performance.now() - t);
-    }
-  }));
+    }),
+  );
   lat.sort((a, b) => a - b);
-  return { rps: lat.length / seconds, p50ms: lat[Math.floor(lat.length * 0.5)] ?? NaN, p99ms: lat[Math.floor(lat.length * 0.99)] ?? NaN, errors };
+  return {
+    rps: lat.length / seconds,
+    p50ms: lat[Math.floor(lat.length * 0.5)] ?? NaN,
+    p99ms: lat[Math.floor(lat.length * 0.99)] ?? NaN,
+    errors,
+  };
 }
 
-const load = (url: string): Promise<WrkResult> =>
-  useWrk ? Promise.resolve(wrk(url, { seconds, connections })) : nodeLoad(url);
+const load = (url: string): Promise<WrkResult> => (useWrk ? Promise.resolve(wrk(url, { seconds, connections })) : nodeLoad(url));
 
 const dir = mkdtempSync(join(tmpdir(), 'pushpull-push-bench-'));
 const edge = await startEdge(19422, {});
@@ -81,19 +91,38 @@ try {
   writeFileSync(join(dir, 'site/d3/f3.bin'), bytes(999_999, kib * 1024));
   const one = await pushDir(target);
   const mb = (n: number): string => (n / 1024 / 1024).toFixed(2);
-  const row = (name: string, s: PushSummary): Array<string | number> =>
-    [name, s.files, s.new, mb(s.bytesUploaded), s.requests, (s.ms / 1000).toFixed(2), s.ms / first.ms];
-  console.log(`\nsync: ${fileCount} files × ${kib} KiB (${mb(first.totalBytes)} MiB), push client → wrangler dev on 127.0.0.1, concurrency 6`);
-  console.log(table([
-    ['run', 'files', 'new', 'MiB uploaded', 'requests', 'seconds', 'time vs first sync'],
-    row('first sync', first), row('re-sync, unchanged', resync), row('re-sync, 1 file changed', one),
-  ]));
+  const row = (name: string, s: PushSummary): Array<string | number> => [
+    name,
+    s.files,
+    s.new,
+    mb(s.bytesUploaded),
+    s.requests,
+    (s.ms / 1000).toFixed(2),
+    s.ms / first.ms,
+  ];
+  console.log(
+    `\nsync: ${fileCount} files × ${kib} KiB (${mb(first.totalBytes)} MiB), push client → wrangler dev on 127.0.0.1, concurrency 6`,
+  );
+  console.log(
+    table([
+      ['run', 'files', 'new', 'MiB uploaded', 'requests', 'seconds', 'time vs first sync'],
+      row('first sync', first),
+      row('re-sync, unchanged', resync),
+      row('re-sync, 1 file changed', one),
+    ]),
+  );
 
   // ---- HIT throughput ------------------------------------------------------------------
-  const put = (path: string, cacheControl: string): Promise<Response> => fetch(`${edge.url}/_push/files${path}`, {
-    method: 'PUT', body: 'x'.repeat(1024), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain', 'cache-control': cacheControl },
-  });
-  for (const [path, cc] of [['/bench/hit.txt', 'public, max-age=3600'], ['/bench/r2.txt', 'no-store']] as const) {
+  const put = (path: string, cacheControl: string): Promise<Response> =>
+    fetch(`${edge.url}/_push/files${path}`, {
+      method: 'PUT',
+      body: 'x'.repeat(1024),
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain', 'cache-control': cacheControl },
+    });
+  for (const [path, cc] of [
+    ['/bench/hit.txt', 'public, max-age=3600'],
+    ['/bench/r2.txt', 'no-store'],
+  ] as const) {
     const r = await put(path, cc);
     if (r.status >= 300) throw new Error(`push ${path}: ${r.status} ${await r.text()}`);
   }
@@ -115,9 +144,18 @@ try {
   const med = (name: string, k: 'rps' | 'p50ms' | 'p99ms'): number => median(results[name].map((x) => x[k]));
   const rows: Array<Array<string | number>> = [['target', 'req/s (median)', 'p50 ms', 'p99 ms', 'errors', 'vs trivial']];
   for (const name of Object.keys(targets)) {
-    rows.push([name, Math.round(med(name, 'rps')), med(name, 'p50ms'), med(name, 'p99ms'), results[name].reduce((n, x) => n + x.errors, 0), med(name, 'rps') / med('trivial', 'rps')]);
+    rows.push([
+      name,
+      Math.round(med(name, 'rps')),
+      med(name, 'p50ms'),
+      med(name, 'p99ms'),
+      results[name].reduce((n, x) => n + x.errors, 0),
+      med(name, 'rps') / med('trivial', 'rps'),
+    ]);
   }
-  console.log(`\nserving: ${useWrk ? 'wrk' : 'Node fetch loop (wrk not installed)'} -c ${connections} -d ${seconds}s, ${rounds} alternating rounds, 1 KiB body`);
+  console.log(
+    `\nserving: ${useWrk ? 'wrk' : 'Node fetch loop (wrk not installed)'} -c ${connections} -d ${seconds}s, ${rounds} alternating rounds, 1 KiB body`,
+  );
   console.log(table(rows));
 } finally {
   await edge.stop();

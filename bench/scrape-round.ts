@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Counter, Histogram, Registry, Summary } from 'prom-client';
-import { mapLimited } from '../workers/shared/concurrency';
+import { mapLimited } from '@pushpull/http/concurrency';
 import { median, numberArg as arg, startWorker, table } from './lib/harness';
 
 const TARGETS = arg('targets', 100);
@@ -50,7 +50,15 @@ async function startTargets(n: number, body: string): Promise<{ ports: number[];
   return {
     ports: servers.map((s) => (s.address() as AddressInfo).port),
     close: async () => {
-      await Promise.all(servers.map((s) => new Promise<void>((ok) => { s.close(() => ok()); s.closeAllConnections(); })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((ok) => {
+              s.close(() => ok());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }
@@ -72,10 +80,15 @@ const body = await page();
 const samplesPerPage = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
 const targets = await startTargets(TARGETS, body);
 const metrics = await startWorker('workers/metrics/wrangler.toml', METRICS_PORT, { PUSHPULL_TOKEN: TOKEN }, '/api/v1/query?query=up');
-const scraper = await startWorker('workers/scraper/wrangler.toml', SCRAPER_PORT, {
-  PUSHPULL_TOKEN: TOKEN,
-  SCRAPE_CONFIG: JSON.stringify({ scrape_configs: [] }),
-}, '/api/v1/targets');
+const scraper = await startWorker(
+  'workers/scraper/wrangler.toml',
+  SCRAPER_PORT,
+  {
+    PUSHPULL_TOKEN: TOKEN,
+    SCRAPE_CONFIG: JSON.stringify({ scrape_configs: [] }),
+  },
+  '/api/v1/targets',
+);
 try {
   const auth = { authorization: `Bearer ${TOKEN}` };
   const addresses = targets.ports.map((p) => `127.0.0.1:${p}`);
@@ -83,7 +96,9 @@ try {
     method: 'PUT',
     headers: { ...auth, 'content-type': 'application/json' },
     // A long interval: the rounds below are driven by this bench, not by the alarm.
-    body: JSON.stringify({ scrape_configs: [{ job_name: 'bench', scrape_interval: '1h', scrape_timeout: '10s', static_configs: [{ targets: addresses }] }] }),
+    body: JSON.stringify({
+      scrape_configs: [{ job_name: 'bench', scrape_interval: '1h', scrape_timeout: '10s', static_configs: [{ targets: addresses }] }],
+    }),
   });
   if (put.status !== 200) throw new Error(`PUT config: ${put.status} ${await put.text()}`);
   const urls = addresses.map((a) => `http://${a}/metrics`);
@@ -107,12 +122,16 @@ try {
   const roundMs = median(rounds);
   const baseMs = median(base);
   console.log(`${TARGETS} targets × ${samplesPerPage} samples, ${ROUNDS} rounds (medians):`);
-  console.log(table([
-    ['what', 'round ms', 'samples/s'],
-    ['baseline: Node fetch only, 6 in flight', baseMs.toFixed(0), ((TARGETS * samplesPerPage) / (baseMs / 1000)).toFixed(0)],
-    ['pushpull scrape round (fetch+parse+RPC write)', roundMs.toFixed(0), ((TARGETS * samplesPerPage) / (roundMs / 1000)).toFixed(0)],
-  ]));
-  console.log(`round / interval (${INTERVAL_S}s): ${((roundMs / (INTERVAL_S * 1000)) * 100).toFixed(1)}%; round / baseline: ${(roundMs / baseMs).toFixed(2)}x`);
+  console.log(
+    table([
+      ['what', 'round ms', 'samples/s'],
+      ['baseline: Node fetch only, 6 in flight', baseMs.toFixed(0), ((TARGETS * samplesPerPage) / (baseMs / 1000)).toFixed(0)],
+      ['pushpull scrape round (fetch+parse+RPC write)', roundMs.toFixed(0), ((TARGETS * samplesPerPage) / (roundMs / 1000)).toFixed(0)],
+    ]),
+  );
+  console.log(
+    `round / interval (${INTERVAL_S}s): ${((roundMs / (INTERVAL_S * 1000)) * 100).toFixed(1)}%; round / baseline: ${(roundMs / baseMs).toFixed(2)}x`,
+  );
   console.log(`sum of per-target fetch times (scrape_duration_seconds) per round: ${median(fetchSeconds).toFixed(2)} s`);
   console.log(`store check: up{job="bench"} = 1 for all ${stored.length} targets`);
 } finally {

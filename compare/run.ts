@@ -42,7 +42,12 @@ function revision(): string {
   return `${head.stdout.trim()}${dirty.stdout.trim() ? '+changes' : ''}`;
 }
 
-export interface CompareRun { dir: string; results: RunResults; charts: Chart[]; tables: Table[] }
+export interface CompareRun {
+  dir: string;
+  results: RunResults;
+  charts: Chart[];
+  tables: Table[];
+}
 
 /** Runs the comparison and writes its report into `outDir`. */
 export async function runCompare(o: CompareOptions): Promise<CompareRun> {
@@ -59,8 +64,14 @@ export async function runCompare(o: CompareOptions): Promise<CompareRun> {
     rmSync(stateRoot, { recursive: true, force: true });
   });
   const results: RunResults = {
-    command: o.command, revision: revision(), size: o.size, seed: o.seed, startedAt: new Date(started).toISOString(), wallSeconds: 0,
-    machine: { atStart, atEnd: atStart }, pairSeconds: {},
+    command: o.command,
+    revision: revision(),
+    size: o.size,
+    seed: o.seed,
+    startedAt: new Date(started).toISOString(),
+    wallSeconds: 0,
+    machine: { atStart, atEnd: atStart },
+    pairSeconds: {},
   };
   const d = o.durationSeconds;
   try {
@@ -68,7 +79,12 @@ export async function runCompare(o: CompareOptions): Promise<CompareRun> {
       const t0 = Date.now();
       o.log(`== ${pair} (${o.size}, seed ${o.seed})`);
       if (pair === 'cdn') {
-        results.cdn = await runCdn({ ...preset.cdn, ...(d ? { seconds: d } : {}), seed: o.seed }, stack, join(stateRoot, 'cdn-work'), o.log);
+        results.cdn = await runCdn(
+          { ...preset.cdn, ...(d ? { seconds: d } : {}), seed: o.seed },
+          stack,
+          join(stateRoot, 'cdn-work'),
+          o.log,
+        );
       } else if (pair === 'metrics') {
         const rounds = d ? Math.max(2, Math.round(d / preset.metrics.intervalSeconds)) : preset.metrics.rounds;
         results.metrics = await runMetrics({ ...preset.metrics, rounds, seed: o.seed }, join(stateRoot, 'metrics'), o.log);

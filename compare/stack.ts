@@ -48,10 +48,19 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * Spawns a process in a group of its own that is killed when this process exits (whatever the
  * path); `stop` ends it (SIGTERM, then SIGKILL after 5 s).
  */
-export function spawnTracked(cmd: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; stop: () => Promise<void> } {
+export function spawnTracked(
+  cmd: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; stop: () => Promise<void> } {
   const child = spawn(cmd, args, { cwd: root, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      live.delete(child);
+      resolve();
+    }),
+  );
   return {
     child,
     stop: async () => {
@@ -104,7 +113,13 @@ export class Stack {
     // X_LOCAL_OBSERVABILITY=false: wrangler dev otherwise streams a trace of every invocation
     // to a local collector (bench/feed.ts measured it doubling a Durable Object call); a
     // deployed Worker has no such collector in its path.
-    return { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_REGISTRY_PATH: this.registryDir, NO_COLOR: '1', X_LOCAL_OBSERVABILITY: 'false' };
+    return {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      WRANGLER_REGISTRY_PATH: this.registryDir,
+      NO_COLOR: '1',
+      X_LOCAL_OBSERVABILITY: 'false',
+    };
   }
 
   /**
@@ -121,14 +136,31 @@ export class Stack {
     mkdirSync(stateDir, { recursive: true });
     // A copied state already has its schema.
     for (const binding of stateFrom === undefined ? worker.d1WithMigrations : []) {
-      const r = spawnSync(bin('wrangler'), ['d1', 'migrations', 'apply', binding, '--local', '-c', worker.config, '--persist-to', stateDir],
-        { cwd: root, env: { ...this.env(), CI: 'true' }, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(
+        bin('wrangler'),
+        ['d1', 'migrations', 'apply', binding, '--local', '-c', worker.config, '--persist-to', stateDir],
+        { cwd: root, env: { ...this.env(), CI: 'true' }, encoding: 'utf8', timeout: 120_000 },
+      );
       if (r.status !== 0) throw new Error(`${label}: d1 migrations apply ${binding} failed: ${r.stdout}${r.stderr}`);
     }
     const port = await freePort();
     const inspectorPort = await freePort();
-    const args = ['dev', '-c', worker.config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', stateDir,
-      '--show-interactive-dev-session=false', '--inspector-port', String(inspectorPort), '--log-level', 'warn'];
+    const args = [
+      'dev',
+      '-c',
+      worker.config,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      stateDir,
+      '--show-interactive-dev-session=false',
+      '--inspector-port',
+      String(inspectorPort),
+      '--log-level',
+      'warn',
+    ];
     for (const [k, v] of Object.entries({ PUSHPULL_TOKEN: STACK_TOKEN, ...vars })) args.push('--var', `${k}:${v}`);
     const logFile = createWriteStream(join(this.options.stateDir, `${label}.log`));
     const { child, stop } = spawnTracked(bin('wrangler'), args, { env: this.env() });
@@ -139,7 +171,8 @@ export class Stack {
     this.workers.push(running);
     const deadline = Date.now() + 90_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${label}: wrangler dev exited with ${child.exitCode} (log: ${join(this.options.stateDir, `${label}.log`)})`);
+      if (child.exitCode !== null)
+        throw new Error(`${label}: wrangler dev exited with ${child.exitCode} (log: ${join(this.options.stateDir, `${label}.log`)})`);
       try {
         const r = await fetch(url + readyPath);
         await r.arrayBuffer();

@@ -112,7 +112,8 @@ export function normaliseTags(value: unknown, what: string): string {
     return tag;
   });
   if (tags.length === 0) throw new CacheRulesError(`${what} must name at least one tag`);
-  if (tags.length > MAX_TAGS_PER_RULE) throw new CacheRulesError(`${what} has ${tags.length} tags, at most ${MAX_TAGS_PER_RULE} are allowed`);
+  if (tags.length > MAX_TAGS_PER_RULE)
+    throw new CacheRulesError(`${what} has ${tags.length} tags, at most ${MAX_TAGS_PER_RULE} are allowed`);
   return tags.join(',');
 }
 
@@ -180,7 +181,10 @@ export async function loadCachePolicy(file: string): Promise<CachePolicy> {
 /** Compiles a policy once; the returned function picks the headers for a path. */
 export function compileCachePolicy(policy: CachePolicy): (path: string) => CacheHeaders {
   const compiled: CompiledRule[] = validateRules(policy.rules).map((r) => ({
-    match: r.match, cacheControl: r.cacheControl, cacheTag: r.cacheTag, test: compilePattern(r.match),
+    match: r.match,
+    cacheControl: r.cacheControl,
+    cacheTag: r.cacheTag,
+    test: compilePattern(r.match),
   }));
   const fallback = checkFieldValue(policy.defaultCacheControl, 'the default Cache-Control');
   return (path) => {

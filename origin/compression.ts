@@ -22,9 +22,14 @@ export const GZIP_CACHE_BYTES = 64 * 1024 * 1024;
 /** Whether a media type benefits from gzip. */
 export function isCompressibleType(contentType: string): boolean {
   const type = (contentType.split(';', 1)[0] ?? '').trim().toLowerCase();
-  return type.startsWith('text/')
-    || type === 'application/json' || type === 'application/manifest+json'
-    || type === 'application/xml' || type === 'image/svg+xml' || type === 'application/wasm';
+  return (
+    type.startsWith('text/') ||
+    type === 'application/json' ||
+    type === 'application/manifest+json' ||
+    type === 'application/xml' ||
+    type === 'image/svg+xml' ||
+    type === 'application/wasm'
+  );
 }
 
 /**
@@ -76,14 +81,17 @@ export class GzipCache {
     }
     const pending = read().then((bytes) => gzipAsync(bytes));
     this.#entries.set(etag, pending);
-    pending.then((gz) => {
-      if (this.#entries.get(etag) !== pending) return;
-      this.#sizes.set(etag, gz.byteLength);
-      this.#total += gz.byteLength;
-      this.#evict();
-    }, () => {
-      if (this.#entries.get(etag) === pending) this.#entries.delete(etag);
-    });
+    pending.then(
+      (gz) => {
+        if (this.#entries.get(etag) !== pending) return;
+        this.#sizes.set(etag, gz.byteLength);
+        this.#total += gz.byteLength;
+        this.#evict();
+      },
+      () => {
+        if (this.#entries.get(etag) === pending) this.#entries.delete(etag);
+      },
+    );
     return pending;
   }
 

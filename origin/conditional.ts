@@ -22,7 +22,10 @@ export interface ConditionalHeaders {
 /** What to answer before looking at `Range`: go on (`proceed`), 304 or 412. */
 export type Precondition = 'proceed' | 'not-modified' | 'failed';
 
-interface EntityTag { weak: boolean; opaque: string }
+interface EntityTag {
+  weak: boolean;
+  opaque: string;
+}
 
 // RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE
 const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;

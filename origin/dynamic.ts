@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
-import { ApiError } from '../workers/shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 
 /** Longest `/api/slow` delay, in milliseconds. */
 export const MAX_SLOW_MS = 30_000;
@@ -50,15 +50,21 @@ function json(body: unknown, status: number, cacheControl: string): Response {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   return new Response(bytes, {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.byteLength), 'cache-control': cacheControl },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(bytes.byteLength),
+      'cache-control': cacheControl,
+    },
   });
 }
 
 function intParam(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new ApiError(400, 'bad_request', `"${name}" must be a whole number from ${min} to ${max}`, { param: name });
+  if (!/^\d+$/.test(value))
+    throw new ApiError(400, 'bad_request', `"${name}" must be a whole number from ${min} to ${max}`, { param: name });
   const n = Number(value);
-  if (n < min || n > max) throw new ApiError(400, 'bad_request', `"${name}" must be from ${min} to ${max}, got ${value}`, { param: name, max });
+  if (n < min || n > max)
+    throw new ApiError(400, 'bad_request', `"${name}" must be from ${min} to ${max}, got ${value}`, { param: name, max });
   return n;
 }
 
@@ -76,8 +82,11 @@ export function dynamicRoutes(hits: HitCounter): Hono {
   // RFC 5861: fresh for 5 s, then served stale while revalidating for 30 s, or for 300 s on errors.
   api.get('/time', () => {
     const now = Date.now();
-    return json({ now: new Date(now).toISOString(), epochMs: now }, 200,
-      'public, max-age=5, stale-while-revalidate=30, stale-if-error=300');
+    return json(
+      { now: new Date(now).toISOString(), epochMs: now },
+      200,
+      'public, max-age=5, stale-while-revalidate=30, stale-if-error=300',
+    );
   });
 
   api.get('/slow', async (c) => {
@@ -125,7 +134,12 @@ export function dynamicRoutes(hits: HitCounter): Hono {
   });
 
   // Known paths answer other methods with 405 and Allow (HEAD is served wherever GET is).
-  for (const [path, allow] of [['/time', 'GET, HEAD'], ['/slow', 'GET, HEAD'], ['/hits', 'GET, HEAD'], ['/hits/reset', 'POST']] as const) {
+  for (const [path, allow] of [
+    ['/time', 'GET, HEAD'],
+    ['/slow', 'GET, HEAD'],
+    ['/hits', 'GET, HEAD'],
+    ['/hits/reset', 'POST'],
+  ] as const) {
     api.all(path, (c) => methodNotAllowed(c.req.method, `/api${path}`, allow));
   }
 

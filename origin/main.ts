@@ -15,7 +15,8 @@ import { startOrigin } from './server';
 /** How long requests in flight may take to finish after SIGINT/SIGTERM. */
 const SHUTDOWN_GRACE_MS = 5000;
 
-const USAGE = 'usage: tsx origin/main.ts [--dir <folder>] [--port <n>] [--host <addr>] [--cache-control <rules.json>] [--compress] [--no-default-metrics]';
+const USAGE =
+  'usage: tsx origin/main.ts [--dir <folder>] [--port <n>] [--host <addr>] [--cache-control <rules.json>] [--compress] [--no-default-metrics]';
 
 function fail(message: string): never {
   process.stderr.write(`origin: ${message}\n${USAGE}\n`);
@@ -58,7 +59,11 @@ async function main(): Promise<void> {
   let origin;
   try {
     origin = await startOrigin({
-      port: Number(portText), host: values.host, dir, cacheControl, defaultMetrics: !values['no-default-metrics'],
+      port: Number(portText),
+      host: values.host,
+      dir,
+      cacheControl,
+      defaultMetrics: !values['no-default-metrics'],
       compress: values.compress,
     });
   } catch (err) {
@@ -71,10 +76,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`origin: ${signal}, shutting down\n`);
-    running.close(SHUTDOWN_GRACE_MS).then(() => process.exit(0), (err: unknown) => {
-      process.stderr.write(`origin: close failed: ${String(err)}\n`);
-      process.exit(1);
-    });
+    running.close(SHUTDOWN_GRACE_MS).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`origin: close failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

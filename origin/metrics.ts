@@ -70,12 +70,14 @@ export function recordMetrics(metrics: OriginMetrics, skipPath: string): Middlew
     const body = c.res.body;
     if (body === null || method === 'HEAD') return;
     const counter = metrics.responseBytes.labels(labels);
-    const counted = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        counter.inc(chunk.byteLength);
-        controller.enqueue(chunk);
-      },
-    }));
+    const counted = body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          counter.inc(chunk.byteLength);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
     c.res = new Response(counted, c.res);
   };
 }

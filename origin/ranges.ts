@@ -4,7 +4,10 @@
  */
 
 /** An inclusive byte range, as in `Content-Range: bytes start-end/size`. */
-export interface ByteRange { start: number; end: number }
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
 /**
  * The outcome of a `Range` header:
@@ -12,10 +15,7 @@ export interface ByteRange { start: number; end: number }
  * - `unsatisfiable`: 416 with `Content-Range: bytes *\/size` (§15.5.17);
  * - `ranges`: 206 with one part, or `multipart/byteranges` for several.
  */
-export type RangeOutcome =
-  | { kind: 'ignore' }
-  | { kind: 'unsatisfiable' }
-  | { kind: 'ranges'; ranges: ByteRange[] };
+export type RangeOutcome = { kind: 'ignore' } | { kind: 'unsatisfiable' } | { kind: 'ranges'; ranges: ByteRange[] };
 
 /** Above this many ranges the header is ignored (§14.2 allows ignoring abusive ones). */
 export const MAX_RANGES = 64;
@@ -28,7 +28,11 @@ export function parseRange(header: string | null, size: number): RangeOutcome {
   // Range units are case-insensitive (§14.1).
   if (header.slice(0, eq).trim().toLowerCase() !== 'bytes') return { kind: 'ignore' };
   // A list may carry empty elements, which recipients ignore (§5.6.1.2).
-  const specs = header.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const specs = header
+    .slice(eq + 1)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (specs.length === 0 || specs.length > MAX_RANGES) return { kind: 'ignore' };
   const satisfiable: ByteRange[] = [];
   for (const spec of specs) {
@@ -81,10 +85,17 @@ export function contentRange(r: ByteRange, size: number): string {
 }
 
 /** One part of a multipart/byteranges body: its header block, then bytes start..end. */
-export interface MultipartPart { head: string; range: ByteRange }
+export interface MultipartPart {
+  head: string;
+  range: ByteRange;
+}
 
 /** The full layout of a multipart/byteranges body and its exact length. */
-export interface MultipartLayout { parts: MultipartPart[]; tail: string; length: number }
+export interface MultipartLayout {
+  parts: MultipartPart[];
+  tail: string;
+  length: number;
+}
 
 /** Lays out a `multipart/byteranges` body (§14.6) so Content-Length is known before sending. */
 export function multipartLayout(ranges: ByteRange[], size: number, contentType: string, boundary: string): MultipartLayout {

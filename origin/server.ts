@@ -11,16 +11,18 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { serve } from '@hono/node-server';
 import type { HttpBindings } from '@hono/node-server';
-import { ApiError, jsonErrorHandler } from '../workers/shared/errors';
+import { ApiError, jsonErrorHandler } from '@pushpull/http/errors';
 import {
-  DEFAULT_CACHE_CONTROL, DEFAULT_RULES, compileCachePolicy,
-  type CachePolicy, type CacheRule, type CacheHeaders,
+  DEFAULT_CACHE_CONTROL,
+  DEFAULT_RULES,
+  compileCachePolicy,
+  type CachePolicy,
+  type CacheRule,
+  type CacheHeaders,
 } from './cache-control-rules';
 import { evaluatePreconditions, formatHttpDate, ifRangeAllows } from './conditional';
-import {
-  GzipCache, MAX_COMPRESS_BYTES, MIN_COMPRESS_BYTES, acceptsGzip, gzipEntityTag, isCompressibleType,
-} from './compression';
-import { contentTypeFor } from './content-types';
+import { GzipCache, MAX_COMPRESS_BYTES, MIN_COMPRESS_BYTES, acceptsGzip, gzipEntityTag, isCompressibleType } from './compression';
+import { contentTypeFor } from '@pushpull/http/content-type';
 import { dynamicRoutes, methodNotAllowed, type HitCounter, createHitCounter } from './dynamic';
 import { createOriginMetrics, recordMetrics, type OriginMetrics } from './metrics';
 import { contentRange, multipartLayout, parseRange } from './ranges';
@@ -138,26 +140,40 @@ function bufferStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
 
 /** Picks identity or gzip for this request (gzip only when enabled and the file qualifies). */
 async function selectRepresentation(
-  c: Context<OriginEnv>, store: FileStore, file: FileVersion, contentType: string, gzipCache: GzipCache | undefined,
+  c: Context<OriginEnv>,
+  store: FileStore,
+  file: FileVersion,
+  contentType: string,
+  gzipCache: GzipCache | undefined,
 ): Promise<Representation> {
   const identity: Representation = {
-    etag: file.etag, size: file.size, contentEncoding: undefined, varies: false,
+    etag: file.etag,
+    size: file.size,
+    contentEncoding: undefined,
+    varies: false,
     stream: (start, end) => store.stream(file, start, end),
   };
-  const compressible = gzipCache !== undefined && isCompressibleType(contentType)
-    && file.size >= MIN_COMPRESS_BYTES && file.size <= MAX_COMPRESS_BYTES;
+  const compressible =
+    gzipCache !== undefined && isCompressibleType(contentType) && file.size >= MIN_COMPRESS_BYTES && file.size <= MAX_COMPRESS_BYTES;
   if (!compressible) return identity;
   if (!acceptsGzip(c.req.header('accept-encoding') ?? null)) return { ...identity, varies: true };
   const gz = await gzipCache.get(file.etag, () => readFile(file.path));
   return {
-    etag: gzipEntityTag(file.etag), size: gz.byteLength, contentEncoding: 'gzip', varies: true,
+    etag: gzipEntityTag(file.etag),
+    size: gz.byteLength,
+    contentEncoding: 'gzip',
+    varies: true,
     stream: (start, end) => bufferStream(gz.subarray(start, end + 1)),
   };
 }
 
 /** Answers GET/HEAD for one file version: 200, 206, 304, 412 or 416. */
 async function serveFile(
-  c: Context<OriginEnv>, store: FileStore, file: FileVersion, policy: CacheHeaders, gzipCache: GzipCache | undefined,
+  c: Context<OriginEnv>,
+  store: FileStore,
+  file: FileVersion,
+  policy: CacheHeaders,
+  gzipCache: GzipCache | undefined,
 ): Promise<Response> {
   const isHead = c.req.method === 'HEAD';
   const contentType = contentTypeFor(file.path);
@@ -174,17 +190,24 @@ async function serveFile(
   const validators = { etag: rep.etag, lastModifiedSec };
 
   // RFC 9110 §13.2.2 steps 1-4.
-  const pre = evaluatePreconditions({
-    ifMatch: c.req.header('if-match') ?? null,
-    ifNoneMatch: c.req.header('if-none-match') ?? null,
-    ifModifiedSince: c.req.header('if-modified-since') ?? null,
-    ifUnmodifiedSince: c.req.header('if-unmodified-since') ?? null,
-  }, validators);
+  const pre = evaluatePreconditions(
+    {
+      ifMatch: c.req.header('if-match') ?? null,
+      ifNoneMatch: c.req.header('if-none-match') ?? null,
+      ifModifiedSince: c.req.header('if-modified-since') ?? null,
+      ifUnmodifiedSince: c.req.header('if-unmodified-since') ?? null,
+    },
+    validators,
+  );
   if (pre === 'not-modified') return new Response(null, { status: 304, headers });
   if (pre === 'failed') {
     headers.set('cache-control', 'no-store');
     headers.delete('cache-tag');
-    return jsonResponse(412, { error: 'precondition_failed', message: 'If-Match or If-Unmodified-Since did not match the current representation' }, headers);
+    return jsonResponse(
+      412,
+      { error: 'precondition_failed', message: 'If-Match or If-Unmodified-Since did not match the current representation' },
+      headers,
+    );
   }
 
   headers.set('content-type', contentType);
@@ -200,7 +223,11 @@ async function serveFile(
       // §15.5.17: the current length in Content-Range.
       const h = new Headers({ 'content-range': `bytes */${rep.size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
       if (rep.varies) h.set('vary', 'Accept-Encoding');
-      return jsonResponse(416, { error: 'range_not_satisfiable', message: `no range in "${rangeHeader}" overlaps the ${rep.size} bytes of ${c.req.path}` }, h);
+      return jsonResponse(
+        416,
+        { error: 'range_not_satisfiable', message: `no range in "${rangeHeader}" overlaps the ${rep.size} bytes of ${c.req.path}` },
+        h,
+      );
     }
     if (outcome.kind === 'ranges') {
       const [only] = outcome.ranges;
@@ -280,12 +307,15 @@ export interface RunningOrigin {
 export async function startOrigin(options: StartOriginOptions): Promise<RunningOrigin> {
   const host = options.host ?? '127.0.0.1';
   const app = createOriginApp({
-    dir: options.dir, cacheControl: options.cacheControl, defaultMetrics: options.defaultMetrics, compress: options.compress,
+    dir: options.dir,
+    cacheControl: options.cacheControl,
+    defaultMetrics: options.defaultMetrics,
+    compress: options.compress,
   });
   // Fail early on a missing folder rather than on the first request.
   await new FileStore(options.dir).realRoot();
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: host }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: host }, () => resolve(s)) as Server;
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
@@ -294,19 +324,20 @@ export async function startOrigin(options: StartOriginOptions): Promise<RunningO
     port,
     url: `http://${urlHost}:${port}`,
     app,
-    close: (graceMs = 0) => new Promise<void>((resolve, reject) => {
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      // A connection whose last request just finished turns idle; close it rather than
-      // waiting for its keep-alive timeout.
-      const reapIdle = setInterval(() => server.closeIdleConnections(), 25);
-      server.close((err) => {
-        clearTimeout(force);
-        clearInterval(reapIdle);
-        if (err) reject(err);
-        else resolve();
-      });
-      server.closeIdleConnections();
-      if (graceMs <= 0) server.closeAllConnections();
-    }),
+    close: (graceMs = 0) =>
+      new Promise<void>((resolve, reject) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        // A connection whose last request just finished turns idle; close it rather than
+        // waiting for its keep-alive timeout.
+        const reapIdle = setInterval(() => server.closeIdleConnections(), 25);
+        server.close((err) => {
+          clearTimeout(force);
+          clearInterval(reapIdle);
+          if (err) reject(err);
+          else resolve();
+        });
+        server.closeIdleConnections();
+        if (graceMs <= 0) server.closeAllConnections();
+      }),
   };
 }

@@ -13,7 +13,11 @@ import type { Stats } from 'node:fs';
 /** Why a request target was refused: 400 for a malformed or hostile path, 404 for hidden ones. */
 export class PathRejected extends Error {
   override name = 'PathRejected';
-  constructor(readonly status: 400 | 404, readonly code: string, message: string) {
+  constructor(
+    readonly status: 400 | 404,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,10 +34,7 @@ export interface FileVersion {
 }
 
 /** What a lookup found. */
-export type Lookup =
-  | { kind: 'file'; file: FileVersion; urlPath: string }
-  | { kind: 'redirect'; location: string }
-  | { kind: 'missing' };
+export type Lookup = { kind: 'file'; file: FileVersion; urlPath: string } | { kind: 'redirect'; location: string } | { kind: 'missing' };
 
 /** At most this many file versions' entity-tags are remembered (oldest forgotten first). */
 const ETAG_CACHE_LIMIT = 10_000;

@@ -25,5 +25,7 @@ for (const w of order) {
   const r = spawnSync(bin('wrangler'), args, { cwd: root, stdio: 'inherit', env: toolEnv });
   if (r.status !== 0) process.exit(r.status || 1);
 }
-console.log(`\nDeployed ${order.map((w) => w.name).join(', ')}. Set the token on each if you have not:\n` +
-  order.map((w) => `  npx wrangler secret put PUSHPULL_TOKEN -c ${w.config}`).join('\n'));
+console.log(
+  `\nDeployed ${order.map((w) => w.name).join(', ')}. Set the token on each if you have not:\n` +
+    order.map((w) => `  npx wrangler secret put PUSHPULL_TOKEN -c ${w.config}`).join('\n'),
+);

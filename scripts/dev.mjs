@@ -52,8 +52,11 @@ const workers = listWorkers();
 // fresh clone works without a manual step.
 for (const w of workers) {
   for (const binding of w.d1WithMigrations) {
-    const r = spawnSync(bin('wrangler'), ['d1', 'migrations', 'apply', binding, '--local', '-c', w.config, '--persist-to', join(stateDir, w.name)],
-      { cwd: root, env: { ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(
+      bin('wrangler'),
+      ['d1', 'migrations', 'apply', binding, '--local', '-c', w.config, '--persist-to', join(stateDir, w.name)],
+      { cwd: root, env: { ...env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
+    );
     if (r.status !== 0) {
       process.stderr.write(`[${w.name}] d1 migrations apply ${binding} failed:\n${r.stdout}${r.stderr}\n`);
       process.exit(1);
@@ -62,17 +65,31 @@ for (const w of workers) {
   }
 }
 for (const w of workers) {
-  const dir = w.name === 'edge' ? '.' : w.dir;
-  const vars = join(root, dir, '.dev.vars');
-  const example = join(root, dir, '.dev.vars.example');
+  const vars = join(root, w.dir, '.dev.vars');
+  const example = join(root, w.dir, '.dev.vars.example');
   if (!existsSync(vars) && existsSync(example)) copyFileSync(example, vars);
   // One state folder per Worker: their storage is separate anyway, and workerd processes that
   // share one folder contend for the same local Cache API database (SQLITE_BUSY).
-  const args = ['dev', '-c', w.config, '--ip', '127.0.0.1', '--port', String(w.port + offset),
-    '--persist-to', join(stateDir, w.name), '--show-interactive-dev-session=false', '--inspector-port', String(w.port + offset + 1000)];
+  const args = [
+    'dev',
+    '-c',
+    w.config,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(w.port + offset),
+    '--persist-to',
+    join(stateDir, w.name),
+    '--show-interactive-dev-session=false',
+    '--inspector-port',
+    String(w.port + offset + 1000),
+  ];
   if (offset !== 0 && w.name === 'edge') args.push('--var', `ORIGIN_URL:${originUrl}`);
   if (offset !== 0 && w.name === 'scraper') {
-    args.push('--var', `SCRAPE_CONFIG:${JSON.stringify({ global: { scrape_interval: '5s', scrape_timeout: '4s' }, scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [`127.0.0.1:${originPort}`] }] }] })}`);
+    args.push(
+      '--var',
+      `SCRAPE_CONFIG:${JSON.stringify({ global: { scrape_interval: '5s', scrape_timeout: '4s' }, scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [`127.0.0.1:${originPort}`] }] }] })}`,
+    );
   }
   start(w.name, bin('wrangler'), args);
 }
@@ -85,13 +102,22 @@ if (cronWorkers.length > 0) {
       for (const cron of w.crons) {
         try {
           await fetch(`http://127.0.0.1:${w.port + offset}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(cron)}`);
-        } catch { /* the Worker may still be starting */ }
+        } catch {
+          /* the Worker may still be starting */
+        }
       }
     }
   };
-  setTimeout(() => { void fire(); setInterval(() => void fire(), 60_000); }, 60_000 - (Date.now() % 60_000));
+  setTimeout(
+    () => {
+      void fire();
+      setInterval(() => void fire(), 60_000);
+    },
+    60_000 - (Date.now() % 60_000),
+  );
   setTimeout(() => void fire(), 8_000);
 }
 
-process.stdout.write(`pushpull dev: origin ${originUrl}\n` +
-  workers.map((w) => `  ${w.name.padEnd(8)} http://127.0.0.1:${w.port + offset}\n`).join(''));
+process.stdout.write(
+  `pushpull dev: origin ${originUrl}\n` + workers.map((w) => `  ${w.name.padEnd(8)} http://127.0.0.1:${w.port + offset}\n`).join(''),
+);

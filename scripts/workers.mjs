@@ -1,5 +1,5 @@
-// The Workers of the stack, discovered from their wrangler configs: the root wrangler.toml
-// (the edge) and workers/<name>/wrangler.toml. Used by the test, dev and deploy scripts.
+// The Workers of the stack, discovered from their wrangler configs: workers/<name>/wrangler.toml.
+// Used by the test, dev and deploy scripts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ export const toolEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 
 /**
  * @typedef {object} WorkerInfo
- * @property {string} name        directory name under workers/ (edge for the root config)
+ * @property {string} name        directory name under workers/
  * @property {string} config      path of its wrangler.toml, relative to the root
  * @property {string} dir         workers/<name>
  * @property {number} port        [dev] port
@@ -40,9 +40,8 @@ export function listWorkers() {
       .filter((b) => b !== undefined);
     found.push({ name, config, dir: join('workers', name), port, crons, typesWith, d1WithMigrations });
   };
-  add('edge', 'wrangler.toml');
   for (const entry of readdirSync(join(root, 'workers'), { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name === 'edge' || entry.name === 'shared') continue;
+    if (!entry.isDirectory()) continue;
     const config = join('workers', entry.name, 'wrangler.toml');
     if (existsSync(join(root, config))) add(entry.name, config);
   }

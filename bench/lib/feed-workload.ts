@@ -6,14 +6,22 @@
 import { rng } from './random';
 
 /** The answer of one feed call, with its client-side latency. */
-export interface FeedAnswer<T> { status: number; json: T; headers: Headers; ms: number }
+export interface FeedAnswer<T> {
+  status: number;
+  json: T;
+  headers: Headers;
+  ms: number;
+}
 
 /** One call to the feed Worker at `base`; 4xx/5xx throw with the status and the start of the body. */
 export async function feedCall<T>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<FeedAnswer<T>> {
   const t0 = performance.now();
   const res = await fetch(base + path, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -23,7 +31,11 @@ export async function feedCall<T>(base: string, method: string, path: string, to
 }
 
 /** A user of the loaded graph: its id, its token, and its rank (1 = the most followed). */
-export interface FeedUser { id: string; token: string; rank: number }
+export interface FeedUser {
+  id: string;
+  token: string;
+  rank: number;
+}
 
 /**
  * Zipf follower counts: the user of rank r has round(topFollowers / r) followers, picked at
@@ -51,18 +63,29 @@ export function buildFollowGraph(n: number, topFollowers: number, seed = 42): [n
 }
 
 /** The loaded graph: users by rank, follower counts by rank index, the top author's followers. */
-export interface LoadedGraph { users: FeedUser[]; followers: number[]; topFollowers: string[] }
+export interface LoadedGraph {
+  users: FeedUser[];
+  followers: number[];
+  topFollowers: string[];
+}
 
 /**
  * Loads `n` users and the Zipf graph through `POST /admin/bulk` (users in batches of 2,000,
  * follows in batches of 9,000); `beforeBatch` is called before each follow batch (a budget check).
  */
-export async function loadFollowGraph(base: string, adminToken: string, n: number, topFollowers: number, beforeBatch: () => void = () => undefined): Promise<LoadedGraph> {
+export async function loadFollowGraph(
+  base: string,
+  adminToken: string,
+  n: number,
+  topFollowers: number,
+  beforeBatch: () => void = () => undefined,
+): Promise<LoadedGraph> {
   const users: FeedUser[] = [];
   const USER_BATCH = 2000;
   for (let i = 0; i < n; i += USER_BATCH) {
     const batch = Array.from({ length: Math.min(USER_BATCH, n - i) }, (_, j) => ({
-      handle: `u${i + j}`, token: `bench-user-token-${i + j}-0123456789`,
+      handle: `u${i + j}`,
+      token: `bench-user-token-${i + j}-0123456789`,
     }));
     const res = await feedCall<{ users: { id: string; handle: string }[] }>(base, 'POST', '/admin/bulk', adminToken, { users: batch });
     res.json.users.forEach((u, j) => users.push({ id: u.id, token: batch[j].token, rank: i + j + 1 }));

@@ -7,7 +7,12 @@ import { spawnSync } from 'node:child_process';
 export { root, startWorker, type DevWorker } from '../../test/support/dev-worker';
 
 /** One wrk run's figures. */
-export interface WrkResult { rps: number; p50ms: number; p99ms: number; errors: number }
+export interface WrkResult {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+}
 
 function toMs(value: string): number {
   const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
@@ -17,7 +22,10 @@ function toMs(value: string): number {
 }
 
 /** Runs wrk (bounded: `seconds` long) against a URL and parses its report. */
-export function wrk(url: string, opts: { seconds: number; connections: number; threads?: number; headers?: Record<string, string> }): WrkResult {
+export function wrk(
+  url: string,
+  opts: { seconds: number; connections: number; threads?: number; headers?: Record<string, string> },
+): WrkResult {
   const args = ['-t', String(opts.threads ?? 1), '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--latency', '--timeout', '5s'];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
   args.push(url);

@@ -32,7 +32,8 @@ export function zipfSampler(n: number, exponent: number, random: () => number): 
     let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (cumulative[mid] < x) lo = mid + 1; else hi = mid;
+      if (cumulative[mid] < x) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   };

@@ -9,7 +9,7 @@ export const PRICE_SOURCES = [
   {
     what: 'Workers Standard: requests, $5 subscription; Durable Objects requests; R2 (storage, Class A/B)',
     url: 'https://developers.cloudflare.com/workers/platform/pricing/',
-    read: '2026-12-04, from the Cloudflare docs source (cloudflare/cloudflare-docs, src/content/docs/workers/platform/pricing.mdx and partials/workers/durable_objects_pricing.mdx) through the search tool\'s docs corpus: this machine has no web access',
+    read: "2026-12-04, from the Cloudflare docs source (cloudflare/cloudflare-docs, src/content/docs/workers/platform/pricing.mdx and partials/workers/durable_objects_pricing.mdx) through the search tool's docs corpus: this machine has no web access",
   },
   {
     what: 'Workers KV: reads, writes, stored data',
@@ -53,7 +53,8 @@ export interface MonthCost {
   inputs: Record<string, number>;
 }
 
-const over = (units: number, includedMillions: number, perMillion: number): number => Math.max(0, units / 1e6 - includedMillions) * perMillion;
+const over = (units: number, includedMillions: number, perMillion: number): number =>
+  Math.max(0, units / 1e6 - includedMillions) * perMillion;
 
 /** The month of one mode's measured traffic over `seconds`. */
 export function monthCost(f: CdnModeFigures, seconds: number): MonthCost {
@@ -82,6 +83,15 @@ export function monthCost(f: CdnModeFigures, seconds: number): MonthCost {
     originGbPerMonth: (f.origin.bytes * scale) / 1e9,
     lines,
     totalUsd: Object.values(lines).reduce((a, b) => a + b, 0),
-    inputs: { requests, syncs, kvWrites, doRequests, r2ClassA: r2A, r2ClassB: r2B, r2StoredGb: r2Gb, originRequests: f.origin.requests * scale },
+    inputs: {
+      requests,
+      syncs,
+      kvWrites,
+      doRequests,
+      r2ClassA: r2A,
+      r2ClassB: r2B,
+      r2StoredGb: r2Gb,
+      originRequests: f.origin.requests * scale,
+    },
   };
 }

@@ -19,7 +19,9 @@ export interface OriginProcess {
 export async function startOriginProcess(config: OriginProcessConfig): Promise<OriginProcess> {
   const { child, stop } = spawnTracked(bin('tsx'), [join(root, 'compare', 'cdn', 'origin-main.ts'), JSON.stringify(config)]);
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`the origin process did not start within 30 s: ${stderr}`)), 30_000);
@@ -39,7 +41,9 @@ export async function startOriginProcess(config: OriginProcessConfig): Promise<O
   return {
     url,
     counts: async () => (await (await fetch(`${url}/__observer/counts`)).json()) as Record<string, OriginCounts>,
-    reset: async () => { await (await fetch(`${url}/__observer/reset`, { method: 'POST' })).arrayBuffer(); },
+    reset: async () => {
+      await (await fetch(`${url}/__observer/reset`, { method: 'POST' })).arrayBuffer();
+    },
     ownMetrics: () => originOwnMetrics(url),
     close: stop,
   };

@@ -44,14 +44,25 @@ export interface ObservedOrigin {
 }
 
 /** What the origin process is started with. */
-export interface OriginProcessConfig { dir: string; policy: CachePolicy; withoutValidators: string[] }
+export interface OriginProcessConfig {
+  dir: string;
+  policy: CachePolicy;
+  withoutValidators: string[];
+}
 
 /** The origin's own prom-client counters (`/metrics`), summed over every label. */
 export async function originOwnMetrics(url: string): Promise<{ requests: number; responseBytes: number; notModified: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const sum = (name: string): number => text.split('\n').filter((l) => l.startsWith(name))
-    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-  return { requests: sum('origin_http_requests_total'), responseBytes: sum('origin_http_response_bytes_total'), notModified: sum('origin_http_not_modified_total') };
+  const sum = (name: string): number =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(name))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return {
+    requests: sum('origin_http_requests_total'),
+    responseBytes: sum('origin_http_response_bytes_total'),
+    notModified: sum('origin_http_not_modified_total'),
+  };
 }
 
 /** Starts the origin on a free port over `dir`, with `policy` as its Cache-Control rules. */
@@ -98,28 +109,33 @@ export async function startObservedOrigin(dir: string, policy: CachePolicy, with
       headers.delete('last-modified');
     }
     if (res.body === null || request.method === 'HEAD') return new Response(res.body, { status: res.status, headers });
-    const counted = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        counts.bytes += chunk.byteLength;
-        if (redundant) counts.redundantBytes += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    }));
+    const counted = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          counts.bytes += chunk.byteLength;
+          if (redundant) counts.redundantBytes += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
     return new Response(counted, { status: res.status, headers });
   };
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: observe, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: observe, port: 0, hostname: '127.0.0.1' }, () => resolve(s)) as Server;
     s.once('error', reject);
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     counts: () => Object.fromEntries([...perMode].map(([k, v]) => [k, { ...v }])),
-    reset: () => { perMode = new Map(); },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    reset: () => {
+      perMode = new Map();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

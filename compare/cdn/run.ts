@@ -20,7 +20,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pushDir } from '../../origin/push-client';
+import { pushDir } from '../../cli/push-client';
 import { quantile, rng, sortNum, zipfSampler } from '../../bench/lib/random';
 import { localStateBytes, stateGrowth, type StoreBytes, type StoreKind } from '../local-state';
 import { STACK_TOKEN, type RunningWorker, type Stack } from '../stack';
@@ -41,7 +41,13 @@ export const CDN_MODE_LABELS: Record<CdnMode, string> = {
 };
 
 /** Short names for the charts. */
-export const CDN_MODE_SHORT: Record<CdnMode, string> = { ttl: '(a) TTL only', validators: '(b) TTL + 304', swr: '(c) SWR', push: '(d) push', hybrid: '(e) hybrid' };
+export const CDN_MODE_SHORT: Record<CdnMode, string> = {
+  ttl: '(a) TTL only',
+  validators: '(b) TTL + 304',
+  swr: '(c) SWR',
+  push: '(d) push',
+  hybrid: '(e) hybrid',
+};
 
 /** The CDN workload's knobs (chosen by the size preset and the command line). */
 export interface CdnSettings {
@@ -65,7 +71,11 @@ export interface CdnSettings {
 }
 
 /** Latency of one class of response. */
-export interface LatencyFigures { count: number; p50: number; p99: number }
+export interface LatencyFigures {
+  count: number;
+  p50: number;
+  p99: number;
+}
 
 /** Figures of one mode in one phase, all measured in it. */
 export interface CdnModeFigures {
@@ -112,9 +122,19 @@ export interface CdnResult {
   phases: CdnPhase[];
 }
 
-interface Served { obj: number; startMs: number; endMs: number; version: number; kind: keyof CdnModeFigures['latency'] | 'other'; ms: number }
+interface Served {
+  obj: number;
+  startMs: number;
+  endMs: number;
+  version: number;
+  kind: keyof CdnModeFigures['latency'] | 'other';
+  ms: number;
+}
 
-interface Arrival { atMs: number; obj: number }
+interface Arrival {
+  atMs: number;
+  obj: number;
+}
 
 const PUSHED_CACHE_CONTROL = 'public, max-age=86400';
 
@@ -167,7 +187,13 @@ function bodyBytes(body: RequestInit['body']): number {
 }
 
 /** What one push mode's client sent. */
-interface PushTally { bytes: number; blobBytes: number; manifestBytes: number; requests: number; syncMs: number[] }
+interface PushTally {
+  bytes: number;
+  blobBytes: number;
+  manifestBytes: number;
+  requests: number;
+  syncMs: number[];
+}
 
 /** A fetch that counts what the push client sends. */
 function countingFetch(tally: PushTally): typeof fetch {
@@ -192,7 +218,8 @@ export function stalenessOf(served: Served[], changes: Array<{ obj: number; atMs
   const byObj = new Map<number, Served[]>();
   for (const s of served) {
     const list = byObj.get(s.obj);
-    if (list) list.push(s); else byObj.set(s.obj, [s]);
+    if (list) list.push(s);
+    else byObj.set(s.obj, [s]);
   }
   const lags: number[] = [];
   for (const c of changes) {
@@ -203,7 +230,14 @@ export function stalenessOf(served: Served[], changes: Array<{ obj: number; atMs
     lags.push(lag);
   }
   const sorted = sortNum(lags);
-  return { changes: changes.length, observed: lags.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? NaN, lagsMs: lags.map((l) => Math.round(l)) };
+  return {
+    changes: changes.length,
+    observed: lags.length,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    max: sorted.at(-1) ?? NaN,
+    lagsMs: lags.map((l) => Math.round(l)),
+  };
 }
 
 /** Runs the CDN comparison. */
@@ -211,7 +245,10 @@ export async function runCdn(settings: CdnSettings, stack: Stack, workDir: strin
   const site = makeSite(settings.objects, settings.minBytes, settings.maxBytes, settings.seed);
   const hotCount = Math.max(1, Math.round(settings.objects * settings.hotFraction));
   const originDir = join(workDir, 'origin');
-  const pushDirs: Record<'push' | 'hybrid', string> = { push: join(workDir, 'push-src', 'push'), hybrid: join(workDir, 'push-src', 'hybrid') };
+  const pushDirs: Record<'push' | 'hybrid', string> = {
+    push: join(workDir, 'push-src', 'push'),
+    hybrid: join(workDir, 'push-src', 'hybrid'),
+  };
   mkdirSync(originDir, { recursive: true });
   const ttl = settings.ttlSeconds;
   const policy = {
@@ -240,26 +277,48 @@ export async function runCdn(settings: CdnSettings, stack: Stack, workDir: strin
     return arrivals.filter((a) => a.obj < hotCount).length / Math.max(1, arrivals.length);
   })();
   const total = site.reduce((n, o) => n + o.size, 0);
-  return { settings, site: { objects: site.length, totalBytes: total, meanBytes: total / site.length, hotObjects: hotCount, hotShareOfRequests: share }, phases };
+  return {
+    settings,
+    site: { objects: site.length, totalBytes: total, meanBytes: total / site.length, hotObjects: hotCount, hotShareOfRequests: share },
+    phases,
+  };
 }
 
 async function runPhase(
-  settings: CdnSettings, stack: Stack, site: SiteObject[], hotCount: number, k: number, rate: number,
-  origin: OriginProcess, originDir: string, pushDirs: Record<'push' | 'hybrid', string>,
+  settings: CdnSettings,
+  stack: Stack,
+  site: SiteObject[],
+  hotCount: number,
+  k: number,
+  rate: number,
+  origin: OriginProcess,
+  originDir: string,
+  pushDirs: Record<'push' | 'hybrid', string>,
   log: (line: string) => void,
 ): Promise<CdnPhase> {
   const versions = new Array<number>(site.length).fill(0);
   // This phase's content: a fresh folder, so every edge starts cold.
-  for (const mode of ['ttl', 'validators', 'swr', 'hybrid'] as const) for (const obj of site) writeObject(join(originDir, mode), mode, k, obj, 0);
+  for (const mode of ['ttl', 'validators', 'swr', 'hybrid'] as const)
+    for (const obj of site) writeObject(join(originDir, mode), mode, k, obj, 0);
   for (const mode of ['push', 'hybrid'] as const) {
     rmSync(pushDirs[mode], { recursive: true, force: true });
     for (const obj of site) if (mode === 'push' || obj.id < hotCount) writeObject(pushDirs[mode], mode, k, obj, 0);
   }
   const routes: Record<CdnMode, string> = { ttl: 'pull', validators: 'pull', swr: 'pull', push: 'push', hybrid: 'hybrid' };
   const edges = new Map<CdnMode, RunningWorker>();
-  await Promise.all(CDN_MODES.map(async (mode) => {
-    edges.set(mode, await stack.start('edge', `edge-${mode}-r${rate}`, { ORIGIN_URL: `${origin.url}/${mode}`, ROUTES: JSON.stringify({ '/': routes[mode] }) }, '/_push/files?limit=1'));
-  }));
+  await Promise.all(
+    CDN_MODES.map(async (mode) => {
+      edges.set(
+        mode,
+        await stack.start(
+          'edge',
+          `edge-${mode}-r${rate}`,
+          { ORIGIN_URL: `${origin.url}/${mode}`, ROUTES: JSON.stringify({ '/': routes[mode] }) },
+          '/_push/files?limit=1',
+        ),
+      );
+    }),
+  );
   const edge = (mode: CdnMode): RunningWorker => {
     const e = edges.get(mode);
     if (!e) throw new Error(`no edge for ${mode}`);
@@ -272,7 +331,13 @@ async function runPhase(
   };
   const sync = async (mode: 'push' | 'hybrid'): Promise<void> => {
     const t0 = performance.now();
-    await pushDir({ dir: pushDirs[mode], edgeUrl: edge(mode).url, token: STACK_TOKEN, cacheControl: PUSHED_CACHE_CONTROL, fetch: countingFetch(tallies[mode]) });
+    await pushDir({
+      dir: pushDirs[mode],
+      edgeUrl: edge(mode).url,
+      token: STACK_TOKEN,
+      cacheControl: PUSHED_CACHE_CONTROL,
+      fetch: countingFetch(tallies[mode]),
+    });
     tallies[mode].syncMs.push(performance.now() - t0);
   };
   await Promise.all([sync('push'), sync('hybrid')]);
@@ -284,9 +349,13 @@ async function runPhase(
 
   const arrivals = arrivalsFor(settings, rate, k);
   const changes = changesFor(settings, k);
-  log(`cdn: phase ${k + 1}/${settings.rates.length}: ${rate} req/s per mode x ${CDN_MODES.length} modes for ${settings.seconds} s (${arrivals.length} requests each, ${changes.reduce((n, c) => n + c.objs.length, 0)} changes)`);
+  log(
+    `cdn: phase ${k + 1}/${settings.rates.length}: ${rate} req/s per mode x ${CDN_MODES.length} modes for ${settings.seconds} s (${arrivals.length} requests each, ${changes.reduce((n, c) => n + c.objs.length, 0)} changes)`,
+  );
   const served = new Map<CdnMode, Served[]>(CDN_MODES.map((m) => [m, []]));
-  const counters = new Map<CdnMode, { inFlight: number; skipped: number; errors: number }>(CDN_MODES.map((m) => [m, { inFlight: 0, skipped: 0, errors: 0 }]));
+  const counters = new Map<CdnMode, { inFlight: number; skipped: number; errors: number }>(
+    CDN_MODES.map((m) => [m, { inFlight: 0, skipped: 0, errors: 0 }]),
+  );
   const changeLog: Array<{ obj: number; atMs: number; version: number }> = [];
   const started = performance.now();
   const now = (): number => performance.now() - started;
@@ -296,15 +365,28 @@ async function runPhase(
     const c = counters.get(mode);
     const list = served.get(mode);
     if (!c || !list) return;
-    if (c.inFlight >= settings.maxInFlight) { c.skipped++; return; }
+    if (c.inFlight >= settings.maxInFlight) {
+      c.skipped++;
+      return;
+    }
     c.inFlight++;
     const startMs = now();
     try {
       const res = await fetch(`${edge(mode).url}/p${k}/${site[obj].name}`, { signal: AbortSignal.timeout(20_000) });
       const body = new Uint8Array(await res.arrayBuffer());
       const endMs = now();
-      if (res.status !== 200) { c.errors++; return; }
-      list.push({ obj, startMs, endMs, version: versionOf(body), kind: classify(res.headers.get('cache-status') ?? ''), ms: endMs - startMs });
+      if (res.status !== 200) {
+        c.errors++;
+        return;
+      }
+      list.push({
+        obj,
+        startMs,
+        endMs,
+        version: versionOf(body),
+        kind: classify(res.headers.get('cache-status') ?? ''),
+        ms: endMs - startMs,
+      });
     } catch {
       c.errors++;
     } finally {
@@ -331,7 +413,9 @@ async function runPhase(
           log(`cdn: ${mode}: a sync failed: ${String(err).slice(0, 300)}`);
         }
       }
-    })().finally(() => { syncing[mode] = undefined; });
+    })().finally(() => {
+      syncing[mode] = undefined;
+    });
   };
 
   const changeLoop = (async () => {
@@ -342,7 +426,8 @@ async function runPhase(
       for (const o of change.objs) {
         versions[o]++;
         changeLog.push({ obj: o, atMs, version: versions[o] });
-        for (const mode of ['ttl', 'validators', 'swr', 'hybrid'] as const) writeObject(join(originDir, mode), mode, k, site[o], versions[o]);
+        for (const mode of ['ttl', 'validators', 'swr', 'hybrid'] as const)
+          writeObject(join(originDir, mode), mode, k, site[o], versions[o]);
         dirty.push.add(o);
         if (o < hotCount) dirty.hybrid.add(o);
       }
@@ -375,8 +460,11 @@ async function runPhase(
     const beforeState = before.get(mode);
     const afterState = localStateBytes(edge(mode).stateDir);
     return {
-      mode, rate,
-      requests: list.length, skipped: c.skipped, errors: c.errors,
+      mode,
+      rate,
+      requests: list.length,
+      skipped: c.skipped,
+      errors: c.errors,
       origin: counts[mode] ?? { requests: 0, ok200: 0, notModified304: 0, bytes: 0, redundantBytes: 0, redundantResponses: 0 },
       pushBytes: tally ? tally.bytes : 0,
       pushInitialBytes: tally ? initial[mode as 'push' | 'hybrid'].bytes : 0,
@@ -389,19 +477,30 @@ async function runPhase(
       syncMs: { p50: quantile(syncMs, 0.5), p99: quantile(syncMs, 0.99) },
       storage: beforeState ? stateGrowth(beforeState, afterState) : afterState,
       latency: {
-        miss: latencyOf(list, 'miss'), hit: latencyOf(list, 'hit'), 'stale-served': latencyOf(list, 'stale-served'),
-        revalidated: latencyOf(list, 'revalidated'), refetched: latencyOf(list, 'refetched'),
+        miss: latencyOf(list, 'miss'),
+        hit: latencyOf(list, 'hit'),
+        'stale-served': latencyOf(list, 'stale-served'),
+        revalidated: latencyOf(list, 'revalidated'),
+        refetched: latencyOf(list, 'refetched'),
       },
       staleResponses: list.filter((s) => s.version >= 0 && s.version < current(s.obj, s.startMs)).length,
       staleness: stalenessOf(list, changeLog),
     };
   });
   await Promise.all([...edges.values()].map((e) => e.stop()));
-  const summary = figures.map((f) => `${f.mode} ${(f.origin.bytes / 1024).toFixed(0)} KiB origin, ${(f.pushBytes / 1024).toFixed(0)} KiB pushed`).join('; ');
+  const summary = figures
+    .map((f) => `${f.mode} ${(f.origin.bytes / 1024).toFixed(0)} KiB origin, ${(f.pushBytes / 1024).toFixed(0)} KiB pushed`)
+    .join('; ');
   log(`cdn: phase ${k + 1} done in ${(now() / 1000).toFixed(1)} s: ${summary}`);
   return {
-    rate, changes: changeLog.length, modes: figures,
-    originOwnMetrics: { requests: ownAfter.requests - ownBefore.requests, responseBytes: ownAfter.responseBytes - ownBefore.responseBytes, notModified: ownAfter.notModified - ownBefore.notModified },
+    rate,
+    changes: changeLog.length,
+    modes: figures,
+    originOwnMetrics: {
+      requests: ownAfter.requests - ownBefore.requests,
+      responseBytes: ownAfter.responseBytes - ownBefore.responseBytes,
+      notModified: ownAfter.notModified - ownBefore.notModified,
+    },
   };
 }
 

@@ -51,7 +51,9 @@ export function versionOf(body: Uint8Array): number {
 export function objectBytes(mode: string, phase: number, obj: SiteObject, version: number): Uint8Array {
   const header = objectHeader(mode, phase, obj.id, version);
   const filler = `${header.trim()} `;
-  return new TextEncoder().encode((header + filler.repeat(Math.ceil(obj.size / filler.length))).slice(0, Math.max(obj.size, header.length)));
+  return new TextEncoder().encode(
+    (header + filler.repeat(Math.ceil(obj.size / filler.length))).slice(0, Math.max(obj.size, header.length)),
+  );
 }
 
 /**

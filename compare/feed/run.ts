@@ -18,7 +18,6 @@
  * read rate, visibility lag (post to fan-out settled) for ordinary and huge authors, and the
  * storage the run added (D1 + Durable Objects on disk).
  */
-import { join } from 'node:path';
 import { feedCall, loadFollowGraph, postAuthors, waitForFanout, type FeedUser, type PostStatus } from '../../bench/lib/feed-workload';
 import { mean, quantile, rng, sortNum } from '../../bench/lib/random';
 import { localStateBytes, stateGrowth, type StoreBytes, type StoreKind } from '../local-state';
@@ -53,7 +52,17 @@ export interface FeedConfigFigures {
   rowsReadPerPage: number;
   itemsPerPage: number;
   /** One per load: read latency, and the rows the phase's posts wrote and its reads read. */
-  reads: Array<{ postsPerSecond: number; readsPerSecond: number; count: number; failed: number; p50: number; p99: number; posts: number; rowsWritten: number; rowsRead: number }>;
+  reads: Array<{
+    postsPerSecond: number;
+    readsPerSecond: number;
+    count: number;
+    failed: number;
+    p50: number;
+    p99: number;
+    posts: number;
+    rowsWritten: number;
+    rowsRead: number;
+  }>;
   visibility: { ordinary: { n: number; p50: number; p99: number }; huge: { n: number; p50: number; p99: number } };
   postMs: { p50: number; p99: number };
   storage: Record<StoreKind, StoreBytes>;
@@ -85,10 +94,17 @@ export async function runFeed(settings: FeedSettings, stack: Stack, log: (line: 
   const configs: Array<{ label: string; mode: ReadMode; threshold: number | null; vars: Record<string, string> }> = [
     { label: 'pull', mode: 'pull', threshold: null, vars: { FANOUT_MODES: ',' } },
     { label: 'push', mode: 'push', threshold: null, vars: { FANOUT_MODES: 'push' } },
-    ...settings.thresholds.map((t) => ({ label: `hybrid@${t}`, mode: 'hybrid' as const, threshold: t, vars: { FANOUT_MODES: 'hybrid', HYBRID_THRESHOLD: String(t) } })),
+    ...settings.thresholds.map((t) => ({
+      label: `hybrid@${t}`,
+      mode: 'hybrid' as const,
+      threshold: t,
+      vars: { FANOUT_MODES: 'hybrid', HYBRID_THRESHOLD: String(t) },
+    })),
   ];
   // Every configuration's Worker starts at once (an idle Worker costs little), then they run one at a time.
-  const workers = await Promise.all(configs.map((c) => stack.start('feed', `feed-${c.label.replace('@', '-')}`, c.vars, '/users/1', loader.stateDir)));
+  const workers = await Promise.all(
+    configs.map((c) => stack.start('feed', `feed-${c.label.replace('@', '-')}`, c.vars, '/users/1', loader.stateDir)),
+  );
   const out: FeedConfigFigures[] = [];
   for (const [i, c] of configs.entries()) {
     const worker = workers[i];
@@ -98,24 +114,33 @@ export async function runFeed(settings: FeedSettings, stack: Stack, log: (line: 
       await worker.stop();
     }
   }
-  const followersOfRank = Object.fromEntries([1, 10, 100, 1000].filter((r) => r <= settings.users).map((r) => [String(r), graph.followers[r - 1]]));
+  const followersOfRank = Object.fromEntries(
+    [1, 10, 100, 1000].filter((r) => r <= settings.users).map((r) => [String(r), graph.followers[r - 1]]),
+  );
   return { settings, graph: { users: settings.users, follows, followersOfRank }, configs: out };
 }
 
 async function runConfiguration(
-  settings: FeedSettings, base: string, stateDir: string, users: FeedUser[], followers: number[],
-  c: { label: string; mode: ReadMode; threshold: number | null }, log: (line: string) => void,
+  settings: FeedSettings,
+  base: string,
+  stateDir: string,
+  users: FeedUser[],
+  followers: number[],
+  c: { label: string; mode: ReadMode; threshold: number | null },
+  log: (line: string) => void,
 ): Promise<FeedConfigFigures> {
   const random = rng(settings.seed * 101 + 9);
   const readers = Array.from({ length: settings.readers }, () => users[Math.floor(random() * users.length)]);
   // History (bulk, not fanned out), then the sampled readers' pushed timelines rebuilt from D1.
   const history = [];
   for (let k = 0; k < settings.historyPosts; k++) {
-    for (let rank = 1; rank <= Math.min(settings.historyAuthors, users.length); rank++) history.push({ author: users[rank - 1].id, body: `history ${k} by rank ${rank}` });
+    for (let rank = 1; rank <= Math.min(settings.historyAuthors, users.length); rank++)
+      history.push({ author: users[rank - 1].id, body: `history ${k} by rank ${rank}` });
   }
   if (history.length) await feedCall(base, 'POST', '/admin/bulk', STACK_TOKEN, { posts: history });
   if (c.mode !== 'pull') {
-    for (let i = 0; i < readers.length; i += 100) await feedCall(base, 'POST', '/admin/rebuild', STACK_TOKEN, { users: readers.slice(i, i + 100).map((r) => r.id) });
+    for (let i = 0; i < readers.length; i += 100)
+      await feedCall(base, 'POST', '/admin/rebuild', STACK_TOKEN, { users: readers.slice(i, i + 100).map((r) => r.id) });
   }
   const before = localStateBytes(stateDir);
   const authors = postAuthors(users.length);
@@ -145,7 +170,9 @@ async function runConfiguration(
         const rank = authors[next++ % authors.length];
         const u = users[rank - 1];
         try {
-          const res = await feedCall<{ id: string }>(base, 'POST', `/users/${u.id}/posts`, u.token, { body: `post ${next} by rank ${rank}` });
+          const res = await feedCall<{ id: string }>(base, 'POST', `/users/${u.id}/posts`, u.token, {
+            body: `post ${next} by rank ${rank}`,
+          });
           posts.push({ id: res.json.id, rank, phase });
           postMs.push(res.ms);
         } catch (err) {
@@ -158,34 +185,42 @@ async function runConfiguration(
       t += (-Math.log(1 - readRandom()) / rate) * 1000;
       if (t >= end) break;
       await sleep(t - performance.now());
-      if (inFlight >= 32) { failed++; continue; }
+      if (inFlight >= 32) {
+        failed++;
+        continue;
+      }
       const reader = readers[Math.floor(readRandom() * readers.length)];
       inFlight++;
-      pending.push((async () => {
-        try {
-          const res = await feedCall<unknown[]>(base, 'GET', `/users/${reader.id}/timeline?mode=${c.mode}&limit=${PAGE}`, reader.token);
-          latencies.push(res.ms);
-          const n = Number(res.headers.get('x-feed-rows-read') ?? NaN);
-          rowsRead.push(n);
-          if (Number.isFinite(n)) readRows += n;
-          items.push(res.json.length);
-        } catch {
-          failed++;
-        } finally {
-          inFlight--;
-        }
-      })());
+      pending.push(
+        (async () => {
+          try {
+            const res = await feedCall<unknown[]>(base, 'GET', `/users/${reader.id}/timeline?mode=${c.mode}&limit=${PAGE}`, reader.token);
+            latencies.push(res.ms);
+            const n = Number(res.headers.get('x-feed-rows-read') ?? NaN);
+            rowsRead.push(n);
+            if (Number.isFinite(n)) readRows += n;
+            items.push(res.json.length);
+          } catch {
+            failed++;
+          } finally {
+            inFlight--;
+          }
+        })(),
+      );
     }
     await posting;
     await Promise.all(pending);
     const f = figures(latencies);
     phaseRowsRead.push(readRows);
     reads.push({ ...load, count: f.n, failed, p50: f.p50, p99: f.p99, posts: 0, rowsWritten: 0, rowsRead: readRows });
-    log(`feed: ${c.label}: ${load.postsPerSecond} posts/s + ${rate} reads/s for ${settings.phaseSeconds} s: read p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`);
+    log(
+      `feed: ${c.label}: ${load.postsPerSecond} posts/s + ${rate} reads/s for ${settings.phaseSeconds} s: read p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`,
+    );
   }
   await waitForFanout(base, STACK_TOKEN, 300_000);
   const statuses: Array<{ rank: number; phase: number; s: PostStatus }> = [];
-  for (const p of posts) statuses.push({ rank: p.rank, phase: p.phase, s: (await feedCall<PostStatus>(base, 'GET', `/posts/${p.id}`)).json });
+  for (const p of posts)
+    statuses.push({ rank: p.rank, phase: p.phase, s: (await feedCall<PostStatus>(base, 'GET', `/posts/${p.id}`)).json });
   const written = (s: PostStatus): number => (c.mode === 'push' ? s.fanout.push_rows : c.mode === 'hybrid' ? s.fanout.hybrid_rows : 0);
   const rows = statuses.map(({ s }) => written(s));
   for (const [phase, r] of reads.entries()) {
@@ -194,12 +229,16 @@ async function runConfiguration(
     r.rowsWritten = mine.reduce((n, x) => n + written(x.s), 0);
   }
   // Visible once fan-out settled; a post merged at read time (pull, or hybrid over the threshold) at once.
-  const lag = (s: PostStatus): number => (c.mode === 'pull' || (c.mode === 'hybrid' && !s.fanout.hybrid_pushed) ? 0 : s.fanout.settled_after_ms);
+  const lag = (s: PostStatus): number =>
+    c.mode === 'pull' || (c.mode === 'hybrid' && !s.fanout.hybrid_pushed) ? 0 : s.fanout.settled_after_ms;
   const huge = statuses.filter(({ rank }) => followers[rank - 1] >= settings.hugeFollowers);
   const ordinary = statuses.filter(({ rank }) => followers[rank - 1] < settings.hugeFollowers);
   const sPost = sortNum(postMs);
   return {
-    label: c.label, mode: c.mode, threshold: c.threshold, posts: posts.length,
+    label: c.label,
+    mode: c.mode,
+    threshold: c.threshold,
+    posts: posts.length,
     rowsWrittenPerPost: mean(rows),
     rowsReadPerPage: mean(rowsRead.filter((x) => Number.isFinite(x))),
     itemsPerPage: mean(items),

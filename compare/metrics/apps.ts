@@ -6,14 +6,20 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SeriesBatch } from '../../workers/shared/metrics-contract';
-import { encodeRemoteWrite } from '../../workers/metrics/src/remote-write';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { encodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
 
 /** How a source delivers its samples. */
 export type Delivery = 'pull' | 'influx' | 'remote_write' | 'pushgateway';
 
 /** The load one source carried. */
-export interface SourceLoad { served: number; servedBytes: number; sent: number; sentBytes: number; failed: number }
+export interface SourceLoad {
+  served: number;
+  servedBytes: number;
+  sent: number;
+  sentBytes: number;
+  failed: number;
+}
 
 /** One simulated application. */
 export class SimulatedApp {
@@ -28,7 +34,11 @@ export class SimulatedApp {
    * @param name instance name (`app-17`)
    * @param series series on the page (counters and gauges)
    */
-  constructor(readonly name: string, readonly series: number, private readonly page?: () => string) {}
+  constructor(
+    readonly name: string,
+    readonly series: number,
+    private readonly page?: () => string,
+  ) {}
 
   /** Starts listening on a free port of 127.0.0.1. */
   async listen(): Promise<void> {
@@ -61,9 +71,11 @@ export class SimulatedApp {
     this.ticks++;
     const out: Array<{ name: string; labels: Record<string, string>; value: number }> = [];
     for (let i = 0; i < this.series; i++) {
-      out.push(i % 2 === 0
-        ? { name: 'app_requests_total', labels: { route: `r${i}` }, value: this.ticks * (i + 1) }
-        : { name: 'app_queue_depth', labels: { queue: `q${i}` }, value: (this.ticks * 7 + i) % 50 });
+      out.push(
+        i % 2 === 0
+          ? { name: 'app_requests_total', labels: { route: `r${i}` }, value: this.ticks * (i + 1) }
+          : { name: 'app_queue_depth', labels: { queue: `q${i}` }, value: (this.ticks * 7 + i) % 50 },
+      );
     }
     return out;
   }
@@ -72,7 +84,9 @@ export class SimulatedApp {
   exposition(): string {
     const lines = ['# TYPE app_requests_total counter', '# TYPE app_queue_depth gauge'];
     for (const v of this.values()) {
-      const labels = Object.entries(v.labels).map(([k, x]) => `${k}="${x}"`).join(',');
+      const labels = Object.entries(v.labels)
+        .map(([k, x]) => `${k}="${x}"`)
+        .join(',');
       lines.push(`${v.name}{${labels}} ${v.value}`);
     }
     return lines.join('\n') + '\n';
@@ -86,15 +100,33 @@ export class SimulatedApp {
     let init: RequestInit;
     if (delivery === 'influx') {
       // One line per series: measurement = the metric name, field `value` (stored as the bare name).
-      const body = values.map((v) => `${v.name},job=${job},instance=${this.name},${Object.entries(v.labels).map(([k, x]) => `${k}=${x}`).join(',')} value=${v.value} ${now}`).join('\n') + '\n';
+      const body =
+        values
+          .map(
+            (v) =>
+              `${v.name},job=${job},instance=${this.name},${Object.entries(v.labels)
+                .map(([k, x]) => `${k}=${x}`)
+                .join(',')} value=${v.value} ${now}`,
+          )
+          .join('\n') + '\n';
       url = `${base}/api/v2/write?org=compare&bucket=compare&precision=ms`;
       init = { method: 'POST', headers: { authorization: `Token ${token}` }, body };
     } else if (delivery === 'remote_write') {
-      const batches: SeriesBatch[] = values.map((v) => ({ labels: { __name__: v.name, job, instance: this.name, ...v.labels }, timestamps: [now], values: [v.value] }));
+      const batches: SeriesBatch[] = values.map((v) => ({
+        labels: { __name__: v.name, job, instance: this.name, ...v.labels },
+        timestamps: [now],
+        values: [v.value],
+      }));
       url = `${base}/api/v1/write`;
       init = {
-        method: 'POST', body: new Uint8Array(encodeRemoteWrite(batches)),
-        headers: { authorization: `Bearer ${token}`, 'content-encoding': 'snappy', 'content-type': 'application/x-protobuf', 'x-prometheus-remote-write-version': '0.1.0' },
+        method: 'POST',
+        body: new Uint8Array(encodeRemoteWrite(batches)),
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-encoding': 'snappy',
+          'content-type': 'application/x-protobuf',
+          'x-prometheus-remote-write-version': '0.1.0',
+        },
       };
     } else {
       url = `${base}/metrics/job/${job}/instance/${this.name}`;

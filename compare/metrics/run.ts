@@ -78,7 +78,10 @@ export interface ShortJobFigures {
 }
 
 /** The event-driven series experiment. */
-export interface EventFigures { events: number; captured: Record<string, number> }
+export interface EventFigures {
+  events: number;
+  captured: Record<string, number>;
+}
 
 /** The dead source experiment: ms from the death until the store shows it. */
 export interface DeadSourceFigures {
@@ -96,7 +99,13 @@ export interface MetricsResult {
   deadSource: DeadSourceFigures;
 }
 
-interface StoreStatus { series: number; samples: number; writeCalls: number; samplesWritten: number; shards: Array<{ sinceMs: number }> }
+interface StoreStatus {
+  series: number;
+  samples: number;
+  writeCalls: number;
+  samplesWritten: number;
+  shards: Array<{ sinceMs: number }>;
+}
 
 async function storeStatus(metrics: RunningWorker): Promise<StoreStatus> {
   const res = await fetch(`${metrics.url}/api/v1/status/store`);
@@ -105,9 +114,17 @@ async function storeStatus(metrics: RunningWorker): Promise<StoreStatus> {
 }
 
 /** A range-vector instant query: every stored sample of the matching series in the last `range`. */
-async function samplesOf(metrics: RunningWorker, selector: string, range = '10m'): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
+async function samplesOf(
+  metrics: RunningWorker,
+  selector: string,
+  range = '10m',
+): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
   const res = await fetch(`${metrics.url}/api/v1/query?query=${encodeURIComponent(`${selector}[${range}]`)}`);
-  const body = (await res.json()) as { status: string; error?: string; data?: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } };
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+  };
   if (body.status !== 'success' || !body.data) throw new Error(`query ${selector} failed: ${body.error ?? res.status}`);
   return body.data.result;
 }
@@ -118,13 +135,20 @@ async function instant(metrics: RunningWorker, query: string): Promise<Array<{ m
   return body.data?.result ?? [];
 }
 
-interface ScrapeJob { job_name: string; scrape_interval: string; scrape_timeout: string; static_configs: Array<{ targets: string[] }> }
+interface ScrapeJob {
+  job_name: string;
+  scrape_interval: string;
+  scrape_timeout: string;
+  static_configs: Array<{ targets: string[] }>;
+}
 
 function scrapeJobs(prefix: string, apps: readonly SimulatedApp[], intervalSeconds: number, perJob: number): ScrapeJob[] {
   const jobs: ScrapeJob[] = [];
   for (let i = 0; i < apps.length; i += perJob) {
     jobs.push({
-      job_name: `${prefix}-${jobs.length}`, scrape_interval: `${intervalSeconds}s`, scrape_timeout: `${Math.max(1, intervalSeconds - 1)}s`,
+      job_name: `${prefix}-${jobs.length}`,
+      scrape_interval: `${intervalSeconds}s`,
+      scrape_timeout: `${Math.max(1, intervalSeconds - 1)}s`,
       static_configs: [{ targets: apps.slice(i, i + perJob).map((a) => a.target) }],
     });
   }
@@ -133,7 +157,8 @@ function scrapeJobs(prefix: string, apps: readonly SimulatedApp[], intervalSecon
 
 async function putScrapeConfig(scraper: RunningWorker, jobs: ScrapeJob[]): Promise<void> {
   const res = await fetch(`${scraper.url}/api/v1/config`, {
-    method: 'PUT', headers: { authorization: `Bearer ${STACK_TOKEN}`, 'content-type': 'application/json' },
+    method: 'PUT',
+    headers: { authorization: `Bearer ${STACK_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ global: { scrape_interval: '15s', scrape_timeout: '10s' }, scrape_configs: jobs }),
   });
   if (!res.ok) throw new Error(`PUT scrape config: ${res.status} ${await res.text()}`);
@@ -155,8 +180,15 @@ export async function runMetrics(settings: MetricsSettings, workDir: string, log
     const stores = new Map<Delivery, RunningWorker>();
     // The scraper finds the pull store through its stack's dev registry when it calls it, so all start at once.
     const [scraper] = await Promise.all([
-      stack('pull').start('scraper', 'scraper', { MAX_TARGETS: String(maxTargets), SCRAPE_CONFIG: JSON.stringify({ scrape_configs: [] }) }, '/api/v1/targets'),
-      ...DELIVERIES.map(async (d) => { stores.set(d, await stack(d).start('metrics', `metrics-${d}`, metricsVars, '/api/v1/status/buildinfo')); }),
+      stack('pull').start(
+        'scraper',
+        'scraper',
+        { MAX_TARGETS: String(maxTargets), SCRAPE_CONFIG: JSON.stringify({ scrape_configs: [] }) },
+        '/api/v1/targets',
+      ),
+      ...DELIVERIES.map(async (d) => {
+        stores.set(d, await stack(d).start('metrics', `metrics-${d}`, metricsVars, '/api/v1/status/buildinfo'));
+      }),
     ]);
     const store = (d: Delivery): RunningWorker => {
       const s = stores.get(d);
@@ -166,8 +198,10 @@ export async function runMetrics(settings: MetricsSettings, workDir: string, log
 
     const scale: ScaleFigures[] = [];
     for (const n of settings.sources) {
-      log(`metrics: ${n} sources x ${settings.seriesPerSource} series, every ${settings.intervalSeconds} s, ${settings.rounds} rounds, four ways at once`);
-      scale.push(...await Promise.all(DELIVERIES.map((d) => scalePhase(settings, d, n, store(d), scraper))));
+      log(
+        `metrics: ${n} sources x ${settings.seriesPerSource} series, every ${settings.intervalSeconds} s, ${settings.rounds} rounds, four ways at once`,
+      );
+      scale.push(...(await Promise.all(DELIVERIES.map((d) => scalePhase(settings, d, n, store(d), scraper)))));
     }
     await putScrapeConfig(scraper, []);
     log('metrics: short-lived jobs, event-driven series and a dead source');
@@ -194,7 +228,13 @@ async function setJobs(scraper: RunningWorker, owner: string, jobs: ScrapeJob[])
   await next;
 }
 
-async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: number, store: RunningWorker, scraper: RunningWorker): Promise<ScaleFigures> {
+async function scalePhase(
+  settings: MetricsSettings,
+  delivery: Delivery,
+  n: number,
+  store: RunningWorker,
+  scraper: RunningWorker,
+): Promise<ScaleFigures> {
   const apps = await startApps(`${delivery}-n${n}`, n, settings.seriesPerSource);
   const windowMs = settings.rounds * settings.intervalSeconds * 1000;
   try {
@@ -213,20 +253,23 @@ async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: numb
     if (delivery !== 'pull') {
       const way = delivery;
       // Every source pushes once per interval, the sources spread evenly over it.
-      await Promise.all(apps.map(async (app, i) => {
-        await sleep((i / n) * settings.intervalSeconds * 1000);
-        for (let r = 0; r < settings.rounds; r++) {
-          const due = t0 + (i / n) * settings.intervalSeconds * 1000 + r * settings.intervalSeconds * 1000;
-          await sleep(due - performance.now());
-          await app.push(store.url, STACK_TOKEN, way, `scale-n${n}`);
-        }
-      }));
+      await Promise.all(
+        apps.map(async (app, i) => {
+          await sleep((i / n) * settings.intervalSeconds * 1000);
+          for (let r = 0; r < settings.rounds; r++) {
+            const due = t0 + (i / n) * settings.intervalSeconds * 1000 + r * settings.intervalSeconds * 1000;
+            await sleep(due - performance.now());
+            await app.push(store.url, STACK_TOKEN, way, `scale-n${n}`);
+          }
+        }),
+      );
     }
     await sleep(t0 + windowMs - performance.now());
     const seconds = (performance.now() - t0) / 1000;
     const after = await storeStatus(store);
     // The shard counts in memory: a restart inside the window would reset its counters.
-    if (after.shards.some((sh, i) => sh.sinceMs !== before.shards[i]?.sinceMs)) throw new Error(`${store.label}: the store shard restarted during the ${n}-source window; its counts do not cover the window`);
+    if (after.shards.some((sh, i) => sh.sinceMs !== before.shards[i]?.sinceMs))
+      throw new Error(`${store.label}: the store shard restarted during the ${n}-source window; its counts do not cover the window`);
     const load1 = loadOf();
     const requests = load1.requests - load0.requests;
     const bytes = load1.bytes - load0.bytes;
@@ -235,7 +278,9 @@ async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: numb
     // this phase's groups, or the next phase would count their re-emissions too.
     if (delivery === 'pushgateway') await deleteGroups(store, apps, `scale-n${n}`);
     return {
-      delivery, sources: n, seconds,
+      delivery,
+      sources: n,
+      seconds,
       storeWriteCallsPerSecond: (after.writeCalls - before.writeCalls) / seconds,
       storeSamplesPerSecond: (after.samplesWritten - before.samplesWritten) / seconds,
       samplesStored: after.samples - before.samples,
@@ -251,14 +296,24 @@ async function scalePhase(settings: MetricsSettings, delivery: Delivery, n: numb
 
 async function deleteGroups(store: RunningWorker, apps: readonly SimulatedApp[], job: string): Promise<void> {
   for (let i = 0; i < apps.length; i += 20) {
-    await Promise.all(apps.slice(i, i + 20).map(async (a) => {
-      const res = await fetch(`${store.url}/metrics/job/${job}/instance/${a.name}`, { method: 'DELETE', headers: { authorization: `Bearer ${STACK_TOKEN}` } });
-      await res.arrayBuffer();
-    }));
+    await Promise.all(
+      apps.slice(i, i + 20).map(async (a) => {
+        const res = await fetch(`${store.url}/metrics/job/${job}/instance/${a.name}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${STACK_TOKEN}` },
+        });
+        await res.arrayBuffer();
+      }),
+    );
   }
 }
 
-async function shortJobExperiment(settings: MetricsSettings, scraper: RunningWorker, pullStore: RunningWorker, pushStore: RunningWorker): Promise<ShortJobFigures> {
+async function shortJobExperiment(
+  settings: MetricsSettings,
+  scraper: RunningWorker,
+  pullStore: RunningWorker,
+  pushStore: RunningWorker,
+): Promise<ShortJobFigures> {
   const random = rng(settings.seed * 31 + 5);
   const specs = Array.from({ length: settings.shortJobs }, (_, i) => ({
     id: `short-${i}`,
@@ -271,18 +326,27 @@ async function shortJobExperiment(settings: MetricsSettings, scraper: RunningWor
     await a.listen();
   }
   try {
-    await setJobs(scraper, 'short', settings.pullIntervals.map((iv) => ({
-      job_name: `short-${iv}s`, scrape_interval: `${iv}s`, scrape_timeout: `${Math.max(1, iv - 1)}s`, static_configs: [{ targets: apps.map((a) => a.target) }],
-    })));
+    await setJobs(
+      scraper,
+      'short',
+      settings.pullIntervals.map((iv) => ({
+        job_name: `short-${iv}s`,
+        scrape_interval: `${iv}s`,
+        scrape_timeout: `${Math.max(1, iv - 1)}s`,
+        static_configs: [{ targets: apps.map((a) => a.target) }],
+      })),
+    );
     const t0 = performance.now();
-    await Promise.all(specs.map(async (s, i) => {
-      await sleep(t0 + s.startMs - performance.now());
-      apps[i].alive = true;
-      await sleep(s.lifetimeSeconds * 1000);
-      // A batch job's push: once, when it is done (the Pushgateway's use case).
-      await apps[i].push(pushStore.url, STACK_TOKEN, 'pushgateway', 'short');
-      apps[i].alive = false;
-    }));
+    await Promise.all(
+      specs.map(async (s, i) => {
+        await sleep(t0 + s.startMs - performance.now());
+        apps[i].alive = true;
+        await sleep(s.lifetimeSeconds * 1000);
+        // A batch job's push: once, when it is done (the Pushgateway's use case).
+        await apps[i].push(pushStore.url, STACK_TOKEN, 'pushgateway', 'short');
+        apps[i].alive = false;
+      }),
+    );
     // One more round of the longest interval, so every pull had its chance.
     await sleep(Math.max(...settings.pullIntervals) * 1000 + 1500);
     await setJobs(scraper, 'short', []);
@@ -294,7 +358,11 @@ async function shortJobExperiment(settings: MetricsSettings, scraper: RunningWor
     }
     const pushed = await samplesOf(pushStore, 'app_requests_total{job="short"}');
     caught.set('push', new Set(pushed.filter((r) => r.values.length > 0).map((r) => r.metric.instance ?? '')));
-    const jobs = specs.map((s) => ({ id: s.id, lifetimeSeconds: s.lifetimeSeconds, capturedBy: Object.fromEntries([...caught].map(([way, set]) => [way, set.has(s.id)])) }));
+    const jobs = specs.map((s) => ({
+      id: s.id,
+      lifetimeSeconds: s.lifetimeSeconds,
+      capturedBy: Object.fromEntries([...caught].map(([way, set]) => [way, set.has(s.id)])),
+    }));
     const captured: ShortJobFigures['captured'] = {};
     for (const way of caught.keys()) {
       const interval = way.startsWith('pull@') ? Number(way.slice(5, -1)) : Math.min(...settings.pullIntervals);
@@ -310,7 +378,12 @@ async function shortJobExperiment(settings: MetricsSettings, scraper: RunningWor
   }
 }
 
-async function eventExperiment(settings: MetricsSettings, scraper: RunningWorker, pullStore: RunningWorker, pushStore: RunningWorker): Promise<EventFigures> {
+async function eventExperiment(
+  settings: MetricsSettings,
+  scraper: RunningWorker,
+  pullStore: RunningWorker,
+  pushStore: RunningWorker,
+): Promise<EventFigures> {
   const random = rng(settings.seed * 17 + 3);
   // Individual API requests: each has its own duration (distinct values, so each is recognisable).
   const events: Array<{ atMs: number; seconds: number }> = [];
@@ -321,19 +394,31 @@ async function eventExperiment(settings: MetricsSettings, scraper: RunningWorker
   }
   let last: { seconds: number } | undefined;
   let count = 0;
-  const page = (): string => `# TYPE api_requests_total counter\napi_requests_total ${count}\n# TYPE api_last_request_duration_seconds gauge\n${last ? `api_last_request_duration_seconds ${last.seconds}\n` : ''}`;
+  const page = (): string =>
+    `# TYPE api_requests_total counter\napi_requests_total ${count}\n# TYPE api_last_request_duration_seconds gauge\n${last ? `api_last_request_duration_seconds ${last.seconds}\n` : ''}`;
   const app = new SimulatedApp('events', 0, page);
   await app.listen();
   try {
-    await setJobs(scraper, 'events', settings.pullIntervals.map((iv) => ({
-      job_name: `events-${iv}s`, scrape_interval: `${iv}s`, scrape_timeout: `${Math.max(1, iv - 1)}s`, static_configs: [{ targets: [app.target] }],
-    })));
+    await setJobs(
+      scraper,
+      'events',
+      settings.pullIntervals.map((iv) => ({
+        job_name: `events-${iv}s`,
+        scrape_interval: `${iv}s`,
+        scrape_timeout: `${Math.max(1, iv - 1)}s`,
+        static_configs: [{ targets: [app.target] }],
+      })),
+    );
     const t0 = performance.now();
     const batch: string[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
       const body = batch.splice(0).join('\n') + '\n';
-      const res = await fetch(`${pushStore.url}/api/v2/write?org=compare&bucket=compare&precision=ms`, { method: 'POST', headers: { authorization: `Token ${STACK_TOKEN}` }, body });
+      const res = await fetch(`${pushStore.url}/api/v2/write?org=compare&bucket=compare&precision=ms`, {
+        method: 'POST',
+        headers: { authorization: `Token ${STACK_TOKEN}` },
+        body,
+      });
       await res.arrayBuffer();
     };
     // Push: each request is its own point (with its own timestamp), sent in one write per second.
@@ -367,7 +452,13 @@ async function eventExperiment(settings: MetricsSettings, scraper: RunningWorker
   }
 }
 
-async function deadSourceExperiment(settings: MetricsSettings, scraper: RunningWorker, pullStore: RunningWorker, influxStore: RunningWorker, pgwStore: RunningWorker): Promise<DeadSourceFigures> {
+async function deadSourceExperiment(
+  settings: MetricsSettings,
+  scraper: RunningWorker,
+  pullStore: RunningWorker,
+  influxStore: RunningWorker,
+  pgwStore: RunningWorker,
+): Promise<DeadSourceFigures> {
   const iv = settings.intervalSeconds;
   const timeoutSeconds = 3 * iv;
   const pulled = new SimulatedApp('dead-pull', 2);
@@ -382,7 +473,14 @@ async function deadSourceExperiment(settings: MetricsSettings, scraper: RunningW
     }
   };
   try {
-    await setJobs(scraper, 'dead', [{ job_name: 'dead', scrape_interval: `${iv}s`, scrape_timeout: `${Math.max(1, iv - 1)}s`, static_configs: [{ targets: [pulled.target] }] }]);
+    await setJobs(scraper, 'dead', [
+      {
+        job_name: 'dead',
+        scrape_interval: `${iv}s`,
+        scrape_timeout: `${Math.max(1, iv - 1)}s`,
+        static_configs: [{ targets: [pulled.target] }],
+      },
+    ]);
     const loops = [pushLoop(influx, influxStore.url, 'influx'), pushLoop(pgw, pgwStore.url, 'pushgateway')];
     // Alive for two intervals, then every source dies at once.
     await sleep(2 * iv * 1000 + 300);
@@ -419,7 +517,11 @@ async function deadSourceExperiment(settings: MetricsSettings, scraper: RunningW
     return {
       pull: { noticedMs: pullMs, how: 'up == 0 written by the next scrape' },
       influx: { noticedMs: influxMs, how: `newest sample older than ${timeoutSeconds} s (absence after a timeout)` },
-      pushgateway: { noticedMs: pgwMs, samplesAfterDeath, how: `push_time_seconds older than ${timeoutSeconds} s; the series themselves stay fresh (re-emitted)` },
+      pushgateway: {
+        noticedMs: pgwMs,
+        samplesAfterDeath,
+        how: `push_time_seconds older than ${timeoutSeconds} s; the series themselves stay fresh (re-emitted)`,
+      },
       timeoutSeconds,
     };
   } finally {

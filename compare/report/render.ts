@@ -53,11 +53,18 @@ export function wrapLines(text: string, width = 80): string[] {
 }
 
 /** Common look: width, font, the caption as subtitle lines. */
-export function frame(title: string, subtitle: string): { title: { text: string; subtitle: string[]; anchor: string }; width: number; height: number; config: Record<string, unknown> } {
+export function frame(
+  title: string,
+  subtitle: string,
+): { title: { text: string; subtitle: string[]; anchor: string }; width: number; height: number; config: Record<string, unknown> } {
   return {
     title: { text: title, subtitle: wrapLines(subtitle), anchor: 'start' },
     width: 460,
     height: 260,
-    config: { font: 'Helvetica, Arial, sans-serif', axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 } },
+    config: {
+      font: 'Helvetica, Arial, sans-serif',
+      axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
+      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
+    },
   };
 }

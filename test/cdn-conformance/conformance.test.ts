@@ -24,7 +24,11 @@ async function hits(path: string): Promise<{ count: number; notModified: number 
  * One request with exactly the given headers (node:http, not fetch: fetch adds
  * `Cache-Control: no-cache` to conditional requests, as the Fetch standard says).
  */
-function get(c: CacheUnderTest, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string; headers: Headers; ms: number }> {
+function get(
+  c: CacheUnderTest,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string; headers: Headers; ms: number }> {
   const t = Date.now();
   return new Promise((resolve, reject) => {
     const req = httpRequest(c.url + path, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
@@ -44,11 +48,16 @@ function get(c: CacheUnderTest, path: string, init: { method?: string; headers?:
 }
 
 /** One RFC behaviour: returns true when the cache behaves as the RFC asks. */
-interface Scenario { name: string; rfc: string; run(c: CacheUnderTest, p: string): Promise<boolean> }
+interface Scenario {
+  name: string;
+  rfc: string;
+  run(c: CacheUnderTest, p: string): Promise<boolean>;
+}
 
 const scenarios: Scenario[] = [
   {
-    name: 'stores a fresh response and reuses it', rfc: '9111 §3, §4.2',
+    name: 'stores a fresh response and reuses it',
+    rfc: '9111 §3, §4.2',
     async run(c, p) {
       await script(p, { body: 'a', headers: { 'cache-control': 'max-age=60' } });
       await get(c, p);
@@ -57,7 +66,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'sends Age on a response from the cache', rfc: '9111 §4 (MUST)',
+    name: 'sends Age on a response from the cache',
+    rfc: '9111 §4 (MUST)',
     async run(c, p) {
       await script(p, { body: 'a', headers: { 'cache-control': 'max-age=60' } });
       await get(c, p);
@@ -67,7 +77,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'uses s-maxage over max-age', rfc: '9111 §5.2.2.10',
+    name: 'uses s-maxage over max-age',
+    rfc: '9111 §5.2.2.10',
     async run(c, p) {
       await script(p, { body: 'a', headers: { 'cache-control': 'max-age=0, s-maxage=60' } });
       await get(c, p);
@@ -76,7 +87,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'revalidates a stale entry with a conditional request (304, no body)', rfc: '9111 §4.3',
+    name: 'revalidates a stale entry with a conditional request (304, no body)',
+    rfc: '9111 §4.3',
     async run(c, p) {
       await script(p, { body: 'validated', etag: '"v"', headers: { 'cache-control': 'max-age=1' } });
       await get(c, p);
@@ -87,7 +99,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'does not store no-store', rfc: '9111 §5.2.2.5 (MUST NOT)',
+    name: 'does not store no-store',
+    rfc: '9111 §5.2.2.5 (MUST NOT)',
     async run(c, p) {
       await script(p, { body: 'a', headers: { 'cache-control': 'no-store, max-age=60' } });
       await get(c, p);
@@ -96,7 +109,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'does not store private in a shared cache', rfc: '9111 §5.2.2.7 (MUST NOT)',
+    name: 'does not store private in a shared cache',
+    rfc: '9111 §5.2.2.7 (MUST NOT)',
     async run(c, p) {
       await script(p, { body: 'a', headers: { 'cache-control': 'private, max-age=60' } });
       await get(c, p);
@@ -105,7 +119,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'does not reuse a response to an Authorization request without public/s-maxage', rfc: '9111 §3.5 (MUST NOT)',
+    name: 'does not reuse a response to an Authorization request without public/s-maxage',
+    rfc: '9111 §3.5 (MUST NOT)',
     async run(c, p) {
       await script(p, { body: 'secret', headers: { 'cache-control': 'max-age=60' } });
       await get(c, p, { headers: { authorization: 'Bearer alice' } });
@@ -114,7 +129,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'revalidates a no-cache response before each reuse', rfc: '9111 §5.2.2.4 (MUST NOT reuse without validation)',
+    name: 'revalidates a no-cache response before each reuse',
+    rfc: '9111 §5.2.2.4 (MUST NOT reuse without validation)',
     async run(c, p) {
       await script(p, { body: 'nc', etag: '"n"', headers: { 'cache-control': 'no-cache' } });
       await get(c, p);
@@ -123,7 +139,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'keeps Vary variants apart', rfc: '9111 §4.1 (MUST)',
+    name: 'keeps Vary variants apart',
+    rfc: '9111 §4.1 (MUST)',
     async run(c, p) {
       await script(p, { body: 'v', headers: { 'cache-control': 'max-age=60', vary: 'Accept-Language' } });
       await get(c, p, { headers: { 'accept-language': 'en' } });
@@ -132,7 +149,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'invalidates the URI after a successful POST', rfc: '9111 §4.4 (MUST)',
+    name: 'invalidates the URI after a successful POST',
+    rfc: '9111 §4.4 (MUST)',
     async run(c, p) {
       await script(p, { body: 'r', headers: { 'cache-control': 'max-age=60' } });
       await get(c, p);
@@ -142,7 +160,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'does not serve stale when must-revalidate and the origin is down', rfc: '9111 §5.2.2.2 (MUST)',
+    name: 'does not serve stale when must-revalidate and the origin is down',
+    rfc: '9111 §5.2.2.2 (MUST)',
     async run(c, p) {
       await script(p, { body: 'm', etag: '"m"', headers: { 'cache-control': 'max-age=1, must-revalidate' } });
       await get(c, p);
@@ -153,7 +172,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'serves stale within stale-if-error when the origin is down', rfc: '5861 §4',
+    name: 'serves stale within stale-if-error when the origin is down',
+    rfc: '5861 §4',
     async run(c, p) {
       await script(p, { body: 'kept', etag: '"k"', headers: { 'cache-control': 'max-age=1, stale-if-error=300' } });
       await get(c, p);
@@ -164,7 +184,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'serves stale at once within stale-while-revalidate', rfc: '5861 §3',
+    name: 'serves stale at once within stale-while-revalidate',
+    rfc: '5861 §3',
     async run(c, p) {
       await script(p, { body: 'old', etag: '"o"', headers: { 'cache-control': 'max-age=1, stale-while-revalidate=300' } });
       await get(c, p);
@@ -176,7 +197,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'collapses 20 concurrent misses into one origin fetch', rfc: '9111 §4 (cache design)',
+    name: 'collapses 20 concurrent misses into one origin fetch',
+    rfc: '9111 §4 (cache design)',
     async run(c, p) {
       await script(p, { body: 'herd', delayMs: 500, headers: { 'cache-control': 'max-age=60' } });
       await Promise.all(Array.from({ length: 20 }, () => get(c, p)));
@@ -184,7 +206,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'answers a client If-None-Match with 304 from the cache', rfc: '9110 §13.1.2',
+    name: 'answers a client If-None-Match with 304 from the cache',
+    rfc: '9110 §13.1.2',
     async run(c, p) {
       await script(p, { body: 'c', etag: '"c"', headers: { 'cache-control': 'max-age=60' } });
       await get(c, p);
@@ -193,7 +216,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'answers Range from the cached object', rfc: '9110 §14',
+    name: 'answers Range from the cached object',
+    rfc: '9110 §14',
     async run(c, p) {
       await script(p, { body: '0123456789', etag: '"r"', headers: { 'cache-control': 'max-age=60' } });
       await get(c, p);
@@ -202,7 +226,8 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'purges a URL on request', rfc: '(operations; not in the RFC)',
+    name: 'purges a URL on request',
+    rfc: '(operations; not in the RFC)',
     async run(c, p) {
       if (!c.purge) return false;
       await script(p, { body: 'p', headers: { 'cache-control': 'max-age=60' } });
@@ -218,15 +243,27 @@ const results = new Map<string, Map<string, boolean>>();
 
 beforeAll(async () => {
   origin = await startScriptedOrigin();
-  edge = await startWorker('wrangler.toml', 19480, {
-    ORIGIN_URL: `http://127.0.0.1:${origin.port}`, PUSHPULL_TOKEN: 'conformance', ORIGIN_TIMEOUT_MS: '2000',
-  }, '/_cache/purge');
+  edge = await startWorker(
+    'workers/edge/wrangler.toml',
+    19480,
+    {
+      ORIGIN_URL: `http://127.0.0.1:${origin.port}`,
+      PUSHPULL_TOKEN: 'conformance',
+      ORIGIN_TIMEOUT_MS: '2000',
+    },
+    '/_cache/purge',
+  );
   caches.push({
     name: 'pushpull',
     url: edge.url,
-    purge: async (path) => (await fetch(`${edge.url}/_cache/purge`, {
-      method: 'POST', headers: { authorization: 'Bearer conformance' }, body: JSON.stringify({ urls: [path] }),
-    })).status === 200,
+    purge: async (path) =>
+      (
+        await fetch(`${edge.url}/_cache/purge`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer conformance' },
+          body: JSON.stringify({ urls: [path] }),
+        })
+      ).status === 200,
     stop: () => edge.stop(),
   });
   if (installed('nginx')) caches.push(await startNginx(19482, origin.port));
@@ -240,19 +277,21 @@ afterAll(async () => {
 
 describe('shared-cache conformance: pushpull vs nginx vs Varnish', () => {
   it('runs every scenario against every cache', async () => {
-    await Promise.all(caches.map(async (c) => {
-      const mine = new Map<string, boolean>();
-      results.set(c.name, mine);
-      let i = 0;
-      for (const s of scenarios) {
-        const path = `/conf/${c.name}/${i++}-${Math.random().toString(36).slice(2, 8)}`;
-        try {
-          mine.set(s.name, await s.run(c, path));
-        } catch {
-          mine.set(s.name, false);
+    await Promise.all(
+      caches.map(async (c) => {
+        const mine = new Map<string, boolean>();
+        results.set(c.name, mine);
+        let i = 0;
+        for (const s of scenarios) {
+          const path = `/conf/${c.name}/${i++}-${Math.random().toString(36).slice(2, 8)}`;
+          try {
+            mine.set(s.name, await s.run(c, path));
+          } catch {
+            mine.set(s.name, false);
+          }
         }
-      }
-    }));
+      }),
+    );
     const names = caches.map((c) => c.name);
     const lines = [`| behaviour | RFC | ${names.join(' | ')} |`, `|---|---|${names.map(() => '---').join('|')}|`];
     for (const s of scenarios) {
@@ -264,8 +303,9 @@ describe('shared-cache conformance: pushpull vs nginx vs Varnish', () => {
 
   it('is right wherever nginx or Varnish is right', () => {
     const pushpull = results.get('pushpull');
-    const missed = scenarios.filter((s) => !pushpull?.get(s.name)
-      && [...results.entries()].some(([n, r]) => n !== 'pushpull' && r.get(s.name)));
+    const missed = scenarios.filter(
+      (s) => !pushpull?.get(s.name) && [...results.entries()].some(([n, r]) => n !== 'pushpull' && r.get(s.name)),
+    );
     expect(missed.map((s) => s.name)).toEqual([]);
   });
 
@@ -288,9 +328,11 @@ describe('pushpull edge under concurrent load over real HTTP', () => {
     // 32 clients, each sending its next request as soon as the last is answered, for 4 s (at most 150 each).
     const statuses: number[] = [];
     const until = Date.now() + 4000;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      for (let i = 0; i < 150 && Date.now() < until; i++) statuses.push((await get(edgeCache, p)).status);
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        for (let i = 0; i < 150 && Date.now() < until; i++) statuses.push((await get(edgeCache, p)).status);
+      }),
+    );
     expect(statuses.length).toBeGreaterThan(100);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   }, 60_000);

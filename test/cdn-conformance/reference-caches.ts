@@ -31,7 +31,9 @@ export async function startNginx(port: number, originPort: number): Promise<Cach
   const dir = mkdtempSync(join(tmpdir(), 'pushpull-nginx-'));
   mkdirSync(join(dir, 'cache'));
   mkdirSync(join(dir, 'logs'));
-  writeFileSync(join(dir, 'nginx.conf'), `
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `
 user root;
 worker_processes 1;
 daemon off;
@@ -62,7 +64,8 @@ http {
     }
   }
 }
-`);
+`,
+  );
   const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(url, child, 'nginx');
@@ -72,7 +75,9 @@ http {
 /** Varnish with the builtin VCL plus the usual additions: PURGE, keep for conditional fetches. */
 export async function startVarnish(port: number, originPort: number): Promise<CacheUnderTest> {
   const dir = mkdtempSync(join(tmpdir(), 'pushpull-varnish-'));
-  writeFileSync(join(dir, 'default.vcl'), `
+  writeFileSync(
+    join(dir, 'default.vcl'),
+    `
 vcl 4.1;
 backend default { .host = "127.0.0.1"; .port = "${originPort}"; .first_byte_timeout = 2s; .connect_timeout = 2s; }
 sub vcl_recv {
@@ -82,8 +87,13 @@ sub vcl_backend_response {
   # Keep stale objects with validators so that Varnish can revalidate with a conditional fetch.
   set beresp.keep = 1d;
 }
-`);
-  const child = spawn('varnishd', ['-F', '-f', join(dir, 'default.vcl'), '-a', `127.0.0.1:${port}`, '-n', join(dir, 'n'), '-s', 'malloc,64m', '-j', 'none'], { stdio: 'ignore' });
+`,
+  );
+  const child = spawn(
+    'varnishd',
+    ['-F', '-f', join(dir, 'default.vcl'), '-a', `127.0.0.1:${port}`, '-n', join(dir, 'n'), '-s', 'malloc,64m', '-j', 'none'],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(url, child, 'varnishd');
   return {

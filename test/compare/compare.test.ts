@@ -14,7 +14,14 @@ let run: CompareRun;
 const out = mkdtempSync(join(tmpdir(), 'pushpull-compare-test-'));
 
 beforeAll(async () => {
-  run = await runCompare({ size: 'tiny', seed: 1, pairs: ['cdn', 'metrics', 'feed'], outDir: out, command: 'vitest (tiny)', log: () => undefined });
+  run = await runCompare({
+    size: 'tiny',
+    seed: 1,
+    pairs: ['cdn', 'metrics', 'feed'],
+    outDir: out,
+    command: 'vitest (tiny)',
+    log: () => undefined,
+  });
 });
 
 afterAll(() => {
@@ -34,7 +41,10 @@ describe('the report', () => {
     expect(html).toContain('<h1>pushpull compare: tiny run</h1>');
     expect(html).toContain('What a local run cannot show');
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| mode \| origin requests \|/);
-    const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { machine: { atStart: { cores: number } }; charts: unknown[] };
+    const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+      machine: { atStart: { cores: number } };
+      charts: unknown[];
+    };
     expect(json.machine.atStart.cores).toBeGreaterThan(0);
     expect(json.charts).toHaveLength(run.charts.length);
     for (const c of run.charts) {
@@ -45,9 +55,19 @@ describe('the report', () => {
 
   it('has every chart, each drawn from rows of measured data', () => {
     expect(run.charts.map((c) => c.id).sort()).toEqual([
-      'cdn-bytes-vs-rate', 'cdn-latency', 'cdn-redundant', 'cdn-staleness', 'cdn-storage',
-      'feed-cost-vs-ratio', 'feed-threshold-sweep', 'feed-visibility',
-      'metrics-capture', 'metrics-dead-source', 'metrics-samples', 'metrics-source-load', 'metrics-store-writes',
+      'cdn-bytes-vs-rate',
+      'cdn-latency',
+      'cdn-redundant',
+      'cdn-staleness',
+      'cdn-storage',
+      'feed-cost-vs-ratio',
+      'feed-threshold-sweep',
+      'feed-visibility',
+      'metrics-capture',
+      'metrics-dead-source',
+      'metrics-samples',
+      'metrics-source-load',
+      'metrics-store-writes',
     ]);
     for (const c of run.charts) {
       expect(c.rows.length, c.id).toBeGreaterThan(0);

@@ -38,12 +38,21 @@ async function waitFor(url: string, deadlineMs: number): Promise<void> {
 beforeAll(async () => {
   dev = spawn(join(root, 'node_modules', '.bin', 'node'), ['scripts/dev.mjs'], {
     cwd: root,
-    env: { ...process.env, PUSHPULL_PORT_OFFSET: String(OFFSET), PUSHPULL_STATE_DIR: mkdtempSync(join(tmpdir(), 'pushpull-e2e-')), WRANGLER_SEND_METRICS: 'false' },
+    env: {
+      ...process.env,
+      PUSHPULL_PORT_OFFSET: String(OFFSET),
+      PUSHPULL_STATE_DIR: mkdtempSync(join(tmpdir(), 'pushpull-e2e-')),
+      WRANGLER_SEND_METRICS: 'false',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  dev.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-  dev.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  dev.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  dev.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const deadline = Date.now() + 150_000;
   await waitFor(`http://127.0.0.1:${8080 + OFFSET}/`, deadline);
   for (const w of workers) await waitFor(`http://127.0.0.1:${w.port + OFFSET}/`, deadline);
@@ -52,9 +61,17 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dev?.pid) {
     const exited = new Promise<void>((r) => dev.once('exit', () => r()));
-    try { process.kill(-dev.pid, 'SIGTERM'); } catch { /* already gone */ }
+    try {
+      process.kill(-dev.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    try { process.kill(-dev.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-dev.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 });
 
@@ -88,15 +105,21 @@ describe('npm run dev', () => {
 
   it('purges with the local token from .dev.vars', async () => {
     const r = await fetch(`http://127.0.0.1:${port('edge')}/_cache/purge`, {
-      method: 'POST', headers: { authorization: 'Bearer dev-token' }, body: JSON.stringify({ urls: ['/about.html'] }),
+      method: 'POST',
+      headers: { authorization: 'Bearer dev-token' },
+      body: JSON.stringify({ urls: ['/about.html'] }),
     });
     expect(r.status).toBe(200);
   });
 
   it('serves the feed with its D1 schema applied by the dev script', async () => {
     const feed = `http://127.0.0.1:${port('feed')}`;
-    const r = await fetch(`${feed}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ handle: `e2e_${Date.now() % 100000}` }) });
-    const body = await r.json() as { id?: string; token?: string };
+    const r = await fetch(`${feed}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: `e2e_${Date.now() % 100000}` }),
+    });
+    const body = (await r.json()) as { id?: string; token?: string };
     expect(r.status).toBe(201);
     expect(body.id).toMatch(/^\d+$/);
     expect(typeof body.token).toBe('string');
@@ -105,10 +128,14 @@ describe('npm run dev', () => {
   it('takes pushed metrics and answers them through the Prometheus API', async () => {
     const metrics = `http://127.0.0.1:${port('metrics')}`;
     const w = await fetch(`${metrics}/api/v2/write?org=e2e&bucket=e2e&precision=s`, {
-      method: 'POST', headers: { authorization: 'Token dev-token' }, body: `e2e_cpu,host=a usage=42 ${Math.floor(Date.now() / 1000)}\n`,
+      method: 'POST',
+      headers: { authorization: 'Token dev-token' },
+      body: `e2e_cpu,host=a usage=42 ${Math.floor(Date.now() / 1000)}\n`,
     });
     expect(w.status).toBe(204);
-    const q = await (await fetch(`${metrics}/api/v1/query?query=e2e_cpu_usage`)).json() as { data: { result: Array<{ value: [number, string] }> } };
+    const q = (await (await fetch(`${metrics}/api/v1/query?query=e2e_cpu_usage`)).json()) as {
+      data: { result: Array<{ value: [number, string] }> };
+    };
     expect(q.data.result.map((x) => x.value[1])).toEqual(['42']);
   });
 
@@ -117,7 +144,9 @@ describe('npm run dev', () => {
     const deadline = Date.now() + 60_000;
     let values: string[] = [];
     while (Date.now() < deadline) {
-      const q = await (await fetch(`${metrics}/api/v1/query?query=${encodeURIComponent('up{job="origin"}')}`)).json() as { data: { result: Array<{ value: [number, string] }> } };
+      const q = (await (await fetch(`${metrics}/api/v1/query?query=${encodeURIComponent('up{job="origin"}')}`)).json()) as {
+        data: { result: Array<{ value: [number, string] }> };
+      };
       values = q.data.result.map((x) => x.value[1]);
       if (values.includes('1')) break;
       await new Promise((r) => setTimeout(r, 1000));

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  correctedInitialAge, decideReuse, entryPolicy, freshnessLifetime, mayServeStaleOnError, parseCacheControl,
-  requestConstraints, whyNotStorable, type EntryTimes,
+  correctedInitialAge,
+  decideReuse,
+  entryPolicy,
+  freshnessLifetime,
+  mayServeStaleOnError,
+  parseCacheControl,
+  requestConstraints,
+  whyNotStorable,
+  type EntryTimes,
 } from '../../workers/edge/src/freshness';
 import { normaliseAcceptEncoding, primaryKey, ignoredParams, variantKey } from '../../workers/edge/src/cache-key';
 import { evaluateConditionals, parseRange } from '../../workers/edge/src/conditional';
@@ -46,7 +53,15 @@ describe('correctedInitialAge (RFC 9111 §4.2.3)', () => {
 });
 
 describe('decideReuse', () => {
-  const base: EntryTimes = { initialAge: 0, responseTime: 0, lifetime: 10, staleWhileRevalidate: 0, staleIfError: 0, mustRevalidate: false, noCache: false };
+  const base: EntryTimes = {
+    initialAge: 0,
+    responseTime: 0,
+    lifetime: 10,
+    staleWhileRevalidate: 0,
+    staleIfError: 0,
+    mustRevalidate: false,
+    noCache: false,
+  };
   const none = requestConstraints(H({}));
   it('is fresh inside the lifetime and needs validation after it', () => {
     expect(decideReuse(base, none, 5_000).kind).toBe('fresh');
@@ -101,7 +116,14 @@ describe('conditionals and ranges', () => {
   it('uses weak comparison for If-None-Match and strong for If-Match', () => {
     expect(evaluateConditionals('GET', H({ 'if-none-match': 'W/"a"' }), '"a"', null)).toBe(304);
     expect(evaluateConditionals('GET', H({ 'if-match': '"a"' }), 'W/"a"', null)).toBe(412);
-    expect(evaluateConditionals('GET', H({ 'if-none-match': '"b"', 'if-modified-since': new Date().toUTCString() }), '"a"', 'Mon, 01 Jan 2001 00:00:00 GMT')).toBeNull();
+    expect(
+      evaluateConditionals(
+        'GET',
+        H({ 'if-none-match': '"b"', 'if-modified-since': new Date().toUTCString() }),
+        '"a"',
+        'Mon, 01 Jan 2001 00:00:00 GMT',
+      ),
+    ).toBeNull();
   });
   it('parses byte ranges, suffixes and unsatisfiable ranges', () => {
     expect(parseRange('bytes=0-4', 10)).toEqual([{ start: 0, end: 4 }]);
@@ -115,13 +137,21 @@ describe('conditionals and ranges', () => {
 
 describe('originUrl', () => {
   it('keeps the configured host whatever the path says', () => {
-    expect(originUrl('http://127.0.0.1:8080', new URL('http://edge//evil.example/x?q=1'))).toBe('http://127.0.0.1:8080//evil.example/x?q=1');
+    expect(originUrl('http://127.0.0.1:8080', new URL('http://edge//evil.example/x?q=1'))).toBe(
+      'http://127.0.0.1:8080//evil.example/x?q=1',
+    );
     expect(originUrl('https://o.example/base/', new URL('http://edge/a'))).toBe('https://o.example/base/a');
   });
 });
 
 describe('isPurged', () => {
-  const snapshot = (prefixes: Record<string, number>): PurgeSnapshot => ({ version: 1, everything: 0, urls: { '/a?x=1': 50 }, prefixes, tags: { news: 70 } });
+  const snapshot = (prefixes: Record<string, number>): PurgeSnapshot => ({
+    version: 1,
+    everything: 0,
+    urls: { '/a?x=1': 50 },
+    prefixes,
+    tags: { news: 70 },
+  });
   it('matches URL, tag and prefix records by time', () => {
     const s = snapshot({ '/blog/': 60 });
     expect(isPurged(s, '/a?x=1', [], 40)).toBe(true);

@@ -2,7 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import app from '../../workers/edge/src/index';
-import { AUTH, cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './helpers';
+import { AUTH, cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './edge-client';
 
 describe('pull CDN: misses, hits and freshness', () => {
   it('answers a miss from the origin, then a hit from the cache with Age and Cache-Status', async () => {
@@ -41,7 +41,10 @@ describe('pull CDN: misses, hits and freshness', () => {
 
   it('prefers s-maxage over max-age over Expires', async () => {
     const p = uniquePath('smaxage');
-    await script(p, { body: 'x', headers: { 'cache-control': 'max-age=5, s-maxage=500', expires: new Date(Date.now() + 9e6).toUTCString() } });
+    await script(p, {
+      body: 'x',
+      headers: { 'cache-control': 'max-age=5, s-maxage=500', expires: new Date(Date.now() + 9e6).toUTCString() },
+    });
     expect(cacheStatus((await edge(p)).res)).toContain('ttl=500');
     const q = uniquePath('expires');
     await script(q, { body: 'x', headers: { expires: new Date(Date.now() + 120_000).toUTCString() } });
@@ -129,7 +132,16 @@ describe('pull CDN: what is never stored', () => {
 
   it('never replays fields named by private="..." / no-cache="...", nor Cache-Tag', async () => {
     const p = uniquePath('qualified');
-    await script(p, { body: 'q', headers: { 'cache-control': 'max-age=60, private="x-user", no-cache="x-trace"', 'x-user': 'alice', 'x-trace': 't1', 'x-kept': 'k', 'cache-tag': 'a,b' } });
+    await script(p, {
+      body: 'q',
+      headers: {
+        'cache-control': 'max-age=60, private="x-user", no-cache="x-trace"',
+        'x-user': 'alice',
+        'x-trace': 't1',
+        'x-kept': 'k',
+        'cache-tag': 'a,b',
+      },
+    });
     const first = await edge(p);
     expect(first.res.headers.get('cache-tag')).toBeNull();
     const hit = await edge(p);
@@ -513,7 +525,11 @@ describe('pull CDN: purge', () => {
     const noAuth = await edge('/_cache/purge', { method: 'POST', body: JSON.stringify({ urls: [p] }) });
     expect(noAuth.res.status).toBe(401);
     expect(JSON.parse(noAuth.body)).toMatchObject({ error: 'unauthorized' });
-    const wrong = await edge('/_cache/purge', { method: 'POST', headers: { authorization: 'Bearer nope' }, body: JSON.stringify({ urls: [p] }) });
+    const wrong = await edge('/_cache/purge', {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope' },
+      body: JSON.stringify({ urls: [p] }),
+    });
     expect(wrong.res.status).toBe(401);
     for (const body of ['not json', '[]', '{}', '{"urls":"x"}', '{"urls":["relative"]}', '{"colour":1}']) {
       const bad = await edge('/_cache/purge', { method: 'POST', headers: AUTH, body });

@@ -4,7 +4,7 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   plugins: [
     cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: '../../wrangler.toml' },
+      wrangler: { configPath: '../../workers/edge/wrangler.toml' },
       miniflare: {
         bindings: {
           ORIGIN_URL: `http://127.0.0.1:${inject('originPort')}`,

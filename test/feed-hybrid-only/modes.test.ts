@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createFollowers, createUser, fanoutStatus, pageIds, post, settle, timeline } from '../feed/helpers';
+import { createFollowers, createUser, fanoutStatus, pageIds, post, settle, timeline } from '../feed/feed-client';
 
 describe('FANOUT_MODES=hybrid', () => {
   it('refuses push reads with 409 and writes only hybrid timelines', async () => {

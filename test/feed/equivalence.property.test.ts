@@ -1,13 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createUser, deletePost, follow, post, readAll, settle, type TestUser, unfollow } from './helpers';
+import { createUser, deletePost, follow, post, readAll, settle, type TestUser, unfollow } from './feed-client';
 
 /** One step of a random history. Indexes are taken modulo the number of users / posts. */
 type Op =
-  | { t: 'follow'; a: number; b: number }
-  | { t: 'unfollow'; a: number; b: number }
-  | { t: 'post'; a: number }
-  | { t: 'delete'; k: number };
+  { t: 'follow'; a: number; b: number } | { t: 'unfollow'; a: number; b: number } | { t: 'post'; a: number } | { t: 'delete'; k: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constant('post' as const), a: fc.nat(9) }) },

@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
-import { api, createFollowers, createUser, follow, pageIds, post, settle, timeline } from './helpers';
+import { api, createFollowers, createUser, follow, pageIds, post, settle, timeline } from './feed-client';
 
 async function expectError(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
   expect(res.status).toBe(status);
@@ -45,7 +45,7 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     expect((await timeline(alice, 'push')).status).toBe(200);
   });
 
-  it('requires the owner\'s token: 401 without or with an unknown one, 403 with another user\'s', async () => {
+  it("requires the owner's token: 401 without or with an unknown one, 403 with another user's", async () => {
     const alice = await createUser('auth');
     const mallory = await createUser('mal');
     const before = await counts();
@@ -62,7 +62,8 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     await expectError(await api('GET', `/users/${alice.id}/timeline?mode=push&limit=99`, { token: 'nope' }), 401, 'unauthorized');
     await expectError(await api('GET', '/users/4242424242/timeline?mode=sideways'), 401, 'unauthorized');
     const tables = await runInDurableObject(env.INBOX.getByName('4242424242'), (_i: TimelineInbox, state) =>
-      state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table'`).toArray());
+      state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table'`).toArray(),
+    );
     expect(tables.filter((t) => String(t.name).startsWith('timeline'))).toEqual([]);
   });
 
@@ -77,7 +78,11 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     expect(await counts()).toEqual(before);
     await follow(alice, bob);
     await expectError(await api('PUT', `/users/${alice.id}/following/${bob.id}`, { token: alice.token }), 409, 'already_following');
-    await expectError(await api('DELETE', `/users/${alice.id}/following/${bob.id}?keep_history=maybe`, { token: alice.token }), 400, 'invalid_parameter');
+    await expectError(
+      await api('DELETE', `/users/${alice.id}/following/${bob.id}?keep_history=maybe`, { token: alice.token }),
+      400,
+      'invalid_parameter',
+    );
     const profile = await (await api('GET', `/users/${bob.id}`)).json<Record<string, unknown>>();
     expect(profile).toMatchObject({ follower_count: 1, following_count: 0 });
     expect((await counts()).follows).toBe(before.follows + 1);
@@ -87,7 +92,11 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
   it('takes posts of up to MAX_POST_LENGTH = 500 code points and refuses 501, empty and non-string bodies', async () => {
     const alice = await createUser('len');
     const before = await counts();
-    const tooLong = await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, body: { body: 'é'.repeat(501) } }), 400, 'post_too_long');
+    const tooLong = await expectError(
+      await api('POST', `/users/${alice.id}/posts`, { token: alice.token, body: { body: 'é'.repeat(501) } }),
+      400,
+      'post_too_long',
+    );
     expect(tooLong.limit).toBe(500);
     await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, body: { body: '   ' } }), 400, 'empty_post');
     await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, body: { body: 42 } }), 400, 'invalid_post');
@@ -101,7 +110,11 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     const alice = await createUser('big');
     const before = await counts();
     const padding = 'x'.repeat(16384);
-    await expectError(await api('POST', `/users/${alice.id}/posts`, { token: alice.token, rawBody: JSON.stringify({ body: 'hi', padding }) }), 413, 'payload_too_large');
+    await expectError(
+      await api('POST', `/users/${alice.id}/posts`, { token: alice.token, rawBody: JSON.stringify({ body: 'hi', padding }) }),
+      413,
+      'payload_too_large',
+    );
     expect(await counts()).toEqual(before);
     // Exactly 16384 bytes is accepted.
     const exact = JSON.stringify({ body: 'hi', pad: '' });
@@ -128,7 +141,7 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     await expectError(await api('GET', `/users/${alice.id}/posts?limit=41`), 400, 'invalid_limit');
   });
 
-  it('deletes only the author\'s own existing posts', async () => {
+  it("deletes only the author's own existing posts", async () => {
     const alice = await createUser('own');
     const bob = await createUser('ownb');
     const p = await post(alice, 'mine');
@@ -158,7 +171,16 @@ describe('admin bulk load', () => {
     expect(res.status).toBe(201);
     const made = (await res.json<{ users: { id: string }[] }>()).users;
     const [a, b, c] = made.map((u) => u.id);
-    const linked = await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [[b, a], [c, a], [c, b]] } });
+    const linked = await api('POST', '/admin/bulk', {
+      token: 'test-token',
+      body: {
+        follows: [
+          [b, a],
+          [c, a],
+          [c, b],
+        ],
+      },
+    });
     expect(linked.status).toBe(201);
     expect(await (await api('GET', `/users/${a}`)).json()).toMatchObject({ follower_count: 2, following_count: 0 });
     expect(await (await api('GET', `/users/${c}`)).json()).toMatchObject({ following_count: 2 });
@@ -168,12 +190,26 @@ describe('admin bulk load', () => {
     const before = await counts();
     await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [[a, a]] } }), 400, 'self_follow');
     await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [[a, '77777']] } }), 400, 'user_not_found');
-    await expectError(await api('POST', '/admin/bulk', {
-      token: 'test-token', body: { users: [{ handle: `bulk_${tag}_new`, token: 'long-enough-token-1' }, { handle: `bulk_${tag}_0`, token: 'long-enough-token-2' }] },
-    }), 409, 'handle_taken');
+    await expectError(
+      await api('POST', '/admin/bulk', {
+        token: 'test-token',
+        body: {
+          users: [
+            { handle: `bulk_${tag}_new`, token: 'long-enough-token-1' },
+            { handle: `bulk_${tag}_0`, token: 'long-enough-token-2' },
+          ],
+        },
+      }),
+      409,
+      'handle_taken',
+    );
     const fifty = Array.from({ length: 50 }, () => [b, a]);
     expect((await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: fifty } })).status).toBe(201);
-    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [...fifty, [b, a]] } }), 400, 'too_many_items');
+    await expectError(
+      await api('POST', '/admin/bulk', { token: 'test-token', body: { follows: [...fifty, [b, a]] } }),
+      400,
+      'too_many_items',
+    );
     expect(await counts()).toEqual(before);
     // BULK_MAX_BODY_BYTES = 8192 here: exactly 8192 bytes is read, one more is 413.
     const padTo = (n: number): string => {
@@ -191,7 +227,15 @@ describe('admin bulk load', () => {
     const author = await createUser('hist');
     const readers = await createFollowers(author, 'hista', 'histb', 'histc', 'histd');
     const stepsBefore = (await counts()).steps;
-    const res = await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: author.id, body: 'old 1' }, { author: author.id, body: 'old 2' }] } });
+    const res = await api('POST', '/admin/bulk', {
+      token: 'test-token',
+      body: {
+        posts: [
+          { author: author.id, body: 'old 1' },
+          { author: author.id, body: 'old 2' },
+        ],
+      },
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ posts: 2 });
     expect((await counts()).steps).toBe(stepsBefore);
@@ -208,8 +252,16 @@ describe('admin bulk load', () => {
     expect(rebuilt.status).toBe(200);
     expect(await rebuilt.json()).toEqual({ users: 3, written: { push: 6, hybrid: 0 } });
     for (const r of readers.slice(0, 3)) expect(await pageIds(await timeline(r, 'push'))).toEqual(pulled);
-    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: author.id, body: 'x'.repeat(501) }] } }), 400, 'post_too_long');
-    await expectError(await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: '31337', body: 'x' }] } }), 400, 'user_not_found');
+    await expectError(
+      await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: author.id, body: 'x'.repeat(501) }] } }),
+      400,
+      'post_too_long',
+    );
+    await expectError(
+      await api('POST', '/admin/bulk', { token: 'test-token', body: { posts: [{ author: '31337', body: 'x' }] } }),
+      400,
+      'user_not_found',
+    );
   });
 
   it('/admin/probe calls each named inbox and writes nothing (at most FANOUT_CHUNK = 2 users)', async () => {
@@ -231,7 +283,11 @@ describe('admin bulk load', () => {
     await runInDurableObject(env.INBOX.getByName(fresh.id), (_instance: TimelineInbox, state) => {
       expect(state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE name LIKE 'timeline_%'`).toArray()).toEqual([]);
     });
-    await expectError(await api('POST', '/admin/probe', { token: 'test-token', body: { users: [reader.id, fresh.id, author.id] } }), 400, 'too_many_items');
+    await expectError(
+      await api('POST', '/admin/probe', { token: 'test-token', body: { users: [reader.id, fresh.id, author.id] } }),
+      400,
+      'too_many_items',
+    );
     await expectError(await api('POST', '/admin/probe', { token: 'test-token', body: { users: [] } }), 400, 'invalid_bulk');
     await expectError(await api('POST', '/admin/probe', { token: 'test-token', body: { users: ['x'] } }), 400, 'invalid_bulk');
     await expectError(await api('POST', '/admin/probe', { body: { users: [reader.id] } }), 401, 'unauthorized');

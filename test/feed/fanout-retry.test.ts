@@ -5,15 +5,21 @@ import worker from '../../workers/feed/src/index';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import type { DeliverMessage } from '../../workers/feed/src/messages';
 import { MAX_ID } from '../../workers/feed/src/snowflake';
-import { createFollowers, createUser, pageIds, settle, timeline, type TestUser, unfollow } from './helpers';
+import { createFollowers, createUser, pageIds, settle, timeline, type TestUser, unfollow } from './feed-client';
 
 /** Stores a post straight in D1 with its pending step, without enqueueing anything. */
 async function storePostWithoutQueue(author: TestUser, id: string): Promise<void> {
   await env.DB.batch([
-    env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, 1)')
-      .bind(id, author.id, 'retried', Date.now()),
-    env.DB.prepare(`INSERT INTO fanout_chunks (post_id, action, stage, after_follower, through_follower, created_at)
-      VALUES (?, 'insert', 'deliver', 0, ?, ?)`).bind(id, MAX_ID.toString(), Date.now()),
+    env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, 1)').bind(
+      id,
+      author.id,
+      'retried',
+      Date.now(),
+    ),
+    env.DB.prepare(
+      `INSERT INTO fanout_chunks (post_id, action, stage, after_follower, through_follower, created_at)
+      VALUES (?, 'insert', 'deliver', 0, ?, ?)`,
+    ).bind(id, MAX_ID.toString(), Date.now()),
   ]);
 }
 
@@ -22,7 +28,7 @@ async function deliverOnce(message: DeliverMessage, attempts: number): Promise<A
     { id: `m-${message.postId}`, timestamp: new Date(), attempts, body: message },
   ]);
   const ctx = createExecutionContext();
-  await worker.queue(batch as MessageBatch<unknown>, env);
+  await worker.queue(batch, env);
   return getQueueResult(batch, ctx);
 }
 
@@ -40,13 +46,21 @@ describe('fan-out retries', () => {
       state.storage.sql.exec('ALTER TABLE timeline_push RENAME TO timeline_push_away');
     });
     const message: DeliverMessage = {
-      kind: 'deliver', action: 'insert', postId, authorId: author.id, hybrid: true, after: '0', through: MAX_ID.toString(),
+      kind: 'deliver',
+      action: 'insert',
+      postId,
+      authorId: author.id,
+      hybrid: true,
+      after: '0',
+      through: MAX_ID.toString(),
     };
     const first = await deliverOnce(message, 1);
     expect(first.retryMessages.map((m) => m.msgId)).toEqual([`m-${postId}`]);
     expect(first.explicitAcks).toEqual([]);
     expect(await env.INBOX.getByName(followers[0].id).size()).toEqual({ push: 1, hybrid: 1 });
-    const pending = await env.DB.prepare('SELECT done_at FROM fanout_chunks WHERE post_id = ?').bind(postId).first<{ done_at: number | null }>();
+    const pending = await env.DB.prepare('SELECT done_at FROM fanout_chunks WHERE post_id = ?')
+      .bind(postId)
+      .first<{ done_at: number | null }>();
     expect(pending?.done_at).toBeNull();
 
     // Repair, then redeliver the same message (Queues deliver at least once).
@@ -63,11 +77,14 @@ describe('fan-out retries', () => {
       expect(await env.INBOX.getByName(f.id).size()).toEqual({ push: 1, hybrid: 1 });
       expect(await pageIds(await timeline(f, 'push'))).toEqual([postId]);
     }
-    const row = await env.DB.prepare('SELECT push_rows, hybrid_rows FROM posts WHERE id = ?').bind(postId)
+    const row = await env.DB.prepare('SELECT push_rows, hybrid_rows FROM posts WHERE id = ?')
+      .bind(postId)
       .first<{ push_rows: number; hybrid_rows: number }>();
     // Rows written count each timeline row exactly once across the three deliveries.
     expect(row).toEqual({ push_rows: 2, hybrid_rows: 2 });
-    const done = await env.DB.prepare('SELECT done_at FROM fanout_chunks WHERE post_id = ?').bind(postId).first<{ done_at: number | null }>();
+    const done = await env.DB.prepare('SELECT done_at FROM fanout_chunks WHERE post_id = ?')
+      .bind(postId)
+      .first<{ done_at: number | null }>();
     expect(done?.done_at).toBeTypeOf('number');
   });
 
@@ -78,7 +95,13 @@ describe('fan-out retries', () => {
     const postId = '900000000000000002';
     await storePostWithoutQueue(author, postId);
     const good: DeliverMessage = {
-      kind: 'deliver', action: 'insert', postId, authorId: author.id, hybrid: false, after: '0', through: MAX_ID.toString(),
+      kind: 'deliver',
+      action: 'insert',
+      postId,
+      authorId: author.id,
+      hybrid: false,
+      after: '0',
+      through: MAX_ID.toString(),
     };
     const batch = createMessageBatch<unknown>('pushpull-feed-fanout', [
       { id: 'bad', timestamp: new Date(), attempts: 1, body: { kind: 'deliver', postId: 12 } },

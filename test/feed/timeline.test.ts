@@ -3,14 +3,27 @@ import { env } from 'cloudflare:workers';
 import type { TimelineInbox } from '../../workers/feed/src/inbox';
 import { describe, expect, it } from 'vitest';
 import {
-  api, type ApiPost, createFollowers, createUser, deletePost, fanoutStatus, follow, pageIds, post, readAll, settle,
-  type TestUser, timeline, timelineAfterRebuild, unfollow,
-} from './helpers';
+  api,
+  type ApiPost,
+  createFollowers,
+  createUser,
+  deletePost,
+  fanoutStatus,
+  follow,
+  pageIds,
+  post,
+  readAll,
+  settle,
+  type TestUser,
+  timeline,
+  timelineAfterRebuild,
+  unfollow,
+} from './feed-client';
 
 const MODES = ['push', 'pull', 'hybrid'] as const;
 
 describe('home timeline', () => {
-  it('shows a followed author\'s posts in every mode once fan-out settles, newest first', async () => {
+  it("shows a followed author's posts in every mode once fan-out settles, newest first", async () => {
     const alice = await createUser('alice');
     const [bob] = await createFollowers(alice, 'bob');
     const p1 = await post(alice, 'one');
@@ -26,7 +39,7 @@ describe('home timeline', () => {
     }
   });
 
-  it('answers from D1 (pull), saying so, when the reader\'s inbox object fails', async () => {
+  it("answers from D1 (pull), saying so, when the reader's inbox object fails", async () => {
     const alice = await createUser('alice');
     const [bob] = await createFollowers(alice, 'bob');
     const p1 = await post(alice, 'kept in D1');
@@ -108,7 +121,10 @@ describe('home timeline', () => {
     const res = await api('PUT', `/users/${reader.id}/following/${author.id}`, { token: reader.token });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ backfilled: 5 });
-    const newestFive = posts.slice(1).map((p) => p.id).reverse();
+    const newestFive = posts
+      .slice(1)
+      .map((p) => p.id)
+      .reverse();
     expect(await readAll(reader, 'push', 10)).toEqual(newestFive);
     expect(await readAll(reader, 'hybrid', 10)).toEqual(newestFive);
     // Pull reads the source of truth: all six.
@@ -128,7 +144,7 @@ describe('home timeline', () => {
     expect((await readAll(author, 'pull', 40)).length).toBe(31);
   });
 
-  it('removes an unfollowed author\'s posts at once, or keeps them with keep_history=true', async () => {
+  it("removes an unfollowed author's posts at once, or keeps them with keep_history=true", async () => {
     const author = await createUser('unf');
     const [a, b] = await createFollowers(author, 'unfa', 'unfb');
     const p = await post(author, 'soon gone');
@@ -190,20 +206,27 @@ describe('home timeline', () => {
     const p = await post(author, 'to five');
     await settle();
     const steps = await env.DB.prepare(`SELECT stage, COUNT(*) AS n FROM fanout_chunks WHERE post_id = ? GROUP BY stage ORDER BY stage`)
-      .bind(p.id).all<{ stage: string; n: number }>();
-    expect(steps.results).toEqual([{ stage: 'deliver', n: 3 }, { stage: 'plan', n: 1 }]);
+      .bind(p.id)
+      .all<{ stage: string; n: number }>();
+    expect(steps.results).toEqual([
+      { stage: 'deliver', n: 3 },
+      { stage: 'plan', n: 1 },
+    ]);
     for (const r of readers) expect(await pageIds(await timeline(r, 'push'))).toEqual([p.id]);
     expect(await fanoutStatus(p.id)).toMatchObject({ push_rows: 5, settled: true, pending_steps: 0 });
   });
 });
 
 describe('a user following more accounts than D1 binds parameters (100)', () => {
-  it('gets every followee\'s posts, newest first, in pull, and the newest TIMELINE_CAP in push', async () => {
+  it("gets every followee's posts, newest first, in pull, and the newest TIMELINE_CAP in push", async () => {
     const reader = await createUser('many');
     const tag = Date.now().toString(36);
     const followees: TestUser[] = [];
     for (let batch = 0; batch < 3; batch++) {
-      const users = Array.from({ length: 50 }, (_, i) => ({ handle: `m${tag}_${batch}_${i}`, token: `many-token-${tag}-${batch}-${i}-xxxx` }));
+      const users = Array.from({ length: 50 }, (_, i) => ({
+        handle: `m${tag}_${batch}_${i}`,
+        token: `many-token-${tag}-${batch}-${i}-xxxx`,
+      }));
       const res = await api('POST', '/admin/bulk', { token: 'test-token', body: { users } });
       expect(res.status).toBe(201);
       const made = (await res.json<{ users: { id: string; handle: string }[] }>()).users;
@@ -223,7 +246,7 @@ describe('a user following more accounts than D1 binds parameters (100)', () => 
 });
 
 describe('rows read per page', () => {
-  it('do not grow with an author\'s history in pull and hybrid (a per-followee LIMIT)', async () => {
+  it("do not grow with an author's history in pull and hybrid (a per-followee LIMIT)", async () => {
     const author = await createUser('hist');
     const others = [await createUser('histx'), await createUser('histy')];
     const reader = await createUser('histr');
@@ -261,7 +284,7 @@ describe('active users (ACTIVE_DAYS = 7)', () => {
     expect(await fanoutStatus(p.id)).toMatchObject({ push_rows: 1 });
   });
 
-  it('rebuilds a returning user\'s timeline, answering 206 with a correct page meanwhile', async () => {
+  it("rebuilds a returning user's timeline, answering 206 with a correct page meanwhile", async () => {
     const author = await createUser('ret');
     const [back] = await createFollowers(author, 'retb');
     await setLastActive(back.id, Date.now() - 30 * DAY);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimited, settleWithConcurrency } from '../../workers/shared/concurrency';
+import { mapLimited, settleWithConcurrency } from '@pushpull/http/concurrency';
 import { planFollowerRanges } from '../../workers/feed/src/fanout-plan';
 import { parseFanoutMessage } from '../../workers/feed/src/messages';
 import { linkHeader, mergePage, parsePageWindow } from '../../workers/feed/src/page-window';
@@ -86,8 +86,10 @@ describe('mergePage', () => {
 describe('linkHeader', () => {
   it('links next (max_id = oldest) and prev (min_id = newest), keeping other parameters', () => {
     const link = linkHeader('http://x/users/1/timeline?mode=pull&limit=2&since_id=1', [{ id: '9' }, { id: '7' }]);
-    expect(link).toBe('<http://x/users/1/timeline?mode=pull&limit=2&max_id=7>; rel="next", ' +
-      '<http://x/users/1/timeline?mode=pull&limit=2&min_id=9>; rel="prev"');
+    expect(link).toBe(
+      '<http://x/users/1/timeline?mode=pull&limit=2&max_id=7>; rel="next", ' +
+        '<http://x/users/1/timeline?mode=pull&limit=2&min_id=9>; rel="prev"',
+    );
     expect(linkHeader('http://x/', [])).toBeUndefined();
   });
 });
@@ -129,18 +131,22 @@ describe('settleWithConcurrency', () => {
 
 describe('mapLimited', () => {
   it('keeps input order; after a failure starts nothing new, lets calls in flight finish, then rejects with it', async () => {
-    expect(await mapLimited([3, 1, 2], 2, async (n) => {
-      await new Promise((r) => setTimeout(r, n));
-      return n * 10;
-    })).toEqual([30, 10, 20]);
+    expect(
+      await mapLimited([3, 1, 2], 2, async (n) => {
+        await new Promise((r) => setTimeout(r, n));
+        return n * 10;
+      }),
+    ).toEqual([30, 10, 20]);
     const started: number[] = [];
     const finished: number[] = [];
-    await expect(mapLimited([1, 2, 3, 4, 5], 2, async (n) => {
-      started.push(n);
-      await new Promise((r) => setTimeout(r, n === 1 ? 1 : 20));
-      if (n === 1) throw new Error('one');
-      finished.push(n);
-    })).rejects.toThrow('one');
+    await expect(
+      mapLimited([1, 2, 3, 4, 5], 2, async (n) => {
+        started.push(n);
+        await new Promise((r) => setTimeout(r, n === 1 ? 1 : 20));
+        if (n === 1) throw new Error('one');
+        finished.push(n);
+      }),
+    ).rejects.toThrow('one');
     expect(started).toEqual([1, 2]);
     expect(finished).toEqual([2]);
   });

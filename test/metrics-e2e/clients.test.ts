@@ -7,7 +7,7 @@ const token = inject('metricsToken');
 
 async function query(q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
-  const body = await res.json() as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
   expect(res.status).toBe(200);
   return body.data.result;
 }
@@ -17,11 +17,21 @@ describe('@influxdata/influxdb-client WriteApi → /api/v2/write', () => {
     const tag = `run${Date.now()}`;
     const writeApi = new InfluxDB({ url, token }).getWriteApi('pushpull', 'e2e', 'ms');
     writeApi.useDefaultTags({ run: tag });
-    writeApi.writePoint(new Point('e2e_cpu').tag('host', 'h1').floatField('usage', 0.25).intField('cores', 8).booleanField('up', true).stringField('model', 'x'));
+    writeApi.writePoint(
+      new Point('e2e_cpu')
+        .tag('host', 'h1')
+        .floatField('usage', 0.25)
+        .intField('cores', 8)
+        .booleanField('up', true)
+        .stringField('model', 'x'),
+    );
     writeApi.writePoint(new Point('e2e_cpu').tag('host', 'h2').floatField('usage', 0.75).intField('cores', 4).booleanField('up', false));
     await writeApi.close();
     const usage = await query(`e2e_cpu_usage{run="${tag}"}`);
-    expect(usage.map((r) => [r.metric.host, r.metric.db, r.value[1]])).toEqual([['h1', 'e2e', '0.25'], ['h2', 'e2e', '0.75']]);
+    expect(usage.map((r) => [r.metric.host, r.metric.db, r.value[1]])).toEqual([
+      ['h1', 'e2e', '0.25'],
+      ['h2', 'e2e', '0.75'],
+    ]);
     expect((await query(`e2e_cpu_cores{run="${tag}"}`)).map((r) => r.value[1])).toEqual(['8', '4']);
     expect((await query(`e2e_cpu_up{run="${tag}"}`)).map((r) => r.value[1])).toEqual(['1', '0']);
   });
@@ -45,13 +55,18 @@ describe("prom-client's Pushgateway → /metrics/job/...", () => {
     const gateway = new Pushgateway(url, { headers: { Authorization: `Bearer ${token}` } }, registry);
     const pushed = await gateway.push({ jobName: job, groupings: { instance: 'worker-1' } });
     expect((pushed.resp as { statusCode: number }).statusCode).toBe(200);
-    expect(await query(`e2e_runs_total{job="${job}"}`)).toEqual([{ metric: { __name__: 'e2e_runs_total', job, instance: 'worker-1' }, value: [expect.any(Number), '3'] }]);
+    expect(await query(`e2e_runs_total{job="${job}"}`)).toEqual([
+      { metric: { __name__: 'e2e_runs_total', job, instance: 'worker-1' }, value: [expect.any(Number), '3'] },
+    ]);
     expect((await query(`e2e_last_duration_seconds{job="${job}"}`))[0].metric.step).toBe('load');
     expect(await query(`push_time_seconds{job="${job}"}`)).toHaveLength(1);
 
     const onlyRuns = new Registry();
     new Counter({ name: 'e2e_runs_total', help: 'runs', registers: [onlyRuns] }).inc(5);
-    const added = await new Pushgateway(url, { headers: { Authorization: `Bearer ${token}` } }, onlyRuns).pushAdd({ jobName: job, groupings: { instance: 'worker-1' } });
+    const added = await new Pushgateway(url, { headers: { Authorization: `Bearer ${token}` } }, onlyRuns).pushAdd({
+      jobName: job,
+      groupings: { instance: 'worker-1' },
+    });
     expect((added.resp as { statusCode: number }).statusCode).toBe(200);
     expect((await query(`e2e_runs_total{job="${job}"}`))[0].value[1]).toBe('5');
     expect((await query(`e2e_last_duration_seconds{job="${job}"}`))[0].value[1]).toBe('1.5');

@@ -23,7 +23,9 @@ async function waitReady(deadline: number): Promise<void> {
     try {
       const r = await fetch(`${PROM}/-/ready`);
       if (r.ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`prometheus did not become ready:\n${log.slice(-2000)}`);
@@ -41,7 +43,7 @@ async function promMetric(name: string): Promise<number | undefined> {
 
 async function apiData(base: string, path: string): Promise<unknown> {
   const r = await fetch(`${base}${path}`);
-  const body = await r.json() as { status: string; data: unknown };
+  const body = (await r.json()) as { status: string; data: unknown };
   expect(r.status, `${base}${path}`).toBe(200);
   return body.data;
 }
@@ -49,7 +51,9 @@ async function apiData(base: string, path: string): Promise<unknown> {
 beforeAll(async () => {
   if (!existsSync(PROMETHEUS_BIN)) throw new Error('the Debian package prometheus is required (apt-get install -y prometheus)');
   dir = mkdtempSync(join(tmpdir(), 'pushpull-prometheus-'));
-  writeFileSync(join(dir, 'prometheus.yml'), `
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `
 global:
   scrape_interval: 2s
   evaluation_interval: 1m
@@ -65,14 +69,23 @@ remote_write:
       batch_send_deadline: 1s
       max_shards: 2
       min_backoff: 100ms
-`);
-  prometheus = spawn(PROMETHEUS_BIN, [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--web.listen-address=127.0.0.1:${PROM_PORT}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  prometheus.stdout?.on('data', (d: Buffer) => { log += d.toString(); });
-  prometheus.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+`,
+  );
+  prometheus = spawn(
+    PROMETHEUS_BIN,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--web.listen-address=127.0.0.1:${PROM_PORT}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  prometheus.stdout?.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
+  prometheus.stderr?.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
   startedAt = Date.now();
   await waitReady(startedAt + 20_000);
 }, 30_000);
@@ -87,7 +100,9 @@ describe('a real Prometheus remote_writing its own metrics into pushpull', () =>
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + RUN_MS - Date.now())));
 
     const failed = await promMetric('prometheus_remote_storage_samples_failed_total');
-    const sent = (await promMetric('prometheus_remote_storage_samples_total')) ?? (await promMetric('prometheus_remote_storage_succeeded_samples_total'));
+    const sent =
+      (await promMetric('prometheus_remote_storage_samples_total')) ??
+      (await promMetric('prometheus_remote_storage_succeeded_samples_total'));
     expect(failed, 'prometheus_remote_storage_samples_failed_total must be present').toBeDefined();
     expect(failed).toBe(0);
     expect(sent).toBeGreaterThan(5_000);
@@ -97,15 +112,15 @@ describe('a real Prometheus remote_writing its own metrics into pushpull', () =>
     const t = (Math.floor(Date.now() / 1000) - 8).toString();
     for (const q of ['up', 'prometheus_http_requests_total{handler="/metrics"}', 'prometheus_tsdb_head_series', 'scrape_samples_scraped']) {
       const path = `/api/v1/query?query=${encodeURIComponent(q)}&time=${t}`;
-      const ours = await apiData(url, path) as { resultType: string; result: unknown[] };
-      const theirs = await apiData(PROM, path) as { resultType: string; result: unknown[] };
+      const ours = (await apiData(url, path)) as { resultType: string; result: unknown[] };
+      const theirs = (await apiData(PROM, path)) as { resultType: string; result: unknown[] };
       expect(ours.resultType).toBe('vector');
       expect(ours.result.length, q).toBeGreaterThan(0);
       expect(ours, q).toEqual(theirs);
     }
     const start = Number(t) - 30;
     const rangePath = `/api/v1/query_range?query=${encodeURIComponent('prometheus_http_requests_total{handler="/metrics"}')}&start=${start}&end=${t}&step=5`;
-    const ourRange = await apiData(url, rangePath) as { result: { values: unknown[] }[] };
+    const ourRange = (await apiData(url, rangePath)) as { result: { values: unknown[] }[] };
     expect(ourRange.result[0].values).toHaveLength(7);
     expect(ourRange).toEqual(await apiData(PROM, rangePath));
   }, 90_000);

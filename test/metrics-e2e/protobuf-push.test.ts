@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseExposition } from '../../workers/shared/exposition';
-import { parseProtobufExposition } from '../../workers/shared/exposition-proto';
+import { parseExposition } from '@pushpull/wire/prometheus-text/exposition';
+import { parseProtobufExposition } from '@pushpull/wire/prometheus-protobuf/exposition';
 import { stopProcess, waitForHttp } from '../support/process';
 
 // A real client_golang encoder: node_exporter (Debian prometheus-node-exporter) serves the delimited
@@ -30,17 +30,20 @@ async function scrape(accept: string): Promise<{ type: string; bytes: Uint8Array
 
 /** Sample identities (name and sorted labels), without the labels in `drop`. */
 function identities(samples: { name: string; labels: string[] }[], drop: string[] = []): string[] {
-  return samples.map((s) => {
-    const pairs: string[] = [];
-    for (let i = 0; i < s.labels.length; i += 2) if (!drop.includes(s.labels[i])) pairs.push(`${s.labels[i]}=${JSON.stringify(s.labels[i + 1])}`);
-    return `${s.name}{${pairs.sort().join(',')}}`;
-  }).sort();
+  return samples
+    .map((s) => {
+      const pairs: string[] = [];
+      for (let i = 0; i < s.labels.length; i += 2)
+        if (!drop.includes(s.labels[i])) pairs.push(`${s.labels[i]}=${JSON.stringify(s.labels[i + 1])}`);
+      return `${s.name}{${pairs.sort().join(',')}}`;
+    })
+    .sort();
 }
 
 async function seriesOf(job: string): Promise<{ name: string; labels: string[] }[]> {
   const res = await fetch(`${url}/api/v1/series?${new URLSearchParams({ 'match[]': `{job="${job}"}` })}`);
   expect(res.status).toBe(200);
-  const body = await res.json() as { data: Record<string, string>[] };
+  const body = (await res.json()) as { data: Record<string, string>[] };
   return body.data.map(({ __name__, ...labels }) => ({ name: __name__, labels: Object.entries(labels).flat() }));
 }
 
@@ -62,7 +65,11 @@ describe('protobuf pushes (client_golang encoding) → /metrics/job/...', () => 
     const proto = await scrape(PROTOBUF);
     const text = await scrape('text/plain;version=0.0.4');
     const put = (job: string, body: Uint8Array<ArrayBuffer>, type: string) =>
-      fetch(`${url}/metrics/job/${job}/instance/ne`, { method: 'PUT', body, headers: { authorization: `Bearer ${token}`, 'content-type': type } });
+      fetch(`${url}/metrics/job/${job}/instance/ne`, {
+        method: 'PUT',
+        body,
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      });
     const a = await put(`proto_${run}`, proto.bytes, PROTOBUF);
     expect(a.status, await a.text()).toBe(200);
     const b = await put(`text_${run}`, text.bytes, 'text/plain; version=0.0.4');
@@ -82,9 +89,19 @@ describe('protobuf pushes (client_golang encoding) → /metrics/job/...', () => 
     const before = (await seriesOf(job)).length;
     const bad = await fetch(`${url}/metrics/job/${job}`, { method: 'PUT', body: proto.bytes.subarray(0, 40), headers });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: 'bad_request', message: expect.stringMatching(/^protobuf parsing error in message 1: /) });
+    expect(await bad.json()).toMatchObject({
+      error: 'bad_request',
+      message: expect.stringMatching(/^protobuf parsing error in message 1: /),
+    });
     expect((await seriesOf(job)).length).toBe(before);
-    const otherProto = await fetch(`${url}/metrics/job/${job}`, { method: 'PUT', body: proto.bytes, headers: { ...headers, 'content-type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=compact-text' } });
+    const otherProto = await fetch(`${url}/metrics/job/${job}`, {
+      method: 'PUT',
+      body: proto.bytes,
+      headers: {
+        ...headers,
+        'content-type': 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=compact-text',
+      },
+    });
     expect(otherProto.status).toBe(415);
   });
 });

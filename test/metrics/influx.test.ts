@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auth, call, env, instant, TOKEN, uniqueName } from './helpers';
+import { auth, call, env, instant, TOKEN, uniqueName } from './metrics-client';
 
 async function gzip(text: string): Promise<Uint8Array> {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
@@ -61,7 +61,11 @@ describe('InfluxDB /api/v2/write', () => {
 
   it('refuses without a token (401, InfluxDB body) and writes nothing', async () => {
     const m = uniqueName('noauth');
-    for (const headers of [{} as Record<string, string>, { authorization: 'Token wrong' }, { authorization: `Basic ${btoa(`u:${TOKEN}`)}` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Token wrong' },
+      { authorization: `Basic ${btoa(`u:${TOKEN}`)}` },
+    ]) {
       const r = await write(`${m} a=1`, 'bucket=b', headers);
       expect(r.status).toBe(401);
       expect((r.json() as { code: string }).code).toBe('unauthorized');
@@ -126,7 +130,12 @@ describe('InfluxDB /api/v2/write', () => {
         controller.close();
       },
     });
-    const r = await call('/api/v2/write?bucket=b', { method: 'POST', body: streamed, headers: auth('Token'), duplex: 'half' } as RequestInit);
+    const r = await call('/api/v2/write?bucket=b', {
+      method: 'POST',
+      body: streamed,
+      headers: auth('Token'),
+      duplex: 'half',
+    } as RequestInit);
     expect(r.status).toBe(413);
   });
 
@@ -147,7 +156,11 @@ describe('InfluxDB 1.x /write and /ping', () => {
     const m = uniqueName('v1');
     const ok = [
       call(`/write?db=telegraf&u=any&p=${TOKEN}`, { method: 'POST', body: `${m},k=p a=1` }),
-      call('/write?db=telegraf', { method: 'POST', body: `${m},k=basic a=1`, headers: { authorization: `Basic ${btoa(`user:${TOKEN}`)}` } }),
+      call('/write?db=telegraf', {
+        method: 'POST',
+        body: `${m},k=basic a=1`,
+        headers: { authorization: `Basic ${btoa(`user:${TOKEN}`)}` },
+      }),
       call('/write?db=telegraf&precision=ms', { method: 'POST', body: `${m},k=token a=1 ${Date.now()}`, headers: auth('Token') }),
     ];
     for (const r of await Promise.all(ok)) expect(r.status).toBe(204);

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { canonicalKey, sortedLabelPairs } from '../../workers/metrics/src/series';
-import { auth, call, env, instant, uniqueName } from './helpers';
+import { auth, call, env, instant, uniqueName } from './metrics-client';
 
 const TEXT = { 'content-type': 'text/plain; version=0.0.4', ...auth() };
 
@@ -10,18 +10,28 @@ function push(method: 'PUT' | 'POST' | 'DELETE', path: string, body?: string, he
 }
 
 function b64url(text: string): string {
-  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 describe('Pushgateway API', () => {
   it('PUT stores the group with grouping labels on every sample and push_time_seconds', async () => {
     const job = uniqueName('batch');
     const before = Date.now() / 1000;
-    const r = await push('PUT', `job/${job}/instance/host1`, `# TYPE done_total counter\ndone_total{kind="a"} 3\ndone_total{kind="b"} 4\n# TYPE took_seconds gauge\ntook_seconds 1.5\n`);
+    const r = await push(
+      'PUT',
+      `job/${job}/instance/host1`,
+      `# TYPE done_total counter\ndone_total{kind="a"} 3\ndone_total{kind="b"} 4\n# TYPE took_seconds gauge\ntook_seconds 1.5\n`,
+    );
     expect(r.status).toBe(200);
     expect(r.text).toBe('');
     const done = await instant(`done_total{job="${job}"}`);
-    expect(done.map((x) => [x.metric.kind, x.metric.instance, x.value[1]])).toEqual([['a', 'host1', '3'], ['b', 'host1', '4']]);
+    expect(done.map((x) => [x.metric.kind, x.metric.instance, x.value[1]])).toEqual([
+      ['a', 'host1', '3'],
+      ['b', 'host1', '4'],
+    ]);
     const pushTime = await instant(`push_time_seconds{job="${job}"}`);
     expect(pushTime).toHaveLength(1);
     expect(pushTime[0].metric).toEqual({ __name__: 'push_time_seconds', job, instance: 'host1' });

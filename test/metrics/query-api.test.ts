@@ -1,13 +1,16 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, env, uniqueName } from './helpers';
+import { call, env, uniqueName } from './metrics-client';
 
 const name = uniqueName('q_http');
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000; // a whole minute, 30 min ago
 
 async function get(path: string) {
   const r = await call(path);
-  return { status: r.status, body: r.json() as { status: string; data: { resultType: string; result: unknown[] } & unknown[]; errorType?: string; error?: string } };
+  return {
+    status: r.status,
+    body: r.json() as { status: string; data: { resultType: string; result: unknown[] } & unknown[]; errorType?: string; error?: string },
+  };
 }
 
 beforeAll(async () => {
@@ -25,7 +28,8 @@ const at = (ms: number) => `&time=${ms / 1000}`;
 
 describe('/api/v1/query', () => {
   it('evaluates = != =~ !~ matchers, regexes fully anchored', async () => {
-    const codes = async (sel: string) => ((await get(q(sel, at(T0 + 20_000)))).body.data.result as { metric: { code: string } }[]).map((r) => r.metric.code);
+    const codes = async (sel: string) =>
+      ((await get(q(sel, at(T0 + 20_000)))).body.data.result as { metric: { code: string } }[]).map((r) => r.metric.code);
     expect(await codes(`${name}{code="200"}`)).toEqual(['200']);
     expect(await codes(`${name}{code!="200"}`)).toEqual(['404', '500']);
     expect(await codes(`${name}{path=~"/a"}`)).toEqual(['200']);
@@ -37,7 +41,10 @@ describe('/api/v1/query', () => {
   it('answers an instant vector with the evaluation time and the newest sample within 5 minutes', async () => {
     const r = await get(q(`${name}{code="200"}`, at(T0 + 22_000)));
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'success', data: { resultType: 'vector', result: [{ metric: { __name__: name, code: '200', path: '/a' }, value: [(T0 + 22_000) / 1000, '1'] }] } });
+    expect(r.body).toEqual({
+      status: 'success',
+      data: { resultType: 'vector', result: [{ metric: { __name__: name, code: '200', path: '/a' }, value: [(T0 + 22_000) / 1000, '1'] }] },
+    });
     const lookback = await get(q(`${name}{code="404"}`, at(T0 + 299_000)));
     expect(lookback.body.data.result).toHaveLength(1);
     const expired = await get(q(`${name}{code="404"}`, at(T0 + 300_000)));
@@ -52,7 +59,15 @@ describe('/api/v1/query', () => {
   it('returns raw samples for a range selector (a matrix), staleness markers dropped', async () => {
     const r = await get(q(`${name}{code="500"}[1m]`, at(T0 + 45_000)));
     expect(r.body.data.resultType).toBe('matrix');
-    expect(r.body.data.result).toEqual([{ metric: { __name__: name, code: '500', path: '/b' }, values: [[T0 / 1000, '1'], [(T0 + 15_000) / 1000, '2']] }]);
+    expect(r.body.data.result).toEqual([
+      {
+        metric: { __name__: name, code: '500', path: '/b' },
+        values: [
+          [T0 / 1000, '1'],
+          [(T0 + 15_000) / 1000, '2'],
+        ],
+      },
+    ]);
   });
 
   it('accepts form POST, RFC 3339 times and number literals (scalar)', async () => {
@@ -65,7 +80,17 @@ describe('/api/v1/query', () => {
   });
 
   it('refuses what it does not support with 400 bad_data', async () => {
-    for (const query of [`sum(${name})`, `rate(${name}[5m])`, `${name} + 1`, `${name} offset 5m`, '{code="200"', '{code=""}', `${name}{code=~"("}`, '', `${name}[5m:1m]`]) {
+    for (const query of [
+      `sum(${name})`,
+      `rate(${name}[5m])`,
+      `${name} + 1`,
+      `${name} offset 5m`,
+      '{code="200"',
+      '{code=""}',
+      `${name}{code=~"("}`,
+      '',
+      `${name}[5m:1m]`,
+    ]) {
       const r = await get(q(query));
       expect(r.status, query).toBe(400);
       expect(r.body.status).toBe('error');
@@ -87,7 +112,10 @@ describe('/api/v1/query_range', () => {
     expect(r.body.data.resultType).toBe('matrix');
     const [c404, c500] = r.body.data.result as { metric: { code: string }; values: [number, string][] }[];
     expect(c404.values).toHaveLength(5);
-    expect(c500.values).toEqual([[T0 / 1000, '1'], [(T0 + 15_000) / 1000, '2']]);
+    expect(c500.values).toEqual([
+      [T0 / 1000, '1'],
+      [(T0 + 15_000) / 1000, '2'],
+    ]);
   });
 
   it('parses durations like 1m and plain seconds for step', async () => {
@@ -114,7 +142,9 @@ describe('/api/v1/query_range', () => {
     const max = Number(env.QUERY_MAX_SAMPLES);
     const ts = Array.from({ length: max + 1 }, (_, i) => T0 + i);
     for (let i = 0; i < ts.length; i += 1000) {
-      await exports.MetricsRpc.write([{ labels: { __name__: big }, timestamps: ts.slice(i, i + 1000), values: ts.slice(i, i + 1000).map(() => 1) }]);
+      await exports.MetricsRpc.write([
+        { labels: { __name__: big }, timestamps: ts.slice(i, i + 1000), values: ts.slice(i, i + 1000).map(() => 1) },
+      ]);
     }
     const r = await get(range(big, T0, T0 + 60_000, '15s'));
     expect(r.status).toBe(422);
@@ -124,9 +154,14 @@ describe('/api/v1/query_range', () => {
 
 describe('/api/v1/series, /labels, /label/<name>/values, /status/buildinfo', () => {
   it('lists series matching any match[]', async () => {
-    const r = await get(`/api/v1/series?match[]=${encodeURIComponent(`${name}{code="200"}`)}&match[]=${encodeURIComponent(`${name}{code="404"}`)}`);
+    const r = await get(
+      `/api/v1/series?match[]=${encodeURIComponent(`${name}{code="200"}`)}&match[]=${encodeURIComponent(`${name}{code="404"}`)}`,
+    );
     expect(r.status).toBe(200);
-    expect(r.body.data).toEqual([{ __name__: name, code: '200', path: '/a' }, { __name__: name, code: '404', path: '/a/b' }]);
+    expect(r.body.data).toEqual([
+      { __name__: name, code: '200', path: '/a' },
+      { __name__: name, code: '404', path: '/a/b' },
+    ]);
     const none = await get('/api/v1/series');
     expect(none.status).toBe(400);
     expect(none.body.error).toBe('no match[] parameter provided');

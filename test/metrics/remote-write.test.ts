@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SeriesBatch } from '../../workers/shared/metrics-contract';
-import { encodeRemoteWrite } from '../../workers/metrics/src/remote-write';
-import { auth, call, env, instant, uniqueName } from './helpers';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { encodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
+import { auth, call, env, instant, uniqueName } from './metrics-client';
 
 const RW_HEADERS = { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
 
@@ -19,7 +19,10 @@ describe('remote_write 1.0 POST /api/v1/write', () => {
     ]);
     expect(r.status).toBe(204);
     const rows = await instant(name);
-    expect(rows.map((x) => [x.metric.job, x.metric.instance, x.value[1]])).toEqual([['prometheus', 'a:9090', '1'], ['node', 'b:9100', '1']]);
+    expect(rows.map((x) => [x.metric.job, x.metric.instance, x.value[1]])).toEqual([
+      ['prometheus', 'a:9090', '1'],
+      ['node', 'b:9100', '1'],
+    ]);
   });
 
   it('stores the staleness marker exactly: the series disappears after it', async () => {
@@ -44,11 +47,17 @@ describe('remote_write 1.0 POST /api/v1/write', () => {
   });
 
   it('refuses a corrupt body with 400, no token with 401, remote write 2.0 with 415', async () => {
-    expect((await call('/api/v1/write', { method: 'POST', body: new Uint8Array([200, 1, 2, 3]), headers: { ...RW_HEADERS, ...auth() } })).status).toBe(400);
+    expect(
+      (await call('/api/v1/write', { method: 'POST', body: new Uint8Array([200, 1, 2, 3]), headers: { ...RW_HEADERS, ...auth() } })).status,
+    ).toBe(400);
     const name = uniqueName('rw_noauth');
     expect((await push([{ labels: { __name__: name }, timestamps: [Date.now()], values: [1] }], RW_HEADERS)).status).toBe(401);
     expect(await instant(name)).toEqual([]);
-    const v2 = await push([{ labels: { __name__: name }, timestamps: [Date.now()], values: [1] }], { ...RW_HEADERS, ...auth(), 'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' });
+    const v2 = await push([{ labels: { __name__: name }, timestamps: [Date.now()], values: [1] }], {
+      ...RW_HEADERS,
+      ...auth(),
+      'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request',
+    });
     expect(v2.status).toBe(415);
   });
 
@@ -56,7 +65,8 @@ describe('remote_write 1.0 POST /api/v1/write', () => {
     const max = Number(env.MAX_SERIES_PER_REQUEST);
     const name = uniqueName('rw_many');
     const now = Date.now();
-    const batch = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ labels: { __name__: name, i: String(i), tag }, timestamps: [now], values: [i] }));
+    const batch = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => ({ labels: { __name__: name, i: String(i), tag }, timestamps: [now], values: [i] }));
     expect((await push(batch(max + 1, 'over'))).status).toBe(413);
     expect(await instant(`${name}{tag="over"}`)).toEqual([]);
     expect((await push(batch(max, 'at'))).status).toBe(204);
@@ -66,7 +76,11 @@ describe('remote_write 1.0 POST /api/v1/write', () => {
   it('applies MAX_DECOMPRESSED_BYTES to the snappy length before inflating (413)', async () => {
     const name = uniqueName('rw_big');
     const now = Date.now();
-    const series = Array.from({ length: 40 }, (_, i) => ({ labels: { __name__: name, i: String(i), pad: 'p'.repeat(60) }, timestamps: Array.from({ length: 600 }, (_, k) => now - k), values: Array(600).fill(1) }));
+    const series = Array.from({ length: 40 }, (_, i) => ({
+      labels: { __name__: name, i: String(i), pad: 'p'.repeat(60) },
+      timestamps: Array.from({ length: 600 }, (_, k) => now - k),
+      values: Array(600).fill(1),
+    }));
     const body = encodeRemoteWrite(series);
     expect(body.byteLength).toBeLessThan(Number(env.MAX_BODY_BYTES));
     const r = await call('/api/v1/write', { method: 'POST', body, headers: { ...RW_HEADERS, ...auth() } });

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { env, instant, uniqueName, call } from './helpers';
+import { env, instant, uniqueName, call } from './metrics-client';
 
 const rpc = exports.MetricsRpc;
 
@@ -14,7 +14,10 @@ describe('MetricsRpc.write and the store', () => {
     ]);
     expect(result).toEqual({ series: 2, samples: 3, errors: [] });
     const rows = await instant(name, now / 1000);
-    expect(rows.map((r) => [r.metric.job, r.value[1]])).toEqual([['a', '2'], ['b', '5']]);
+    expect(rows.map((r) => [r.metric.job, r.value[1]])).toEqual([
+      ['a', '2'],
+      ['b', '5'],
+    ]);
     expect(rows[0].metric.__name__).toBe(name);
   });
 
@@ -43,7 +46,11 @@ describe('MetricsRpc.write and the store', () => {
     expect(r.status).toBe(200);
     const body = r.json() as { data: { resultType: string; result: { values: [number, string][] }[] } };
     expect(body.data.resultType).toBe('matrix');
-    expect(body.data.result[0].values).toEqual([[t / 1000, '1'], [(t + 1000) / 1000, '21'], [(t + 2000) / 1000, '3']]);
+    expect(body.data.result[0].values).toEqual([
+      [t / 1000, '1'],
+      [(t + 1000) / 1000, '21'],
+      [(t + 2000) / 1000, '3'],
+    ]);
   });
 
   it('writes more samples than one 100-parameter statement holds, in one request', async () => {
@@ -124,7 +131,8 @@ describe('MetricsRpc.write and the store', () => {
     const name = uniqueName('rpc_toomany');
     const now = Date.now();
     const max = Number(env.MAX_SERIES_PER_REQUEST);
-    const batch = (n: number) => Array.from({ length: n }, (_, i) => ({ labels: { __name__: name, i: String(i) }, timestamps: [now], values: [i] }));
+    const batch = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ labels: { __name__: name, i: String(i) }, timestamps: [now], values: [i] }));
     const over = await rpc.write(batch(max + 1));
     expect(over.series).toBe(0);
     expect(over.errors[0]).toMatch(/MAX_SERIES_PER_REQUEST/);

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { readLimits } from '../../workers/metrics/src/limits';
 import { packShardWrite, prepareSeries, type ShardWrite } from '../../workers/metrics/src/series';
 import { MAX_TIME_MS, MIN_TIME_MS, type MetricsShard } from '../../workers/metrics/src/shard';
-import { env, uniqueName } from './helpers';
+import { env, uniqueName } from './metrics-client';
 
 /** A shard object of its own (not one the store routes to), so counts are exact. */
 function ownShard(): DurableObjectStub<MetricsShard> {
-  return env.SHARDS.get(env.SHARDS.idFromName(uniqueName('log-test'))) as DurableObjectStub<MetricsShard>;
+  return env.SHARDS.get(env.SHARDS.idFromName(uniqueName('log-test')));
 }
 
 /** One series' samples, validated and packed as the store sends them. */
@@ -25,7 +25,12 @@ async function rowCounts(stub: DurableObjectStub<MetricsShard>): Promise<{ log: 
 }
 
 async function values(stub: DurableObjectStub<MetricsShard>, name: string): Promise<[number, number][]> {
-  const r = await stub.select({ matchers: [{ name: '__name__', type: '=', value: name }], afterMs: MIN_TIME_MS, untilMs: MAX_TIME_MS, maxSamples: 1000 });
+  const r = await stub.select({
+    matchers: [{ name: '__name__', type: '=', value: name }],
+    afterMs: MIN_TIME_MS,
+    untilMs: MAX_TIME_MS,
+    maxSamples: 1000,
+  });
   return r.series.flatMap((s) => s.timestamps.map((ts, i): [number, number] => [ts, s.values[i]]));
 }
 
@@ -34,7 +39,9 @@ describe('the shard sample log', () => {
     const stub = ownShard();
     const name = uniqueName('log_edge');
     const t = Date.now() - 60_000;
-    await runInDurableObject(stub, (shard: MetricsShard) => { shard.logMergeSamples = 4; });
+    await runInDurableObject(stub, (shard: MetricsShard) => {
+      shard.logMergeSamples = 4;
+    });
     await stub.writeColumns(columns(name, [t, t + 1, t + 2], [1, 2, 3]));
     expect(await rowCounts(stub)).toEqual({ log: 3, samples: 0, series: 1 });
     // At the edge: 4 logged samples; the merge waits for the next write.
@@ -53,11 +60,17 @@ describe('the shard sample log', () => {
     const t = Date.now() - 60_000;
     await stub.writeColumns(columns(name, [t, t + 1000, t], [1, 2, 3]));
     await stub.writeColumns(columns(name, [t + 1000], [20]));
-    expect(await values(stub, name)).toEqual([[t, 3], [t + 1000, 20]]);
+    expect(await values(stub, name)).toEqual([
+      [t, 3],
+      [t + 1000, 20],
+    ]);
     // Now merged; a rewrite sits in the log until the next read, which must prefer it.
     await stub.writeColumns(columns(name, [t], [30]));
     expect(await rowCounts(stub)).toMatchObject({ log: 1, samples: 2 });
-    expect(await values(stub, name)).toEqual([[t, 30], [t + 1000, 20]]);
+    expect(await values(stub, name)).toEqual([
+      [t, 30],
+      [t + 1000, 20],
+    ]);
   });
 
   it('writes nothing of a write whose append fails: its new series and samples roll back together', async () => {
@@ -71,7 +84,9 @@ describe('the shard sample log', () => {
     const known = prepareSeries([{ labels: { __name__: good }, timestamps: [t + 1], values: [2] }], limits, Date.now()).series;
     const bad = packShardWrite([...fresh, { ...known[0], timestamps: new Float64Array([Number.NaN]) }]);
     // Called inside the object: an error thrown across RPC would be reported as unhandled.
-    await runInDurableObject(stub, async (shard: MetricsShard) => { await expect(shard.writeColumns(bad)).rejects.toThrow(/NOT NULL|JSON/); });
+    await runInDurableObject(stub, async (shard: MetricsShard) => {
+      await expect(shard.writeColumns(bad)).rejects.toThrow(/NOT NULL|JSON/);
+    });
     expect(await rowCounts(stub)).toEqual({ log: 1, samples: 0, series: 1 });
     expect(await stub.stats()).toEqual({ series: 1, samples: 1 });
     expect(await values(stub, good)).toEqual([[t, 1]]);
@@ -81,7 +96,9 @@ describe('the shard sample log', () => {
     const stub = ownShard();
     const w = columns(uniqueName('log_malformed'), [Date.now()], [1]);
     await runInDurableObject(stub, async (shard: MetricsShard) => {
-      await expect(shard.writeColumns({ ...w, counts: new Uint32Array([2]) })).rejects.toThrow(/malformed shard write: 1 keys, 1 counts \(2 samples\), 1 timestamps/);
+      await expect(shard.writeColumns({ ...w, counts: new Uint32Array([2]) })).rejects.toThrow(
+        /malformed shard write: 1 keys, 1 counts \(2 samples\), 1 timestamps/,
+      );
     });
     expect(await rowCounts(stub)).toEqual({ log: 0, samples: 0, series: 0 });
   });
@@ -97,12 +114,16 @@ describe('the shard sample log', () => {
     expect(alarm).toBeGreaterThanOrEqual(before + idleMs);
     expect(alarm).toBeLessThanOrEqual(Date.now() + idleMs);
     // Writes still recent (the idle time is an hour here): the alarm leaves the log and comes back.
-    await runInDurableObject(stub, (shard: MetricsShard) => { shard.logIdleMs = 3_600_000; });
+    await runInDurableObject(stub, (shard: MetricsShard) => {
+      shard.logIdleMs = 3_600_000;
+    });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await rowCounts(stub)).toMatchObject({ log: 2, samples: 0 });
     expect(await runInDurableObject(stub, (_s: MetricsShard, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
     // Idle: the alarm merges.
-    await runInDurableObject(stub, (shard: MetricsShard) => { shard.logIdleMs = 0; });
+    await runInDurableObject(stub, (shard: MetricsShard) => {
+      shard.logIdleMs = 0;
+    });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await rowCounts(stub)).toMatchObject({ log: 0, samples: 2 });
   });
@@ -136,9 +157,15 @@ describe('the shard sample log', () => {
   it('takes the merge size and idle time from SAMPLE_LOG_MERGE_SAMPLES and SAMPLE_LOG_IDLE_SECONDS (defaults for bad values)', async () => {
     const settings = await runInDurableObject(ownShard(), (shard: MetricsShard) => [shard.logMergeSamples, shard.logIdleMs]);
     expect(settings).toEqual([Number(env.SAMPLE_LOG_MERGE_SAMPLES), Number(env.SAMPLE_LOG_IDLE_SECONDS) * 1000]);
-    expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: '1', SAMPLE_LOG_IDLE_SECONDS: '0.5' })).toMatchObject({ sampleLogMergeSamples: 1, sampleLogIdleSeconds: 0.5 });
+    expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: '1', SAMPLE_LOG_IDLE_SECONDS: '0.5' })).toMatchObject({
+      sampleLogMergeSamples: 1,
+      sampleLogIdleSeconds: 0.5,
+    });
     for (const bad of ['0', '-3', 'many', '']) {
-      expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: bad, SAMPLE_LOG_IDLE_SECONDS: bad })).toMatchObject({ sampleLogMergeSamples: 200_000, sampleLogIdleSeconds: 2 });
+      expect(readLimits({ SAMPLE_LOG_MERGE_SAMPLES: bad, SAMPLE_LOG_IDLE_SECONDS: bad })).toMatchObject({
+        sampleLogMergeSamples: 200_000,
+        sampleLogIdleSeconds: 2,
+      });
     }
   });
 });

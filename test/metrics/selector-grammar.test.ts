@@ -17,7 +17,11 @@ describe('parseSelector on the PromQL grammar', () => {
   it('reads parentheses, comments and whitespace around a selector', () => {
     expect(parseSelector('( up{job="a"} )')).toEqual(parseSelector('up{job="a"}'));
     expect(parseSelector('# the targets\nup')).toEqual(parseSelector('up'));
-    expect(parseSelector(' up [ 5m ] ')).toEqual({ kind: 'vector', matchers: [{ name: '__name__', type: '=', value: 'up' }], rangeMs: 300_000 });
+    expect(parseSelector(' up [ 5m ] ')).toEqual({
+      kind: 'vector',
+      matchers: [{ name: '__name__', type: '=', value: 'up' }],
+      rangeMs: 300_000,
+    });
   });
 
   it('reads number literals: decimals, hex, Inf, NaN and durations as seconds', () => {

@@ -23,7 +23,21 @@ describe('parseSelector', () => {
   });
 
   it('refuses anything else with a positioned parse error', () => {
-    for (const bad of ['sum(up)', 'up{', 'up{a=}', 'up{a="1"', '{a=""}', '{a=~".*"}', 'up[5x]', 'up[]', 'up offset 1m', 'up @ 100', 'up and down', 'up{a="1"}{b="2"}', 'up{__name__="x"}']) {
+    for (const bad of [
+      'sum(up)',
+      'up{',
+      'up{a=}',
+      'up{a="1"',
+      '{a=""}',
+      '{a=~".*"}',
+      'up[5x]',
+      'up[]',
+      'up offset 1m',
+      'up @ 100',
+      'up and down',
+      'up{a="1"}{b="2"}',
+      'up{__name__="x"}',
+    ]) {
       expect(() => parseSelector(bad), bad).toThrow(SelectorParseError);
     }
     expect(() => parseSelector('sum(up)')).toThrow(/^1:1: parse error/);
@@ -65,9 +79,25 @@ describe('evaluation', () => {
     expect(instantVector(series, 500)).toEqual([]);
   });
   it('range queries step through time', () => {
-    expect(rangeQuery(series, 0, 4000, 1000)).toEqual([{ metric: { __name__: 'x' }, values: [[1, '1'], [2, '2']] }]);
+    expect(rangeQuery(series, 0, 4000, 1000)).toEqual([
+      {
+        metric: { __name__: 'x' },
+        values: [
+          [1, '1'],
+          [2, '2'],
+        ],
+      },
+    ]);
   });
   it('formats values as Prometheus does', () => {
-    expect([NaN, Infinity, -Infinity, 1.5, 1e21, 1e-7, -0].map(formatPromValue)).toEqual(['NaN', '+Inf', '-Inf', '1.5', '1000000000000000000000', '0.0000001', '0']);
+    expect([NaN, Infinity, -Infinity, 1.5, 1e21, 1e-7, -0].map(formatPromValue)).toEqual([
+      'NaN',
+      '+Inf',
+      '-Inf',
+      '1.5',
+      '1000000000000000000000',
+      '0.0000001',
+      '0',
+    ]);
   });
 });

@@ -1,8 +1,11 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, uniqueName } from './helpers';
+import { call, uniqueName } from './metrics-client';
 
-interface StoreStatus { status: string; data: { series: number; samples: number; writeCalls: number; samplesWritten: number; shards: { shard: number; writeCalls: number }[] } }
+interface StoreStatus {
+  status: string;
+  data: { series: number; samples: number; writeCalls: number; samplesWritten: number; shards: { shard: number; writeCalls: number }[] };
+}
 
 async function status(): Promise<StoreStatus> {
   const res = await call('/api/v1/status/store');

@@ -15,14 +15,23 @@ afterAll(async () => {
   await fx.remove();
 });
 
-interface Run { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> }
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const child = spawn(tsx, ['origin/main.ts', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, stdout: () => out, stderr: () => err, exit };
 }
@@ -41,7 +50,10 @@ async function waitForUrl(r: Run): Promise<string> {
 describe('origin CLI (origin/main.ts)', () => {
   it('serves --dir with --cache-control rules, prints its URL and exits 0 on SIGTERM', async () => {
     const rules = join(fx.base, 'rules.json');
-    await writeFile(rules, JSON.stringify({ default: 'public, max-age=9', rules: [{ match: '*.css', cacheControl: 'no-cache', cacheTag: 'css' }] }));
+    await writeFile(
+      rules,
+      JSON.stringify({ default: 'public, max-age=9', rules: [{ match: '*.css', cacheControl: 'no-cache', cacheTag: 'css' }] }),
+    );
     const r = run(['--dir', fx.site, '--port', '0', '--host', '127.0.0.1', '--cache-control', rules]);
     try {
       const url = await waitForUrl(r);

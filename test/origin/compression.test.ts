@@ -73,7 +73,11 @@ describe('gzip content coding (opt-in)', () => {
   });
 
   it('leaves small files, binary files and a server without the option alone (no Vary)', async () => {
-    for (const [server, path] of [[origin, '/style.css'], [origin, '/blob.bin'], [plain, '/big.css']] as const) {
+    for (const [server, path] of [
+      [origin, '/style.css'],
+      [origin, '/blob.bin'],
+      [plain, '/big.css'],
+    ] as const) {
       const res = await rawRequest(server.port, path, 'GET', gz);
       expect(res.headers['content-encoding'], path).toBeUndefined();
       expect(res.headers.vary, path).toBeUndefined();
@@ -97,7 +101,10 @@ describe('gzip content coding (opt-in)', () => {
     await cache.get('"b"', () => random(80));
     let reads = 0;
     // "a" was evicted (two ~100-byte copies exceed 100 bytes), so it is compressed again.
-    const again = await cache.get('"a"', () => { reads++; return random(80); });
+    const again = await cache.get('"a"', () => {
+      reads++;
+      return random(80);
+    });
     expect(reads).toBe(1);
     expect(again).toEqual(a);
   });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  evaluatePreconditions, ifRangeAllows, parseEntityTagList, type ConditionalHeaders,
-} from '../../origin/conditional';
+import { evaluatePreconditions, ifRangeAllows, parseEntityTagList, type ConditionalHeaders } from '../../origin/conditional';
 import { coalesceOverlapping, multipartLayout, parseRange } from '../../origin/ranges';
 
 const v = { etag: '"abc"', lastModifiedSec: Date.parse('2026-01-01T00:00:00Z') / 1000 };
@@ -12,7 +10,9 @@ describe('parseEntityTagList', () => {
   it('reads lists with weak tags, commas inside tags, and skips malformed members', () => {
     expect(parseEntityTagList('*')).toBe('*');
     expect(parseEntityTagList('"a", W/"b",  "c,d"')).toEqual([
-      { weak: false, opaque: 'a' }, { weak: true, opaque: 'b' }, { weak: false, opaque: 'c,d' },
+      { weak: false, opaque: 'a' },
+      { weak: true, opaque: 'b' },
+      { weak: false, opaque: 'c,d' },
     ]);
     expect(parseEntityTagList('bogus, "x"')).toEqual([{ weak: false, opaque: 'x' }]);
   });
@@ -91,16 +91,42 @@ describe('parseRange (RFC 9110 §14.1)', () => {
   });
 
   it('keeps non-overlapping ranges in order and merges overlapping ones', () => {
-    expect(coalesceOverlapping([{ start: 50, end: 59 }, { start: 0, end: 9 }])).toEqual([{ start: 50, end: 59 }, { start: 0, end: 9 }]);
-    expect(coalesceOverlapping([{ start: 5, end: 20 }, { start: 0, end: 9 }, { start: 40, end: 41 }]))
-      .toEqual([{ start: 0, end: 20 }, { start: 40, end: 41 }]);
+    expect(
+      coalesceOverlapping([
+        { start: 50, end: 59 },
+        { start: 0, end: 9 },
+      ]),
+    ).toEqual([
+      { start: 50, end: 59 },
+      { start: 0, end: 9 },
+    ]);
+    expect(
+      coalesceOverlapping([
+        { start: 5, end: 20 },
+        { start: 0, end: 9 },
+        { start: 40, end: 41 },
+      ]),
+    ).toEqual([
+      { start: 0, end: 20 },
+      { start: 40, end: 41 },
+    ]);
   });
 
   it('lays out multipart/byteranges with an exact length', () => {
-    const layout = multipartLayout([{ start: 0, end: 1 }, { start: 5, end: 5 }], 10, 'text/plain', 'B');
+    const layout = multipartLayout(
+      [
+        { start: 0, end: 1 },
+        { start: 5, end: 5 },
+      ],
+      10,
+      'text/plain',
+      'B',
+    );
     const body = layout.parts.map((p) => p.head + 'x'.repeat(p.range.end - p.range.start + 1)).join('') + layout.tail;
-    expect(body).toBe('--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\nxx'
-      + '\r\n--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 5-5/10\r\n\r\nx\r\n--B--\r\n');
+    expect(body).toBe(
+      '--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\nxx' +
+        '\r\n--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 5-5/10\r\n\r\nx\r\n--B--\r\n',
+    );
     expect(layout.length).toBe(Buffer.byteLength(body));
   });
 });

@@ -58,7 +58,8 @@ export interface ServedFixture {
  * port (default metrics off unless `options` says otherwise); closes and removes both afterwards.
  */
 export function serveFixture(
-  options: Partial<Omit<StartOriginOptions, 'dir'>> = {}, prepare?: (fx: Fixture) => Promise<void>,
+  options: Partial<Omit<StartOriginOptions, 'dir'>> = {},
+  prepare?: (fx: Fixture) => Promise<void>,
 ): ServedFixture {
   let fx: Fixture | undefined;
   let origin: RunningOrigin | undefined;
@@ -85,7 +86,10 @@ export function serveFixture(
 
 /** A raw HTTP request whose target is sent byte for byte (fetch would normalise `..`, and decode gzip). */
 export function rawRequest(
-  port: number, target: string, method = 'GET', headers: Record<string, string> = {},
+  port: number,
+  target: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: target, method, headers }, (res) => {

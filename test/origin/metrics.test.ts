@@ -53,8 +53,11 @@ describe('/metrics', () => {
   it('does not count its own scrapes', async () => {
     const a = await scrape();
     const b = await scrape();
-    const total = (text: string): number => ['200', '304', '404', '206']
-      .reduce((sum, status) => sum + sampleValue(text, 'origin_http_requests_total', { method: 'GET', status }), 0);
+    const total = (text: string): number =>
+      ['200', '304', '404', '206'].reduce(
+        (sum, status) => sum + sampleValue(text, 'origin_http_requests_total', { method: 'GET', status }),
+        0,
+      );
     expect(total(b)).toBe(total(a));
   });
 
@@ -73,7 +76,7 @@ describe('/metrics', () => {
     }
   });
 
-  it('keeps each app\'s counters separate (own Registry, not the global one)', async () => {
+  it("keeps each app's counters separate (own Registry, not the global one)", async () => {
     const other = await startOrigin({ port: 0, dir: site.fx.site, defaultMetrics: false });
     try {
       await (await fetch(`${other.url}/style.css`)).arrayBuffer();
@@ -88,6 +91,6 @@ describe('/metrics', () => {
     const res = await fetch(`${site.origin.url}/metrics`, { method: 'POST' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD');
-    expect((await res.json() as { error: string }).error).toBe('method_not_allowed');
+    expect(((await res.json()) as { error: string }).error).toBe('method_not_allowed');
   });
 });

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CacheRulesError, compileCachePolicy, compilePattern, loadCachePolicy, parseCachePolicy,
-} from '../../origin/cache-control-rules';
+import { CacheRulesError, compileCachePolicy, compilePattern, loadCachePolicy, parseCachePolicy } from '../../origin/cache-control-rules';
 
 describe('compilePattern', () => {
   it('matches a pattern without "/" against the last segment', () => {

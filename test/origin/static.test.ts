@@ -7,20 +7,23 @@ import { BINARY, serveFixture } from './fixture';
 // Last-Modified of every fixture file, pinned so date comparisons are exact.
 const MTIME = new Date('2026-01-02T03:04:05Z');
 
-const site = serveFixture({
-  cacheControl: {
-    defaultCacheControl: 'public, max-age=120',
-    rules: [
-      { match: '/assets/*', cacheControl: 'public, max-age=31536000, immutable', cacheTag: ['assets', 'static'] },
-      { match: '*.html', cacheControl: 'public, max-age=60', cacheTag: 'html' },
-      { match: '/data.json', cacheControl: 'no-cache' },
-    ],
+const site = serveFixture(
+  {
+    cacheControl: {
+      defaultCacheControl: 'public, max-age=120',
+      rules: [
+        { match: '/assets/*', cacheControl: 'public, max-age=31536000, immutable', cacheTag: ['assets', 'static'] },
+        { match: '*.html', cacheControl: 'public, max-age=60', cacheTag: 'html' },
+        { match: '/data.json', cacheControl: 'no-cache' },
+      ],
+    },
   },
-}, async (fx) => {
-  for (const f of ['index.html', 'about.html', 'style.css', 'blob.bin', 'data.json']) {
-    await utimes(join(fx.site, f), MTIME, MTIME);
-  }
-});
+  async (fx) => {
+    for (const f of ['index.html', 'about.html', 'style.css', 'blob.bin', 'data.json']) {
+      await utimes(join(fx.site, f), MTIME, MTIME);
+    }
+  },
+);
 const url = (path: string): string => `${site.origin.url}${path}`;
 
 describe('static files', () => {
@@ -64,8 +67,8 @@ describe('static files', () => {
   it('sets Content-Type by extension', async () => {
     const types: Record<string, string> = {
       '/about.html': 'text/html; charset=utf-8',
-      '/data.json': 'application/json; charset=utf-8',
-      '/logo.svg': 'image/svg+xml',
+      '/data.json': 'application/json',
+      '/logo.svg': 'image/svg+xml; charset=utf-8',
       '/assets/app.1234abcd.js': 'text/javascript; charset=utf-8',
       '/blob.bin': 'application/octet-stream',
     };
@@ -91,7 +94,7 @@ describe('static files', () => {
       const res = await fetch(url(path));
       expect(res.status, path).toBe(404);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      const body = await res.json() as { error: string };
+      const body = (await res.json()) as { error: string };
       expect(body.error).toBe('not_found');
     }
   });
@@ -113,7 +116,7 @@ describe('static files', () => {
       const res = await fetch(url('/about.html'), { method, body: method === 'POST' || method === 'PUT' ? 'x' : undefined });
       expect(res.status, method).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, HEAD');
-      expect((await res.json() as { error: string }).error).toBe('method_not_allowed');
+      expect(((await res.json()) as { error: string }).error).toBe('method_not_allowed');
     }
   });
 });
@@ -213,7 +216,7 @@ describe('conditional requests (RFC 9110 §13)', () => {
     const { etag } = await validators('/style.css');
     const wrong = await fetch(url('/style.css'), { headers: { 'if-match': '"nope"' } });
     expect(wrong.status).toBe(412);
-    expect((await wrong.json() as { error: string }).error).toBe('precondition_failed');
+    expect(((await wrong.json()) as { error: string }).error).toBe('precondition_failed');
     // If-Match uses strong comparison: a weak tag never matches.
     const weak = await fetch(url('/style.css'), { headers: { 'if-match': `W/${etag}` } });
     expect(weak.status).toBe(412);
@@ -271,7 +274,11 @@ describe('Range requests (RFC 9110 §14)', () => {
     // preamble (empty), 3 parts, and the closing "--\r\n"
     expect(parts).toHaveLength(5);
     expect(parts[4]).toBe('--\r\n');
-    const expected: [number, number][] = [[0, 3], [100, 104], [998, 999]];
+    const expected: [number, number][] = [
+      [0, 3],
+      [100, 104],
+      [998, 999],
+    ];
     expected.forEach(([start, end], i) => {
       const part = parts[i + 1] ?? '';
       const [head, data] = part.split('\r\n\r\n');
@@ -293,7 +300,7 @@ describe('Range requests (RFC 9110 §14)', () => {
       const res = await fetch(url('/blob.bin'), { headers: { range } });
       expect(res.status, range).toBe(416);
       expect(res.headers.get('content-range')).toBe('bytes */1000');
-      expect((await res.json() as { error: string }).error).toBe('range_not_satisfiable');
+      expect(((await res.json()) as { error: string }).error).toBe('range_not_satisfiable');
     }
     const empty = await fetch(url('/empty.txt'), { headers: { range: 'bytes=0-' } });
     expect(empty.status).toBe(416);

@@ -15,8 +15,14 @@ describe('path safety', () => {
 
   it('refuses percent-encoded traversal, encoded slashes and backslashes with 400', async () => {
     const targets = [
-      '/%2e%2e/secret.txt', '/%2E%2E/secret.txt', '/.%2e/secret.txt', '/%2e./secret.txt',
-      '/assets%2f..%2f..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/%5c..%5csecret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E/secret.txt',
+      '/.%2e/secret.txt',
+      '/%2e./secret.txt',
+      '/assets%2f..%2f..%2fsecret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%5c..%5csecret.txt',
       '/%252e%252e/secret.txt',
     ];
     for (const target of targets) {

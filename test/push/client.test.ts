@@ -3,9 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pushDir, PushError, rollback } from '../../origin/push-client';
+import { pushDir, PushError, rollback } from '../../cli/push-client';
+import { binPath } from '../../cli/build.mjs';
 import { root, TOKEN } from './edge';
-import { activeId, api, edge, get, sha, unique } from './helpers';
+import { activeId, api, edge, get, sha, unique } from './push-api-client';
 
 const dirs: string[] = [];
 function folder(files: Record<string, string | Uint8Array>): string {
@@ -17,7 +18,9 @@ function folder(files: Record<string, string | Uint8Array>): string {
   }
   return dir;
 }
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** Real fetch, counting the requests and request-body bytes that reach the edge. */
 function countingFetch(): { fetch: typeof fetch; requests: string[]; bodyBytes: () => number } {
@@ -36,7 +39,7 @@ function countingFetch(): { fetch: typeof fetch; requests: string[]; bodyBytes: 
   };
 }
 
-describe('push client (origin/push-client.ts) against the edge over HTTP', () => {
+describe('push client (cli/push-client.ts) against the edge over HTTP', () => {
   it('re-pushing an unchanged 1,000-file folder uploads 0 bytes in 2 requests; changing 1 file uploads exactly that blob', async () => {
     const tag = unique('thousand');
     const files: Record<string, string> = {};
@@ -71,7 +74,8 @@ describe('push client (origin/push-client.ts) against the edge over HTTP', () =>
 
   it('honours .pushignore and rewrites absolute URLs in HTML and CSS before hashing', async () => {
     const tag = unique('ignore');
-    const html = '<a href="https://origin.example/about.html">x</a> <img src="https://origin.example/logo.svg"> see https://origin.example.org';
+    const html =
+      '<a href="https://origin.example/about.html">x</a> <img src="https://origin.example/logo.svg"> see https://origin.example.org';
     const css = 'body{background:url(https://origin.example/bg.png)} a{b:url("https://origin.example/c.png")}';
     const dir = folder({
       '.pushignore': '# drafts and secrets\n*.draft\nprivate/\n/top-only.txt\n!keep.draft\n',
@@ -84,13 +88,20 @@ describe('push client (origin/push-client.ts) against the edge over HTTP', () =>
       [`${tag}/top-only.txt`]: 'not ignored below',
       [`${tag}/raw.txt`]: 'https://origin.example/untouched',
     });
-    const s = await pushDir({ dir, edgeUrl: edge(), token: TOKEN, rewrite: [{ from: 'https://origin.example/', to: 'https://cdn.example/' }] });
+    const s = await pushDir({
+      dir,
+      edgeUrl: edge(),
+      token: TOKEN,
+      rewrite: [{ from: 'https://origin.example/', to: 'https://cdn.example/' }],
+    });
     expect(s.files).toBe(5);
     const served = await get(`/${tag}/index.html`);
     expect(served.body).toBe(html.replaceAll('"https://origin.example/', '"https://cdn.example/'));
     expect(served.headers.get('content-type')).toMatch(/^text\/html/);
     expect(served.headers.get('etag')).toBe(`"${sha(served.body)}"`);
-    expect((await get(`/${tag}/site.css`)).body).toBe('body{background:url(https://cdn.example/bg.png)} a{b:url("https://cdn.example/c.png")}');
+    expect((await get(`/${tag}/site.css`)).body).toBe(
+      'body{background:url(https://cdn.example/bg.png)} a{b:url("https://cdn.example/c.png")}',
+    );
     expect((await get(`/${tag}/raw.txt`)).body).toBe('https://origin.example/untouched');
     expect((await get(`/${tag}/keep.draft`)).body).toBe('kept draft');
     expect((await get(`/${tag}/top-only.txt`)).status).toBe(200);
@@ -129,7 +140,9 @@ describe('push client (origin/push-client.ts) against the edge over HTTP', () =>
       if (String(input).includes(`/_push/blobs/${sha(`a2 ${tag}`)}`)) throw new TypeError('fetch failed');
       return fetch(input, init);
     };
-    await expect(pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: onlyA, retries: 1, backoffMs: 5, concurrency: 2 })).rejects.toThrow(/a\.txt/);
+    await expect(pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: onlyA, retries: 1, backoffMs: 5, concurrency: 2 })).rejects.toThrow(
+      /a\.txt/,
+    );
     expect(await activeId()).toBe(before);
     const resumed = countingFetch();
     const done = await pushDir({ dir, edgeUrl: edge(), token: TOKEN, fetch: resumed.fetch });
@@ -160,18 +173,24 @@ describe('push client (origin/push-client.ts) against the edge over HTTP', () =>
 
 function cli(args: string[], token = TOKEN): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['origin/cli.ts', ...args], {
-      cwd: root, env: { ...process.env, PUSHPULL_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(binPath, args, {
+      cwd: root,
+      env: { ...process.env, PUSHPULL_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 
-describe('pushpull CLI (origin/cli.ts)', () => {
+describe('pushpull CLI (the compiled bin, cli/dist/pushpull.mjs)', () => {
   it('push, deploys, ls and rollback; non-zero exit naming the failure', async () => {
     const tag = unique('cli');
     const dir = folder({ [`${tag}/index.html`]: '<p>one</p>', [`${tag}/app.js`]: 'console.log(1)' });

@@ -1,9 +1,15 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { TOKEN } from './edge';
-import { activeId, api, deploy, edge, entry, get, json, originUrl, putFile, sha, unique } from './helpers';
+import { activeId, api, deploy, edge, entry, get, json, originUrl, putFile, sha, unique } from './push-api-client';
 
-interface Created { id: string; missing: string[]; files: number; bytes: number; limits: { maxBodyBytes: number; partBytes: number } }
+interface Created {
+  id: string;
+  missing: string[];
+  files: number;
+  bytes: number;
+  limits: { maxBodyBytes: number; partBytes: number };
+}
 
 async function create(manifest: Record<string, unknown>): Promise<Response> {
   return api('/deploys', { method: 'POST', body: JSON.stringify(manifest), headers: { 'content-type': 'application/json' } });
@@ -12,11 +18,20 @@ async function create(manifest: Record<string, unknown>): Promise<Response> {
 /** Sends a PUT's headers (with `Content-Length: length`) but no body, and reads the answer. */
 function announceOnly(path: string, length: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(edge() + path, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-length': String(length) } }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => { body += d.toString(); });
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }); req.destroy(); });
-    });
+    const req = request(
+      edge() + path,
+      { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-length': String(length) } },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => {
+          body += d.toString();
+        });
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+          req.destroy();
+        });
+      },
+    );
     req.on('error', reject);
     req.flushHeaders();
   });
@@ -25,7 +40,12 @@ function announceOnly(path: string, length: number): Promise<{ status: number; b
 describe('whole-site deploys', () => {
   it('answers which hashes are missing, takes only those, and switches every path at once', async () => {
     const tag = unique('site');
-    const files = { [`/${tag}/index.html`]: `<p>${tag}</p>`, [`/${tag}/a.css`]: `a{} /*${tag}*/`, [`/${tag}/same.txt`]: `dup ${tag}`, [`/${tag}/same2.txt`]: `dup ${tag}` };
+    const files = {
+      [`/${tag}/index.html`]: `<p>${tag}</p>`,
+      [`/${tag}/a.css`]: `a{} /*${tag}*/`,
+      [`/${tag}/same.txt`]: `dup ${tag}`,
+      [`/${tag}/same2.txt`]: `dup ${tag}`,
+    };
     const manifest = Object.fromEntries(Object.entries(files).map(([p, t]) => [p, entry(t)]));
     const created = await create(manifest);
     expect(created.status).toBe(201);
@@ -99,7 +119,9 @@ describe('whole-site deploys', () => {
     const make = async (label: string): Promise<string> => {
       const files = Object.fromEntries(paths.map((p) => [p, `${label} ${p}`]));
       const created = await json<Created>(await create(Object.fromEntries(Object.entries(files).map(([p, t]) => [p, entry(t)]))));
-      await Promise.all(created.missing.map((h) => api('/blobs/' + h, { method: 'PUT', body: Object.values(files).find((t) => sha(t) === h) })));
+      await Promise.all(
+        created.missing.map((h) => api('/blobs/' + h, { method: 'PUT', body: Object.values(files).find((t) => sha(t) === h) })),
+      );
       return created.id;
     };
     const [a, b] = await Promise.all([make('A'), make('B')]);
@@ -213,7 +235,9 @@ describe('multipart uploads (files larger than one request body)', () => {
     const res = await upload(claimed, big);
     expect(res.status).toBe(400);
     expect(await json(res)).toMatchObject({ error: 'checksum_mismatch', actual: bigSha });
-    expect((await json<Created>(await create({ '/x.bin': { sha256: claimed, size, contentType: 'application/octet-stream' } }))).missing).toEqual([claimed]);
+    expect(
+      (await json<Created>(await create({ '/x.bin': { sha256: claimed, size, contentType: 'application/octet-stream' } }))).missing,
+    ).toEqual([claimed]);
   });
 
   it('assembles parts, verifies the hash, and serves the file with ranges', async () => {
@@ -223,7 +247,9 @@ describe('multipart uploads (files larger than one request body)', () => {
     const again = await api('/uploads', { method: 'POST', body: JSON.stringify({ sha256: bigSha, size }) });
     expect(await json(again)).toMatchObject({ exists: true });
     const tag = unique('big');
-    const created = await json<Created>(await create({ [`/${tag}/big.bin`]: { sha256: bigSha, size, contentType: 'application/octet-stream' } }));
+    const created = await json<Created>(
+      await create({ [`/${tag}/big.bin`]: { sha256: bigSha, size, contentType: 'application/octet-stream' } }),
+    );
     expect(created.missing).toEqual([]);
     expect((await api(`/deploys/${created.id}/activate`, { method: 'POST' })).status).toBe(200);
     // The push store's own Range (the cache in front may answer a cold Range with the whole body).
@@ -238,9 +264,18 @@ describe('multipart uploads (files larger than one request body)', () => {
 describe('routing by ROUTES prefix', () => {
   it('push serves only pushed content, pull only the origin, hybrid pushed-else-origin', async () => {
     const name = unique('route');
-    await fetch(`${originUrl()}/__script/only-pull/${name}.txt`, { method: 'PUT', body: JSON.stringify({ body: 'from origin', headers: { 'cache-control': 'no-store' } }) });
-    await fetch(`${originUrl()}/__script/hybrid/${name}.txt`, { method: 'PUT', body: JSON.stringify({ body: 'from origin', headers: { 'cache-control': 'no-store' } }) });
-    await fetch(`${originUrl()}/__script/hybrid/${name}-2.txt`, { method: 'PUT', body: JSON.stringify({ body: 'origin only', headers: { 'cache-control': 'no-store' } }) });
+    await fetch(`${originUrl()}/__script/only-pull/${name}.txt`, {
+      method: 'PUT',
+      body: JSON.stringify({ body: 'from origin', headers: { 'cache-control': 'no-store' } }),
+    });
+    await fetch(`${originUrl()}/__script/hybrid/${name}.txt`, {
+      method: 'PUT',
+      body: JSON.stringify({ body: 'from origin', headers: { 'cache-control': 'no-store' } }),
+    });
+    await fetch(`${originUrl()}/__script/hybrid/${name}-2.txt`, {
+      method: 'PUT',
+      body: JSON.stringify({ body: 'origin only', headers: { 'cache-control': 'no-store' } }),
+    });
     await putFile(`/only-pull/${name}.txt`, 'pushed');
     await putFile(`/hybrid/${name}.txt`, 'pushed');
     expect((await get(`/only-pull/${name}.txt`)).body).toBe('from origin');
@@ -262,7 +297,11 @@ describe('garbage collection', () => {
     // PUSH_GC_GRACE_SECONDS is 120 here, so the automatic runs spared everything so far.
     // Asking to start an upload says whether the content is stored, without referencing it.
     const stored = async (text: string): Promise<boolean> =>
-      (await json<{ exists: boolean }>(await api('/uploads', { method: 'POST', body: JSON.stringify({ sha256: sha(text), size: Buffer.byteLength(text) }) }))).exists;
+      (
+        await json<{ exists: boolean }>(
+          await api('/uploads', { method: 'POST', body: JSON.stringify({ sha256: sha(text), size: Buffer.byteLength(text) }) }),
+        )
+      ).exists;
     expect(await stored(old)).toBe(true);
     expect((await api('/gc?graceSeconds=x', { method: 'POST' })).status).toBe(400);
     const gc = await json<{ blobsDeleted: number; deploysDeleted: string[] }>(await api('/gc?graceSeconds=0', { method: 'POST' }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, get, json, putFile, sha, unique } from './helpers';
+import { api, get, json, putFile, sha, unique } from './push-api-client';
 
 describe('single-file push (PUT /_push/files/<path>)', () => {
   it('refuses a missing or wrong token with 401 and changes nothing', async () => {
@@ -153,7 +153,10 @@ describe('single-file push (PUT /_push/files/<path>)', () => {
     expect((await get(path)).status).toBe(404);
     expect((await api('/files' + path)).status).toBe(404);
     // The claimed content was not stored under that hash either.
-    const created = await api('/deploys', { method: 'POST', body: JSON.stringify({ '/probe.txt': { sha256: sha('other bytes'), size: 11, contentType: 'text/plain' } }) });
+    const created = await api('/deploys', {
+      method: 'POST',
+      body: JSON.stringify({ '/probe.txt': { sha256: sha('other bytes'), size: 11, contentType: 'text/plain' } }),
+    });
     expect((await json<{ missing: string[] }>(created)).missing).toEqual([sha('other bytes')]);
     const good = await putFile(path, 'real bytes', { 'x-content-sha256': sha('real bytes').toUpperCase() });
     expect(good.status).toBe(201);
@@ -187,11 +190,15 @@ describe('single-file push (PUT /_push/files/<path>)', () => {
   it('lists files by prefix with a cursor', async () => {
     const dir = `/only-push/${unique('list')}/`;
     for (const name of ['a.txt', 'b.txt', 'c.txt']) await putFile(dir + name, name);
-    const page1 = await json<{ files: Array<{ path: string; sha256: string }>; cursor: string | null }>(await api(`/files?prefix=${encodeURIComponent(dir)}&limit=2`));
+    const page1 = await json<{ files: Array<{ path: string; sha256: string }>; cursor: string | null }>(
+      await api(`/files?prefix=${encodeURIComponent(dir)}&limit=2`),
+    );
     expect(page1.files.map((f) => f.path)).toEqual([dir + 'a.txt', dir + 'b.txt']);
     expect(page1.files[0].sha256).toBe(sha('a.txt'));
     expect(page1.cursor).toBe(dir + 'b.txt');
-    const page2 = await json<{ files: Array<{ path: string }>; cursor: string | null }>(await api(`/files?prefix=${encodeURIComponent(dir)}&limit=2&cursor=${encodeURIComponent(page1.cursor ?? '')}`));
+    const page2 = await json<{ files: Array<{ path: string }>; cursor: string | null }>(
+      await api(`/files?prefix=${encodeURIComponent(dir)}&limit=2&cursor=${encodeURIComponent(page1.cursor ?? '')}`),
+    );
     expect(page2.files.map((f) => f.path)).toEqual([dir + 'c.txt']);
     expect(page2.cursor).toBeNull();
     expect((await api('/files?limit=0')).status).toBe(400);

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { buildCli } from '../../cli/build.mjs';
 import { startScriptedOrigin } from '../support/scripted-origin';
 import { startEdge } from './edge';
 
@@ -24,8 +25,12 @@ export const TEST_VARS = {
   PURGE_POLL_MS: '100',
 };
 
-/** Starts a scripted origin and the edge Worker under `wrangler dev` (port 19400). */
+/**
+ * Builds the `pushpull` bin the CLI tests run (cli/dist/pushpull.mjs, from the current sources),
+ * then starts a scripted origin and the edge Worker under `wrangler dev` (port 19400).
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  await buildCli();
   const origin = await startScriptedOrigin();
   const originUrl = `http://127.0.0.1:${origin.port}`;
   const edge = await startEdge(19400, { ...TEST_VARS, ORIGIN_URL: originUrl });

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../workers/shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { notModified, parseRange } from '../../workers/edge/src/push/http';
 import { DEFAULT_LIMITS, pushLimits } from '../../workers/edge/src/push/limits';
-import { changedPaths, expiryFromHeaders, lookupFile, newDeployId, isDeployId, parseInstant, parseManifest, validatePath, type FileEntry } from '../../workers/edge/src/push/manifest';
+import {
+  changedPaths,
+  expiryFromHeaders,
+  lookupFile,
+  newDeployId,
+  isDeployId,
+  parseInstant,
+  parseManifest,
+  validatePath,
+} from '../../workers/edge/src/push/manifest';
+import type { FileEntry } from '@pushpull/contracts/push';
 import { parseRoutes, routeFor } from '../../workers/edge/src/push/routes';
-import { compileIgnore } from '../../origin/push-ignore';
-import { parseRewrite, rewriteUrls } from '../../origin/push-rewrite';
 
 const code = (fn: () => unknown): string => {
   try {
@@ -94,9 +102,19 @@ describe('parseManifest', () => {
 });
 
 describe('deploy helpers', () => {
-  const f = (sha: string, extra: Partial<FileEntry> = {}): FileEntry => ({ sha256: sha.repeat(64), size: 1, contentType: 't', modifiedAt: 1, ...extra });
+  const f = (sha: string, extra: Partial<FileEntry> = {}): FileEntry => ({
+    sha256: sha.repeat(64),
+    size: 1,
+    contentType: 't',
+    modifiedAt: 1,
+    ...extra,
+  });
   it('lists changed, added and removed paths', () => {
-    expect(changedPaths({ '/a': f('a'), '/b': f('b'), '/c': f('c') }, { '/a': f('a'), '/b': f('d'), '/n': f('n') }).sort()).toEqual(['/b', '/c', '/n']);
+    expect(changedPaths({ '/a': f('a'), '/b': f('b'), '/c': f('c') }, { '/a': f('a'), '/b': f('d'), '/n': f('n') }).sort()).toEqual([
+      '/b',
+      '/c',
+      '/n',
+    ]);
     expect(changedPaths({ '/a': f('a') }, { '/a': f('a', { cacheControl: 'no-cache' }) })).toEqual(['/a']);
   });
   it('serves directory indexes and never expired files', () => {
@@ -140,31 +158,5 @@ describe('ranges and validators (RFC 9110 §13, §14)', () => {
     expect(notModified(req({ 'if-none-match': '"x"', 'if-modified-since': new Date(Date.UTC(2027, 0)).toUTCString() }), entry)).toBe(false);
     expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2026, 0, 1)).toUTCString() }), entry)).toBe(true);
     expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2025, 11, 31)).toUTCString() }), entry)).toBe(false);
-  });
-});
-
-describe('.pushignore', () => {
-  const ignored = compileIgnore('# c\n*.log\nbuild/\n/root.txt\ndocs/**/*.tmp\n!important.log\n');
-  it('follows the gitignore subset', () => {
-    expect(ignored('a/b/x.log', false)).toBe(true);
-    expect(ignored('important.log', false)).toBe(false);
-    expect(ignored('build', true)).toBe(true);
-    expect(ignored('build', false)).toBe(false);
-    expect(ignored('root.txt', false)).toBe(true);
-    expect(ignored('sub/root.txt', false)).toBe(false);
-    expect(ignored('docs/a/b/c.tmp', false)).toBe(true);
-    expect(ignored('docs/c.tmp', false)).toBe(true);
-    expect(ignored('other/c.tmp', false)).toBe(false);
-  });
-});
-
-describe('--rewrite', () => {
-  it('rewrites URLs that start a value, not substrings', () => {
-    const rules = [parseRewrite('https://a.example/=https://cdn.example/')];
-    expect(rewriteUrls('<img src="https://a.example/x.png" srcset="https://a.example/1x.png 1x,https://a.example/2x.png 2x">', rules))
-      .toBe('<img src="https://cdn.example/x.png" srcset="https://cdn.example/1x.png 1x,https://cdn.example/2x.png 2x">');
-    expect(rewriteUrls('url(https://a.example/f.woff2)', rules)).toBe('url(https://cdn.example/f.woff2)');
-    expect(rewriteUrls('xhttps://a.example/x', rules)).toBe('xhttps://a.example/x');
-    expect(() => parseRewrite('a=b')).toThrow(/absolute URLs/);
   });
 });

@@ -1,6 +1,6 @@
 import { defineProject } from 'vitest/config';
 
-// The push CDN, end to end: the edge Worker (root wrangler.toml) runs under `wrangler dev`
+// The push CDN, end to end: the edge Worker (workers/edge/wrangler.toml) runs under `wrangler dev`
 // started by global-setup.ts, and the tests (and the push client, which runs in Node) talk
 // to it over real HTTP. Pure modules (routes, manifest validation, ranges) are unit-tested here too.
 export default defineProject({

@@ -35,7 +35,9 @@ describe('under wrangler dev, as npm run dev runs it', () => {
     expect(body.data.result.length).toBeGreaterThan(0);
     expect(body.data.result[0].metric.instance).toBe(origin);
     // And the health page shows it.
-    const targets = (await (await fetch(`${scraperUrl}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string; scrapeUrl: string }[] } };
+    const targets = (await (await fetch(`${scraperUrl}/api/v1/targets`)).json()) as {
+      data: { activeTargets: { health: string; scrapeUrl: string }[] };
+    };
     expect(targets.data.activeTargets).toEqual([expect.objectContaining({ health: 'up', scrapeUrl: `http://${origin}/metrics` })]);
   });
 });

@@ -33,10 +33,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     metrics = await startWorker('workers/metrics/wrangler.toml', METRICS_PORT, { PUSHPULL_TOKEN: 'e2e-token' }, '/api/v1/query?query=up');
     // The default configuration, pointed at this origin and at a 2 s interval.
-    scraper = await startWorker('workers/scraper/wrangler.toml', SCRAPER_PORT, {
-      PUSHPULL_TOKEN: 'e2e-token',
-      SCRAPE_CONFIG: JSON.stringify({ global: { scrape_interval: '2s', scrape_timeout: '2s' }, scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [address] }] }] }),
-    }, '/api/v1/targets');
+    scraper = await startWorker(
+      'workers/scraper/wrangler.toml',
+      SCRAPER_PORT,
+      {
+        PUSHPULL_TOKEN: 'e2e-token',
+        SCRAPE_CONFIG: JSON.stringify({
+          global: { scrape_interval: '2s', scrape_timeout: '2s' },
+          scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: [address] }] }],
+        }),
+      },
+      '/api/v1/targets',
+    );
   } finally {
     if (before === undefined) delete process.env.WRANGLER_REGISTRY_PATH;
     else process.env.WRANGLER_REGISTRY_PATH = before;

@@ -1,9 +1,21 @@
-import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../workers/scraper/src/index';
-import { parseByteSize, parsePromDuration, resolveScrapeConfig, ScrapeConfigError, type ScrapeLimits } from '../../workers/scraper/src/config';
+import {
+  parseByteSize,
+  parsePromDuration,
+  resolveScrapeConfig,
+  ScrapeConfigError,
+  type ScrapeLimits,
+} from '../../workers/scraper/src/config';
 import { applyTargetLabels } from '../../workers/scraper/src/scrape-series';
-import { AUTH, call, job, putConfig, targets, testEnv, value, type ActiveTarget } from './helpers';
+import { AUTH, call, job, putConfig, targets, testEnv, value, type ActiveTarget } from './scraper-client';
 
 const LIMITS: ScrapeLimits = { maxBodySize: 1000, maxSamplesPerScrape: 500, maxTargets: 3, minScrapeIntervalMs: 1000 };
 
@@ -20,18 +32,42 @@ function problemsOf(doc: unknown): string[] {
 describe('resolveScrapeConfig', () => {
   it("applies Prometheus's defaults and the operator's caps", () => {
     const [j] = resolveScrapeConfig({ scrape_configs: [{ job_name: 'a', static_configs: [{ targets: ['h:1'] }] }] }, LIMITS);
-    expect(j).toMatchObject({ scrapeIntervalMs: 60_000, scrapeTimeoutMs: 10_000, metricsPath: '/metrics', scheme: 'http', honorLabels: false, honorTimestamps: true, sampleLimit: 500, bodySizeLimit: 1000 });
+    expect(j).toMatchObject({
+      scrapeIntervalMs: 60_000,
+      scrapeTimeoutMs: 10_000,
+      metricsPath: '/metrics',
+      scheme: 'http',
+      honorLabels: false,
+      honorTimestamps: true,
+      sampleLimit: 500,
+      bodySizeLimit: 1000,
+    });
     expect(j.targets).toEqual([{ address: 'h:1', labels: { job: 'a', instance: 'h:1' }, scrapeUrl: 'http://h:1/metrics' }]);
-    const [k] = resolveScrapeConfig({
-      global: { scrape_interval: '15s', scrape_timeout: '10s' },
-      scrape_configs: [{
-        job_name: 'b', scrape_interval: '5s', sample_limit: 10, body_size_limit: '512B', scheme: 'https', metrics_path: '/m', params: { x: ['1', '2'] },
-        static_configs: [{ targets: ['h:2'], labels: { team: 'x', instance: 'named', __param_y: 'z' } }],
-      }],
-    }, LIMITS);
+    const [k] = resolveScrapeConfig(
+      {
+        global: { scrape_interval: '15s', scrape_timeout: '10s' },
+        scrape_configs: [
+          {
+            job_name: 'b',
+            scrape_interval: '5s',
+            sample_limit: 10,
+            body_size_limit: '512B',
+            scheme: 'https',
+            metrics_path: '/m',
+            params: { x: ['1', '2'] },
+            static_configs: [{ targets: ['h:2'], labels: { team: 'x', instance: 'named', __param_y: 'z' } }],
+          },
+        ],
+      },
+      LIMITS,
+    );
     // A job without its own timeout takes the global one capped at its interval.
     expect(k).toMatchObject({ scrapeIntervalMs: 5000, scrapeTimeoutMs: 5000, sampleLimit: 10, bodySizeLimit: 512 });
-    expect(k.targets[0]).toEqual({ address: 'h:2', labels: { team: 'x', instance: 'named', job: 'b' }, scrapeUrl: 'https://h:2/m?x=1&x=2&y=z' });
+    expect(k.targets[0]).toEqual({
+      address: 'h:2',
+      labels: { team: 'x', instance: 'named', job: 'b' },
+      scrapeUrl: 'https://h:2/m?x=1&x=2&y=z',
+    });
   });
 
   it('names every problem', () => {
@@ -42,19 +78,23 @@ describe('resolveScrapeConfig', () => {
         { job_name: 'c', scrape_interval: '500ms' },
       ],
     });
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringContaining('scrape timeout greater than scrape interval'),
-      expect.stringContaining('must be "host:port"'),
-      'found multiple scrape configs with job name "a"',
-      expect.stringContaining('scrape_interval must be a duration'),
-      expect.stringContaining('unknown field "bogus"'),
-      expect.stringContaining('"bad-name" is not a valid label name'),
-      expect.stringContaining('below the minimum of 1s'),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('scrape timeout greater than scrape interval'),
+        expect.stringContaining('must be "host:port"'),
+        'found multiple scrape configs with job name "a"',
+        expect.stringContaining('scrape_interval must be a duration'),
+        expect.stringContaining('unknown field "bogus"'),
+        expect.stringContaining('"bad-name" is not a valid label name'),
+        expect.stringContaining('below the minimum of 1s'),
+      ]),
+    );
   });
 
   it('refuses more targets than MAX_TARGETS, and accepts exactly that many', () => {
-    const doc = (n: number) => ({ scrape_configs: [{ job_name: 'a', static_configs: [{ targets: Array.from({ length: n }, (_, k) => `h:${k + 1}`) }] }] });
+    const doc = (n: number) => ({
+      scrape_configs: [{ job_name: 'a', static_configs: [{ targets: Array.from({ length: n }, (_, k) => `h:${k + 1}`) }] }],
+    });
     expect(problemsOf(doc(3))).toEqual([]);
     expect(problemsOf(doc(4))).toEqual(['4 targets exceed MAX_TARGETS (3)']);
   });
@@ -74,7 +114,13 @@ describe('applyTargetLabels', () => {
   it('renames colliding page labels exported_, again while taken, unless honor_labels', () => {
     const page = { __name__: 'm', job: 'p', exported_job: 'q', a: '' };
     const target = { job: 'j', instance: 'i' };
-    expect(applyTargetLabels(page, target, false)).toEqual({ __name__: 'm', job: 'j', instance: 'i', exported_job: 'q', exported_exported_job: 'p' });
+    expect(applyTargetLabels(page, target, false)).toEqual({
+      __name__: 'm',
+      job: 'j',
+      instance: 'i',
+      exported_job: 'q',
+      exported_exported_job: 'p',
+    });
     expect(applyTargetLabels(page, target, true)).toEqual({ __name__: 'm', job: 'p', exported_job: 'q', instance: 'i' });
   });
 });
@@ -93,13 +139,24 @@ describe('the configuration API', () => {
     await putConfig(doc);
     const got = await call('/api/v1/config', { headers: AUTH });
     expect(got.json()).toMatchObject({ source: 'api', config: doc });
-    const bad = await call('/api/v1/config', { method: 'PUT', headers: AUTH, body: JSON.stringify({ scrape_configs: [{ job_name: 'x', scrape_timeout: '2m' }] }) });
+    const bad = await call('/api/v1/config', {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ scrape_configs: [{ job_name: 'x', scrape_timeout: '2m' }] }),
+    });
     expect(bad.status).toBe(400);
-    expect(bad.json()).toMatchObject({ error: 'invalid_config', problems: [expect.stringContaining('scrape timeout greater than scrape interval')] });
+    expect(bad.json()).toMatchObject({
+      error: 'invalid_config',
+      problems: [expect.stringContaining('scrape timeout greater than scrape interval')],
+    });
     const notJson = await call('/api/v1/config', { method: 'PUT', headers: AUTH, body: '{nope' });
     expect(notJson.status).toBe(400);
     expect(notJson.json()).toMatchObject({ error: 'invalid_json' });
-    const huge = await call('/api/v1/config', { method: 'PUT', headers: AUTH, body: JSON.stringify({ scrape_configs: [], pad: 'x'.repeat(300_000) }) });
+    const huge = await call('/api/v1/config', {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ scrape_configs: [], pad: 'x'.repeat(300_000) }),
+    });
     expect(huge.status).toBe(413);
     expect((await call('/api/v1/config', { headers: AUTH })).json()).toMatchObject({ source: 'api', config: doc });
     // PUT /api/v1/targets is the same operation.
@@ -124,7 +181,14 @@ describe('the configuration API', () => {
     expect(body.data.droppedTargets).toEqual([]);
     const t = body.data.activeTargets.find((x) => x.scrapePool === 'health1');
     expect(t).toMatchObject({
-      discoveredLabels: { __address__: targets(), __metrics_path__: '/good', __scheme__: 'http', __scrape_interval__: '1h', __scrape_timeout__: '10s', job: 'health1' },
+      discoveredLabels: {
+        __address__: targets(),
+        __metrics_path__: '/good',
+        __scheme__: 'http',
+        __scrape_interval__: '1h',
+        __scrape_timeout__: '10s',
+        job: 'health1',
+      },
       labels: { job: 'health1', instance: targets(), path: '/good' },
       scrapeUrl: `http://${targets()}/good`,
       lastError: '',

@@ -16,7 +16,6 @@ declare module 'vitest' {
   }
 }
 
-
 /**
  * Starts the scrape targets and bundles the real metrics Worker (workers/metrics) so the
  * scraper's service binding reaches the real store in these tests.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { putConfig, query, scrapeJob, testEnv } from './helpers';
+import { putConfig, query, scrapeJob, testEnv } from './scraper-client';
 
 type Row = { metric: Record<string, string>; value: [number, string] };
 
@@ -8,14 +8,17 @@ function labelSets(rows: Row[]): string[] {
   return rows
     .map((r) => {
       const { __name__: name, ...rest } = r.metric;
-      return `${name}{${Object.keys(rest).sort().map((k) => `${k}=${JSON.stringify(rest[k])}`).join(',')}}`;
+      return `${name}{${Object.keys(rest)
+        .sort()
+        .map((k) => `${k}=${JSON.stringify(rest[k])}`)
+        .join(',')}}`;
     })
     .sort();
 }
 
 /** An instant query against the real Prometheus. */
 async function prometheus(q: string): Promise<Row[]> {
-  const res = await fetch(`${testEnv.PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: q })}`);
+  const res = await fetch(`${testEnv.PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query: q }).toString()}`);
   const text = await res.text();
   if (res.status !== 200) throw new Error(`prometheus ${q}: ${res.status} ${text}`);
   return (JSON.parse(text) as { data: { result: Row[] } }).data.result;
@@ -26,7 +29,7 @@ const pushpull = (q: string): Promise<Row[]> => query(q);
 /** Prometheus's last scrape time (ms) of every target of a job. */
 async function prometheusLastScrape(job: string): Promise<number> {
   const r = await fetch(`${testEnv.PROMETHEUS_URL}/api/v1/targets?scrapePool=${job}`);
-  const body = (await r.json()) as { data: { activeTargets: { lastScrape: string; health: string }[] } };
+  const body = await r.json<{ data: { activeTargets: { lastScrape: string; health: string }[] } }>();
   const ts = body.data.activeTargets.map((t) => Date.parse(t.lastScrape));
   return ts.length === 0 ? 0 : Math.min(...ts);
 }
@@ -63,7 +66,8 @@ async function converge(jobs: string[], deadlineMs: number): Promise<Record<stri
 }
 
 const REPORT = ['scrape_duration_seconds', 'scrape_samples_post_metric_relabeling', 'scrape_samples_scraped', 'scrape_series_added', 'up'];
-const control = (what: string) => fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/control/${what}`, { method: 'POST' }).then((r) => r.text());
+const control = (what: string) =>
+  fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/control/${what}`, { method: 'POST' }).then((r) => r.text());
 
 describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
   it('stores the same series, label sets and synthetic series (node_exporter, origin, text and OpenMetrics pages); the same staleness when a target stops and restarts', async () => {
@@ -73,7 +77,10 @@ describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
     const jobs = config.scrape_configs.map((j) => j.job_name);
     for (const job of jobs) {
       const health = await scrapeJob(job);
-      expect(health.every((t) => t.health === 'up'), `${job}: ${JSON.stringify(health.map((t) => t.lastError))}`).toBe(true);
+      expect(
+        health.every((t) => t.health === 'up'),
+        `${job}: ${JSON.stringify(health.map((t) => t.lastError))}`,
+      ).toBe(true);
     }
     expect(await converge(jobs, 50_000)).toEqual({});
     // The synthetic series are among the compared ones; check they are there at all.
@@ -82,7 +89,8 @@ describe('parity with a real Prometheus 2.42 scraping the same targets', () => {
       for (const n of REPORT) expect(names.has(n), `${job} lacks ${n}`).toBe(true);
     }
     // The requests themselves: the same Accept negotiation and timeout header as Prometheus's.
-    const headersOf = async (ua: string) => (await (await fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/last-request?path=/good&ua=${ua}`)).json()) as Record<string, string>;
+    const headersOf = async (ua: string) =>
+      await (await fetch(`http://127.0.0.1:${testEnv.TARGETS_PORT}/last-request?path=/good&ua=${ua}`)).json<Record<string, string>>();
     const theirs = await headersOf('Prometheus');
     const mine = await headersOf('pushpull-scraper');
     expect(mine.accept).toBe(theirs.accept);

@@ -37,12 +37,16 @@ export async function startPrometheusStack(originPort: number, targetsPort: numb
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
   const ne = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=${nodeExporter}`], { stdio: 'ignore' });
-  const prom = spawn('/usr/bin/prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`,
-    '--log.level=warn',
-  ], { stdio: 'ignore' });
+  const prom = spawn(
+    '/usr/bin/prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`,
+      '--log.level=warn',
+    ],
+    { stdio: 'ignore' },
+  );
   const close = async () => {
     await Promise.all([stopProcess(prom), stopProcess(ne)]);
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byPath, call, job, putConfig, query, rawSamples, scrapeJob, targets, testEnv, value } from './helpers';
+import { byPath, call, job, putConfig, query, rawSamples, scrapeJob, targets, testEnv, value } from './scraper-client';
 
 const GOOD_SERIES = 9; // samples on the good page
 
@@ -18,8 +18,13 @@ describe('scraping a good target into the real metrics store', () => {
     const info = await query(`app_info${sel}`);
     expect(info).toHaveLength(1);
     expect(info[0].metric).toEqual({
-      __name__: 'app_info', job: 'good1', instance: targets(), path: '/good',
-      exported_job: 'app-says-job', exported_instance: 'app-says-instance', version: '1.2.3',
+      __name__: 'app_info',
+      job: 'good1',
+      instance: targets(),
+      path: '/good',
+      exported_job: 'app-says-job',
+      exported_instance: 'app-says-instance',
+      version: '1.2.3',
     });
     expect(await value(`up${sel}`)).toBe('1');
     expect(await value(`scrape_samples_scraped${sel}`)).toBe(String(GOOD_SERIES));
@@ -66,8 +71,10 @@ describe('scraping a good target into the real metrics store', () => {
     expect(await value(`om_temp_celsius{job="fmt1"}`)).toBe('21.5');
     expect(await value(`app_requests_total{job="fmt1",path="/gzip",code="500"}`)).toBe('3');
     const r = await fetch(`http://${targets()}/last-request?path=/openmetrics`);
-    const h = (await r.json()) as Record<string, string>;
-    expect(h.accept).toBe('application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1');
+    const h = await r.json<Record<string, string>>();
+    expect(h.accept).toBe(
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+    );
     expect(h['accept-encoding']).toContain('gzip');
     expect(h['x-prometheus-scrape-timeout-seconds']).toBe('9');
     expect(h['user-agent']).toMatch(/^pushpull-scraper\//);
@@ -76,8 +83,23 @@ describe('scraping a good target into the real metrics store', () => {
 
 describe('bad targets fail their scrape alone, with up 0 and nothing of the page written', () => {
   it('hang, 50 MB, endless, invalid UTF-8, duplicates, too many samples, malformed, HTTP 500', async () => {
-    const paths = ['/good', '/hang', '/big', '/big-chunked', '/endless', '/bad-utf8', '/duplicate', '/many?n=150', '/malformed', '/status500'];
-    const cfg = job('bad1', paths.map((p) => p.split('?')[0]), { scrape_timeout: '3s', sample_limit: 100 });
+    const paths = [
+      '/good',
+      '/hang',
+      '/big',
+      '/big-chunked',
+      '/endless',
+      '/bad-utf8',
+      '/duplicate',
+      '/many?n=150',
+      '/malformed',
+      '/status500',
+    ];
+    const cfg = job(
+      'bad1',
+      paths.map((p) => p.split('?')[0]),
+      { scrape_timeout: '3s', sample_limit: 100 },
+    );
     // /many needs its query parameter: one static config with __param_n.
     (cfg.static_configs as { labels: Record<string, string> }[])[7].labels.__param_n = '150';
     await putConfig({ scrape_configs: [cfg] });
@@ -98,8 +120,16 @@ describe('bad targets fail their scrape alone, with up 0 and nothing of the page
     expect(elapsed).toBeLessThan(15_000);
     const up = await query(`up{job="bad1"}`);
     expect(Object.fromEntries(up.map((r) => [r.metric.path, r.value[1]]))).toEqual({
-      '/good': '1', '/hang': '0', '/big': '0', '/big-chunked': '0', '/endless': '0', '/bad-utf8': '0',
-      '/duplicate': '0', '/many': '0', '/malformed': '0', '/status500': '0',
+      '/good': '1',
+      '/hang': '0',
+      '/big': '0',
+      '/big-chunked': '0',
+      '/endless': '0',
+      '/bad-utf8': '0',
+      '/duplicate': '0',
+      '/many': '0',
+      '/malformed': '0',
+      '/status500': '0',
     });
     // Never a partial write: nothing of a failed page is stored.
     for (const name of ['good_one', 'dup_series', 'many_series', 'ok_one', 'big_series', 'endless_series']) {
@@ -111,7 +141,9 @@ describe('bad targets fail their scrape alone, with up 0 and nothing of the page
 
   it('accepts a page of exactly sample_limit samples and refuses one more', async () => {
     const at = (n: number, name: string) => ({
-      job_name: name, scrape_interval: '1h', sample_limit: 100,
+      job_name: name,
+      scrape_interval: '1h',
+      sample_limit: 100,
       static_configs: [{ targets: [targets()], labels: { __metrics_path__: '/many', __param_n: String(n) } }],
     });
     await putConfig({ scrape_configs: [at(100, 'limit100'), at(101, 'limit101')] });
@@ -127,7 +159,9 @@ describe('limits at and past their edge', () => {
   it('body_size_limit: a page of exactly the limit is read, one byte more fails', async () => {
     const size = (await (await fetch(`http://${targets()}/many?n=10`)).arrayBuffer()).byteLength;
     const at = (limit: number, name: string) => ({
-      job_name: name, scrape_interval: '1h', body_size_limit: `${limit}B`,
+      job_name: name,
+      scrape_interval: '1h',
+      body_size_limit: `${limit}B`,
       static_configs: [{ targets: [targets()], labels: { __metrics_path__: '/many', __param_n: '10' } }],
     });
     await putConfig({ scrape_configs: [at(size, 'body-at'), at(size - 1, 'body-over')] });
@@ -138,17 +172,24 @@ describe('limits at and past their edge', () => {
 
   it('a page of a million series fails at a limit, writes nothing of it, and leaves the other target up', async () => {
     await putConfig({
-      scrape_configs: [{
-        job_name: 'million1', scrape_interval: '1h', scrape_timeout: '20s',
-        static_configs: [
-          { targets: [targets()], labels: { __metrics_path__: '/many', __param_n: '1000000', path: '/many' } },
-          { targets: [targets()], labels: { __metrics_path__: '/good', path: '/good' } },
-        ],
-      }],
+      scrape_configs: [
+        {
+          job_name: 'million1',
+          scrape_interval: '1h',
+          scrape_timeout: '20s',
+          static_configs: [
+            { targets: [targets()], labels: { __metrics_path__: '/many', __param_n: '1000000', path: '/many' } },
+            { targets: [targets()], labels: { __metrics_path__: '/good', path: '/good' } },
+          ],
+        },
+      ],
     });
     const ts = byPath(await scrapeJob('million1'));
     // 1 M lines are ~25 MB: the 4 MiB MAX_BODY_SIZE of this test config stops it first.
-    expect(ts['/many']).toMatchObject({ health: 'down', lastError: expect.stringMatching(/body size limit exceeded|sample limit exceeded/) });
+    expect(ts['/many']).toMatchObject({
+      health: 'down',
+      lastError: expect.stringMatching(/body size limit exceeded|sample limit exceeded/),
+    });
     expect(ts['/good'].health).toBe('up');
     expect(await query('many_series{job="million1"}')).toEqual([]);
     expect(await value('up{job="million1",path="/many"}')).toBe('0');
@@ -157,10 +198,17 @@ describe('limits at and past their edge', () => {
   it('MAX_CONCURRENT_SCRAPES bounds the connections in flight (3 in this test config)', async () => {
     await fetch(`http://${targets()}/control/slow-max`);
     await putConfig({
-      scrape_configs: [{
-        job_name: 'slow1', scrape_interval: '1h', scrape_timeout: '10s',
-        static_configs: Array.from({ length: 9 }, (_, k) => ({ targets: [targets()], labels: { __metrics_path__: '/slow', __param_id: String(k), id: String(k) } })),
-      }],
+      scrape_configs: [
+        {
+          job_name: 'slow1',
+          scrape_interval: '1h',
+          scrape_timeout: '10s',
+          static_configs: Array.from({ length: 9 }, (_, k) => ({
+            targets: [targets()],
+            labels: { __metrics_path__: '/slow', __param_id: String(k), id: String(k) },
+          })),
+        },
+      ],
     });
     const ts = await scrapeJob('slow1');
     expect(ts.filter((t) => t.health === 'up')).toHaveLength(9);
@@ -174,7 +222,11 @@ describe('staleness', () => {
     await fetch(`http://${targets()}/control/unvanish`);
     await putConfig({ scrape_configs: [job('stale1', ['/vanish'])] });
     await scrapeJob('stale1');
-    expect((await query('{job="stale1",__name__=~"vanish_.*"}')).map((r) => r.metric.__name__).sort()).toEqual(['vanish_a', 'vanish_b', 'vanish_c']);
+    expect((await query('{job="stale1",__name__=~"vanish_.*"}')).map((r) => r.metric.__name__).sort()).toEqual([
+      'vanish_a',
+      'vanish_b',
+      'vanish_c',
+    ]);
     await fetch(`http://${targets()}/control/vanish`);
     await scrapeJob('stale1');
     // Without markers vanish_b/c would still answer for 5 minutes (the lookback).
@@ -184,7 +236,16 @@ describe('staleness', () => {
   });
 
   it('a stopped target gets up 0 and all its series marked stale; restarted, up 1 and the series back', async () => {
-    await putConfig({ scrape_configs: [{ job_name: 'toggle1', scrape_interval: '1h', scrape_timeout: '10s', static_configs: [{ targets: [`127.0.0.1:${testEnv.TOGGLE_PORT}`] }] }] });
+    await putConfig({
+      scrape_configs: [
+        {
+          job_name: 'toggle1',
+          scrape_interval: '1h',
+          scrape_timeout: '10s',
+          static_configs: [{ targets: [`127.0.0.1:${testEnv.TOGGLE_PORT}`] }],
+        },
+      ],
+    });
     const [first] = await scrapeJob('toggle1');
     expect(first).toMatchObject({ health: 'up', lastError: '' });
     expect(await value('up{job="toggle1"}')).toBe('1');

@@ -32,10 +32,23 @@ import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 function promClientOpenMetrics(): Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'> {
   const r = new Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'>();
   r.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  const c = new Counter({ name: 'omc_requests', help: 'Requests with "quotes" and \\ backslash.', labelNames: ['code'] as string[], registers: [r], enableExemplars: true });
+  const c = new Counter({
+    name: 'omc_requests',
+    help: 'Requests with "quotes" and \\ backslash.',
+    labelNames: ['code'] as string[],
+    registers: [r],
+    enableExemplars: true,
+  });
   c.inc({ labels: { code: '200' }, value: 3, exemplarLabels: { trace_id: 'abc123' } });
   c.inc({ labels: { code: '500' }, value: 1 });
-  const h = new Histogram({ name: 'omc_latency_seconds', help: 'Latency.', labelNames: ['route'] as string[], buckets: [0.1, 1], registers: [r], enableExemplars: true });
+  const h = new Histogram({
+    name: 'omc_latency_seconds',
+    help: 'Latency.',
+    labelNames: ['route'] as string[],
+    buckets: [0.1, 1],
+    registers: [r],
+    enableExemplars: true,
+  });
   h.observe({ labels: { route: '/a' }, value: 0.05, exemplarLabels: { trace_id: 'def' } });
   h.observe({ labels: { route: '/b' }, value: 2 });
   new Gauge({ name: 'omc_temperature', help: 'T.', registers: [r] }).set(-3.5);
@@ -100,7 +113,12 @@ export async function startTargets(): Promise<TargetServers> {
   let slowMax = 0;
   const timers = new Set<NodeJS.Timeout>();
 
-  const text = (res: ServerResponse, body: string | Buffer, type = 'text/plain; version=0.0.4; charset=utf-8', extra: Record<string, string> = {}) => {
+  const text = (
+    res: ServerResponse,
+    body: string | Buffer,
+    type = 'text/plain; version=0.0.4; charset=utf-8',
+    extra: Record<string, string> = {},
+  ) => {
     res.writeHead(200, { 'content-type': type, 'content-length': String(Buffer.byteLength(body)), ...extra });
     res.end(body);
   };
@@ -127,7 +145,10 @@ export async function startTargets(): Promise<TargetServers> {
         const size = 50 * 1024 * 1024;
         const line = Buffer.from('big_series{label="xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"} 1\n');
         const chunk = Buffer.concat(Array.from({ length: 1024 }, () => line));
-        res.writeHead(200, url.pathname === '/big' ? { 'content-type': 'text/plain', 'content-length': String(size) } : { 'content-type': 'text/plain' });
+        res.writeHead(
+          200,
+          url.pathname === '/big' ? { 'content-type': 'text/plain', 'content-length': String(size) } : { 'content-type': 'text/plain' },
+        );
         let sent = 0;
         const pump = () => {
           while (sent < size) {
@@ -137,7 +158,9 @@ export async function startTargets(): Promise<TargetServers> {
           }
           res.end();
         };
-        res.on('close', () => { sent = size; });
+        res.on('close', () => {
+          sent = size;
+        });
         return pump();
       }
       case '/endless': {
@@ -156,7 +179,10 @@ export async function startTargets(): Promise<TargetServers> {
           res.write(lines.join(''));
         }, 2);
         timers.add(t);
-        res.on('close', () => { clearInterval(t); timers.delete(t); });
+        res.on('close', () => {
+          clearInterval(t);
+          timers.delete(t);
+        });
         return;
       }
       case '/bad-utf8':

@@ -10,7 +10,10 @@ import { join, resolve } from 'node:path';
 export const root = resolve(import.meta.dirname, '..', '..');
 
 /** A running `wrangler dev`. */
-export interface DevWorker { url: string; stop(): Promise<void> }
+export interface DevWorker {
+  url: string;
+  stop(): Promise<void>;
+}
 
 /** How {@link startWorker} starts and waits. */
 export interface StartWorkerOptions {
@@ -31,7 +34,12 @@ const env = (): NodeJS.ProcessEnv => ({ ...process.env, WRANGLER_SEND_METRICS: '
 
 /** Bundles a Worker as `wrangler deploy` would (offline) into `outdir`; returns the script's path. */
 export function bundleWorker(config: string, outdir: string): string {
-  const built = spawnSync(join(root, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '-c', config, '--outdir', outdir], { cwd: root, env: env(), encoding: 'utf8', timeout: 120_000 });
+  const built = spawnSync(join(root, 'node_modules', '.bin', 'wrangler'), ['deploy', '--dry-run', '-c', config, '--outdir', outdir], {
+    cwd: root,
+    env: env(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (built.status !== 0) throw new Error(`bundling ${config} failed: ${built.stderr || built.stdout}`);
   const script = readdirSync(outdir).find((f) => f.endsWith('.js'));
   if (!script) throw new Error(`bundling ${config} produced no script`);
@@ -42,13 +50,32 @@ export function bundleWorker(config: string, outdir: string): string {
  * Starts `wrangler dev -c <config>` on 127.0.0.1:<port> with fresh local state (removed on
  * stop) and waits, at most 60 s, until `readyPath` answers.
  */
-export async function startWorker(config: string, port: number, vars: Record<string, string> = {}, readyPath = '/', options: StartWorkerOptions = {}): Promise<DevWorker> {
+export async function startWorker(
+  config: string,
+  port: number,
+  vars: Record<string, string> = {},
+  readyPath = '/',
+  options: StartWorkerOptions = {},
+): Promise<DevWorker> {
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   const state = mkdtempSync(join(tmpdir(), 'pushpull-dev-'));
   const args = ['dev'];
   if (options.bundleFirst) args.push(bundleWorker(config, join(state, 'bundle')), '--no-bundle');
-  args.push('-c', config, '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state,
-    '--show-interactive-dev-session=false', '--inspector-port', String(options.inspectorPort ?? port + 1000), '--log-level', 'error');
+  args.push(
+    '-c',
+    config,
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--persist-to',
+    state,
+    '--show-interactive-dev-session=false',
+    '--inspector-port',
+    String(options.inspectorPort ?? port + 1000),
+    '--log-level',
+    'error',
+  );
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(wrangler, args, { cwd: root, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
@@ -62,17 +89,27 @@ export async function startWorker(config: string, port: number, vars: Record<str
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) { child.kill(); throw new Error(`wrangler dev -c ${config} did not answer within 60 s`); }
+    if (Date.now() > deadline) {
+      child.kill();
+      throw new Error(`wrangler dev -c ${config} did not answer within 60 s`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
     url,
-    stop: () => new Promise<void>((done) => {
-      const finish = (): void => { rmSync(state, { recursive: true, force: true }); done(); };
-      if (child.exitCode !== null) { finish(); return; }
-      child.once('exit', finish);
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    }),
+    stop: () =>
+      new Promise<void>((done) => {
+        const finish = (): void => {
+          rmSync(state, { recursive: true, force: true });
+          done();
+        };
+        if (child.exitCode !== null) {
+          finish();
+          return;
+        }
+        child.once('exit', finish);
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
   };
 }

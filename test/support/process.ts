@@ -5,7 +5,12 @@ import type { ChildProcess } from 'node:child_process';
  * Waits until `url` answers (any status, or only 2xx with `okOnly`), failing early when the
  * process exits and after `deadlineMs`.
  */
-export async function waitForHttp(url: string, child: ChildProcess, name: string, options: { deadlineMs?: number; okOnly?: boolean } = {}): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  options: { deadlineMs?: number; okOnly?: boolean } = {},
+): Promise<void> {
   const deadlineMs = options.deadlineMs ?? 20_000;
   const until = Date.now() + deadlineMs;
   for (;;) {
@@ -25,7 +30,10 @@ export async function waitForHttp(url: string, child: ChildProcess, name: string
 /** Stops a child process: SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
 export function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
   return new Promise<void>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) { done(); return; }
+    if (child.exitCode !== null || child.signalCode !== null) {
+      done();
+      return;
+    }
     const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(kill);

@@ -28,9 +28,18 @@ export interface OriginScript {
   always304?: boolean;
 }
 
-interface Hit { method: string; url: string; headers: Record<string, string | string[] | undefined>; status: number }
+interface Hit {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  status: number;
+}
 
-export interface ScriptedOrigin { server: Server; port: number; close(): Promise<void> }
+export interface ScriptedOrigin {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
 
 export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
   const scripts = new Map<string, OriginScript>();
@@ -61,11 +70,13 @@ export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
       const path = '/' + url.pathname.slice('/__hits/'.length);
       const list = hits.get(path) ?? [];
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({
-        count: list.length,
-        notModified: list.filter((h) => h.status === 304).length,
-        requests: list,
-      }));
+      res.end(
+        JSON.stringify({
+          count: list.length,
+          notModified: list.filter((h) => h.status === 304).length,
+          requests: list,
+        }),
+      );
       return;
     }
     if (url.pathname === '/__reset') {
@@ -99,8 +110,15 @@ export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
     const inm = req.headers['if-none-match'];
     const ims = req.headers['if-modified-since'];
     const conditional = inm !== undefined || ims !== undefined;
-    const matches = (script.always304 === true && conditional) || (script.etag && inm && inm.split(',').map((s) => s.trim()).includes(script.etag))
-      || (!inm && script.lastModified && ims && Date.parse(ims) >= Date.parse(script.lastModified));
+    const matches =
+      (script.always304 === true && conditional) ||
+      (script.etag &&
+        inm &&
+        inm
+          .split(',')
+          .map((s) => s.trim())
+          .includes(script.etag)) ||
+      (!inm && script.lastModified && ims && Date.parse(ims) >= Date.parse(script.lastModified));
     if (matches && (req.method === 'GET' || req.method === 'HEAD')) {
       hit.status = 304;
       res.writeHead(304, headers);
@@ -126,6 +144,10 @@ export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
   return {
     server,
     port: actual,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

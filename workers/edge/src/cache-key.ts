@@ -27,16 +27,30 @@ export function ignoredParams(spec: string | undefined): (name: string) => boole
  */
 export function normalisedQuery(search: string, isIgnored: (name: string) => boolean): string {
   if (search.length <= 1) return '';
-  const pairs = search.slice(1).split('&').filter((pair) => {
-    if (pair === '') return false;
+  const pairs = search
+    .slice(1)
+    .split('&')
+    .filter((pair) => {
+      if (pair === '') return false;
+      const eq = pair.indexOf('=');
+      const rawName = eq < 0 ? pair : pair.slice(0, eq);
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+      } catch {
+        /* keep the raw name */
+      }
+      return !isIgnored(name);
+    });
+  const nameOf = (pair: string): string => {
     const eq = pair.indexOf('=');
-    const rawName = eq < 0 ? pair : pair.slice(0, eq);
-    let name = rawName;
-    try { name = decodeURIComponent(rawName.replace(/\+/g, ' ')); } catch { /* keep the raw name */ }
-    return !isIgnored(name);
+    return eq < 0 ? pair : pair.slice(0, eq);
+  };
+  pairs.sort((a, b) => {
+    const na = nameOf(a);
+    const nb = nameOf(b);
+    return na < nb ? -1 : na > nb ? 1 : 0;
   });
-  const nameOf = (pair: string): string => { const eq = pair.indexOf('='); return eq < 0 ? pair : pair.slice(0, eq); };
-  pairs.sort((a, b) => { const na = nameOf(a); const nb = nameOf(b); return na < nb ? -1 : na > nb ? 1 : 0; });
   return pairs.length > 0 ? '?' + pairs.join('&') : '';
 }
 
@@ -50,7 +64,14 @@ export function primaryKey(url: URL, isIgnored: (name: string) => boolean): stri
 /** Field names listed by a Vary header, lower-cased, sorted, without duplicates. */
 export function varyNames(vary: string | null): string[] {
   if (!vary) return [];
-  return [...new Set(vary.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))].sort();
+  return [
+    ...new Set(
+      vary
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ].sort();
 }
 
 /**
@@ -79,7 +100,12 @@ export function normaliseAcceptEncoding(value: string | null): string {
 export function normalisedHeader(headers: Headers, name: string): string {
   if (name === 'accept-encoding') return normaliseAcceptEncoding(headers.get(name));
   const v = headers.get(name);
-  return v === null ? '' : v.split(',').map((s) => s.trim()).join(',');
+  return v === null
+    ? ''
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .join(',');
 }
 
 /** The secondary key for a response that varies on `names`. */

@@ -13,9 +13,18 @@
 import { normalisedQuery, primaryKey, variantKey, varyNames, normalisedHeader } from './cache-key';
 import { evaluateConditionals, ifRangeAllows, notModified, parseRange, rangeResponse } from './conditional';
 import {
-  correctedInitialAge, decideReuse, entryPolicy, freshnessLifetime, mayServeStaleOnError, parseCacheControl,
-  qualifiedFields, requestConstraints, ttlLeft, whyNotStorable,
-  type EntryTimes, type RequestConstraints,
+  correctedInitialAge,
+  decideReuse,
+  entryPolicy,
+  freshnessLifetime,
+  mayServeStaleOnError,
+  parseCacheControl,
+  qualifiedFields,
+  requestConstraints,
+  ttlLeft,
+  whyNotStorable,
+  type EntryTimes,
+  type RequestConstraints,
 } from './freshness';
 import { OriginError, stripHopByHop } from './origin';
 import { isPurged, purgeSnapshot, type PurgeSnapshot } from './purge';
@@ -31,7 +40,15 @@ export const EXPIRES_AT_HEADER = 'x-pushpull-expires-at';
 const META_HEADER = 'x-pushpull-meta';
 const VARY_MARKER_HEADER = 'x-pushpull-vary';
 /** Fields used by the cache and never passed to clients. */
-const INTERNAL_HEADERS = [META_HEADER, VARY_MARKER_HEADER, EXPIRES_AT_HEADER, 'cache-tag', 'surrogate-key', 'surrogate-control', 'cf-cache-status'];
+const INTERNAL_HEADERS = [
+  META_HEADER,
+  VARY_MARKER_HEADER,
+  EXPIRES_AT_HEADER,
+  'cache-tag',
+  'surrogate-key',
+  'surrogate-control',
+  'cf-cache-status',
+];
 /** Fields a 304 must not overwrite in the stored response (RFC 9111 §3.2). */
 const NOT_UPDATED_BY_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range', 'content-type']);
 const CACHE_NAME = 'pushpull';
@@ -40,7 +57,6 @@ const CACHE_NAME = 'pushpull';
 export interface CacheEnv extends CacheVars {
   EDGE_KV: KVNamespace;
 }
-
 
 /** What the cache keeps about a stored response beside its headers and body. */
 interface StoredMeta extends EntryTimes {
@@ -109,10 +125,16 @@ type ValidationOutcome =
   | { kind: 'full'; fetched: Fetched };
 
 /** One upstream exchange and when its result is in the cache (until then, late arrivals join it). */
-interface Flight<T> { value: T; settled: Promise<unknown> }
+interface Flight<T> {
+  value: T;
+  settled: Promise<unknown>;
+}
 
 /** An upstream exchange in flight, as the requests that join it see it. */
-interface InFlight<T> { done: boolean; flight?: Flight<T> }
+interface InFlight<T> {
+  done: boolean;
+  flight?: Flight<T>;
+}
 
 /** In-flight upstream exchanges of this isolate, by key: concurrent misses (and validations) share one. */
 const inflight = new Map<string, InFlight<unknown>>();
@@ -126,7 +148,12 @@ const inflight = new Map<string, InFlight<unknown>>();
  * ("The Workers runtime canceled this request because it detected that your Worker's code had
  * hung"), and a promise fulfilled from another request does not count.
  */
-async function coalesce<T>(flightKey: string, cx: CacheContext, run: () => Promise<Flight<T>>, shareable: (value: T) => boolean): Promise<{ value: T; collapsed: boolean } | null> {
+async function coalesce<T>(
+  flightKey: string,
+  cx: CacheContext,
+  run: () => Promise<Flight<T>>,
+  shareable: (value: T) => boolean,
+): Promise<{ value: T; collapsed: boolean } | null> {
   const existing = inflight.get(flightKey) as InFlight<T> | undefined;
   if (existing) {
     const deadline = Date.now() + cx.settings.originTimeoutMs + 1000;
@@ -143,9 +170,23 @@ async function coalesce<T>(flightKey: string, cx: CacheContext, run: () => Promi
   const record: InFlight<T> = { done: false };
   inflight.set(flightKey, record);
   const flight = run();
-  void flight.then((f) => { record.flight = f; record.done = true; }, () => { record.done = true; });
-  cx.waitUntil(flight.then((f) => f.settled).catch(() => undefined)
-    .finally(() => { if (inflight.get(flightKey) === record) inflight.delete(flightKey); }));
+  void flight.then(
+    (f) => {
+      record.flight = f;
+      record.done = true;
+    },
+    () => {
+      record.done = true;
+    },
+  );
+  cx.waitUntil(
+    flight
+      .then((f) => f.settled)
+      .catch(() => undefined)
+      .finally(() => {
+        if (inflight.get(flightKey) === record) inflight.delete(flightKey);
+      }),
+  );
   return { value: (await flight).value, collapsed: false };
 }
 
@@ -183,8 +224,17 @@ const parsedMeta = new WeakMap<Response, StoredMeta | null>();
 function memoryTierFor(settings: CacheSettings): MemoryTier | null {
   if (settings.memoryBytes <= 0) return null;
   const t = memoryTier?.settings;
-  if (!memoryTier || t?.maxBytes !== settings.memoryBytes || t.maxObjectBytes !== settings.memoryMaxObjectBytes || t.ttlMs !== settings.memoryTtlMs) {
-    memoryTier = new MemoryTier({ maxBytes: settings.memoryBytes, maxObjectBytes: settings.memoryMaxObjectBytes, ttlMs: settings.memoryTtlMs });
+  if (
+    !memoryTier ||
+    t?.maxBytes !== settings.memoryBytes ||
+    t.maxObjectBytes !== settings.memoryMaxObjectBytes ||
+    t.ttlMs !== settings.memoryTtlMs
+  ) {
+    memoryTier = new MemoryTier({
+      maxBytes: settings.memoryBytes,
+      maxObjectBytes: settings.memoryMaxObjectBytes,
+      ttlMs: settings.memoryTtlMs,
+    });
   }
   return memoryTier;
 }
@@ -193,7 +243,10 @@ function memoryTierFor(settings: CacheSettings): MemoryTier | null {
 export class TieredCache {
   private opened: Promise<Cache> | null = null;
 
-  private constructor(private readonly mem: MemoryTier | null, private readonly waitUntil: (p: Promise<unknown>) => void) {}
+  private constructor(
+    private readonly mem: MemoryTier | null,
+    private readonly waitUntil: (p: Promise<unknown>) => void,
+  ) {}
 
   /** The edge's cache for one request (the Cache API is opened only when memory cannot answer). */
   static async open(settings: CacheSettings, waitUntil: (p: Promise<unknown>) => void): Promise<TieredCache> {
@@ -229,9 +282,12 @@ export class TieredCache {
     const meta = readMeta(found.headers);
     if (!meta || meta.size < 0 || meta.size > mem.settings.maxObjectBytes || found.body === null) return found;
     const [client, copy] = found.body.tee();
-    this.waitUntil(new Response(copy).arrayBuffer()
-      .then((buf) => mem.set(key, memoryEntry(found, new Uint8Array(buf), now)))
-      .catch(() => undefined));
+    this.waitUntil(
+      new Response(copy)
+        .arrayBuffer()
+        .then((buf) => mem.set(key, memoryEntry(found, new Uint8Array(buf), now)))
+        .catch(() => undefined),
+    );
     return new Response(client, { status: found.status, statusText: found.statusText, headers: found.headers });
   }
 
@@ -264,7 +320,9 @@ export async function invalidateAfterUnsafe(requestUrl: URL, response: Response,
     try {
       const u = new URL(v, requestUrl);
       if (u.host === requestUrl.host) urls.push(u);
-    } catch { /* not a URL: nothing to invalidate */ }
+    } catch {
+      /* not a URL: nothing to invalidate */
+    }
   }
   await deleteLocally(urls, settings);
 }
@@ -301,10 +359,20 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
 
   // RFC 9111 §3.5: requests with credentials are not answered from the cache.
   if (request.headers.has('authorization')) {
-    if (reqCc.onlyIfCached) return jsonResponse(504, { error: 'not_cached', message: 'only-if-cached: requests with Authorization are not answered from the cache' }, { fwd: 'bypass', detail: 'only-if-cached' });
+    if (reqCc.onlyIfCached)
+      return jsonResponse(
+        504,
+        { error: 'not_cached', message: 'only-if-cached: requests with Authorization are not answered from the cache' },
+        { fwd: 'bypass', detail: 'only-if-cached' },
+      );
     const outcome = (await fetchAndMaybeStore(request, key, purgeKey, cx, cache)).value;
     return outcome.ok
-      ? answerFetched(request, outcome.fetched, { fwd: 'bypass', fwdStatus: outcome.fetched.status, stored: outcome.fetched.storable, detail: 'authorization' })
+      ? answerFetched(request, outcome.fetched, {
+          fwd: 'bypass',
+          fwdStatus: outcome.fetched.status,
+          stored: outcome.fetched.storable,
+          detail: 'authorization',
+        })
       : originErrorResponse(outcome.error, { fwd: 'bypass' });
   }
 
@@ -321,12 +389,18 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
     // RFC 9111 §5.2.1.7: only-if-cached never contacts the origin.
     if (reqCc.onlyIfCached) {
       await entry.body?.cancel();
-      return jsonResponse(504, { error: 'not_cached', message: 'only-if-cached: the stored response is stale' }, { fwd: 'stale', detail: 'only-if-cached' });
+      return jsonResponse(
+        504,
+        { error: 'not_cached', message: 'only-if-cached: the stored response is stale' },
+        { fwd: 'stale', detail: 'only-if-cached' },
+      );
     }
     if (reuse.kind === 'stale-while-revalidate') {
       if (!revalidating.has(entryKey)) {
         revalidating.add(entryKey);
-        cx.waitUntil(revalidateInBackground(request, entryKey, key, purgeKey, meta, cx, cache).finally(() => revalidating.delete(entryKey)));
+        cx.waitUntil(
+          revalidateInBackground(request, entryKey, key, purgeKey, meta, cx, cache).finally(() => revalidating.delete(entryKey)),
+        );
       }
       return answerStored(request, entry, meta, { hit: true, ttl: ttlLeft(meta, now), detail: 'stale-while-revalidate' }, now);
     }
@@ -334,14 +408,23 @@ export async function serveCached(clientRequest: Request, cx: CacheContext): Pro
   }
 
   if (reqCc.onlyIfCached) {
-    return jsonResponse(504, { error: 'not_cached', message: 'only-if-cached: no stored response for this request' },
-      { fwd: found.reason, detail: 'only-if-cached' });
+    return jsonResponse(
+      504,
+      { error: 'not_cached', message: 'only-if-cached: no stored response for this request' },
+      { fwd: found.reason, detail: 'only-if-cached' },
+    );
   }
 
   const { outcome, collapsed } = await coalescedFetch(request, found.variantKey ?? key, key, purgeKey, cx, cache);
   if (!outcome.ok) return originErrorResponse(outcome.error, { fwd: found.reason, collapsed });
   const f = outcome.fetched;
-  return answerFetched(request, f, { fwd: found.reason, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined });
+  return answerFetched(request, f, {
+    fwd: found.reason,
+    fwdStatus: f.status,
+    stored: f.storable,
+    collapsed,
+    ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined,
+  });
 }
 
 interface Lookup {
@@ -354,7 +437,14 @@ interface Lookup {
 }
 
 /** Finds the stored response for a request: primary key, then the variant its Vary marker names. */
-async function lookup(cache: TieredCache, key: string, headers: Headers, purgeKey: string, snapshot: PurgeSnapshot, now: number): Promise<Lookup> {
+async function lookup(
+  cache: TieredCache,
+  key: string,
+  headers: Headers,
+  purgeKey: string,
+  snapshot: PurgeSnapshot,
+  now: number,
+): Promise<Lookup> {
   const primary = await cache.match(key);
   if (!primary) return { entry: null, meta: null, entryKey: key, variantKey: null, reason: 'uri-miss' };
   let entry: Response | undefined = primary;
@@ -397,7 +487,11 @@ function upstreamRequest(request: Request, validators?: { etag: string | null; l
   return new Request(request.url, { method: 'GET', headers });
 }
 
-async function callUpstream(request: Request, cx: CacheContext, validators?: { etag: string | null; lastModified: string | null }): Promise<{ ok: true; response: Response; requestTime: number; responseTime: number } | { ok: false; error: OriginError }> {
+async function callUpstream(
+  request: Request,
+  cx: CacheContext,
+  validators?: { etag: string | null; lastModified: string | null },
+): Promise<{ ok: true; response: Response; requestTime: number; responseTime: number } | { ok: false; error: OriginError }> {
   const requestTime = Date.now();
   try {
     const response = await cx.upstream(upstreamRequest(request, validators));
@@ -409,7 +503,13 @@ async function callUpstream(request: Request, cx: CacheContext, validators?: { e
 }
 
 /** Reads the policy of a fresh upstream response and decides whether and how long to store it. */
-function planStorage(request: Request, response: Response, requestTime: number, responseTime: number, settings: CacheSettings): { meta: StoredMeta | null; storeFor: number } {
+function planStorage(
+  request: Request,
+  response: Response,
+  requestTime: number,
+  responseTime: number,
+  settings: CacheSettings,
+): { meta: StoredMeta | null; storeFor: number } {
   const headers = response.headers;
   const rcc = parseCacheControl(headers.get('cache-control'));
   const scc = parseCacheControl(headers.get('surrogate-control'));
@@ -428,7 +528,8 @@ function planStorage(request: Request, response: Response, requestTime: number, 
   if (expiresAt !== undefined) storeFor = Math.min(storeFor, Math.floor((expiresAt - responseTime) / 1000));
   if (storeFor <= 0 || (lifetime <= 0 && !hasValidators && policy.staleIfError <= 0)) return { meta: null, storeFor: 0 };
   const tags = [...(headers.get('cache-tag') ?? '').split(','), ...(headers.get('surrogate-key') ?? '').split(' ')]
-    .map((t) => t.trim().toLowerCase()).filter(Boolean);
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
   const meta: StoredMeta = {
     ...policy,
     initialAge: correctedInitialAge(headers, requestTime, responseTime),
@@ -453,7 +554,19 @@ function storedHeaders(headers: Headers, meta: StoredMeta, storeFor: number): He
   const rcc = parseCacheControl(headers.get('cache-control'));
   // RFC 9111 §5.2.2.4 / §5.2.2.7: fields named by qualified no-cache/private are not stored.
   for (const name of [...qualifiedFields(rcc, 'no-cache'), ...qualifiedFields(rcc, 'private')]) out.delete(name);
-  for (const name of ['set-cookie', 'age', 'date', 'expires', 'vary', 'cache-control', 'cache-tag', 'surrogate-key', 'surrogate-control', EXPIRES_AT_HEADER]) out.delete(name);
+  for (const name of [
+    'set-cookie',
+    'age',
+    'date',
+    'expires',
+    'vary',
+    'cache-control',
+    'cache-tag',
+    'surrogate-key',
+    'surrogate-control',
+    EXPIRES_AT_HEADER,
+  ])
+    out.delete(name);
   out.set('cache-control', `public, max-age=${storeFor}`);
   out.set(META_HEADER, JSON.stringify(meta));
   return out;
@@ -481,7 +594,13 @@ async function store(cache: TieredCache, primary: string, variant: string | null
 }
 
 /** Fetches upstream and stores what may be stored; the body is shared so others can read it. */
-async function fetchAndMaybeStore(request: Request, key: string, purgeKey: string, cx: CacheContext, cache: TieredCache): Promise<Flight<FetchOutcome>> {
+async function fetchAndMaybeStore(
+  request: Request,
+  key: string,
+  purgeKey: string,
+  cx: CacheContext,
+  cache: TieredCache,
+): Promise<Flight<FetchOutcome>> {
   const got = await callUpstream(request, cx);
   if (!got.ok) return { value: got, settled: Promise.resolve() };
   const fetched = adoptResponse(request, got.response, got.requestTime, got.responseTime, cx);
@@ -489,7 +608,13 @@ async function fetchAndMaybeStore(request: Request, key: string, purgeKey: strin
 }
 
 /** Wraps an upstream response for sharing, with its storage plan. */
-function adoptResponse(request: Request, response: Response, requestTime: number, responseTime: number, cx: CacheContext): Fetched & { storeFor: number } {
+function adoptResponse(
+  request: Request,
+  response: Response,
+  requestTime: number,
+  responseTime: number,
+  cx: CacheContext,
+): Fetched & { storeFor: number } {
   const plan = planStorage(request, response, requestTime, responseTime, cx.settings);
   const vary = varyNames(response.headers.get('vary'));
   const length = Number(response.headers.get('content-length') ?? Number.NaN);
@@ -512,7 +637,14 @@ function adoptResponse(request: Request, response: Response, requestTime: number
 }
 
 /** Stores a fetched response if it may be stored; settles when it is in the cache. */
-function storeFetched(request: Request, key: string, purgeKey: string, f: Fetched & { storeFor: number }, cx: CacheContext, cache: TieredCache): Promise<void> {
+function storeFetched(
+  request: Request,
+  key: string,
+  purgeKey: string,
+  f: Fetched & { storeFor: number },
+  cx: CacheContext,
+  cache: TieredCache,
+): Promise<void> {
   if (!f.meta) return Promise.resolve();
   const variant = f.vary.length > 0 ? variantKey(key, f.vary, request.headers) : null;
   const stored = store(cache, key, variant, f, f.storeFor).catch((err: unknown) => console.error('cache store failed', purgeKey, err));
@@ -526,7 +658,14 @@ function storeFetched(request: Request, key: string, purgeKey: string, f: Fetche
  * and, for a Vary response, with the same values of the varying headers; otherwise it
  * fetches on its own.
  */
-async function coalescedFetch(request: Request, flightKey: string, key: string, purgeKey: string, cx: CacheContext, cache: TieredCache): Promise<{ outcome: FetchOutcome; collapsed: boolean }> {
+async function coalescedFetch(
+  request: Request,
+  flightKey: string,
+  key: string,
+  purgeKey: string,
+  cx: CacheContext,
+  cache: TieredCache,
+): Promise<{ outcome: FetchOutcome; collapsed: boolean }> {
   const run = (): Promise<Flight<FetchOutcome>> => fetchAndMaybeStore(request, key, purgeKey, cx, cache);
   const shared = await coalesce(flightKey, cx, run, (o) => !o.ok || shareableWith(request, o.fetched));
   if (shared) return { outcome: shared.value, collapsed: shared.collapsed };
@@ -550,7 +689,18 @@ function mergeHeaders(stored: Headers, meta: StoredMeta, fresh: Headers): Header
  * Validates a stored entry upstream (one validation per key at a time: concurrent requests
  * for a stale entry share it); answers from the entry on 304, or with the new response.
  */
-async function validate(request: Request, entry: Response, meta: StoredMeta, entryKey: string, key: string, purgeKey: string, why: 'stale' | 'request', reqCc: RequestConstraints, cx: CacheContext, cache: TieredCache): Promise<Response> {
+async function validate(
+  request: Request,
+  entry: Response,
+  meta: StoredMeta,
+  entryKey: string,
+  key: string,
+  purgeKey: string,
+  why: 'stale' | 'request',
+  reqCc: RequestConstraints,
+  cx: CacheContext,
+  cache: TieredCache,
+): Promise<Response> {
   const validators = { etag: entry.headers.get('etag'), lastModified: entry.headers.get('last-modified') };
   const now = Date.now();
   // The entry's body, readable by this request and by the refresh of the stored copy.
@@ -568,7 +718,12 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
     if (!got.ok) return { value: { kind: 'error', error: got.error }, settled: Promise.resolve() };
     if (got.response.status === 304) {
       await got.response.body?.cancel();
-      const value: ValidationOutcome = { kind: 'not-modified', headers: got.response.headers, requestTime: got.requestTime, responseTime: got.responseTime };
+      const value: ValidationOutcome = {
+        kind: 'not-modified',
+        headers: got.response.headers,
+        requestTime: got.requestTime,
+        responseTime: got.responseTime,
+      };
       const settled = refreshStored(request, entry, entryBody, meta, value, entryKey, key, purgeKey, cx, cache);
       cx.waitUntil(settled);
       return { value, settled };
@@ -581,34 +736,83 @@ async function validate(request: Request, entry: Response, meta: StoredMeta, ent
     return { value: { kind: 'full', fetched }, settled: storeFetched(request, key, purgeKey, fetched, cx, cache) };
   };
   // A 304's fields are handed to collapsed requests only if they are shareable (no Set-Cookie, private, no-store).
-  const shareable = (v: ValidationOutcome): boolean => v.kind === 'error'
-    || (v.kind === 'not-modified' ? mayShareFields(v.headers) : shareableWith(request, v.fetched));
+  const shareable = (v: ValidationOutcome): boolean =>
+    v.kind === 'error' || (v.kind === 'not-modified' ? mayShareFields(v.headers) : shareableWith(request, v.fetched));
   const shared = await coalesce(`${entryKey}#validate`, cx, run, shareable);
   const { value: outcome, collapsed } = shared ?? { value: (await run()).value, collapsed: false };
 
   const failedStatus = outcome.kind === 'full' && isServerError(outcome.fetched.status) ? outcome.fetched.status : undefined;
   if ((outcome.kind === 'error' || failedStatus !== undefined) && mayServeStaleOnError(meta, reqCc, now)) {
     const stale = new Response(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: entry.headers });
-    return answerStored(request, stale, meta, { fwd: 'stale', fwdStatus: failedStatus, collapsed, ttl: ttlLeft(meta, now), detail: outcome.kind === 'error' ? `stale-if-error-${outcome.error.kind}` : 'stale-if-error' }, now);
+    return answerStored(
+      request,
+      stale,
+      meta,
+      {
+        fwd: 'stale',
+        fwdStatus: failedStatus,
+        collapsed,
+        ttl: ttlLeft(meta, now),
+        detail: outcome.kind === 'error' ? `stale-if-error-${outcome.error.kind}` : 'stale-if-error',
+      },
+      now,
+    );
   }
   if (outcome.kind === 'error') return originErrorResponse(outcome.error, { fwd: why, collapsed });
   if (outcome.kind === 'not-modified') {
     const merged = mergeHeaders(entry.headers, meta, outcome.headers);
-    const plan = planStorage(request, new Response(null, { status: 200, headers: merged }), outcome.requestTime, outcome.responseTime, cx.settings);
+    const plan = planStorage(
+      request,
+      new Response(null, { status: 200, headers: merged }),
+      outcome.requestTime,
+      outcome.responseTime,
+      cx.settings,
+    );
     if (plan.meta) {
       plan.meta.size = meta.size;
-      const served = new Response(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: storedHeaders(merged, plan.meta, plan.storeFor) });
-      return answerStored(request, served, plan.meta, { fwd: why, fwdStatus: 304, stored: true, collapsed, ttl: ttlLeft(plan.meta, Date.now()) }, Date.now());
+      const served = new Response(entryBody.reader(), {
+        status: entry.status,
+        statusText: entry.statusText,
+        headers: storedHeaders(merged, plan.meta, plan.storeFor),
+      });
+      return answerStored(
+        request,
+        served,
+        plan.meta,
+        { fwd: why, fwdStatus: 304, stored: true, collapsed, ttl: ttlLeft(plan.meta, Date.now()) },
+        Date.now(),
+      );
     }
     // No longer storable (e.g. the 304 said no-store): answer from the merged copy once.
-    return withCacheStatus(new Response(entryBody.reader(), { status: entry.status, headers: merged }), { fwd: why, fwdStatus: 304, collapsed });
+    return withCacheStatus(new Response(entryBody.reader(), { status: entry.status, headers: merged }), {
+      fwd: why,
+      fwdStatus: 304,
+      collapsed,
+    });
   }
   const f = outcome.fetched;
-  return answerFetched(request, f, { fwd: why, fwdStatus: f.status, stored: f.storable, collapsed, ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined });
+  return answerFetched(request, f, {
+    fwd: why,
+    fwdStatus: f.status,
+    stored: f.storable,
+    collapsed,
+    ttl: f.meta ? ttlLeft(f.meta, Date.now()) : undefined,
+  });
 }
 
 /** After a 304: the stored entry gets the merged headers and a new freshness, with the same body (RFC 9111 §4.3.4). */
-async function refreshStored(request: Request, entry: Response, entryBody: BodySource, meta: StoredMeta, v: { headers: Headers; requestTime: number; responseTime: number }, entryKey: string, key: string, purgeKey: string, cx: CacheContext, cache: TieredCache): Promise<void> {
+async function refreshStored(
+  request: Request,
+  entry: Response,
+  entryBody: BodySource,
+  meta: StoredMeta,
+  v: { headers: Headers; requestTime: number; responseTime: number },
+  entryKey: string,
+  key: string,
+  purgeKey: string,
+  cx: CacheContext,
+  cache: TieredCache,
+): Promise<void> {
   const merged = mergeHeaders(entry.headers, meta, v.headers);
   const plan = planStorage(request, new Response(null, { status: 200, headers: merged }), v.requestTime, v.responseTime, cx.settings);
   if (!plan.meta) return;
@@ -618,7 +822,17 @@ async function refreshStored(request: Request, entry: Response, entryBody: BodyS
     if (!again) return;
     body = new TeeBody(again.body, meta.size, 1);
   }
-  const f: Fetched = { status: entry.status, statusText: entry.statusText, headers: merged, body, storable: true, shareable: true, vary: varyNames(merged.get('vary')), varyValues: [], meta: plan.meta };
+  const f: Fetched = {
+    status: entry.status,
+    statusText: entry.statusText,
+    headers: merged,
+    body,
+    storable: true,
+    shareable: true,
+    vary: varyNames(merged.get('vary')),
+    varyValues: [],
+    meta: plan.meta,
+  };
   try {
     await store(cache, key, entryKey === key ? null : entryKey, f, plan.storeFor);
   } catch (err) {
@@ -627,10 +841,29 @@ async function refreshStored(request: Request, entry: Response, entryBody: BodyS
 }
 
 /** stale-while-revalidate: refresh the entry without anyone waiting. */
-async function revalidateInBackground(request: Request, entryKey: string, key: string, purgeKey: string, meta: StoredMeta, cx: CacheContext, cache: TieredCache): Promise<void> {
+async function revalidateInBackground(
+  request: Request,
+  entryKey: string,
+  key: string,
+  purgeKey: string,
+  meta: StoredMeta,
+  cx: CacheContext,
+  cache: TieredCache,
+): Promise<void> {
   const entry = await cache.match(entryKey);
   if (!entry) return;
-  const response = await validate(request, entry, meta, entryKey, key, purgeKey, 'stale', { noCache: false, onlyIfCached: false }, cx, cache);
+  const response = await validate(
+    request,
+    entry,
+    meta,
+    entryKey,
+    key,
+    purgeKey,
+    'stale',
+    { noCache: false, onlyIfCached: false },
+    cx,
+    cache,
+  );
   await response.body?.cancel();
 }
 
@@ -665,11 +898,26 @@ function answerFetched(request: Request, f: Fetched, status: CacheStatus): Respo
   const headers = servedHeaders(f.headers, null);
   appendCacheStatus(headers, status);
   const length = f.headers.get('content-length');
-  return answerClient(request, f.status, f.statusText, headers, f.body.reader(status.collapsed === true), length !== null && /^\d+$/.test(length) ? Number(length) : null);
+  return answerClient(
+    request,
+    f.status,
+    f.statusText,
+    headers,
+    f.body.reader(status.collapsed === true),
+    length !== null && /^\d+$/.test(length) ? Number(length) : null,
+  );
 }
 
 /** The client's conditionals (304/412), Range (206/416) and HEAD, applied to a full response. */
-function answerClient(request: Request, status: number, statusText: string, headers: Headers, body: ReadableStream<Uint8Array> | null, size: number | null, maxMultirangeBytes = 16 * 1024 * 1024): Response {
+function answerClient(
+  request: Request,
+  status: number,
+  statusText: string,
+  headers: Headers,
+  body: ReadableStream<Uint8Array> | null,
+  size: number | null,
+  maxMultirangeBytes = 16 * 1024 * 1024,
+): Response {
   const head = request.method === 'HEAD';
   if (status === 200) {
     const cond = evaluateConditionals(request.method, request.headers, headers.get('etag'), headers.get('last-modified'));
@@ -679,11 +927,21 @@ function answerClient(request: Request, status: number, statusText: string, head
     }
     if (cond === 412) {
       void body?.cancel();
-      return jsonResponse(412, { error: 'precondition_failed', message: 'a precondition (If-Match / If-Unmodified-Since) failed' }, undefined, headers.get('cache-status'));
+      return jsonResponse(
+        412,
+        { error: 'precondition_failed', message: 'a precondition (If-Match / If-Unmodified-Since) failed' },
+        undefined,
+        headers.get('cache-status'),
+      );
     }
     // RFC 9110 §14.2: Range is ignored on anything but GET. Several ranges are assembled in
     // memory, so only for objects within the coalescing bound (a server may ignore Range).
-    if (size !== null && request.method === 'GET' && request.headers.has('range') && ifRangeAllows(request.headers, headers.get('etag'), headers.get('last-modified'))) {
+    if (
+      size !== null &&
+      request.method === 'GET' &&
+      request.headers.has('range') &&
+      ifRangeAllows(request.headers, headers.get('etag'), headers.get('last-modified'))
+    ) {
       const ranges = parseRange(request.headers.get('range'), size);
       if (ranges !== null && (ranges === 'unsatisfiable' || ranges.length === 1 || size <= maxMultirangeBytes)) {
         return rangeResponse(body, headers, ranges, size, head);

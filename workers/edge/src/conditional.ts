@@ -5,7 +5,10 @@
 
 /** Splits an entity-tag list (If-None-Match / If-Match). */
 function etagList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function weakMatch(a: string, b: string): boolean {
@@ -45,7 +48,17 @@ export function evaluateConditionals(method: string, request: Headers, etag: str
 }
 
 /** Headers a 304 carries (RFC 9110 §15.4.5). */
-const NOT_MODIFIED_HEADERS = ['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified', 'age', 'cache-status'];
+const NOT_MODIFIED_HEADERS = [
+  'cache-control',
+  'content-location',
+  'date',
+  'etag',
+  'expires',
+  'vary',
+  'last-modified',
+  'age',
+  'cache-status',
+];
 
 /** Builds a 304 from the full response's headers. */
 export function notModified(headers: Headers): Response {
@@ -58,7 +71,10 @@ export function notModified(headers: Headers): Response {
 }
 
 /** A satisfiable byte range, inclusive. */
-export interface ByteRange { start: number; end: number }
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
 /**
  * Parses a Range header for a representation of `size` bytes (§14.1.2). Returns the ranges,
@@ -68,7 +84,10 @@ export function parseRange(value: string | null, size: number, maxRanges = 16): 
   if (!value) return null;
   const m = /^\s*bytes\s*=\s*(.+)$/i.exec(value);
   if (!m) return null;
-  const specs = m[1].split(',').map((s) => s.trim()).filter(Boolean);
+  const specs = m[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (specs.length === 0 || specs.length > maxRanges) return null;
   const out: ByteRange[] = [];
   for (const spec of specs) {
@@ -112,7 +131,10 @@ export function sliceStream(source: ReadableStream<Uint8Array>, start: number, e
           return;
         }
         const { done, value } = await reader.read();
-        if (done) { controller.close(); return; }
+        if (done) {
+          controller.close();
+          return;
+        }
         const chunkStart = offset;
         offset += value.byteLength;
         if (offset <= start) continue;
@@ -122,39 +144,57 @@ export function sliceStream(source: ReadableStream<Uint8Array>, start: number, e
         return;
       }
     },
-    cancel(reason) { return reader.cancel(reason); },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
   });
 }
 
 /** Answers a Range request from a full 200 body of `size` bytes: 206, multipart 206, or 416. */
-export function rangeResponse(body: ReadableStream<Uint8Array> | null, headers: Headers, ranges: ByteRange[] | 'unsatisfiable', size: number, head: boolean): Response {
+export function rangeResponse(
+  body: ReadableStream<Uint8Array> | null,
+  headers: Headers,
+  ranges: ByteRange[] | 'unsatisfiable',
+  size: number,
+  head: boolean,
+): Response {
   const out = new Headers(headers);
   if (ranges === 'unsatisfiable') {
     void body?.cancel();
     out.set('content-range', `bytes */${size}`);
     out.delete('content-length');
     out.set('content-type', 'application/json');
-    return new Response(head ? null : JSON.stringify({ error: 'range_not_satisfiable', message: `no range within ${size} bytes` }), { status: 416, headers: out });
+    return new Response(head ? null : JSON.stringify({ error: 'range_not_satisfiable', message: `no range within ${size} bytes` }), {
+      status: 416,
+      headers: out,
+    });
   }
   if (ranges.length === 1) {
     const { start, end } = ranges[0];
     out.set('content-range', `bytes ${start}-${end}/${size}`);
     out.set('content-length', String(end - start + 1));
-    if (head || body === null) { void body?.cancel(); return new Response(null, { status: 206, headers: out }); }
+    if (head || body === null) {
+      void body?.cancel();
+      return new Response(null, { status: 206, headers: out });
+    }
     return new Response(sliceStream(body, start, end), { status: 206, headers: out });
   }
   // Several ranges: multipart/byteranges (§14.6), in the order asked.
   const boundary = 'pushpull-' + crypto.randomUUID();
   const type = headers.get('content-type');
   const enc = new TextEncoder();
-  const parts = ranges.map(({ start, end }) => enc.encode(
-    `\r\n--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}Content-Range: bytes ${start}-${end}/${size}\r\n\r\n`));
+  const parts = ranges.map(({ start, end }) =>
+    enc.encode(`\r\n--${boundary}\r\n${type ? `Content-Type: ${type}\r\n` : ''}Content-Range: bytes ${start}-${end}/${size}\r\n\r\n`),
+  );
   const closing = enc.encode(`\r\n--${boundary}--\r\n`);
   const length = parts.reduce((n, p, i) => n + p.byteLength + ranges[i].end - ranges[i].start + 1, 0) + closing.byteLength;
   out.set('content-type', `multipart/byteranges; boundary=${boundary}`);
   out.set('content-length', String(length));
   out.delete('content-range');
-  if (head || body === null) { void body?.cancel(); return new Response(null, { status: 206, headers: out }); }
+  if (head || body === null) {
+    void body?.cancel();
+    return new Response(null, { status: 206, headers: out });
+  }
   const source = body;
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {

@@ -65,7 +65,10 @@ export function deltaSeconds(d: Directives, name: string): number | undefined {
 export function qualifiedFields(d: Directives, name: 'private' | 'no-cache'): string[] {
   const v = d.get(name);
   if (typeof v !== 'string') return [];
-  return v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 /** Status codes that are heuristically cacheable (RFC 9110 §15.1). */
@@ -82,12 +85,7 @@ export interface FreshnessSettings {
 }
 
 /** Why a response cannot be stored, or null when it can. */
-export function whyNotStorable(
-  status: number,
-  requestHeaders: Headers,
-  responseHeaders: Headers,
-  rcc: Directives,
-): string | null {
+export function whyNotStorable(status: number, requestHeaders: Headers, responseHeaders: Headers, rcc: Directives): string | null {
   if (status < 200 || status === 206 || status === 304) return `status ${status}`;
   const qcc = parseCacheControl(requestHeaders.get('cache-control'));
   if (qcc.has('no-store')) return 'request no-store';
@@ -97,8 +95,7 @@ export function whyNotStorable(
   const vary = responseHeaders.get('vary');
   if (vary && vary.split(',').some((v) => v.trim() === '*')) return 'vary-star';
   // §3.5: a response to a request with Authorization only if the response explicitly allows it.
-  if (requestHeaders.has('authorization')
-    && !(rcc.has('public') || rcc.has('s-maxage') || rcc.has('must-revalidate'))) {
+  if (requestHeaders.has('authorization') && !(rcc.has('public') || rcc.has('s-maxage') || rcc.has('must-revalidate'))) {
     return 'authorization';
   }
   // §3: something must make it cacheable.
@@ -222,10 +219,7 @@ export function requestConstraints(headers: Headers): RequestConstraints {
 }
 
 /** How a stored entry may be used for this request. */
-export type Reuse =
-  | { kind: 'fresh' }
-  | { kind: 'stale-while-revalidate' }
-  | { kind: 'validate'; reason: 'stale' | 'request' | 'no-cache' };
+export type Reuse = { kind: 'fresh' } | { kind: 'stale-while-revalidate' } | { kind: 'validate'; reason: 'stale' | 'request' | 'no-cache' };
 
 /** Decides whether a stored entry can be served as is (§4.2, §4.3, RFC 5861 §3). */
 export function decideReuse(t: EntryTimes, req: RequestConstraints, now: number): Reuse {

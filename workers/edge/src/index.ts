@@ -3,7 +3,7 @@
  * under /_cache (purge). Routes only; the logic lives in the modules named for it.
  */
 import { Hono } from 'hono';
-import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { formatCacheStatus, invalidateAfterUnsafe, originErrorResponse, serveCached, type Upstream } from './cache';
 import { cacheSettings, type CacheSettings } from './settings';
 import { fetchOrigin, OriginError } from './origin';
@@ -22,7 +22,13 @@ app.route('/_push', pushApi);
 
 /** The pull upstream: the configured origin, and only it. */
 function originUpstream(env: Env, settings: CacheSettings, clientIp: string | null): Upstream {
-  return (request) => fetchOrigin(env.ORIGIN_URL, new URL(request.url), { method: 'GET', headers: request.headers, timeoutMs: settings.originTimeoutMs, clientIp });
+  return (request) =>
+    fetchOrigin(env.ORIGIN_URL, new URL(request.url), {
+      method: 'GET',
+      headers: request.headers,
+      timeoutMs: settings.originTimeoutMs,
+      clientIp,
+    });
 }
 
 app.on(['GET', 'HEAD'], '*', (c) => {

@@ -19,7 +19,11 @@ export interface MemoryEntry {
 }
 
 /** Settings of the tier. */
-export interface MemoryTierSettings { maxBytes: number; maxObjectBytes: number; ttlMs: number }
+export interface MemoryTierSettings {
+  maxBytes: number;
+  maxObjectBytes: number;
+  ttlMs: number;
+}
 
 /** A byte-bounded LRU map of entries by cache key. */
 export class MemoryTier {
@@ -29,7 +33,9 @@ export class MemoryTier {
   constructor(readonly settings: MemoryTierSettings) {}
 
   /** Bytes held. */
-  get size(): number { return this.total; }
+  get size(): number {
+    return this.total;
+  }
 
   /** The entry for a key if it is still to be trusted; refreshes its LRU position. */
   get(key: string, now: number): MemoryEntry | undefined {
@@ -76,7 +82,14 @@ export class MemoryTier {
 export function memoryEntry(response: Response, body: Uint8Array | null, now: number): MemoryEntry {
   const headers = [...response.headers];
   const headerBytes = headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
-  return { status: response.status, statusText: response.statusText, headers, body, copiedAt: now, bytes: (body?.byteLength ?? 0) + headerBytes + 64 };
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+    body,
+    copiedAt: now,
+    bytes: (body?.byteLength ?? 0) + headerBytes + 64,
+  };
 }
 
 /** A new Response over an entry (the bytes are shared, never modified). */

@@ -4,19 +4,35 @@
  */
 
 /** RFC 9110 §7.6.1 hop-by-hop fields, plus the de-facto ones. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 /** Removes hop-by-hop fields, including those the Connection field names. */
 export function stripHopByHop(headers: Headers): Headers {
   const out = new Headers(headers);
-  const named = (headers.get('connection') ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const named = (headers.get('connection') ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const name of [...HOP_BY_HOP, ...named]) out.delete(name);
   return out;
 }
 
 /** Why an origin fetch produced no response. */
 export class OriginError extends Error {
-  constructor(readonly kind: 'timeout' | 'unreachable', message: string) {
+  constructor(
+    readonly kind: 'timeout' | 'unreachable',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -54,7 +70,10 @@ export async function fetchOrigin(originBase: string, requestUrl: URL, options: 
   // stream) is not cut off once the origin has answered.
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; controller.abort(); }, options.timeoutMs);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
   try {
     const res = await fetch(originUrl(originBase, requestUrl), {
       method: options.method,

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { deleteLocally } from './cache';
 import { cacheSettings } from './settings';
 import { purge, purgeKeyOf, type PurgeRequest } from './purge';
@@ -26,7 +26,8 @@ export function parsePurgeBody(body: unknown): PurgeRequest {
       throw new ApiError(400, 'invalid_body', `"${name}" must be an array of non-empty strings`);
     }
     for (const s of v) {
-      if (s.length > MAX_PURGE_ITEM_LENGTH) throw new ApiError(400, 'invalid_body', `an entry of "${name}" is longer than ${MAX_PURGE_ITEM_LENGTH} characters`);
+      if (s.length > MAX_PURGE_ITEM_LENGTH)
+        throw new ApiError(400, 'invalid_body', `an entry of "${name}" is longer than ${MAX_PURGE_ITEM_LENGTH} characters`);
       if (name !== 'tags' && !s.startsWith('/') && !/^https?:\/\//i.test(s)) {
         throw new ApiError(400, 'invalid_body', `"${name}" entries must be absolute URLs or paths starting with "/": ${JSON.stringify(s)}`);
       }
@@ -38,7 +39,8 @@ export function parsePurgeBody(body: unknown): PurgeRequest {
   const prefixes = list('prefixes').map((p) => new URL(p, 'http://purge.invalid').pathname);
   const tags = list('tags');
   const everything = b.everything === true;
-  if (b.everything !== undefined && typeof b.everything !== 'boolean') throw new ApiError(400, 'invalid_body', '"everything" must be a boolean');
+  if (b.everything !== undefined && typeof b.everything !== 'boolean')
+    throw new ApiError(400, 'invalid_body', '"everything" must be a boolean');
   if (urls.length + prefixes.length + tags.length > MAX_PURGE_ITEMS) {
     throw new ApiError(413, 'too_many_items', `at most ${MAX_PURGE_ITEMS} urls + prefixes + tags per purge`);
   }
@@ -67,9 +69,17 @@ cacheApi.post('/purge', async (c) => {
   const snapshot = await purge(c.env, request);
   // This location drops the URLs at once; others follow through the purge log.
   const here = new URL(c.req.url);
-  await deleteLocally((parsed.urls ?? []).map((u) => new URL(u, here)), settings);
+  await deleteLocally(
+    (parsed.urls ?? []).map((u) => new URL(u, here)),
+    settings,
+  );
   return c.json({
-    purged: { urls: request.urls?.length ?? 0, prefixes: request.prefixes?.length ?? 0, tags: request.tags?.length ?? 0, everything: request.everything ?? false },
+    purged: {
+      urls: request.urls?.length ?? 0,
+      prefixes: request.prefixes?.length ?? 0,
+      tags: request.tags?.length ?? 0,
+      everything: request.everything ?? false,
+    },
     version: snapshot.version,
     // Applied on this edge now; elsewhere once KV has propagated the snapshot (up to ~60 s) plus PURGE_POLL_MS.
     propagation: 'immediate on this location; other locations within ~60 s (KV propagation) + PURGE_POLL_MS',

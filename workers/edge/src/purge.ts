@@ -154,7 +154,12 @@ export class PurgeLog extends DurableObject<PurgeLogEnv> {
     ];
     this.ctx.storage.transactionSync(() => {
       for (const [kind, value] of rows) {
-        this.sql.exec('INSERT INTO purges (kind, value, at) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET at = excluded.at', kind, value, now);
+        this.sql.exec(
+          'INSERT INTO purges (kind, value, at) VALUES (?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET at = excluded.at',
+          kind,
+          value,
+          now,
+        );
       }
       if (request.everything) this.setMeta('everything', now);
       this.compact(now);

@@ -107,7 +107,11 @@ export class TeeBody {
   private readonly branches: ReadableStream<Uint8Array>[];
   readonly pump: Promise<void> = Promise.resolve();
 
-  constructor(source: ReadableStream<Uint8Array> | null, readonly received: number, ways: 1 | 2) {
+  constructor(
+    source: ReadableStream<Uint8Array> | null,
+    readonly received: number,
+    ways: 1 | 2,
+  ) {
     if (source === null) this.branches = [];
     else if (ways === 1) this.branches = [source];
     else this.branches = source.tee();

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { type FeedEnv, ids, readJsonObject } from './context';
 import { parseId } from './snowflake';
 import { ID_CHUNK, recountStatements } from './store';
 import { hashToken } from './tokens';
 import { rebuildTimelines } from './fanout';
-import { settleWithConcurrency } from '../../shared/concurrency';
+import { settleWithConcurrency } from '@pushpull/http/concurrency';
 import { writtenRows } from './fanout-plan';
 import { postBodyProblem } from './posts';
 import { handleProblem } from './users';
@@ -40,8 +40,9 @@ admin.post('/bulk', async (c) => {
     throw new ApiError(400, 'invalid_bulk', 'users, follows and posts must be arrays');
   }
   if (userList.length + followList.length + postList.length > settings.bulkMaxItems) {
-    throw new ApiError(400, 'too_many_items', `at most ${settings.bulkMaxItems} users + follows + posts per request`,
-      { limit: settings.bulkMaxItems });
+    throw new ApiError(400, 'too_many_items', `at most ${settings.bulkMaxItems} users + follows + posts per request`, {
+      limit: settings.bulkMaxItems,
+    });
   }
   const now = Date.now();
   const newUsers: { id: string; handle: string; tokenHash: string }[] = [];
@@ -54,7 +55,11 @@ admin.post('/bulk', async (c) => {
     if (handles.has(handle)) throw new ApiError(400, 'invalid_bulk', `users[${i}]: duplicate handle ${handle}`);
     handles.add(handle);
     if (typeof u.token !== 'string' || u.token.length < MIN_TOKEN_LENGTH || u.token.length > MAX_TOKEN_LENGTH) {
-      throw new ApiError(400, 'invalid_token', `users[${i}]: token must be a string of ${MIN_TOKEN_LENGTH}..${MAX_TOKEN_LENGTH} characters`);
+      throw new ApiError(
+        400,
+        'invalid_token',
+        `users[${i}]: token must be a string of ${MIN_TOKEN_LENGTH}..${MAX_TOKEN_LENGTH} characters`,
+      );
     }
     newUsers.push({ id: ids.next(now), handle, tokenHash: await hashToken(u.token) });
   }
@@ -83,29 +88,36 @@ admin.post('/bulk', async (c) => {
   for (let i = 0; i < refs.length; i += ID_CHUNK) {
     const chunk = refs.slice(i, i + ID_CHUNK);
     const row = await c.env.DB.prepare(`SELECT COUNT(*) AS n FROM users WHERE id IN (${chunk.map(() => '?').join(',')})`)
-      .bind(...chunk).first<{ n: number }>();
+      .bind(...chunk)
+      .first<{ n: number }>();
     if ((row?.n ?? 0) !== chunk.length) throw new ApiError(400, 'user_not_found', 'follows or posts name users that do not exist');
   }
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < newUsers.length; i += USER_ROWS) {
     const rows = newUsers.slice(i, i + USER_ROWS);
-    statements.push(c.env.DB.prepare(
-      `INSERT INTO users (id, handle, token_hash, created_at, last_active_at, follower_count) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, 0)').join(',')}`,
-    ).bind(...rows.flatMap((u) => [u.id, u.handle, u.tokenHash, now, now])));
+    statements.push(
+      c.env.DB.prepare(
+        `INSERT INTO users (id, handle, token_hash, created_at, last_active_at, follower_count) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, 0)').join(',')}`,
+      ).bind(...rows.flatMap((u) => [u.id, u.handle, u.tokenHash, now, now])),
+    );
   }
   for (let i = 0; i < follows.length; i += FOLLOW_ROWS) {
     const rows = follows.slice(i, i + FOLLOW_ROWS);
-    statements.push(c.env.DB.prepare(
-      `INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) VALUES ${rows.map(() => '(?, ?, ?)').join(',')}`,
-    ).bind(...rows.flatMap(([a, b]) => [a, b, now])));
+    statements.push(
+      c.env.DB.prepare(
+        `INSERT OR IGNORE INTO follows (follower_id, followee_id, created_at) VALUES ${rows.map(() => '(?, ?, ?)').join(',')}`,
+      ).bind(...rows.flatMap(([a, b]) => [a, b, now])),
+    );
   }
   statements.push(...recountStatements(c.env.DB, refs));
   // After the recount, so each post's hybrid flag sees the graph this request loaded.
   for (const p of posts) {
-    statements.push(c.env.DB.prepare(
-      `INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed)
+    statements.push(
+      c.env.DB.prepare(
+        `INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed)
        SELECT ?, id, ?, ?, (follower_count <= ?) FROM users WHERE id = ?`,
-    ).bind(ids.next(now), p.body, now, settings.hybridThreshold, p.author));
+      ).bind(ids.next(now), p.body, now, settings.hybridThreshold, p.author),
+    );
   }
   try {
     if (statements.length > 0) await c.env.DB.batch(statements);

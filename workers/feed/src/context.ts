@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { ApiError } from '../../shared/errors';
-import { presentedToken } from '../../shared/auth';
+import { ApiError } from '@pushpull/http/errors';
+import { presentedToken } from '@pushpull/http/auth';
 import type { RebuildMessage } from './messages';
 import { type PageWindow, parsePageWindow } from './page-window';
 import { type FeedSettings, readSettings } from './settings';

@@ -27,7 +27,6 @@ export function planFollowerRanges(sortedFollowerIds: readonly string[], chunk: 
   return ranges;
 }
 
-
 /**
  * The maintained pushed timelines (FANOUT_MODES) a post goes into: push timelines take every
  * post, hybrid ones only posts flagged for hybrid (author at or under HYBRID_THRESHOLD, or
@@ -39,7 +38,8 @@ export function timelinesFor(fanoutModes: readonly PushedMode[], hybrid: boolean
 
 /** The inbox insert that puts each post into the timelines {@link timelinesFor} names. */
 export function inboxInsertFor(
-  fanoutModes: readonly PushedMode[], posts: readonly { postId: string; authorId: string; hybrid: boolean }[],
+  fanoutModes: readonly PushedMode[],
+  posts: readonly { postId: string; authorId: string; hybrid: boolean }[],
 ): InboxInsert {
   const entries: InboxInsert = {};
   for (const { postId, authorId, hybrid } of posts) {

@@ -56,7 +56,9 @@ export class TimelineInbox extends DurableObject<Env> {
   private ensureSchema(): void {
     if (this.hasSchema) return;
     for (const table of Object.values(TABLES)) {
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS ${table} (post_id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL, kept INTEGER NOT NULL DEFAULT 0)`);
+      this.sql.exec(
+        `CREATE TABLE IF NOT EXISTS ${table} (post_id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL, kept INTEGER NOT NULL DEFAULT 0)`,
+      );
       this.sql.exec(`CREATE INDEX IF NOT EXISTS ${table}_author ON ${table} (author_id)`);
     }
     this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
@@ -140,7 +142,9 @@ export class TimelineInbox extends DurableObject<Env> {
     const cursor = this.sql.exec<{ post_id: string; author_id: string; kept: number }>(
       `SELECT CAST(post_id AS TEXT) AS post_id, CAST(author_id AS TEXT) AS author_id, kept FROM ${table}
        WHERE post_id > ? AND post_id < ? ORDER BY post_id ${window.ascending ? 'ASC' : 'DESC'} LIMIT ?`,
-      after, before, window.limit,
+      after,
+      before,
+      window.limit,
     );
     const entries = cursor.toArray().map((row) => ({ postId: row.post_id, authorId: row.author_id, kept: row.kept === 1 }));
     if (window.ascending) entries.reverse();

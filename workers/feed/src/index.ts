@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError, errorBody, jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { ApiError, errorBody, jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { admin } from './admin';
 import { type FeedEnv, loadSettings } from './context';
 import { consumeFanoutBatch } from './fanout';
@@ -14,8 +14,14 @@ app.onError((err, c) => {
   // A fresh local state has no tables until the migrations are applied: say how to fix it.
   if (!(err instanceof ApiError) && /no such table: (users|follows|posts|fanout_chunks)/.test(String(err))) {
     console.error('D1 schema missing', err);
-    return c.json(errorBody('schema_missing', 'the D1 schema is missing: run `npx wrangler d1 migrations apply DB --local ' +
-      '-c workers/feed/wrangler.toml` (with the same --persist-to as wrangler dev)'), 503);
+    return c.json(
+      errorBody(
+        'schema_missing',
+        'the D1 schema is missing: run `npx wrangler d1 migrations apply DB --local ' +
+          '-c workers/feed/wrangler.toml` (with the same --persist-to as wrangler dev)',
+      ),
+      503,
+    );
   }
   return jsonErrorHandler(err, c);
 });

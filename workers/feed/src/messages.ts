@@ -53,8 +53,13 @@ export function parseFanoutMessage(body: unknown): FanoutMessage | undefined {
   }
   if (m.kind === 'deliver' && id(m.after) && id(m.through)) {
     return {
-      kind: 'deliver', action: m.action, postId: m.postId, authorId: m.authorId, hybrid: m.hybrid,
-      after: m.after, through: m.through,
+      kind: 'deliver',
+      action: m.action,
+      postId: m.postId,
+      authorId: m.authorId,
+      hybrid: m.hybrid,
+      after: m.after,
+      through: m.through,
     };
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { parseId } from './snowflake';
 
 /**
@@ -39,7 +39,8 @@ export function parsePageWindow(params: URLSearchParams, limits: PageLimits): Pa
   if (rawLimit !== null && rawLimit !== '') {
     if (!/^[0-9]{1,6}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > limits.maxLimit) {
       throw new ApiError(400, 'invalid_limit', `limit must be an integer from 1 to ${limits.maxLimit}`, {
-        param: 'limit', max: limits.maxLimit,
+        param: 'limit',
+        max: limits.maxLimit,
       });
     }
     limit = Number(rawLimit);

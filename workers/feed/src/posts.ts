@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { type FeedEnv, ids, pathId, readJsonObject, requestPageWindow, requireOwner } from './context';
 import { firstFanoutStep } from './fanout';
 import { inboxInsertFor } from './fanout-plan';
@@ -46,8 +46,13 @@ userPosts.post('/', requireOwner, async (c) => {
   const hybrid = viewer.follower_count <= settings.hybridThreshold;
   const step = firstFanoutStep(c.env.DB, settings, 'insert', { id, authorId: viewer.id, hybrid }, viewer.follower_count, now);
   await c.env.DB.batch([
-    c.env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)')
-      .bind(id, viewer.id, body, now, hybrid ? 1 : 0),
+    c.env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)').bind(
+      id,
+      viewer.id,
+      body,
+      now,
+      hybrid ? 1 : 0,
+    ),
     ...step.statements,
   ]);
   if (step.message) {
@@ -87,11 +92,18 @@ userPosts.delete('/:postId', requireOwner, async (c) => {
   const viewer = c.var.viewer;
   const postId = pathId(c, 'postId');
   const post = await c.env.DB.prepare('SELECT hybrid_pushed FROM posts WHERE id = ? AND author_id = ?')
-    .bind(postId, viewer.id).first<{ hybrid_pushed: number }>();
+    .bind(postId, viewer.id)
+    .first<{ hybrid_pushed: number }>();
   if (!post) throw new ApiError(404, 'post_not_found', 'this user has no such post');
   const now = Date.now();
-  const step = firstFanoutStep(c.env.DB, settings, 'remove',
-    { id: postId, authorId: viewer.id, hybrid: post.hybrid_pushed === 1 }, viewer.follower_count, now);
+  const step = firstFanoutStep(
+    c.env.DB,
+    settings,
+    'remove',
+    { id: postId, authorId: viewer.id, hybrid: post.hybrid_pushed === 1 },
+    viewer.follower_count,
+    now,
+  );
   await c.env.DB.batch([c.env.DB.prepare('DELETE FROM posts WHERE id = ?').bind(postId), ...step.statements]);
   await c.env.INBOX.getByName(viewer.id).removePosts([postId]);
   if (step.message) {
@@ -112,7 +124,9 @@ posts.get('/:id', async (c) => {
   const steps = await c.env.DB.prepare(
     `SELECT COUNT(*) AS total, SUM(done_at IS NULL) AS pending, MAX(done_at) AS last_done
      FROM fanout_chunks WHERE post_id = ? AND action = 'insert'`,
-  ).bind(id).first<{ total: number; pending: number | null; last_done: number | null }>();
+  )
+    .bind(id)
+    .first<{ total: number; pending: number | null; last_done: number | null }>();
   const pending = steps?.pending ?? 0;
   return c.json({
     ...postJson(post),

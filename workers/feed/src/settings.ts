@@ -59,7 +59,10 @@ export function readSettings(vars: Record<string, unknown>): FeedSettings {
   }
   const modesRaw = vars.FANOUT_MODES === undefined ? 'push,hybrid' : String(vars.FANOUT_MODES);
   const fanoutModes: PushedMode[] = [];
-  for (const part of modesRaw.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const part of modesRaw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     if (part !== 'push' && part !== 'hybrid') {
       throw new Error(`wrangler var FANOUT_MODES may list only push and hybrid, got ${JSON.stringify(part)}`);
     }

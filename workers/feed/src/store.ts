@@ -52,10 +52,13 @@ export type PostWithCounts = PostRow & { push_rows: number; hybrid_rows: number 
 
 /** Finds a post by id, with its author's handle and fan-out counters. */
 export async function findPost(db: D1Database, id: string): Promise<PostWithCounts | null> {
-  return db.prepare(
-    `SELECT ${POST_COLUMNS}, p.push_rows AS push_rows, p.hybrid_rows AS hybrid_rows
+  return db
+    .prepare(
+      `SELECT ${POST_COLUMNS}, p.push_rows AS push_rows, p.hybrid_rows AS hybrid_rows
      FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?`,
-  ).bind(id).first<PostWithCounts>();
+    )
+    .bind(id)
+    .first<PostWithCounts>();
 }
 
 /** Finds the user owning a token hash. */
@@ -65,8 +68,7 @@ export async function findUserByTokenHash(db: D1Database, tokenHash: string): Pr
 
 /** Whether `followerId` follows `followeeId`. */
 export async function isFollowing(db: D1Database, followerId: string, followeeId: string): Promise<boolean> {
-  const row = await db.prepare('SELECT 1 AS x FROM follows WHERE follower_id = ? AND followee_id = ?')
-    .bind(followerId, followeeId).first();
+  const row = await db.prepare('SELECT 1 AS x FROM follows WHERE follower_id = ? AND followee_id = ?').bind(followerId, followeeId).first();
   return row !== null;
 }
 
@@ -75,23 +77,30 @@ export function recountStatements(db: D1Database, userIds: readonly string[]): D
   const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < userIds.length; i += ID_CHUNK) {
     const chunk = userIds.slice(i, i + ID_CHUNK);
-    statements.push(db.prepare(
-      `UPDATE users SET
+    statements.push(
+      db
+        .prepare(
+          `UPDATE users SET
          follower_count = (SELECT COUNT(*) FROM follows WHERE followee_id = users.id),
          following_count = (SELECT COUNT(*) FROM follows WHERE follower_id = users.id)
        WHERE id IN (${chunk.map(() => '?').join(',')})`,
-    ).bind(...chunk));
+        )
+        .bind(...chunk),
+    );
   }
   return statements;
 }
 
 /** The newest `limit` posts of one author inside the window (the author's own posts list). */
 export async function authorPosts(db: D1Database, authorId: string, window: PageWindow): Promise<Counted<PostRow[]>> {
-  const result = await db.prepare(
-    `SELECT ${POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+  const result = await db
+    .prepare(
+      `SELECT ${POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
      WHERE p.author_id = ? AND p.id > ? AND p.id < ?
      ORDER BY p.id ${window.ascending ? 'ASC' : 'DESC'} LIMIT ?`,
-  ).bind(authorId, bound(window.after, 0n), bound(window.before, MAX_ID), window.limit).all<PostRow>();
+    )
+    .bind(authorId, bound(window.after, 0n), bound(window.before, MAX_ID), window.limit)
+    .all<PostRow>();
   return { value: newestFirst(result.results, window), rowsRead: result.meta.rows_read };
 }
 
@@ -104,11 +113,15 @@ export async function authorPosts(db: D1Database, authorId: string, window: Page
  * timelines (hybrid reads).
  */
 export async function followedPosts(
-  db: D1Database, userId: string, window: PageWindow, unpushedOnly: boolean,
+  db: D1Database,
+  userId: string,
+  window: PageWindow,
+  unpushedOnly: boolean,
 ): Promise<Counted<PostRow[]>> {
   const order = window.ascending ? 'ASC' : 'DESC';
-  const result = await db.prepare(
-    `SELECT ${POST_COLUMNS}
+  const result = await db
+    .prepare(
+      `SELECT ${POST_COLUMNS}
      FROM (SELECT followee_id AS id FROM follows WHERE follower_id = ?1 UNION SELECT ?1) AS fe
      JOIN posts p ON p.id IN (
        SELECT q.id FROM posts q
@@ -116,7 +129,9 @@ export async function followedPosts(
        ORDER BY q.id ${order} LIMIT ?4)
      JOIN users u ON u.id = p.author_id
      ORDER BY p.id ${order} LIMIT ?4`,
-  ).bind(userId, bound(window.after, 0n), bound(window.before, MAX_ID), window.limit).all<PostRow>();
+    )
+    .bind(userId, bound(window.after, 0n), bound(window.before, MAX_ID), window.limit)
+    .all<PostRow>();
   return { value: newestFirst(result.results, window), rowsRead: result.meta.rows_read };
 }
 
@@ -132,12 +147,15 @@ export async function postsByIds(db: D1Database, readerId: string, ids: string[]
   let rowsRead = 0;
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
     const chunk = ids.slice(i, i + ID_CHUNK);
-    const result = await db.prepare(
-      `SELECT ${POST_COLUMNS}, (p.author_id = ?1 OR EXISTS (SELECT 1 FROM follows f
+    const result = await db
+      .prepare(
+        `SELECT ${POST_COLUMNS}, (p.author_id = ?1 OR EXISTS (SELECT 1 FROM follows f
          WHERE f.follower_id = ?1 AND f.followee_id = p.author_id)) AS followed
        FROM posts p JOIN users u ON u.id = p.author_id
        WHERE p.id IN (${chunk.map((_, j) => `?${j + 2}`).join(',')})`,
-    ).bind(readerId, ...chunk).all<FilledPost>();
+      )
+      .bind(readerId, ...chunk)
+      .all<FilledPost>();
     rowsRead += result.meta.rows_read;
     for (const row of result.results) found.set(row.id, row);
   }
@@ -149,26 +167,31 @@ export async function postsByIds(db: D1Database, readerId: string, ids: string[]
  * hybrid timeline only those fanned out to it) and the user's own posts.
  */
 export async function timelineSeed(
-  db: D1Database, userId: string, limit: number, hybrid: boolean,
+  db: D1Database,
+  userId: string,
+  limit: number,
+  hybrid: boolean,
 ): Promise<{ id: string; author_id: string }[]> {
-  const result = await db.prepare(
-    `SELECT CAST(p.id AS TEXT) AS id, CAST(p.author_id AS TEXT) AS author_id FROM posts p
+  const result = await db
+    .prepare(
+      `SELECT CAST(p.id AS TEXT) AS id, CAST(p.author_id AS TEXT) AS author_id FROM posts p
      WHERE (p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = ?1)
             ${hybrid ? 'AND p.hybrid_pushed = 1' : ''})
         OR p.author_id = ?1
      ORDER BY p.id DESC LIMIT ?2`,
-  ).bind(userId, limit).all<{ id: string; author_id: string }>();
+    )
+    .bind(userId, limit)
+    .all<{ id: string; author_id: string }>();
   return result.results;
 }
 
 /** The newest `limit` posts of an author, for a follow backfill. */
-export async function recentPostsOf(
-  db: D1Database, authorId: string, limit: number,
-): Promise<{ id: string; hybrid_pushed: number }[]> {
+export async function recentPostsOf(db: D1Database, authorId: string, limit: number): Promise<{ id: string; hybrid_pushed: number }[]> {
   if (limit === 0) return [];
-  const result = await db.prepare(
-    `SELECT CAST(id AS TEXT) AS id, hybrid_pushed FROM posts WHERE author_id = ? ORDER BY id DESC LIMIT ?`,
-  ).bind(authorId, limit).all<{ id: string; hybrid_pushed: number }>();
+  const result = await db
+    .prepare(`SELECT CAST(id AS TEXT) AS id, hybrid_pushed FROM posts WHERE author_id = ? ORDER BY id DESC LIMIT ?`)
+    .bind(authorId, limit)
+    .all<{ id: string; hybrid_pushed: number }>();
   return result.results;
 }
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { authenticateOwner, type FeedContext, type FeedEnv, pathId, requestPageWindow } from './context';
 import type { InboxPage } from './inbox';
 import type { RebuildMessage } from './messages';
@@ -58,7 +58,8 @@ timeline.get('/', async (c) => {
   const prefetch: Prefetch = {};
   if (!(parsed instanceof ApiError)) {
     const { mode, window } = parsed;
-    if (mode !== 'pull') prefetch.inbox = handled(c.env.INBOX.getByName(userId).page(mode, { ...window, limit: window.limit + FILL_SLACK }));
+    if (mode !== 'pull')
+      prefetch.inbox = handled(c.env.INBOX.getByName(userId).page(mode, { ...window, limit: window.limit + FILL_SLACK }));
     if (mode === 'pull') prefetch.pull = handled(followedPosts(c.env.DB, userId, window, false));
     if (mode === 'hybrid') prefetch.unpushed = handled(followedPosts(c.env.DB, userId, window, true));
   }
@@ -112,7 +113,10 @@ async function readTimeline(c: FeedContext, mode: TimelineMode, window: PageWind
 
 /** The page merged from D1 (fan-out on read), from `prefetched` when a pull read already started it. */
 async function readPull(
-  c: FeedContext, window: PageWindow, rowsSoFar: number, prefetched?: Promise<Counted<PostRow[]>>,
+  c: FeedContext,
+  window: PageWindow,
+  rowsSoFar: number,
+  prefetched?: Promise<Counted<PostRow[]>>,
 ): Promise<TimelinePage> {
   const merged = await (prefetched ?? followedPosts(c.env.DB, c.var.viewer.id, window, false));
   return { posts: merged.value, rowsRead: rowsSoFar + merged.rowsRead, rebuilding: false };
@@ -124,7 +128,10 @@ async function readPull(
  * the page and purged from the inbox in the background.
  */
 async function readPushed(
-  c: FeedContext, mode: PushedMode, window: PageWindow, firstPage: Promise<InboxPage> | undefined,
+  c: FeedContext,
+  mode: PushedMode,
+  window: PageWindow,
+  firstPage: Promise<InboxPage> | undefined,
 ): Promise<TimelinePage> {
   const inbox = c.env.INBOX.getByName(c.var.viewer.id);
   const found: PostRow[] = [];

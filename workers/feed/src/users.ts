@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { ApiError } from '../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { type FeedEnv, ids, pathId, readJsonObject, requireOwner } from './context';
 import { inboxInsertFor } from './fanout-plan';
 import { findUser, isFollowing, recentPostsOf, recountStatements, type UserRow } from './store';
@@ -38,9 +38,9 @@ users.post('/', async (c) => {
   const now = Date.now();
   const id = ids.next(now);
   try {
-    await c.env.DB.prepare(
-      'INSERT INTO users (id, handle, token_hash, created_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
-    ).bind(id, handle, await hashToken(token), now, now).run();
+    await c.env.DB.prepare('INSERT INTO users (id, handle, token_hash, created_at, last_active_at) VALUES (?, ?, ?, ?, ?)')
+      .bind(id, handle, await hashToken(token), now, now)
+      .run();
   } catch (err) {
     if (String(err).includes('UNIQUE') && String(err).includes('handle')) {
       throw new ApiError(409, 'handle_taken', `the handle ${handle} is taken`);
@@ -72,8 +72,7 @@ users.put('/:id/following/:target', requireOwner, async (c) => {
   }
   try {
     await c.env.DB.batch([
-      c.env.DB.prepare('INSERT INTO follows (follower_id, followee_id, created_at) VALUES (?, ?, ?)')
-        .bind(viewer.id, target, Date.now()),
+      c.env.DB.prepare('INSERT INTO follows (follower_id, followee_id, created_at) VALUES (?, ?, ?)').bind(viewer.id, target, Date.now()),
       ...recountStatements(c.env.DB, [viewer.id, target]),
     ]);
   } catch (err) {
@@ -82,8 +81,10 @@ users.put('/:id/following/:target', requireOwner, async (c) => {
   }
   const recent = await recentPostsOf(c.env.DB, target, settings.followBackfill);
   if (recent.length > 0) {
-    const entries = inboxInsertFor(settings.fanoutModes,
-      recent.map((p) => ({ postId: p.id, authorId: target, hybrid: p.hybrid_pushed === 1 })));
+    const entries = inboxInsertFor(
+      settings.fanoutModes,
+      recent.map((p) => ({ postId: p.id, authorId: target, hybrid: p.hybrid_pushed === 1 })),
+    );
     await c.env.INBOX.getByName(viewer.id).insert(entries, settings.timelineCap);
   }
   return c.json({ follower_id: viewer.id, followee_id: target, backfilled: recent.length }, 201);

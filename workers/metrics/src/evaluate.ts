@@ -6,7 +6,7 @@
  * - a range query evaluates the instant vector at start, start+step, ... <= end.
  * Time parameters follow Prometheus's API: RFC 3339 or Unix seconds, durations as seconds or `1m`.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { formatPromValue } from './sample-value';
 import { parsePromDuration } from './selector';
 
@@ -19,9 +19,15 @@ export const MAX_POINTS_PER_SERIES = 11_000;
 export type PromPoint = [number, string];
 
 /** An instant-vector element. */
-export interface VectorElement { metric: Record<string, string>; value: PromPoint }
+export interface VectorElement {
+  metric: Record<string, string>;
+  value: PromPoint;
+}
 /** A range-vector / matrix element. */
-export interface MatrixElement { metric: Record<string, string>; values: PromPoint[] }
+export interface MatrixElement {
+  metric: Record<string, string>;
+  values: PromPoint[];
+}
 
 function point(ms: number, value: number): PromPoint {
   return [ms / 1000, formatPromValue(value)];
@@ -34,7 +40,10 @@ function lastAtOrBefore(ts: number[], t: number): number {
   let found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (ts[mid] <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    if (ts[mid] <= t) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
   return found;
 }
@@ -69,7 +78,13 @@ export function rangeVector(series: readonly SeriesBatch[], t: number, rangeMs: 
 }
 
 /** The matrix of a range query over an instant-vector selector. */
-export function rangeQuery(series: readonly SeriesBatch[], startMs: number, endMs: number, stepMs: number, lookbackMs = LOOKBACK_MS): MatrixElement[] {
+export function rangeQuery(
+  series: readonly SeriesBatch[],
+  startMs: number,
+  endMs: number,
+  stepMs: number,
+  lookbackMs = LOOKBACK_MS,
+): MatrixElement[] {
   const out: MatrixElement[] = [];
   for (const s of series) {
     const stale = new Set(s.staleAt ?? []);

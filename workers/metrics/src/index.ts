@@ -3,7 +3,8 @@
  * time-series store, read back through a Prometheus-compatible query API. Only wires routes.
  */
 import { Hono } from 'hono';
-import { jsonErrorHandler, jsonNotFound } from '../../shared/errors';
+import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
+import { dashboardPages } from './dashboards/pages';
 import { influxApi } from './influx';
 import { pushgatewayApi } from './pushgateway';
 import { queryApi } from './query-api';
@@ -19,6 +20,7 @@ app.route('/api/v1/status/store', storeStatusApi);
 app.route('/api/v1', queryApi);
 app.route('/metrics', pushgatewayApi);
 app.route('/', influxApi);
+app.route('/', dashboardPages);
 
 export default app;
 export { MetricsRpc } from './rpc';

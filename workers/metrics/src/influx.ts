@@ -6,12 +6,12 @@
  * Points map onto series as described in influx-mapping.ts (VictoriaMetrics style).
  */
 import { Hono, type Context } from 'hono';
-import { presentedToken, requireToken, timingSafeEqualStrings } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
-import { pointsToSeries, type MappingOptions } from './influx-mapping';
+import { presentedToken, requireToken, timingSafeEqualStrings } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
+import { pointsToSeries, type MappingOptions } from '@pushpull/wire/influx/series-mapping';
 import { readLimits, type MetricsLimits } from './limits';
-import { parseLineProtocol, type LineError, type ParseResult, type Point, type Precision } from './line-protocol';
-import { BodyError, readBody } from './request-body';
+import { parseLineProtocol, type LineError, type ParseResult, type Point, type Precision } from '@pushpull/wire/influx/line-protocol';
+import { BodyError, readBody } from '@pushpull/http/request-body';
 import { prepareSeries, type PreparedWrite } from './series';
 import { storePrepared } from './store';
 
@@ -20,12 +20,24 @@ export const INFLUX_VERSION = 'v2.7.0';
 
 /** An InfluxDB-style error: `{"code": ..., "message": ..., "line"?: ...}`. */
 export class InfluxError extends Error {
-  constructor(readonly status: 400 | 401 | 404 | 413 | 415 | 500, readonly code: string, message: string, readonly line?: number) {
+  constructor(
+    readonly status: 400 | 401 | 404 | 413 | 415 | 500,
+    readonly code: string,
+    message: string,
+    readonly line?: number,
+  ) {
     super(message);
   }
 }
 
-const INFLUX_CODES: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 404: 'not found', 413: 'request too large', 415: 'unsupported media type', 500: 'internal error' };
+const INFLUX_CODES: Record<number, string> = {
+  400: 'invalid',
+  401: 'unauthorized',
+  404: 'not found',
+  413: 'request too large',
+  415: 'unsupported media type',
+  500: 'internal error',
+};
 
 /** The InfluxDB sub-app, mounted at /. */
 export const influxApi = new Hono<{ Bindings: Env }>();
@@ -38,7 +50,10 @@ influxApi.onError((err, c) => {
   }
   if (err instanceof ApiError) {
     const status = err.status as 400 | 401 | 413 | 415;
-    return c.json({ code: INFLUX_CODES[status] ?? 'invalid', message: err.status === 401 ? `unauthorized access: ${err.message}` : err.message }, status);
+    return c.json(
+      { code: INFLUX_CODES[status] ?? 'invalid', message: err.status === 401 ? `unauthorized access: ${err.message}` : err.message },
+      status,
+    );
   }
   console.error('influx write failed', err);
   return c.json({ code: 'internal error', message: 'internal error: the write may be retried' }, 500);
@@ -54,11 +69,21 @@ influxApi.on(['GET', 'HEAD'], '/ping', (c) => {
   return c.body(null, 204);
 });
 
-influxApi.get('/health', (c) => c.json({ name: 'influxdb', message: 'ready for queries and writes', status: 'pass', checks: [], version: INFLUX_VERSION, commit: 'pushpull' }));
+influxApi.get('/health', (c) =>
+  c.json({
+    name: 'influxdb',
+    message: 'ready for queries and writes',
+    status: 'pass',
+    checks: [],
+    version: INFLUX_VERSION,
+    commit: 'pushpull',
+  }),
+);
 
 influxApi.post('/api/v2/write', requireToken({ secret: (env) => (env as Env).PUSHPULL_TOKEN, allowTokenScheme: true }), async (c) => {
   const precision = c.req.query('precision') ?? 'ns';
-  if (!V2_PRECISIONS.has(precision)) throw new InfluxError(400, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
+  if (!V2_PRECISIONS.has(precision))
+    throw new InfluxError(400, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
   const bucket = c.req.query('bucket');
   if (!bucket) throw new InfluxError(400, 'invalid', 'bucket not specified: the bucket query parameter is required');
   return ingest(c, precision as Precision, { bucket, org: c.req.query('org') });
@@ -67,7 +92,8 @@ influxApi.post('/api/v2/write', requireToken({ secret: (env) => (env as Env).PUS
 influxApi.post('/write', async (c) => {
   await requireV1Token(c);
   const precision = c.req.query('precision') || 'ns';
-  if (!V1_PRECISIONS.has(precision)) throw new InfluxError(400, 'invalid', 'invalid precision; valid precision units are n, ns, u, us, ms, s, m and h');
+  if (!V1_PRECISIONS.has(precision))
+    throw new InfluxError(400, 'invalid', 'invalid precision; valid precision units are n, ns, u, us, ms, s, m and h');
   const db = c.req.query('db');
   if (!db) throw new InfluxError(400, 'invalid', 'database is required: the db query parameter is missing');
   return ingest(c, precision as Precision, { db });
@@ -91,7 +117,8 @@ async function requireV1Token(c: Context<{ Bindings: Env }>): Promise<void> {
     }
   }
   presented ??= c.req.query('p');
-  if (presented === undefined || presented === '') throw new InfluxError(401, 'unauthorized', 'unauthorized access: no token (Authorization header, basic auth password or p parameter)');
+  if (presented === undefined || presented === '')
+    throw new InfluxError(401, 'unauthorized', 'unauthorized access: no token (Authorization header, basic auth password or p parameter)');
   if (!(await timingSafeEqualStrings(presented, expected))) throw new InfluxError(401, 'unauthorized', 'unauthorized access');
 }
 
@@ -111,16 +138,27 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
   const now = Date.now();
   const parsed = parseLineProtocol(body, { precision, now: () => now, maxLines: limits.maxLinesPerRequest });
   if (parsed.limitExceeded) {
-    throw new InfluxError(413, 'request too large', `unable to read data: more than MAX_LINES_PER_REQUEST (${limits.maxLinesPerRequest}) lines: nothing written`);
+    throw new InfluxError(
+      413,
+      'request too large',
+      `unable to read data: more than MAX_LINES_PER_REQUEST (${limits.maxLinesPerRequest}) lines: nothing written`,
+    );
   }
   const { written, refused, prepared } = dropInvalidPoints(parsed, mapping, limits, now);
   if (prepared.series.length > limits.maxSeriesPerRequest) {
-    throw new InfluxError(413, 'request too large', `unable to read data: ${prepared.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`);
+    throw new InfluxError(
+      413,
+      'request too large',
+      `unable to read data: ${prepared.series.length} series, more than MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`,
+    );
   }
   if (prepared.series.length) await storePrepared(c.env, prepared, limits);
   const errors = [...parsed.errors, ...refused].sort((a, b) => a.line - b.line);
   if (errors.length === 0) return c.body(null, 204);
-  const shown = errors.slice(0, 10).map((e) => e.message).join('; ');
+  const shown = errors
+    .slice(0, 10)
+    .map((e) => e.message)
+    .join('; ');
   const more = errors.length > 10 ? `; and ${errors.length - 10} more errors` : '';
   throw new InfluxError(400, 'invalid', `partial write error (${written} written): ${shown}${more}`, errors[0].line);
 }
@@ -130,14 +168,22 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
  * line errors, so the partial write names their lines and every other line is kept. The fast
  * path maps the whole request once; only when something is refused is each point checked alone.
  */
-function dropInvalidPoints(parsed: ParseResult, mapping: MappingOptions, limits: MetricsLimits, now: number): { written: number; refused: LineError[]; prepared: PreparedWrite } {
+function dropInvalidPoints(
+  parsed: ParseResult,
+  mapping: MappingOptions,
+  limits: MetricsLimits,
+  now: number,
+): { written: number; refused: LineError[]; prepared: PreparedWrite } {
   const all = prepareSeries(pointsToSeries(parsed.columns, mapping).series, limits, now);
   if (all.errors.length === 0) return { written: parsed.columns.length, refused: [], prepared: all };
   const kept: Point[] = [];
   const refused: LineError[] = [];
   for (const p of parsed.points) {
     const errors = prepareSeries(pointsToSeries([p], mapping).series, limits, now).errors;
-    if (errors.length === 0) { kept.push(p); continue; }
+    if (errors.length === 0) {
+      kept.push(p);
+      continue;
+    }
     refused.push({ line: p.line, reason: errors[0], message: `unable to store line ${p.line}: ${errors[0]}` });
   }
   return { written: kept.length, refused, prepared: prepareSeries(pointsToSeries(kept, mapping).series, limits, now) };

@@ -16,7 +16,7 @@
  *   meta(key TEXT PRIMARY KEY, value TEXT)         grouping, push_time_ms, failure_time_ms
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
 import { canonicalKey, prepareSeries, sortedLabelPairs } from './series';
 import { writeSeries } from './store';
@@ -92,7 +92,8 @@ export class PushGroup extends DurableObject<Env> {
     const problem = checkGroup(after);
     const prepared = prepareSeries(
       [...after.values()].flatMap((f) => f.samples.map((s) => ({ labels: s.labels, timestamps: [nowMs], values: [s.value] }))),
-      limits, nowMs,
+      limits,
+      nowMs,
     );
     if (problem || prepared.errors.length) {
       await this.recordFailure(grouping, nowMs);
@@ -142,7 +143,12 @@ export class PushGroup extends DurableObject<Env> {
   }
 
   /** The group's current state, for the status endpoint and tests. */
-  async snapshot(): Promise<{ grouping: Record<string, string>; families: GroupFamily[]; pushTimeMs: number; failureTimeMs: number } | null> {
+  async snapshot(): Promise<{
+    grouping: Record<string, string>;
+    families: GroupFamily[];
+    pushTimeMs: number;
+    failureTimeMs: number;
+  } | null> {
     const groupingText = this.meta('grouping');
     if (groupingText === undefined) return null;
     return {

@@ -8,14 +8,14 @@
  * Grouping labels are set on every sample, overriding a pushed label of the same name.
  */
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
-import { ExpositionError, parseExposition, type ParsedExposition } from '../../shared/exposition';
-import { isProtobufExposition, parseProtobufExposition } from '../../shared/exposition-proto';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
+import { ExpositionError, parseExposition, type ParsedExposition } from '@pushpull/wire/prometheus-text/exposition';
+import { isProtobufExposition, parseProtobufExposition } from '@pushpull/wire/prometheus-protobuf/exposition';
 import { readLimits } from './limits';
-import type { GroupFamily } from './push-group';
+import type { GroupFamily, PushGroup } from './push-group';
 import { GroupingKeyError, parseGroupingKey } from './pushgateway-path';
-import { BodyError, decodeUtf8, readBody } from './request-body';
+import { BodyError, decodeUtf8, readBody } from '@pushpull/http/request-body';
 import { canonicalKey, sortedLabelPairs } from './series';
 
 /** The Pushgateway sub-app, mounted at /metrics. */
@@ -40,7 +40,7 @@ function groupingOf(url: string): Record<string, string> {
   }
 }
 
-function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStub<import('./push-group').PushGroup> {
+function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStub<PushGroup> {
   return env.PUSH_GROUPS.get(env.PUSH_GROUPS.idFromName(canonicalKey(sortedLabelPairs(grouping))));
 }
 
@@ -48,26 +48,38 @@ function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStu
 export function familiesFromPage(page: string | Uint8Array, grouping: Record<string, string>, maxSeries: number): GroupFamily[] {
   let parsed: ParsedExposition;
   try {
-    parsed = typeof page === 'string'
-      ? parseExposition(page, { format: 'text', sampleLimit: maxSeries })
-      : parseProtobufExposition(page, { sampleLimit: maxSeries });
+    parsed =
+      typeof page === 'string'
+        ? parseExposition(page, { format: 'text', sampleLimit: maxSeries })
+        : parseProtobufExposition(page, { sampleLimit: maxSeries });
   } catch (e) {
     if (e instanceof ExpositionError && e.code === 'sample_limit') {
       throw new ApiError(413, 'payload_too_large', `push has more than MAX_SERIES_PER_REQUEST (${maxSeries}) samples`);
     }
     if (e instanceof ExpositionError) {
       // The Pushgateway's wording; for protobuf the "line" is the index of the MetricFamily message.
-      throw new ApiError(400, 'bad_request', typeof page === 'string' ? `text format parsing error in ${e.message}` : `protobuf parsing error in message ${e.message.replace(/^line /, '')}`);
+      throw new ApiError(
+        400,
+        'bad_request',
+        typeof page === 'string'
+          ? `text format parsing error in ${e.message}`
+          : `protobuf parsing error in message ${e.message.replace(/^line /, '')}`,
+      );
     }
     throw e;
   }
   const byName = new Map<string, GroupFamily>();
   for (const family of parsed.families) {
     let target = byName.get(family.name);
-    if (!target) { target = { name: family.name, samples: [] }; byName.set(family.name, target); }
+    if (!target) {
+      target = { name: family.name, samples: [] };
+      byName.set(family.name, target);
+    }
     for (const sample of family.samples) {
       if (sample.hasTimestamp) {
-        throw new PushRefused(`pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps (metric ${JSON.stringify(sample.name)})`);
+        throw new PushRefused(
+          `pushed metrics are invalid or inconsistent with existing metrics: pushed metrics must not have timestamps (metric ${JSON.stringify(sample.name)})`,
+        );
       }
       const labels: Record<string, string> = {};
       for (let i = 0; i + 1 < sample.labels.length; i += 2) labels[sample.labels[i]] = sample.labels[i + 1];
@@ -88,7 +100,11 @@ pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
   const type = c.req.header('content-type') ?? '';
   const protobuf = isProtobufExposition(type);
   if (!protobuf && type.toLowerCase().startsWith('application/vnd.google.protobuf')) {
-    throw new ApiError(415, 'unsupported_media_type', `unsupported protobuf content type ${JSON.stringify(type)}: send proto=io.prometheus.client.MetricFamily; encoding=delimited, or the text format`);
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `unsupported protobuf content type ${JSON.stringify(type)}: send proto=io.prometheus.client.MetricFamily; encoding=delimited, or the text format`,
+    );
   }
   let page: string | Uint8Array;
   try {
@@ -111,7 +127,8 @@ pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
     throw e;
   }
   const outcome = await group.push(grouping, families, c.req.method === 'PUT', now);
-  if (!outcome.ok) throw new ApiError(400, 'bad_request', `pushed metrics are invalid or inconsistent with existing metrics: ${outcome.message}`);
+  if (!outcome.ok)
+    throw new ApiError(400, 'bad_request', `pushed metrics are invalid or inconsistent with existing metrics: ${outcome.message}`);
   return c.body(null, 200);
 });
 

@@ -6,7 +6,17 @@
  */
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { instantVector, LOOKBACK_MS, MAX_POINTS_PER_SERIES, ParamError, parseDurationParam, parseTime, rangeQuery, rangeVector, stepCount } from './evaluate';
+import {
+  instantVector,
+  LOOKBACK_MS,
+  MAX_POINTS_PER_SERIES,
+  ParamError,
+  parseDurationParam,
+  parseTime,
+  rangeQuery,
+  rangeVector,
+  stepCount,
+} from './evaluate';
 import { formatPromValue } from './sample-value';
 import { parseSelector, SelectorParseError, type LabelMatcher } from './selector';
 import { MAX_TIME_MS, MIN_TIME_MS } from './shard';
@@ -14,7 +24,11 @@ import { selectLabelSets, selectSeries, TooManySamplesError } from './store';
 
 /** A Prometheus API error: errorType plus message, with its status code. */
 export class PromApiError extends Error {
-  constructor(readonly status: ContentfulStatusCode, readonly errorType: string, message: string) {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly errorType: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -47,13 +61,19 @@ function timeParam(p: URLSearchParams, name: string, fallback: number | undefine
     if (fallback !== undefined) return fallback;
     throw badData(`invalid parameter "${name}": cannot parse "" to a valid timestamp`);
   }
-  try { return parseTime(raw); } catch (e) { throw badData(`invalid parameter "${name}": ${(e as Error).message}`); }
+  try {
+    return parseTime(raw);
+  } catch (e) {
+    throw badData(`invalid parameter "${name}": ${(e as Error).message}`);
+  }
 }
 
 function parseQuery(p: URLSearchParams): ReturnType<typeof parseSelector> {
   const q = p.get('query');
   if (q === null || q.trim() === '') throw badData('invalid parameter "query": 1:1: parse error: no expression found in input');
-  try { return parseSelector(q); } catch (e) {
+  try {
+    return parseSelector(q);
+  } catch (e) {
     if (e instanceof SelectorParseError) throw badData(`invalid parameter "query": ${e.message}`);
     throw e;
   }
@@ -62,11 +82,14 @@ function parseQuery(p: URLSearchParams): ReturnType<typeof parseSelector> {
 function matchParams(p: URLSearchParams): LabelMatcher[][] {
   return p.getAll('match[]').map((m) => {
     let expr;
-    try { expr = parseSelector(m); } catch (e) {
+    try {
+      expr = parseSelector(m);
+    } catch (e) {
       if (e instanceof SelectorParseError) throw badData(`invalid parameter "match[]": ${e.message}`);
       throw e;
     }
-    if (expr.kind !== 'vector' || expr.rangeMs !== undefined) throw badData(`invalid parameter "match[]": ${JSON.stringify(m)} is not a vector selector`);
+    if (expr.kind !== 'vector' || expr.rangeMs !== undefined)
+      throw badData(`invalid parameter "match[]": ${JSON.stringify(m)} is not a vector selector`);
     return expr.matchers;
   });
 }
@@ -104,11 +127,14 @@ queryApi.on(['GET', 'POST'], '/query_range', async (c) => {
   const end = timeParam(p, 'end', undefined);
   if (end < start) throw badData('invalid parameter "end": end timestamp must not be before start time');
   let step: number;
-  try { step = parseDurationParam(p.get('step') ?? ''); } catch (e) {
+  try {
+    step = parseDurationParam(p.get('step') ?? '');
+  } catch (e) {
     if (e instanceof ParamError) throw badData(`invalid parameter "step": ${e.message}`);
     throw e;
   }
-  if (step <= 0) throw badData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+  if (step <= 0)
+    throw badData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
   if (stepCount(start, end, step) > MAX_POINTS_PER_SERIES) {
     throw badData('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
   }
@@ -159,11 +185,13 @@ queryApi.get('/label/:name/values', async (c) => {
   return success(c, [...values].sort());
 });
 
-queryApi.get('/status/buildinfo', (c) => success(c, {
-  version: '3.0.0',
-  revision: 'pushpull',
-  branch: 'main',
-  buildUser: 'pushpull',
-  buildDate: '20261124-00:00:00',
-  goVersion: 'workerd',
-}));
+queryApi.get('/status/buildinfo', (c) =>
+  success(c, {
+    version: '3.0.0',
+    revision: 'pushpull',
+    branch: 'main',
+    buildUser: 'pushpull',
+    buildDate: '20261124-00:00:00',
+    goVersion: 'workerd',
+  }),
+);

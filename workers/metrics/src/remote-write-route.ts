@@ -6,11 +6,11 @@
  * are rewritten idempotently, a duplicate (series, ts) keeps the last value).
  */
 import { Hono } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { readLimits } from './limits';
-import { decodeRemoteWrite } from './remote-write';
-import { BodyError, readBody } from './request-body';
+import { decodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
+import { BodyError, readBody } from '@pushpull/http/request-body';
 import { writeSeries } from './store';
 
 /** The remote_write sub-app, mounted at /api/v1/write. */
@@ -20,14 +20,27 @@ remoteWriteApi.post('/', requireToken({ secret: (env) => (env as Env).PUSHPULL_T
   const limits = readLimits(c.env);
   const type = c.req.header('content-type') ?? '';
   if (/proto=io\.prometheus\.write\.v2\.Request/.test(type)) {
-    throw new ApiError(415, 'unsupported_media_type', 'remote write 2.0 (io.prometheus.write.v2.Request) is not supported: send prometheus.WriteRequest (remote write 1.0)');
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      'remote write 2.0 (io.prometheus.write.v2.Request) is not supported: send prometheus.WriteRequest (remote write 1.0)',
+    );
   }
   const version = c.req.header('x-prometheus-remote-write-version');
   if (version !== undefined && !version.startsWith('0.1.')) {
-    throw new ApiError(415, 'unsupported_media_type', `unsupported X-Prometheus-Remote-Write-Version ${JSON.stringify(version)} (supported: 0.1.0)`);
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `unsupported X-Prometheus-Remote-Write-Version ${JSON.stringify(version)} (supported: 0.1.0)`,
+    );
   }
   const encoding = (c.req.header('content-encoding') ?? 'snappy').toLowerCase();
-  if (encoding !== 'snappy') throw new ApiError(415, 'unsupported_media_type', `unsupported Content-Encoding ${JSON.stringify(encoding)}: remote write bodies are snappy-compressed`);
+  if (encoding !== 'snappy')
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `unsupported Content-Encoding ${JSON.stringify(encoding)}: remote write bodies are snappy-compressed`,
+    );
   let bytes: Uint8Array;
   try {
     bytes = (await readBody(c.req.raw, limits, ['snappy'])).bytes;
@@ -37,17 +50,28 @@ remoteWriteApi.post('/', requireToken({ secret: (env) => (env as Env).PUSHPULL_T
   }
   const decoded = decodeRemoteWrite(bytes, { maxDecompressedBytes: limits.maxDecompressedBytes });
   if (decoded.refused) {
-    if (decoded.refused.reason === 'too_large') throw new ApiError(413, 'payload_too_large', `${decoded.refused.message} (MAX_DECOMPRESSED_BYTES)`);
+    if (decoded.refused.reason === 'too_large')
+      throw new ApiError(413, 'payload_too_large', `${decoded.refused.message} (MAX_DECOMPRESSED_BYTES)`);
     throw new ApiError(400, 'bad_request', decoded.refused.message);
   }
   if (decoded.series.length > limits.maxSeriesPerRequest) {
-    throw new ApiError(413, 'payload_too_large', `request has ${decoded.series.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`);
+    throw new ApiError(
+      413,
+      'payload_too_large',
+      `request has ${decoded.series.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`,
+    );
   }
-  const stored = decoded.series.length ? await writeSeries(c.env, decoded.series, Date.now(), limits) : { series: 0, samples: 0, errors: [] };
+  const stored = decoded.series.length
+    ? await writeSeries(c.env, decoded.series, Date.now(), limits)
+    : { series: 0, samples: 0, errors: [] };
   const errors = [...decoded.errors, ...stored.errors];
   if (errors.length) {
     const shown = errors.slice(0, 10).join('; ') + (errors.length > 10 ? `; and ${errors.length - 10} more` : '');
-    throw new ApiError(400, 'bad_request', `${errors.length} series refused (${stored.samples} samples of ${stored.series} series written): ${shown}`);
+    throw new ApiError(
+      400,
+      'bad_request',
+      `${errors.length} series refused (${stored.samples} samples of ${stored.series} series written): ${shown}`,
+    );
   }
   return c.body(null, 204);
 });

@@ -4,11 +4,11 @@
  * `write` applies the same limits as the HTTP ingest routes.
  */
 import { WorkerEntrypoint } from 'cloudflare:workers';
-import type { MetricsWriter, SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import type { MetricsWriter, SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
 import { writeSeries } from './store';
 
-/** `MetricsRpc.write(batches)`: validated, sharded, stored; see the contract in workers/shared. */
+/** `MetricsRpc.write(batches)`: validated, sharded, stored; see the contract in packages/contracts/metrics.ts. */
 export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
   /**
    * Stores the batches. A request with more than MAX_SERIES_PER_REQUEST batches is refused
@@ -19,7 +19,11 @@ export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
     const limits = readLimits(this.env);
     if (!Array.isArray(batches)) return { series: 0, samples: 0, errors: ['write expects an array of SeriesBatch'] };
     if (batches.length > limits.maxSeriesPerRequest) {
-      return { series: 0, samples: 0, errors: [`request has ${batches.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`] };
+      return {
+        series: 0,
+        samples: 0,
+        errors: [`request has ${batches.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`],
+      };
     }
     const result = await writeSeries(this.env, batches, Date.now(), limits);
     return { series: result.series, samples: result.samples, errors: result.errors };

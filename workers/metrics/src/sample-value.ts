@@ -24,9 +24,7 @@ export function encodeValue(value: number, stale: boolean): ArrayBuffer {
 
 /** Decodes 8 stored bytes: the value and whether they are the staleness marker. */
 export function decodeValue(bytes: ArrayBuffer | Uint8Array): { value: number; stale: boolean } {
-  const view = bytes instanceof Uint8Array
-    ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    : new DataView(bytes);
+  const view = bytes instanceof Uint8Array ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new DataView(bytes);
   const stale = view.getUint32(4, true) === STALE_HI && view.getUint32(0, true) === STALE_LO;
   return { value: view.getFloat64(0, true), stale };
 }

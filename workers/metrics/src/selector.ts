@@ -21,9 +21,7 @@ export interface LabelMatcher {
 }
 
 /** A parsed query expression. */
-export type SelectorExpr =
-  | { kind: 'vector'; matchers: LabelMatcher[]; rangeMs?: number }
-  | { kind: 'number'; value: number };
+export type SelectorExpr = { kind: 'vector'; matchers: LabelMatcher[]; rangeMs?: number } | { kind: 'number'; value: number };
 
 /** A parse error, with Prometheus's `1:col: parse error: ...` message. */
 export class SelectorParseError extends Error {}
@@ -112,7 +110,8 @@ function vectorMatchers(input: string, node: SyntaxNode): LabelMatcher[] {
     const values = m.getChildren('StringLiteral');
     const valueNode = values[values.length - 1];
     if (labelNode === null || op === null || valueNode === undefined) fail(m.from, 'malformed label matcher');
-    const label = labelNode.name === 'LabelName' ? text(input, labelNode) : stringLiteral(input, labelNode.getChild('StringLiteral') ?? labelNode);
+    const label =
+      labelNode.name === 'LabelName' ? text(input, labelNode) : stringLiteral(input, labelNode.getChild('StringLiteral') ?? labelNode);
     if (label === '__name__' && name !== null) fail(m.from, 'metric name must not be set twice');
     const matcher: LabelMatcher = { name: label, type: text(input, op) as LabelMatcher['type'], value: stringLiteral(input, valueNode) };
     if (matcher.type === '=~' || matcher.type === '!~') {
@@ -168,16 +167,37 @@ function stringLiteral(input: string, node: SyntaxNode): string {
     }
     const e = body[++i];
     switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\x07'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '"': case "'": out += e; break;
-      case 'x': case 'u': case 'U': {
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'a':
+        out += '\x07';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '"':
+      case "'":
+        out += e;
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
         const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
         const hex = body.slice(i + 1, i + 1 + len);
         if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) fail(node.from + 1 + i, `invalid escape \\${e}${hex}`);
@@ -185,7 +205,8 @@ function stringLiteral(input: string, node: SyntaxNode): string {
         out += String.fromCodePoint(parseInt(hex, 16));
         break;
       }
-      default: fail(node.from + i, `unknown escape sequence ${JSON.stringify('\\' + (e ?? ''))}`);
+      default:
+        fail(node.from + i, `unknown escape sequence ${JSON.stringify('\\' + (e ?? ''))}`);
     }
   }
   return out;
@@ -200,7 +221,15 @@ function parseNumberLiteral(text: string): number {
   return Number(lower);
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
 
 /**
  * A Prometheus duration (`1h30m`, `15s`, `500ms`, units ms s m h d w y, largest first, each once)
@@ -234,10 +263,18 @@ export interface CompiledMatcher {
 /** Compiles a matcher; regexes are anchored like Prometheus's `^(?s:re)$`. Throws on a bad regex. */
 export function compileMatcher(m: LabelMatcher): CompiledMatcher {
   switch (m.type) {
-    case '=': return { name: m.name, test: (v) => v === m.value };
-    case '!=': return { name: m.name, test: (v) => v !== m.value };
-    case '=~': { const re = new RegExp(`^(?:${m.value})$`, 's'); return { name: m.name, test: (v) => re.test(v) }; }
-    case '!~': { const re = new RegExp(`^(?:${m.value})$`, 's'); return { name: m.name, test: (v) => !re.test(v) }; }
+    case '=':
+      return { name: m.name, test: (v) => v === m.value };
+    case '!=':
+      return { name: m.name, test: (v) => v !== m.value };
+    case '=~': {
+      const re = new RegExp(`^(?:${m.value})$`, 's');
+      return { name: m.name, test: (v) => re.test(v) };
+    }
+    case '!~': {
+      const re = new RegExp(`^(?:${m.value})$`, 's');
+      return { name: m.name, test: (v) => !re.test(v) };
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * with empty values dropped (in Prometheus an empty label value is the same as no label).
  * The shard of a series is FNV-1a(key) mod SHARD_COUNT, so every writer agrees on it.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import type { MetricsLimits } from './limits';
 import { STALE_HI, STALE_LO } from './sample-value';
 
@@ -97,8 +97,10 @@ export function utf8Length(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) { n += 4; i++; }
-    else n += 3;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
   }
   return n;
 }
@@ -106,7 +108,9 @@ export function utf8Length(text: string): number {
 /** Prometheus text form of a label set, for error messages: `name{a="b"}`. */
 export function describeLabels(labels: Record<string, string>): string {
   const name = labels.__name__ ?? '';
-  const rest = Object.keys(labels).filter((k) => k !== '__name__').sort()
+  const rest = Object.keys(labels)
+    .filter((k) => k !== '__name__')
+    .sort()
     .map((k) => `${k}=${JSON.stringify(labels[k])}`);
   const text = `${name}{${rest.join(', ')}}`;
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
@@ -193,8 +197,10 @@ function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number,
   for (let i = 0; i < batch.timestamps.length; i++) {
     const ts = batch.timestamps[i];
     if (!Number.isSafeInteger(ts)) return `timestamp ${String(ts)} is not an integer number of milliseconds`;
-    if (ts > maxTs) return `timestamp ${new Date(ts).toISOString()} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
-    if (ts < minTs) return `timestamp ${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is older than MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`;
+    if (ts > maxTs)
+      return `timestamp ${new Date(ts).toISOString()} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
+    if (ts < minTs)
+      return `timestamp ${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is older than MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`;
     if (typeof batch.values[i] !== 'number') return `value at index ${i} is not a number`;
   }
   return undefined;

@@ -20,7 +20,7 @@
  * `retention_due`): it deletes samples older than RETENTION_DAYS and series left empty.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { SeriesBatch } from '../../shared/metrics-contract';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
 import { decodeValue } from './sample-value';
 import { compileMatcher, matchesLabels, type CompiledMatcher, type LabelMatcher } from './selector';
@@ -126,14 +126,20 @@ export class MetricsShard extends DurableObject<Env> {
     )`);
     this.logSamples = this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM samples_log').one().n;
     for (const row of this.sql.exec<{ id: number; name: string; labels: string }>('SELECT id, name, labels FROM series')) {
-      this.remember({ id: row.id, name: row.name, key: row.labels, labels: Object.fromEntries(JSON.parse(row.labels) as [string, string][]) });
+      this.remember({
+        id: row.id,
+        name: row.name,
+        key: row.labels,
+        labels: Object.fromEntries(JSON.parse(row.labels) as [string, string][]),
+      });
     }
   }
 
   private remember(entry: SeriesEntry): void {
     this.byKey.set(entry.key, entry);
     const list = this.byName.get(entry.name);
-    if (list) list.push(entry); else this.byName.set(entry.name, [entry]);
+    if (list) list.push(entry);
+    else this.byName.set(entry.name, [entry]);
   }
 
   private forget(entry: SeriesEntry): void {
@@ -141,7 +147,8 @@ export class MetricsShard extends DurableObject<Env> {
     const list = this.byName.get(entry.name);
     if (!list) return;
     const rest = list.filter((e) => e !== entry);
-    if (rest.length) this.byName.set(entry.name, rest); else this.byName.delete(entry.name);
+    if (rest.length) this.byName.set(entry.name, rest);
+    else this.byName.delete(entry.name);
   }
 
   /**
@@ -154,7 +161,9 @@ export class MetricsShard extends DurableObject<Env> {
     let total = 0;
     for (let k = 0; k < counts.length; k++) total += counts[k];
     if (keys.length !== counts.length || total !== timestamps.length || total !== values.length) {
-      throw new Error(`malformed shard write: ${keys.length} keys, ${counts.length} counts (${total} samples), ${timestamps.length} timestamps, ${values.length} values`);
+      throw new Error(
+        `malformed shard write: ${keys.length} keys, ${counts.length} counts (${total} samples), ${timestamps.length} timestamps, ${values.length} values`,
+      );
     }
     if (this.logSamples >= this.logMergeSamples) this.mergeLog();
     const created: SeriesEntry[] = [];
@@ -201,7 +210,10 @@ export class MetricsShard extends DurableObject<Env> {
     const digits = new Uint8Array(ids.length * width);
     for (let k = 0; k < ids.length; k++) {
       let id = ids[k];
-      for (let d = width - 1; d >= 0; d--) { digits[k * width + d] = 48 + (id % 10); id = Math.floor(id / 10); }
+      for (let d = width - 1; d >= 0; d--) {
+        digits[k * width + d] = 48 + (id % 10);
+        id = Math.floor(id / 10);
+      }
     }
     let series = 0;
     let left = counts.length ? counts[0] : 0;
@@ -213,7 +225,13 @@ export class MetricsShard extends DurableObject<Env> {
         for (let d = 0; d < width; d++) idBytes[row * width + d] = digits[series * width + d];
         left--;
       }
-      this.sql.exec(APPEND_LOG, idBytes.buffer, width, `[${timestamps.subarray(start, end).join(',')}]`, valueBytes.slice(start * 8, end * 8).buffer);
+      this.sql.exec(
+        APPEND_LOG,
+        idBytes.buffer,
+        width,
+        `[${timestamps.subarray(start, end).join(',')}]`,
+        valueBytes.slice(start * 8, end * 8).buffer,
+      );
     }
   }
 
@@ -241,7 +259,7 @@ export class MetricsShard extends DurableObject<Env> {
   private matching(matchers: LabelMatcher[]): SeriesEntry[] {
     const compiled: CompiledMatcher[] = matchers.map(compileMatcher);
     const byName = matchers.find((m) => m.name === '__name__' && m.type === '=');
-    const candidates = byName ? this.byName.get(byName.value) ?? [] : this.byKey.values();
+    const candidates = byName ? (this.byName.get(byName.value) ?? []) : this.byKey.values();
     const out: SeriesEntry[] = [];
     for (const entry of candidates) if (matchesLabels(compiled, entry.labels)) out.push(entry);
     return out;
@@ -286,7 +304,11 @@ export class MetricsShard extends DurableObject<Env> {
         if (seen.has(entry)) continue;
         // Every stored series has a sample (retention deletes empty ones): an unbounded
         // window needs no lookup, which keeps label browsing cheap.
-        if (unbounded || this.sql.exec('SELECT 1 FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? LIMIT 1', entry.id, startMs, endMs).toArray().length) {
+        if (
+          unbounded ||
+          this.sql.exec('SELECT 1 FROM samples WHERE series_id = ? AND ts >= ? AND ts <= ? LIMIT 1', entry.id, startMs, endMs).toArray()
+            .length
+        ) {
           seen.add(entry);
         }
       }

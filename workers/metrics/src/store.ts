@@ -2,14 +2,14 @@
  * The store as the Worker sees it: routes validated series to their shards and fans reads
  * out to every shard in parallel, merging the answers.
  */
-import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import type { SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import { readLimits, type MetricsLimits } from './limits';
 import type { LabelMatcher } from './selector';
 import { packShardWrite, prepareSeries, shardOf, type PreparedSeries, type PreparedWrite } from './series';
-import type { ShardSelect } from './shard';
+import type { MetricsShard, ShardSelect } from './shard';
 
 /** The shard stub for index `n`. */
-function shard(env: Env, n: number): DurableObjectStub<import('./shard').MetricsShard> {
+function shard(env: Env, n: number): DurableObjectStub<MetricsShard> {
   return env.SHARDS.get(env.SHARDS.idFromName(`shard-${n}`));
 }
 
@@ -24,7 +24,12 @@ export interface StoreWriteResult extends WriteResult {
  * caller answers 5xx, which remote_write clients retry; rewriting the same samples is
  * idempotent since a duplicate (series, ts) keeps the last value).
  */
-export async function writeSeries(env: Env, batches: readonly SeriesBatch[], nowMs = Date.now(), limits: MetricsLimits = readLimits(env)): Promise<StoreWriteResult> {
+export async function writeSeries(
+  env: Env,
+  batches: readonly SeriesBatch[],
+  nowMs = Date.now(),
+  limits: MetricsLimits = readLimits(env),
+): Promise<StoreWriteResult> {
   return storePrepared(env, prepareSeries(batches, limits, nowMs), limits);
 }
 
@@ -37,12 +42,16 @@ export async function storePrepared(env: Env, prepared: PreparedWrite, limits: M
   for (const s of prepared.series) {
     const n = shardOf(s.key, limits.shardCount);
     const list = perShard.get(n);
-    if (list) list.push(s); else perShard.set(n, [s]);
+    if (list) list.push(s);
+    else perShard.set(n, [s]);
   }
   const results = await Promise.all([...perShard].map(([n, list]) => shard(env, n).writeColumns(packShardWrite(list))));
   let series = 0;
   let samples = 0;
-  for (const r of results) { series += r.series; samples += r.samples; }
+  for (const r of results) {
+    series += r.series;
+    samples += r.samples;
+  }
   return { series, samples, errors: prepared.errors, refusedSamples: prepared.refusedSamples };
 }
 
@@ -70,7 +79,12 @@ export async function selectSeries(env: Env, req: Omit<ShardSelect, 'maxSamples'
 }
 
 /** Label sets with samples in [startMs, endMs] matching any of the matcher sets, from every shard. */
-export async function selectLabelSets(env: Env, matcherSets: LabelMatcher[][], startMs: number, endMs: number): Promise<Record<string, string>[]> {
+export async function selectLabelSets(
+  env: Env,
+  matcherSets: LabelMatcher[][],
+  startMs: number,
+  endMs: number,
+): Promise<Record<string, string>[]> {
   const limits = readLimits(env);
   const answers = await Promise.all(
     Array.from({ length: limits.shardCount }, (_, n) => shard(env, n).seriesLabels(matcherSets, startMs, endMs)),

@@ -29,13 +29,17 @@ export class ScrapeConfigStore extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec('CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL, updated_ms INTEGER NOT NULL)');
+    this.sql.exec(
+      'CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL, updated_ms INTEGER NOT NULL)',
+    );
     this.sql.exec('CREATE TABLE IF NOT EXISTS active_jobs (job_name TEXT PRIMARY KEY)');
   }
 
   /** The document set through the API, or null (the SCRAPE_CONFIG var applies). */
   stored(): StoredConfig | null {
-    const row = this.sql.exec<{ document: string; updated_ms: number }>('SELECT document, updated_ms FROM config WHERE id = 1').toArray()[0];
+    const row = this.sql
+      .exec<{ document: string; updated_ms: number }>('SELECT document, updated_ms FROM config WHERE id = 1')
+      .toArray()[0];
     return row === undefined ? null : { document: row.document, updatedMs: row.updated_ms };
   }
 
@@ -60,7 +64,10 @@ export class ScrapeConfigStore extends DurableObject<Env> {
     const stored = this.stored();
     const jobs: JobConfig[] = resolveScrapeConfig(JSON.parse(stored?.document ?? defaultDocument) as unknown, limits);
     const names = new Set(jobs.map((j) => j.jobName));
-    const before = this.sql.exec<{ job_name: string }>('SELECT job_name FROM active_jobs').toArray().map((r) => r.job_name);
+    const before = this.sql
+      .exec<{ job_name: string }>('SELECT job_name FROM active_jobs')
+      .toArray()
+      .map((r) => r.job_name);
     const stopped = before.filter((n) => !names.has(n));
     for (const job of jobs) await scrapePool(this.env, job.jobName).configure(job);
     for (const name of stopped) await scrapePool(this.env, name).configure(null);

@@ -91,7 +91,15 @@ export function scrapeLimits(env: {
 
 const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 /** Duration units in DURATION_RE's group order: [ms, suffix]. */
-const DURATION_UNITS: readonly (readonly [number, string])[] = [[365 * 86400e3, 'y'], [7 * 86400e3, 'w'], [86400e3, 'd'], [3600e3, 'h'], [60e3, 'm'], [1e3, 's'], [1, 'ms']];
+const DURATION_UNITS: readonly (readonly [number, string])[] = [
+  [365 * 86400e3, 'y'],
+  [7 * 86400e3, 'w'],
+  [86400e3, 'd'],
+  [3600e3, 'h'],
+  [60e3, 'm'],
+  [1e3, 's'],
+  [1, 'ms'],
+];
 
 /** Prometheus's duration syntax (`model.ParseDuration`): `1h30m`, `15s`, `500ms`. Returns ms or undefined. */
 export function parsePromDuration(s: string): number | undefined {
@@ -118,7 +126,17 @@ export function formatPromDuration(ms: number): string {
 }
 
 const SIZE_RE = /^(\d+)(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/;
-const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, KiB: 1024, MB: 1024 ** 2, MiB: 1024 ** 2, GB: 1024 ** 3, GiB: 1024 ** 3, TB: 1024 ** 4, TiB: 1024 ** 4 };
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1024,
+  KiB: 1024,
+  MB: 1024 ** 2,
+  MiB: 1024 ** 2,
+  GB: 1024 ** 3,
+  GiB: 1024 ** 3,
+  TB: 1024 ** 4,
+  TiB: 1024 ** 4,
+};
 
 /** Prometheus's `body_size_limit` syntax (base-2 units: `10MB` = 10 MiB; `0` = no limit). */
 export function parseByteSize(s: string): number | undefined {
@@ -130,7 +148,19 @@ export function parseByteSize(s: string): number | undefined {
 const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const JOB_NAME_MAX = 128;
 const DOCUMENT_KEYS = new Set(['global', 'scrape_configs']);
-const JOB_KEYS = new Set(['job_name', 'static_configs', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'scheme', 'params', 'honor_labels', 'honor_timestamps', 'sample_limit', 'body_size_limit']);
+const JOB_KEYS = new Set([
+  'job_name',
+  'static_configs',
+  'scrape_interval',
+  'scrape_timeout',
+  'metrics_path',
+  'scheme',
+  'params',
+  'honor_labels',
+  'honor_timestamps',
+  'sample_limit',
+  'body_size_limit',
+]);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -174,9 +204,14 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
     names.add(jobName);
     const interval = durationField(raw.scrape_interval, `${at}.scrape_interval`, gInterval, problems);
     // Prometheus: a job without its own timeout takes the global one, capped at its interval.
-    const timeout = raw.scrape_timeout === undefined ? Math.min(gTimeout, interval) : durationField(raw.scrape_timeout, `${at}.scrape_timeout`, gTimeout, problems);
-    if (interval < limits.minScrapeIntervalMs) problems.push(`${at}.scrape_interval below the minimum of ${limits.minScrapeIntervalMs / 1000}s`);
-    if (timeout > interval) problems.push(`${at}: scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
+    const timeout =
+      raw.scrape_timeout === undefined
+        ? Math.min(gTimeout, interval)
+        : durationField(raw.scrape_timeout, `${at}.scrape_timeout`, gTimeout, problems);
+    if (interval < limits.minScrapeIntervalMs)
+      problems.push(`${at}.scrape_interval below the minimum of ${limits.minScrapeIntervalMs / 1000}s`);
+    if (timeout > interval)
+      problems.push(`${at}: scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
     if (timeout <= 0) problems.push(`${at}.scrape_timeout must be positive`);
     const rawPath = raw.metrics_path ?? '/metrics';
     if (typeof rawPath !== 'string' || !rawPath.startsWith('/')) problems.push(`${at}.metrics_path must be a path starting with /`);
@@ -189,7 +224,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
       else {
         for (const [k, v] of Object.entries(raw.params)) {
           if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) problems.push(`${at}.params.${k} must be an array of strings`);
-          else params[k] = v as string[];
+          else params[k] = v;
         }
       }
     }
@@ -197,7 +232,8 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
     const honorTimestamps = boolField(raw.honor_timestamps, `${at}.honor_timestamps`, true, problems);
     let sampleLimit = limits.maxSamplesPerScrape;
     if (raw.sample_limit !== undefined) {
-      if (typeof raw.sample_limit !== 'number' || !Number.isInteger(raw.sample_limit) || raw.sample_limit < 0) problems.push(`${at}.sample_limit must be a non-negative integer`);
+      if (typeof raw.sample_limit !== 'number' || !Number.isInteger(raw.sample_limit) || raw.sample_limit < 0)
+        problems.push(`${at}.sample_limit must be a non-negative integer`);
       else if (raw.sample_limit > 0) sampleLimit = Math.min(raw.sample_limit, limits.maxSamplesPerScrape);
     }
     let bodySizeLimit = limits.maxBodySize;

@@ -5,7 +5,7 @@
  * exchange (headers and body), and the body-size limit enforced while the body streams in.
  * Pure apart from `fetch`.
  */
-import type { ExpositionFormat } from '../../shared/exposition';
+import type { ExpositionFormat } from '@pushpull/wire/prometheus-text/exposition';
 
 /** Prometheus 2.42's Accept header (`scrapeAcceptHeader`). */
 export const SCRAPE_ACCEPT =

@@ -6,10 +6,10 @@
  * cron only (re)configures pools and re-arms a loop that stopped.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { SeriesBatch, WriteResult } from '../../shared/metrics-contract';
+import type { SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import type { JobConfig, TargetConfig } from './config';
 import { staleMarkers, staleReportSeries, type TrackedSeries } from './scrape-series';
-import { mapLimited } from '../../shared/concurrency';
+import { mapLimited } from '@pushpull/http/concurrency';
 import { scrapeTarget, type TargetOutcome } from './scrape-target';
 
 /** One target's health, as `GET /api/v1/targets` reports it. */
@@ -52,11 +52,15 @@ export class ScrapePool extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS job (id INTEGER PRIMARY KEY CHECK (id = 1), config TEXT NOT NULL, updated_ms INTEGER NOT NULL)`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS job (id INTEGER PRIMARY KEY CHECK (id = 1), config TEXT NOT NULL, updated_ms INTEGER NOT NULL)`,
+    );
     this.sql.exec(`CREATE TABLE IF NOT EXISTS targets (
       scrape_url TEXT PRIMARY KEY, address TEXT NOT NULL, labels TEXT NOT NULL, health TEXT NOT NULL,
       last_error TEXT NOT NULL, last_scrape_ms INTEGER NOT NULL, last_duration_s REAL NOT NULL, last_samples INTEGER NOT NULL)`);
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS series (scrape_url TEXT NOT NULL, key TEXT NOT NULL, labels TEXT NOT NULL, PRIMARY KEY (scrape_url, key))`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS series (scrape_url TEXT NOT NULL, key TEXT NOT NULL, labels TEXT NOT NULL, PRIMARY KEY (scrape_url, key))`,
+    );
   }
 
   /**
@@ -81,7 +85,9 @@ export class ScrapePool extends DurableObject<Env> {
       this.sql.exec(
         `INSERT INTO targets (scrape_url, address, labels, health, last_error, last_scrape_ms, last_duration_s, last_samples)
          VALUES (?, ?, ?, 'unknown', '', 0, 0, 0) ON CONFLICT (scrape_url) DO UPDATE SET address = excluded.address, labels = excluded.labels`,
-        t.scrapeUrl, t.address, JSON.stringify(t.labels),
+        t.scrapeUrl,
+        t.address,
+        JSON.stringify(t.labels),
       );
     }
     const alarm = await this.ctx.storage.getAlarm();
@@ -115,9 +121,18 @@ export class ScrapePool extends DurableObject<Env> {
   health(): TargetHealth[] {
     const job = this.job();
     if (job === undefined) return [];
-    const rows = this.sql.exec<{ scrape_url: string; address: string; labels: string; health: string; last_error: string; last_scrape_ms: number; last_duration_s: number; last_samples: number }>(
-      'SELECT * FROM targets ORDER BY scrape_url',
-    ).toArray();
+    const rows = this.sql
+      .exec<{
+        scrape_url: string;
+        address: string;
+        labels: string;
+        health: string;
+        last_error: string;
+        last_scrape_ms: number;
+        last_duration_s: number;
+        last_samples: number;
+      }>('SELECT * FROM targets ORDER BY scrape_url')
+      .toArray();
     return rows.map((r) => ({
       scrapePool: job.jobName,
       scrapeUrl: r.scrape_url,
@@ -188,14 +203,24 @@ export class ScrapePool extends DurableObject<Env> {
         health = 'down';
         lastError = lastError === '' ? write.error : `${lastError}; ${write.error}`;
       } else if (write.result !== undefined && write.result.errors.length > 0 && lastError === '') {
-        const mine = write.result.errors.filter((e) => e.includes(`instance="${target.labels.instance ?? ''}"`) || e.includes(`"instance":"${target.labels.instance ?? ''}"`));
+        const mine = write.result.errors.filter(
+          (e) => e.includes(`instance="${target.labels.instance ?? ''}"`) || e.includes(`"instance":"${target.labels.instance ?? ''}"`),
+        );
         if (mine.length > 0) lastError = `metrics store refused ${mine.length} series: ${mine[0]}`;
       }
       // No row updated: the target left the job while this scrape was in flight.
-      const updated = this.sql.exec(
-        'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url = ? RETURNING 1',
-        health, lastError, o.scrapeTimeMs, o.durationSeconds, o.samplesScraped, target.scrapeUrl,
-      ).toArray().length > 0;
+      const updated =
+        this.sql
+          .exec(
+            'UPDATE targets SET health = ?, last_error = ?, last_scrape_ms = ?, last_duration_s = ?, last_samples = ? WHERE scrape_url = ? RETURNING 1',
+            health,
+            lastError,
+            o.scrapeTimeMs,
+            o.durationSeconds,
+            o.samplesScraped,
+            target.scrapeUrl,
+          )
+          .toArray().length > 0;
       if (!updated) continue;
       // A failed write must not forget the series: the next scrape compares against them again.
       if (write.error === undefined) this.remember(target.scrapeUrl, o.tracked);
@@ -230,7 +255,9 @@ export class ScrapePool extends DurableObject<Env> {
     for (const t of tracked) next.set(t.key, t);
     this.ctx.storage.transactionSync(() => {
       for (const key of prev.keys()) if (!next.has(key)) this.sql.exec('DELETE FROM series WHERE scrape_url = ? AND key = ?', url, key);
-      for (const [key, t] of next) if (!prev.has(key)) this.sql.exec('INSERT INTO series (scrape_url, key, labels) VALUES (?, ?, ?)', url, key, JSON.stringify(t.labels));
+      for (const [key, t] of next)
+        if (!prev.has(key))
+          this.sql.exec('INSERT INTO series (scrape_url, key, labels) VALUES (?, ?, ?)', url, key, JSON.stringify(t.labels));
     });
     this.previous.set(url, next);
   }

@@ -7,8 +7,8 @@
  * `scrape_samples_scraped`, `scrape_samples_post_metric_relabeling`, `scrape_series_added`)
  * and staleness markers for series that vanished. Pure: no bindings, no I/O.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
-import type { ParsedExposition } from '../../shared/exposition';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import type { ParsedExposition } from '@pushpull/wire/prometheus-text/exposition';
 
 /** The five series Prometheus writes for every scrape (`scrape.go` `report`). */
 export const REPORT_SERIES = [
@@ -61,7 +61,11 @@ export function seriesKey(labels: Record<string, string>): string {
  * with honor_labels the page's value wins; otherwise the target's does and the page's
  * value moves to `exported_<name>` (prefixed again while that name is taken).
  */
-export function applyTargetLabels(sample: Record<string, string>, target: Record<string, string>, honorLabels: boolean): Record<string, string> {
+export function applyTargetLabels(
+  sample: Record<string, string>,
+  target: Record<string, string>,
+  honorLabels: boolean,
+): Record<string, string> {
   const out: Record<string, string> = { ...sample };
   if (honorLabels) {
     for (const [k, v] of Object.entries(target)) if (out[k] === undefined || out[k] === '') out[k] = v;

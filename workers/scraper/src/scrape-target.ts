@@ -6,8 +6,8 @@
  * scrape writes no sample of the page (never a partial scrape), only `up` 0 and the rest
  * of the report, plus staleness markers.
  */
-import type { SeriesBatch } from '../../shared/metrics-contract';
-import { ExpositionError, parseExposition } from '../../shared/exposition';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import { ExpositionError, parseExposition } from '@pushpull/wire/prometheus-text/exposition';
 import type { JobConfig, TargetConfig } from './config';
 import { fetchPage, ScrapeError } from './fetch-page';
 import { PageRefused, pageSeries, reportSeries, staleMarkers, type TrackedSeries } from './scrape-series';
@@ -63,14 +63,32 @@ export async function scrapeTarget(
     }
     const batches = built.batches;
     for (const b of staleMarkers(previous.values(), current, start)) batches.push(b);
-    for (const b of reportSeries(target.labels, { up: true, durationSeconds, samplesScraped: built.samplesScraped, seriesAdded }, start)) batches.push(b);
-    return { health: 'up', lastError: '', scrapeTimeMs: start, durationSeconds, samplesScraped: built.samplesScraped, seriesAdded, batches, tracked: built.tracked };
+    for (const b of reportSeries(target.labels, { up: true, durationSeconds, samplesScraped: built.samplesScraped, seriesAdded }, start))
+      batches.push(b);
+    return {
+      health: 'up',
+      lastError: '',
+      scrapeTimeMs: start,
+      durationSeconds,
+      samplesScraped: built.samplesScraped,
+      seriesAdded,
+      batches,
+      tracked: built.tracked,
+    };
   } catch (err) {
     if (!(err instanceof ScrapeError) && !(err instanceof PageRefused)) throw err;
     if (durationSeconds === 0) durationSeconds = (Date.now() - start) / 1000;
     const batches = staleMarkers(previous.values(), new Set(), start);
     for (const b of reportSeries(target.labels, { up: false, durationSeconds, samplesScraped: 0, seriesAdded: 0 }, start)) batches.push(b);
-    return { health: 'down', lastError: err.message, scrapeTimeMs: start, durationSeconds, samplesScraped: 0, seriesAdded: 0, batches, tracked: [] };
+    return {
+      health: 'down',
+      lastError: err.message,
+      scrapeTimeMs: start,
+      durationSeconds,
+      samplesScraped: 0,
+      seriesAdded: 0,
+      batches,
+      tracked: [],
+    };
   }
 }
-

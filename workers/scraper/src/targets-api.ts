@@ -4,16 +4,16 @@
  * (token required) to run a round now.
  */
 import { Hono, type Context } from 'hono';
-import { requireToken } from '../../shared/auth';
-import { ApiError } from '../../shared/errors';
+import { requireToken } from '@pushpull/http/auth';
+import { ApiError } from '@pushpull/http/errors';
 import { formatPromDuration, resolveScrapeConfig, ScrapeConfigError, scrapeLimits, type JobConfig } from './config';
-import type { SyncResult } from './config-store';
+import type { ScrapeConfigStore, SyncResult } from './config-store';
 import { scrapePool, type TargetHealth } from './scrape-pool';
 
 type Bindings = { Bindings: Env };
 
 /** The single config object. */
-export function configStore(env: Env): DurableObjectStub<import('./config-store').ScrapeConfigStore> {
+export function configStore(env: Env): DurableObjectStub<ScrapeConfigStore> {
   return env.SCRAPE_CONFIG_STORE.get(env.SCRAPE_CONFIG_STORE.idFromName('config'));
 }
 
@@ -69,7 +69,8 @@ export const targetsApi = new Hono<Bindings>();
 // Prometheus: GET /api/v1/targets?state=active|dropped|any&scrapePool=<job>
 targetsApi.get('/targets', async (c) => {
   const state = c.req.query('state') ?? 'any';
-  if (!['active', 'dropped', 'any'].includes(state)) throw new ApiError(400, 'bad_data', `invalid state ${JSON.stringify(state)}: use active, dropped or any`);
+  if (!['active', 'dropped', 'any'].includes(state))
+    throw new ApiError(400, 'bad_data', `invalid state ${JSON.stringify(state)}: use active, dropped or any`);
   const pool = c.req.query('scrapePool');
   const active = state === 'dropped' ? [] : (await allTargets(c.env, pool)).map(prometheusTarget);
   return c.json({ status: 'success', data: { activeTargets: active, droppedTargets: [] } });
@@ -90,7 +91,8 @@ const putConfig = async (c: Context<Bindings>): Promise<Response> => {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (declared > max) throw new ApiError(413, 'too_large', `the configuration is larger than MAX_CONFIG_BYTES (${max})`);
   const text = await c.req.text();
-  if (new TextEncoder().encode(text).byteLength > max) throw new ApiError(413, 'too_large', `the configuration is larger than MAX_CONFIG_BYTES (${max})`);
+  if (new TextEncoder().encode(text).byteLength > max)
+    throw new ApiError(413, 'too_large', `the configuration is larger than MAX_CONFIG_BYTES (${max})`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);

@@ -4,16 +4,35 @@
  * Handlers stay thin: validation is in manifest.ts, storage in store.ts / upload.ts.
  */
 import { Hono, type Context } from 'hono';
-import { ApiError, jsonErrorHandler, jsonNotFound } from '../../../shared/errors';
-import { requireToken } from '../../../shared/auth';
+import { ApiError, jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
+import { requireToken } from '@pushpull/http/auth';
+import type {
+  ActivatedDeploy,
+  CreatedDeploy,
+  DeployList,
+  FileEntry,
+  FileList,
+  PushedFile,
+  StartedUpload,
+  UploadedPart,
+} from '@pushpull/contracts/push';
 import { purge } from '../purge';
-import { contentTypeFor } from './content-type';
+import { contentTypeFor } from '@pushpull/http/content-type';
 import { collectGarbage } from './gc';
 import { fetchPushed } from './serve';
 import { pushLimits, type PushLimits } from './limits';
 import {
-  changedPaths, expiryFromHeaders, isDeployId, newDeployId, parseManifest, parseSha256, servesSame,
-  validateHeaderValue, validatePath, withModifiedTimes, type Deploy, type FileEntry,
+  changedPaths,
+  expiryFromHeaders,
+  isDeployId,
+  newDeployId,
+  parseManifest,
+  parseSha256,
+  servesSame,
+  validateHeaderValue,
+  validatePath,
+  withModifiedTimes,
+  type Deploy,
 } from './manifest';
 import { activate, existingBlobs, getDeploy, listDeploys, putDeploy, readActive, readActiveDeploy, type Activation } from './store';
 import { abortUpload, completeUpload, createUpload, storeBlobHashing, storeBlobVerified, uploadPart } from './upload';
@@ -46,13 +65,22 @@ function bodyLength(c: PushContext, limit: number, what: string): number {
   if (raw === undefined || !/^\d+$/.test(raw)) throw new ApiError(411, 'length_required', 'Content-Length is required');
   const n = Number(raw);
   if (n > limit) {
-    throw new ApiError(413, 'payload_too_large', `${what} is ${n} bytes, more than PUSH_MAX_BODY_BYTES (${limit}); larger files go through POST /_push/uploads (multipart)`, { limit });
+    throw new ApiError(
+      413,
+      'payload_too_large',
+      `${what} is ${n} bytes, more than PUSH_MAX_BODY_BYTES (${limit}); larger files go through POST /_push/uploads (multipart)`,
+      { limit },
+    );
   }
   return n;
 }
 
 function emptyBody(): ReadableStream<Uint8Array> {
-  return new ReadableStream({ start(controller) { controller.close(); } });
+  return new ReadableStream({
+    start(controller) {
+      controller.close();
+    },
+  });
 }
 
 async function readJson(c: PushContext, limit: number): Promise<unknown> {
@@ -122,15 +150,29 @@ pushApi.put('/files/*', async (c) => {
   let entry: FileEntry | undefined;
   const result = await activate(c.env, async (current) => {
     const before = current?.files[path];
-    entry = { sha256: stored.sha256, size: stored.size, contentType, modifiedAt: before && before.sha256 === stored.sha256 ? before.modifiedAt : now };
+    entry = {
+      sha256: stored.sha256,
+      size: stored.size,
+      contentType,
+      modifiedAt: before && before.sha256 === stored.sha256 ? before.modifiedAt : now,
+    };
     if (cacheControl !== undefined) entry.cacheControl = cacheControl;
     if (expiresAt !== undefined) entry.expiresAt = expiresAt;
     if (servesSame(before, entry)) return null;
-    const deploy: Deploy = { id: newDeployId(Date.now()), createdAt: Date.now(), kind: 'file', files: { ...current?.files, [path]: entry }, missing: [] };
+    const deploy: Deploy = {
+      id: newDeployId(Date.now()),
+      createdAt: Date.now(),
+      kind: 'file',
+      files: { ...current?.files, [path]: entry },
+      missing: [],
+    };
     return { deploy, fresh: true };
   });
   if (result) await afterActivation(c, result);
-  return c.json({ path, ...entry, created: stored.created, changed: result !== null, deployId: result?.deploy.id ?? null }, result ? 201 : 200);
+  return c.json(
+    { path, ...entry, created: stored.created, changed: result !== null, deployId: result?.deploy.id ?? null },
+    result ? 201 : 200,
+  );
 });
 
 pushApi.delete('/files/*', async (c) => {
@@ -158,14 +200,16 @@ pushApi.get('/files', async (c) => {
   const now = Date.now();
   const wanted = prefix === '' || prefix.startsWith('/') ? prefix : '/' + prefix;
   const active = deploy?.files ?? {};
-  const paths = Object.keys(active).filter((p) => p.startsWith(wanted) && p > cursor).sort();
+  const paths = Object.keys(active)
+    .filter((p) => p.startsWith(wanted) && p > cursor)
+    .sort();
   const page = paths.slice(0, limit);
   const files = page.map((path) => {
     const f = active[path];
-    return { path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= now };
+    return { path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= now } satisfies PushedFile;
   });
   const next = paths.length > limit ? page[page.length - 1] : null;
-  return c.json({ deployId: deploy?.id ?? null, files, cursor: next });
+  return c.json({ deployId: deploy?.id ?? null, files, cursor: next } satisfies FileList);
 });
 
 pushApi.get('/files/*', async (c) => {
@@ -173,7 +217,7 @@ pushApi.get('/files/*', async (c) => {
   const deploy = await readActiveDeploy(c.env);
   const f = deploy?.files[path];
   if (!f) throw new ApiError(404, 'not_found', `${path} is not pushed`);
-  return c.json({ path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= Date.now() });
+  return c.json({ path, ...f, expired: f.expiresAt !== undefined && f.expiresAt <= Date.now() } satisfies PushedFile);
 });
 
 /**
@@ -206,14 +250,17 @@ pushApi.post('/uploads', async (c) => {
   const b = (body ?? {}) as { sha256?: unknown; size?: unknown };
   if (typeof b.sha256 !== 'string') throw new ApiError(400, 'invalid_upload', 'sha256 is required');
   const sha256 = parseSha256(b.sha256);
-  if (typeof b.size !== 'number' || !Number.isSafeInteger(b.size) || b.size < 0) throw new ApiError(400, 'invalid_upload', 'size must be a non-negative integer');
+  if (typeof b.size !== 'number' || !Number.isSafeInteger(b.size) || b.size < 0)
+    throw new ApiError(400, 'invalid_upload', 'size must be a non-negative integer');
   if (b.size > limits.maxBlobBytes) {
-    throw new ApiError(413, 'payload_too_large', `size ${b.size} is more than PUSH_MAX_BLOB_BYTES (${limits.maxBlobBytes})`, { limit: limits.maxBlobBytes });
+    throw new ApiError(413, 'payload_too_large', `size ${b.size} is more than PUSH_MAX_BLOB_BYTES (${limits.maxBlobBytes})`, {
+      limit: limits.maxBlobBytes,
+    });
   }
   const existing = await existingBlobs(c.env, [sha256]);
-  if (existing.get(sha256) === b.size) return c.json({ sha256, size: b.size, exists: true });
+  if (existing.get(sha256) === b.size) return c.json({ sha256, size: b.size, exists: true } satisfies StartedUpload);
   const id = await createUpload(c.env, sha256, b.size);
-  return c.json({ uploadId: id, sha256, size: b.size, partBytes: limits.partBytes, exists: false }, 201);
+  return c.json({ uploadId: id, sha256, size: b.size, partBytes: limits.partBytes, exists: false } satisfies StartedUpload, 201);
 });
 
 pushApi.put('/uploads/:id/parts/:n', async (c) => {
@@ -222,16 +269,20 @@ pushApi.put('/uploads/:id/parts/:n', async (c) => {
   if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new ApiError(400, 'invalid_part', 'part number must be 1 to 10000');
   const size = bodyLength(c, limits.maxBodyBytes, 'the part');
   const part = await uploadPart(c.env, c.req.param('id'), n, c.req.raw.body ?? emptyBody(), size);
-  return c.json({ partNumber: part.partNumber, etag: part.etag });
+  return c.json({ partNumber: part.partNumber, etag: part.etag } satisfies UploadedPart);
 });
 
 pushApi.post('/uploads/:id/complete', async (c) => {
   const body = await readJson(c, 1024 * 1024);
   const parts = (body as { parts?: unknown } | null)?.parts;
-  if (!Array.isArray(parts) || parts.length === 0 || !parts.every((p: unknown) => {
-    const q = p as { partNumber?: unknown; etag?: unknown } | null;
-    return q !== null && typeof q === 'object' && typeof q.partNumber === 'number' && typeof q.etag === 'string';
-  })) {
+  if (
+    !Array.isArray(parts) ||
+    parts.length === 0 ||
+    !parts.every((p: unknown) => {
+      const q = p as { partNumber?: unknown; etag?: unknown } | null;
+      return q !== null && typeof q === 'object' && typeof q.partNumber === 'number' && typeof q.etag === 'string';
+    })
+  ) {
     throw new ApiError(400, 'invalid_parts', 'parts must be a non-empty list of {partNumber, etag}');
   }
   const stored = await completeUpload(c.env, c.req.param('id'), parts as R2UploadedPart[]);
@@ -254,21 +305,34 @@ pushApi.post('/deploys', async (c) => {
   for (const [path, e] of entries) {
     const size = existing.get(e.sha256);
     if (size !== undefined && size !== e.size) {
-      throw new ApiError(400, 'size_mismatch', `${path}: the manifest says ${e.size} bytes but content ${e.sha256} is ${size} bytes`, { path, expected: size, actual: e.size });
+      throw new ApiError(400, 'size_mismatch', `${path}: the manifest says ${e.size} bytes but content ${e.sha256} is ${size} bytes`, {
+        path,
+        expected: size,
+        actual: e.size,
+      });
     }
   }
   const missing = hashes.filter((h) => !existing.has(h));
   const active = await readActiveDeploy(c.env);
-  const deploy: Deploy = { id: newDeployId(now), createdAt: now, kind: 'site', files: withModifiedTimes(entries, active?.files, now), missing };
+  const deploy: Deploy = {
+    id: newDeployId(now),
+    createdAt: now,
+    kind: 'site',
+    files: withModifiedTimes(entries, active?.files, now),
+    missing,
+  };
   await putDeploy(c.env, deploy);
   const bytes = [...entries.values()].reduce((n, e) => n + e.size, 0);
-  return c.json({
-    id: deploy.id,
-    files: entries.size,
-    bytes,
-    missing,
-    limits: { maxBodyBytes: limits.maxBodyBytes, partBytes: limits.partBytes, maxBlobBytes: limits.maxBlobBytes },
-  }, 201);
+  return c.json(
+    {
+      id: deploy.id,
+      files: entries.size,
+      bytes,
+      missing,
+      limits: { maxBodyBytes: limits.maxBodyBytes, partBytes: limits.partBytes, maxBlobBytes: limits.maxBlobBytes },
+    } satisfies CreatedDeploy,
+    201,
+  );
 });
 
 pushApi.get('/deploys', async (c) => {
@@ -283,7 +347,7 @@ pushApi.get('/deploys', async (c) => {
       status: d.id === pointer?.deployId ? 'active' : activatedAt.has(d.id) ? 'inactive' : 'pending',
       activatedAt: activatedAt.get(d.id) ?? null,
     })),
-  });
+  } satisfies DeployList);
 });
 
 async function deployOr404(c: PushContext, id: string): Promise<Deploy> {
@@ -294,7 +358,10 @@ async function deployOr404(c: PushContext, id: string): Promise<Deploy> {
 }
 
 /** Hashes of a deploy that are still not stored (or stored with another size). */
-async function stillMissing(c: PushContext, deploy: Deploy): Promise<{ missing: string[]; wrongSize: Array<{ path: string; expected: number; actual: number }> }> {
+async function stillMissing(
+  c: PushContext,
+  deploy: Deploy,
+): Promise<{ missing: string[]; wrongSize: Array<{ path: string; expected: number; actual: number }> }> {
   const found = await existingBlobs(c.env, deploy.missing);
   const missing = deploy.missing.filter((h) => !found.has(h));
   const wrongSize: Array<{ path: string; expected: number; actual: number }> = [];
@@ -323,15 +390,30 @@ pushApi.post('/deploys/:id/activate', async (c) => {
   const deploy = await deployOr404(c, c.req.param('id'));
   const { missing, wrongSize } = await stillMissing(c, deploy);
   if (missing.length > 0) {
-    throw new ApiError(400, 'unknown_blobs', `${missing.length} content hash(es) of this deploy were never uploaded; upload them with PUT /_push/blobs/<sha256> and activate again`, { missing });
+    throw new ApiError(
+      400,
+      'unknown_blobs',
+      `${missing.length} content hash(es) of this deploy were never uploaded; upload them with PUT /_push/blobs/<sha256> and activate again`,
+      { missing },
+    );
   }
   if (wrongSize.length > 0) {
-    throw new ApiError(400, 'size_mismatch', `${wrongSize[0].path}: the manifest says ${wrongSize[0].expected} bytes but the uploaded content is ${wrongSize[0].actual}`, { mismatches: wrongSize });
+    throw new ApiError(
+      400,
+      'size_mismatch',
+      `${wrongSize[0].path}: the manifest says ${wrongSize[0].expected} bytes but the uploaded content is ${wrongSize[0].actual}`,
+      { mismatches: wrongSize },
+    );
   }
   const result = await activate(c.env, async () => ({ deploy, fresh: false }));
   if (!result) throw new Error('activation planned nothing');
   await afterActivation(c, result);
-  return c.json({ active: deploy.id, previous: result.previous?.id ?? null, activatedAt: result.pointer.activatedAt, files: Object.keys(deploy.files).length });
+  return c.json({
+    active: deploy.id,
+    previous: result.previous?.id ?? null,
+    activatedAt: result.pointer.activatedAt,
+    files: Object.keys(deploy.files).length,
+  } satisfies ActivatedDeploy);
 });
 
 pushApi.post('/gc', async (c) => {

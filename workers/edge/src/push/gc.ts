@@ -75,7 +75,10 @@ export async function collectGarbage(env: PushEnv, limits: PushLimits, now = Dat
 
   // Deploys created while we listed may name a candidate: read the list again and spare those.
   const again = await listDeploys(env);
-  const newcomers = again.filter((d) => !keep.has(d.id)).map((d) => d.id).filter((id) => !report.deploysDeleted.includes(id));
+  const newcomers = again
+    .filter((d) => !keep.has(d.id))
+    .map((d) => d.id)
+    .filter((id) => !report.deploysDeleted.includes(id));
   const late = await referencedBlobs(env, newcomers);
   if (!late) return report;
   const doomed: string[] = [];

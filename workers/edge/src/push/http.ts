@@ -2,7 +2,7 @@
  * Conditional requests and byte ranges for pushed files (RFC 9110 §13, §14). Pure: unit-tested
  * directly; the ETag of a pushed file is its SHA-256 in quotes.
  */
-import type { FileEntry } from './manifest';
+import type { FileEntry } from '@pushpull/contracts/push';
 
 function etagMatches(header: string, sha256: string): boolean {
   if (header.trim() === '*') return true;

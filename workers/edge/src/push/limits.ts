@@ -44,7 +44,7 @@ export interface PushLimits {
   gcGraceSeconds: number;
 }
 
-/** Defaults, the same as the root wrangler.toml's vars. */
+/** Defaults, the same as workers/edge/wrangler.toml's vars. */
 export const DEFAULT_LIMITS: PushLimits = {
   maxPathBytes: 1024,
   maxNameBytes: 255,

@@ -3,27 +3,15 @@
  * hashes, expiry headers and whole-site manifests (issue 3, "Bad input"). Pure: no bindings.
  * Every refusal is an {@link ApiError} 400 whose code and message name the problem.
  */
-import { ApiError } from '../../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
+import type { ActivationRecord, DeployKind, FileEntry, ManifestEntry } from '@pushpull/contracts/push';
 import type { PushLimits } from './limits';
-
-/** One pushed file: the content's hash and how it is served. */
-export interface FileEntry {
-  sha256: string;
-  size: number;
-  contentType: string;
-  cacheControl?: string;
-  /** Unix ms after which the file is no longer served. */
-  expiresAt?: number;
-  /** Unix ms when this path last got this content (served as Last-Modified). */
-  modifiedAt: number;
-}
 
 /** A deploy: an immutable, complete path → file map. Activating one switches every path at once. */
 export interface Deploy {
   id: string;
   createdAt: number;
-  /** `site` for `POST /_push/deploys`, `file` for one derived from a single-file PUT/DELETE. */
-  kind: 'site' | 'file';
+  kind: DeployKind;
   files: Record<string, FileEntry>;
   /** Hashes that were not stored when the deploy was created (checked again at activation). */
   missing: string[];
@@ -34,7 +22,7 @@ export interface ActivePointer {
   deployId: string;
   activatedAt: number;
   /** Most recent activations first (deploy id, time), the current one included. */
-  history: Array<{ deployId: string; activatedAt: number }>;
+  history: ActivationRecord[];
 }
 
 /** How many activations the pointer remembers. */
@@ -64,7 +52,8 @@ export function isDeployId(id: string): boolean {
 /** Validates a lowercase hex SHA-256 (uppercase accepted and lowered). */
 export function parseSha256(raw: string, what = 'sha256'): string {
   const sha = raw.trim().toLowerCase();
-  if (!SHA256_RE.test(sha)) throw new ApiError(400, 'invalid_sha256', `${what} must be 64 hex digits (SHA-256), got ${JSON.stringify(raw.slice(0, 80))}`);
+  if (!SHA256_RE.test(sha))
+    throw new ApiError(400, 'invalid_sha256', `${what} must be 64 hex digits (SHA-256), got ${JSON.stringify(raw.slice(0, 80))}`);
   return sha;
 }
 
@@ -80,7 +69,9 @@ export function validatePath(raw: string, limits: Pick<PushLimits, 'maxPathBytes
   if (path.includes('\\')) throw new ApiError(400, 'invalid_path', `path ${shown} contains a backslash`);
   const bytes = utf8Length(path);
   if (bytes > limits.maxPathBytes) {
-    throw new ApiError(400, 'path_too_long', `path is ${bytes} bytes, longer than PUSH_MAX_PATH_BYTES (${limits.maxPathBytes})`, { limit: limits.maxPathBytes });
+    throw new ApiError(400, 'path_too_long', `path is ${bytes} bytes, longer than PUSH_MAX_PATH_BYTES (${limits.maxPathBytes})`, {
+      limit: limits.maxPathBytes,
+    });
   }
   const segments = path.slice(1).split('/');
   for (const seg of segments) {
@@ -88,7 +79,12 @@ export function validatePath(raw: string, limits: Pick<PushLimits, 'maxPathBytes
     if (seg === '') throw new ApiError(400, 'invalid_path', `path ${shown} has an empty segment (// or a trailing /)`);
     const n = utf8Length(seg);
     if (n > limits.maxNameBytes) {
-      throw new ApiError(400, 'name_too_long', `name ${JSON.stringify(seg.slice(0, 40) + '…')} is ${n} bytes, longer than PUSH_MAX_NAME_BYTES (${limits.maxNameBytes})`, { limit: limits.maxNameBytes });
+      throw new ApiError(
+        400,
+        'name_too_long',
+        `name ${JSON.stringify(seg.slice(0, 40) + '…')} is ${n} bytes, longer than PUSH_MAX_NAME_BYTES (${limits.maxNameBytes})`,
+        { limit: limits.maxNameBytes },
+      );
     }
   }
   return path;
@@ -99,7 +95,9 @@ export function validateHeaderValue(name: string, raw: string, limits: Pick<Push
   const value = raw.trim();
   if (CONTROL_RE.test(value)) throw new ApiError(400, 'invalid_header', `${name} contains a control character`);
   if (utf8Length(value) > limits.maxHeaderBytes) {
-    throw new ApiError(400, 'header_too_long', `${name} is longer than PUSH_MAX_HEADER_BYTES (${limits.maxHeaderBytes})`, { limit: limits.maxHeaderBytes });
+    throw new ApiError(400, 'header_too_long', `${name} is longer than PUSH_MAX_HEADER_BYTES (${limits.maxHeaderBytes})`, {
+      limit: limits.maxHeaderBytes,
+    });
   }
   return value;
 }
@@ -132,7 +130,8 @@ export function expiryFromHeaders(ttl: string | undefined, expiresAt: string | u
   if (ttl !== undefined && expiresAt !== undefined) throw new ApiError(400, 'invalid_expiry', 'send X-TTL or X-Expires-At, not both');
   let at: number | undefined;
   if (ttl !== undefined) {
-    if (!/^\d{1,10}$/.test(ttl.trim()) || Number(ttl) <= 0) throw new ApiError(400, 'invalid_expiry', `X-TTL must be a positive number of seconds, got ${JSON.stringify(ttl)}`);
+    if (!/^\d{1,10}$/.test(ttl.trim()) || Number(ttl) <= 0)
+      throw new ApiError(400, 'invalid_expiry', `X-TTL must be a positive number of seconds, got ${JSON.stringify(ttl)}`);
     at = now + Number(ttl) * 1000;
   } else if (expiresAt !== undefined) {
     at = parseInstant(expiresAt, 'X-Expires-At');
@@ -141,20 +140,23 @@ export function expiryFromHeaders(ttl: string | undefined, expiresAt: string | u
   return at;
 }
 
-/** One manifest entry as the client sends it: a file entry before it gets its `modifiedAt`. */
-export type ManifestEntry = Omit<FileEntry, 'modifiedAt'>;
-
 /**
  * Parses a deploy manifest `{path: {sha256, size, contentType, cacheControl?, expiresAt?}}`.
  * Every path, hash, size and header is validated; the first problem is a 400 naming the path.
  */
 export function parseManifest(body: unknown, limits: PushLimits, now: number): Map<string, ManifestEntry> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError(400, 'invalid_manifest', 'the manifest must be a JSON object {path: {sha256, size, contentType, cacheControl?, expiresAt?}}');
+    throw new ApiError(
+      400,
+      'invalid_manifest',
+      'the manifest must be a JSON object {path: {sha256, size, contentType, cacheControl?, expiresAt?}}',
+    );
   }
   const raw = Object.entries(body as Record<string, unknown>);
   if (raw.length > limits.maxFiles) {
-    throw new ApiError(400, 'too_many_files', `the manifest has ${raw.length} paths, more than PUSH_MAX_FILES (${limits.maxFiles})`, { limit: limits.maxFiles });
+    throw new ApiError(400, 'too_many_files', `the manifest has ${raw.length} paths, more than PUSH_MAX_FILES (${limits.maxFiles})`, {
+      limit: limits.maxFiles,
+    });
   }
   const out = new Map<string, ManifestEntry>();
   for (const [rawPath, value] of raw) {
@@ -201,7 +203,11 @@ export function parseManifest(body: unknown, limits: PushLimits, now: number): M
  * Builds a deploy's file map: each path keeps its previous `modifiedAt` when the active
  * deploy had the same content there, else gets `now`.
  */
-export function withModifiedTimes(entries: Map<string, ManifestEntry>, previous: Record<string, FileEntry> | undefined, now: number): Record<string, FileEntry> {
+export function withModifiedTimes(
+  entries: Map<string, ManifestEntry>,
+  previous: Record<string, FileEntry> | undefined,
+  now: number,
+): Record<string, FileEntry> {
   const files: Record<string, FileEntry> = {};
   for (const [path, e] of entries) {
     const before = previous?.[path];
@@ -212,7 +218,13 @@ export function withModifiedTimes(entries: Map<string, ManifestEntry>, previous:
 
 /** Whether two entries serve the same thing: same bytes, Content-Type, Cache-Control and expiry. */
 export function servesSame(a: FileEntry | undefined, b: FileEntry): boolean {
-  return a !== undefined && a.sha256 === b.sha256 && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.expiresAt === b.expiresAt;
+  return (
+    a !== undefined &&
+    a.sha256 === b.sha256 &&
+    a.contentType === b.contentType &&
+    a.cacheControl === b.cacheControl &&
+    a.expiresAt === b.expiresAt
+  );
 }
 
 /** The paths whose served content differs between two file maps (added, removed or changed). */

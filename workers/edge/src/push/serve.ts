@@ -6,7 +6,8 @@
  */
 import { EXPIRES_AT_HEADER } from '../cache';
 import { notModified, parseRange } from './http';
-import { lookupFile, type FileEntry } from './manifest';
+import type { FileEntry } from '@pushpull/contracts/push';
+import { lookupFile } from './manifest';
 import { blobKey, getDeploy, readActiveForServing, type PushEnv } from './store';
 
 /** The entry serving a path in the active deploy, or null (not pushed, or expired). */

@@ -13,8 +13,9 @@
  * consistent and its conditional put (`onlyIf.etagMatches`) serialises read-modify-write
  * (single-file pushes) without a coordinator; KV is only the read-side cache.
  */
-import { mapLimited } from '../../../shared/concurrency';
-import { ApiError } from '../../../shared/errors';
+import { mapLimited } from '@pushpull/http/concurrency';
+import { ApiError } from '@pushpull/http/errors';
+import type { DeploySummary } from '@pushpull/contracts/push';
 import type { ActivePointer, Deploy } from './manifest';
 import { HISTORY_LENGTH } from './manifest';
 
@@ -88,20 +89,16 @@ export async function deleteDeploy(env: PushEnv, id: string): Promise<void> {
   await env.EDGE_KV.delete(KV_DEPLOY_PREFIX + id);
 }
 
-/** A deploy's listing entry (from R2 custom metadata, without reading the deploy). */
-export interface DeploySummary {
-  id: string;
-  createdAt: number;
-  kind: string;
-  files: number;
-  bytes: number;
-}
-
 /**
  * Every object under a prefix of the push bucket, page by page (R2 lists up to 1000 a page);
  * bounded: stops after `maxPages` pages.
  */
-export async function* listObjects(env: PushEnv, prefix: string, maxPages: number, include?: R2ListOptions['include']): AsyncGenerator<R2Object> {
+export async function* listObjects(
+  env: PushEnv,
+  prefix: string,
+  maxPages: number,
+  include?: R2ListOptions['include'],
+): AsyncGenerator<R2Object> {
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {
     const list = await env.PUSH_BUCKET.list({ prefix, cursor, include });
@@ -111,7 +108,7 @@ export async function* listObjects(env: PushEnv, prefix: string, maxPages: numbe
   }
 }
 
-/** Every stored deploy, newest first (bounded: at most 100 pages of 1000). */
+/** Every stored deploy from R2 custom metadata, without reading them; newest first (bounded: at most 100 pages of 1000). */
 export async function listDeploys(env: PushEnv): Promise<DeploySummary[]> {
   const out: DeploySummary[] = [];
   for await (const obj of listObjects(env, DEPLOY_PREFIX, 100, ['customMetadata'])) {
@@ -119,7 +116,7 @@ export async function listDeploys(env: PushEnv): Promise<DeploySummary[]> {
     out.push({
       id: obj.key.slice(DEPLOY_PREFIX.length, -'.json'.length),
       createdAt: Number(m.createdAt ?? obj.uploaded.getTime()),
-      kind: m.kind ?? 'site',
+      kind: m.kind === 'file' ? 'file' : 'site',
       files: Number(m.files ?? 0),
       bytes: Number(m.bytes ?? 0),
     });
@@ -163,7 +160,11 @@ const MAX_CAS_ATTEMPTS = 10;
  * activate (`fresh` when it was created by this call and must be stored first; it is deleted
  * again if the swap loses) or null for "nothing to do" (then null is returned).
  */
-export async function activate(env: PushEnv, plan: (current: Deploy | null) => Promise<ActivationPlan>, now: () => number = Date.now): Promise<Activation | null> {
+export async function activate(
+  env: PushEnv,
+  plan: (current: Deploy | null) => Promise<ActivationPlan>,
+  now: () => number = Date.now,
+): Promise<Activation | null> {
   for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
     const { pointer, etag } = await readActive(env);
     const current = pointer ? await getDeploy(env, pointer.deployId) : null;
@@ -198,7 +199,7 @@ export async function publishPointer(env: PushEnv, pointer: ActivePointer): Prom
     try {
       await env.EDGE_KV.put(KV_ACTIVE, JSON.stringify(value));
       const { pointer: authority } = await readActive(env);
-      if (!authority || authority.deployId === value.deployId && authority.activatedAt === value.activatedAt) return;
+      if (!authority || (authority.deployId === value.deployId && authority.activatedAt === value.activatedAt)) return;
       value = authority; // another activation won meanwhile: publish the winner
     } catch (err) {
       if (attempt >= 4) throw err;

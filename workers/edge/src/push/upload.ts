@@ -5,7 +5,7 @@
  * (`put(..., { sha256 })` fails and stores nothing on a mismatch), and when no hash is
  * declared the body is hashed on the way into a staging object.
  */
-import { ApiError } from '../../../shared/errors';
+import { ApiError } from '@pushpull/http/errors';
 import { blobKey, STAGING_PREFIX, type PushEnv } from './store';
 
 const toHex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -71,7 +71,12 @@ export async function storeBlobVerified(env: PushEnv, sha256: string, body: Read
 }
 
 function checksumMismatch(expected: string, actual: string | null): ApiError {
-  return new ApiError(400, 'checksum_mismatch', `the body's SHA-256 ${actual ? `is ${actual}, not` : 'does not match'} ${expected}; nothing was stored`, actual ? { expected, actual } : { expected });
+  return new ApiError(
+    400,
+    'checksum_mismatch',
+    `the body's SHA-256 ${actual ? `is ${actual}, not` : 'does not match'} ${expected}; nothing was stored`,
+    actual ? { expected, actual } : { expected },
+  );
 }
 
 /**
@@ -112,7 +117,12 @@ async function promoteStaging(env: PushEnv, staging: string, sha256: string, siz
 
 // ---- multipart (files larger than one request body) ---------------------------------
 
-interface UploadHandle { key: string; uploadId: string; sha256: string; size: number }
+interface UploadHandle {
+  key: string;
+  uploadId: string;
+  sha256: string;
+  size: number;
+}
 
 const b64url = (s: string): string => btoa(s).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 const unb64url = (s: string): string => atob(s.replaceAll('-', '+').replaceAll('_', '/'));
@@ -126,7 +136,14 @@ export function encodeUploadId(h: UploadHandle): string {
 export function decodeUploadId(id: string): UploadHandle {
   try {
     const [key, uploadId, sha256, size] = JSON.parse(unb64url(id)) as [unknown, unknown, unknown, unknown];
-    if (typeof key === 'string' && key.startsWith(STAGING_PREFIX) && typeof uploadId === 'string' && typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256) && typeof size === 'number') {
+    if (
+      typeof key === 'string' &&
+      key.startsWith(STAGING_PREFIX) &&
+      typeof uploadId === 'string' &&
+      typeof sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(sha256) &&
+      typeof size === 'number'
+    ) {
       return { key, uploadId, sha256, size };
     }
   } catch {
@@ -142,7 +159,13 @@ export async function createUpload(env: PushEnv, sha256: string, size: number): 
 }
 
 /** Uploads one part (numbered from 1). */
-export async function uploadPart(env: PushEnv, id: string, partNumber: number, body: ReadableStream<Uint8Array>, size: number): Promise<R2UploadedPart> {
+export async function uploadPart(
+  env: PushEnv,
+  id: string,
+  partNumber: number,
+  body: ReadableStream<Uint8Array>,
+  size: number,
+): Promise<R2UploadedPart> {
   const h = decodeUploadId(id);
   const { readable, done } = fixedLength(body, size);
   const mpu = env.PUSH_BUCKET.resumeMultipartUpload(h.key, h.uploadId);
@@ -150,7 +173,8 @@ export async function uploadPart(env: PushEnv, id: string, partNumber: number, b
     const [part] = await Promise.all([mpu.uploadPart(partNumber, readable), done]);
     return part;
   } catch (err) {
-    if (err instanceof Error && /upload.*(not exist|not found)|NoSuchUpload/i.test(err.message)) throw new ApiError(404, 'unknown_upload', 'no such multipart upload (completed, aborted or expired)');
+    if (err instanceof Error && /upload.*(not exist|not found)|NoSuchUpload/i.test(err.message))
+      throw new ApiError(404, 'unknown_upload', 'no such multipart upload (completed, aborted or expired)');
     throw err;
   }
 }
@@ -173,7 +197,10 @@ export async function completeUpload(env: PushEnv, id: string, parts: R2Uploaded
     if (!obj) throw new Error('completed upload vanished');
     if (obj.size !== h.size) {
       await obj.body.cancel();
-      throw new ApiError(400, 'size_mismatch', `the upload assembled ${obj.size} bytes, not the ${h.size} announced; nothing was stored`, { expected: h.size, actual: obj.size });
+      throw new ApiError(400, 'size_mismatch', `the upload assembled ${obj.size} bytes, not the ${h.size} announced; nothing was stored`, {
+        expected: h.size,
+        actual: obj.size,
+      });
     }
     const actual = await hashStream(obj.body);
     if (actual.sha256 !== h.sha256) throw checksumMismatch(h.sha256, actual.sha256);
