@@ -142,15 +142,26 @@ interface ScrapeJob {
   static_configs: Array<{ targets: string[] }>;
 }
 
+/** One scrape job (one scrape pool) over `targets`, timeout one second under the interval. */
+function scrapeJob(name: string, intervalSeconds: number, targets: string[]): ScrapeJob {
+  return {
+    job_name: name,
+    scrape_interval: `${intervalSeconds}s`,
+    scrape_timeout: `${Math.max(1, intervalSeconds - 1)}s`,
+    static_configs: [{ targets }],
+  };
+}
+
 function scrapeJobs(prefix: string, apps: readonly SimulatedApp[], intervalSeconds: number, perJob: number): ScrapeJob[] {
   const jobs: ScrapeJob[] = [];
   for (let i = 0; i < apps.length; i += perJob) {
-    jobs.push({
-      job_name: `${prefix}-${jobs.length}`,
-      scrape_interval: `${intervalSeconds}s`,
-      scrape_timeout: `${Math.max(1, intervalSeconds - 1)}s`,
-      static_configs: [{ targets: apps.slice(i, i + perJob).map((a) => a.target) }],
-    });
+    jobs.push(
+      scrapeJob(
+        `${prefix}-${jobs.length}`,
+        intervalSeconds,
+        apps.slice(i, i + perJob).map((a) => a.target),
+      ),
+    );
   }
   return jobs;
 }
@@ -329,12 +340,13 @@ async function shortJobExperiment(
     await setJobs(
       scraper,
       'short',
-      settings.pullIntervals.map((iv) => ({
-        job_name: `short-${iv}s`,
-        scrape_interval: `${iv}s`,
-        scrape_timeout: `${Math.max(1, iv - 1)}s`,
-        static_configs: [{ targets: apps.map((a) => a.target) }],
-      })),
+      settings.pullIntervals.map((iv) =>
+        scrapeJob(
+          `short-${iv}s`,
+          iv,
+          apps.map((a) => a.target),
+        ),
+      ),
     );
     const t0 = performance.now();
     await Promise.all(
@@ -402,12 +414,7 @@ async function eventExperiment(
     await setJobs(
       scraper,
       'events',
-      settings.pullIntervals.map((iv) => ({
-        job_name: `events-${iv}s`,
-        scrape_interval: `${iv}s`,
-        scrape_timeout: `${Math.max(1, iv - 1)}s`,
-        static_configs: [{ targets: [app.target] }],
-      })),
+      settings.pullIntervals.map((iv) => scrapeJob(`events-${iv}s`, iv, [app.target])),
     );
     const t0 = performance.now();
     const batch: string[] = [];
@@ -473,14 +480,7 @@ async function deadSourceExperiment(
     }
   };
   try {
-    await setJobs(scraper, 'dead', [
-      {
-        job_name: 'dead',
-        scrape_interval: `${iv}s`,
-        scrape_timeout: `${Math.max(1, iv - 1)}s`,
-        static_configs: [{ targets: [pulled.target] }],
-      },
-    ]);
+    await setJobs(scraper, 'dead', [scrapeJob('dead', iv, [pulled.target])]);
     const loops = [pushLoop(influx, influxStore.url, 'influx'), pushLoop(pgw, pgwStore.url, 'pushgateway')];
     // Alive for two intervals, then every source dies at once.
     await sleep(2 * iv * 1000 + 300);
