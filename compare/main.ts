@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     pairs: flags.pairs,
     durationSeconds: flags.duration,
     outDir,
-    command: `npm run compare -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: ['npm run compare', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     log,
     onStack: (stop) => stopOnSignals(stop),
   });

@@ -46,6 +46,7 @@ export function cdnTable(cdn: CdnResult): Table {
     const stored = m.storage.cache.blobBytes + m.storage.kv.blobBytes + m.storage.r2.blobBytes;
     return [
       CDN_MODE_LABELS[m.mode],
+      `${m.requests}${m.skipped + m.errors > 0 ? ` (${m.skipped} skipped, ${m.errors} failed)` : ''}`,
       String(m.origin.requests),
       mib(m.origin.bytes),
       mib(m.origin.redundantBytes),
@@ -61,6 +62,7 @@ export function cdnTable(cdn: CdnResult): Table {
     title: `CDN: ${cdn.settings.objects} objects, ${phase.rate} req/s per mode for ${cdn.settings.seconds} s, ${phase.changes} changes, TTL ${cdn.settings.ttlSeconds} s`,
     header: [
       'mode',
+      'requests served',
       'origin requests',
       'origin MiB',
       're-pulled unchanged MiB',
