@@ -40,7 +40,7 @@ describe('the report', () => {
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('<h1>pushpull compare: tiny run</h1>');
     expect(html).toContain('What a local run cannot show');
-    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| mode \| origin requests \|/);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| mode \| requests served \| origin requests \|/);
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
       machine: { atStart: { cores: number } };
       charts: unknown[];
