@@ -35,7 +35,13 @@ function walk(dir: string, inBlobs: boolean, into: StoreBytes): void {
     if (e.isDirectory()) {
       walk(path, inBlobs || e.name === 'blobs', into);
     } else if (e.isFile()) {
-      const size = statSync(path).size;
+      let size: number;
+      try {
+        size = statSync(path).size;
+      } catch {
+        // A running Worker's SQLite -shm/-wal file can go between the listing and the stat.
+        continue;
+      }
       into.totalBytes += size;
       if (inBlobs) {
         into.blobBytes += size;
