@@ -69,6 +69,32 @@ describe('Pushgateway API', () => {
     expect(await instant(`push_time_seconds{job="${job}"}`)).toEqual([]);
   });
 
+  it('PUT, DELETE, then PUT again on the same group stores the new push (the batch-job pattern)', async () => {
+    const job = uniqueName('again');
+    expect((await push('PUT', `job/${job}`, 'pg_again 1\n')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('DELETE', `job/${job}`)).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 5));
+    const again = await push('PUT', `job/${job}`, 'pg_again 2\n');
+    expect(again.text).toBe('');
+    expect(again.status).toBe(200);
+    expect((await instant(`pg_again{job="${job}"}`)).map((x) => x.value[1])).toEqual(['2']);
+    // The group lives on: POST merges into it, a second DELETE removes it, a refused push records its failure.
+    expect((await push('POST', `job/${job}`, 'pg_again_more 3\n')).status).toBe(200);
+    expect((await instant(`pg_again_more{job="${job}"}`)).map((x) => x.value[1])).toEqual(['3']);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('DELETE', `job/${job}`)).status).toBe(202);
+    expect(await instant(`pg_again{job="${job}"}`)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('PUT', `job/${job}`, `pg_again 4 ${Date.now()}\n`)).status).toBe(400);
+    expect(Number((await instant(`push_failure_time_seconds{job="${job}"}`))[0].value[1])).toBeGreaterThan(0);
+    const stub = env.PUSH_GROUPS.get(env.PUSH_GROUPS.idFromName(canonicalKey(sortedLabelPairs({ job }))));
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('DELETE', `job/${job}`)).status).toBe(202);
+    // No alarm is left behind by a deleted group.
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+  });
+
   it('refuses samples with timestamps (400), keeps the group and sets push_failure_time_seconds', async () => {
     const job = uniqueName('stamped');
     await push('PUT', `job/${job}`, 'pg_kept 5\n');

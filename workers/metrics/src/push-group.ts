@@ -32,13 +32,18 @@ export type PushOutcome = { ok: true; series: number } | { ok: false; message: s
 
 /** The Pushgateway group Durable Object. */
 export class PushGroup extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  /** Whether the tables exist: `deleteAll()` (DELETE) drops them while the object stays in memory. */
+  private schemaReady = false;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec('CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, samples TEXT NOT NULL)');
-    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  /** The object's SQLite storage, with its tables created first if they do not exist (again). */
+  private get sql(): SqlStorage {
+    const sql = this.ctx.storage.sql;
+    if (!this.schemaReady) {
+      sql.exec('CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, samples TEXT NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      this.schemaReady = true;
+    }
+    return sql;
   }
 
   private meta(key: string): string | undefined {
@@ -139,7 +144,9 @@ export class PushGroup extends DurableObject<Env> {
       await writeSeries(this.env, this.staleFor(old, nowMs), nowMs);
     }
     await this.ctx.storage.deleteAlarm();
+    // deleteAll() drops the tables too (the object then costs nothing); the next push recreates them.
     await this.ctx.storage.deleteAll();
+    this.schemaReady = false;
   }
 
   /** The group's current state, for the status endpoint and tests. */
