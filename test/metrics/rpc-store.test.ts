@@ -1,5 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { readLimits } from '../../workers/metrics/src/limits';
+import { prepareSeries } from '../../workers/metrics/src/series';
 import { env, instant, uniqueName, call } from './metrics-client';
 
 const rpc = exports.MetricsRpc;
@@ -125,6 +127,41 @@ describe('MetricsRpc.write and the store', () => {
     ]);
     expect(result.series).toBe(2);
     expect(result.errors.map((e) => /at="([a-z-]+)"/.exec(e)?.[1])).toEqual(['future-past', 'old-past']);
+  });
+
+  it('refuses a series stamped beyond the largest JavaScript date alone, whatever the limits allow', async () => {
+    const name = uniqueName('rpc_far');
+    const now = Date.now();
+    const result = await rpc.write([
+      { labels: { __name__: name, ok: 'yes' }, timestamps: [now], values: [1] },
+      { labels: { __name__: name, at: 'far' }, timestamps: [now, 9e15], values: [1, 2] },
+    ]);
+    expect(result.series).toBe(1);
+    expect(result.errors).toEqual([
+      `series ${name}{at="far"}: timestamp 9000000000000000 is more than MAX_FUTURE_SECONDS (600) in the future`,
+    ]);
+    expect((await instant(name)).map((r) => r.metric.ok)).toEqual(['yes']);
+    // Even when the limits reach past it (MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS of 10^13 s).
+    const wide = { ...readLimits(env), maxFutureSeconds: 1e13, maxSampleAgeSeconds: 1e13 };
+    const prepared = prepareSeries(
+      [
+        { labels: { __name__: name, at: 'max-date' }, timestamps: [8.64e15, -8.64e15], values: [1, 2] },
+        { labels: { __name__: name, at: 'past-max-date' }, timestamps: [8.64e15 + 1], values: [1] },
+        { labels: { __name__: name, at: 'before-min-date' }, timestamps: [-8.64e15 - 1], values: [1] },
+      ],
+      wide,
+      now,
+    );
+    expect(prepared.series.map((s) => s.labels)).toEqual([
+      [
+        ['__name__', name],
+        ['at', 'max-date'],
+      ],
+    ]);
+    expect(prepared.errors).toEqual([
+      `series ${name}{at="past-max-date"}: timestamp 8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
+      `series ${name}{at="before-min-date"}: timestamp -8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
+    ]);
   });
 
   it('refuses a request over MAX_SERIES_PER_REQUEST whole and writes nothing', async () => {

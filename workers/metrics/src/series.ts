@@ -197,11 +197,22 @@ function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number,
   for (let i = 0; i < batch.timestamps.length; i++) {
     const ts = batch.timestamps[i];
     if (!Number.isSafeInteger(ts)) return `timestamp ${String(ts)} is not an integer number of milliseconds`;
-    if (ts > maxTs)
-      return `timestamp ${new Date(ts).toISOString()} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
-    if (ts < minTs)
-      return `timestamp ${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is older than MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`;
+    if (ts > maxTs) return `timestamp ${timestampText(ts)} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
+    if (ts < minTs) return `timestamp ${timestampText(ts)} is older than MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`;
+    if (Math.abs(ts) > MAX_DATE_MS) return `timestamp ${ts} is outside the range of dates (±${MAX_DATE_MS} ms)`;
     if (typeof batch.values[i] !== 'number') return `value at index ${i} is not a number`;
   }
   return undefined;
+}
+
+/**
+ * The largest |ms| a JavaScript Date holds (ECMA-262 §21.4.1.22, TimeClip): the store refuses
+ * samples beyond it whatever MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS allow, so that
+ * every stored timestamp can be formatted and compared as a date.
+ */
+export const MAX_DATE_MS = 8.64e15;
+
+/** A timestamp for an error message: ISO 8601 when it is a valid date, else the raw milliseconds. */
+function timestampText(ts: number): string {
+  return Math.abs(ts) <= MAX_DATE_MS ? new Date(ts).toISOString() : String(ts);
 }
