@@ -14,7 +14,7 @@ describe('MetricsRpc.write and the store', () => {
       { labels: { __name__: name, job: 'a' }, timestamps: [now - 2000, now - 1000], values: [1, 2] },
       { labels: { __name__: name, job: 'b' }, timestamps: [now - 1000], values: [5] },
     ]);
-    expect(result).toEqual({ series: 2, samples: 3, errors: [] });
+    expect(result).toEqual({ series: 2, samples: 3, refused: [] });
     const rows = await instant(name, now / 1000);
     expect(rows.map((r) => [r.metric.job, r.value[1]])).toEqual([
       ['a', '2'],
@@ -82,12 +82,15 @@ describe('MetricsRpc.write and the store', () => {
     ]);
     expect(result.series).toBe(1);
     expect(result.samples).toBe(1);
-    expect(result.errors).toHaveLength(6);
-    expect(result.errors.join('\n')).toMatch(/MAX_LABEL_VALUE_LENGTH/);
-    expect(result.errors.join('\n')).toMatch(/invalid label name "bad-name"/);
-    expect(result.errors.join('\n')).toMatch(/missing metric name/);
-    expect(result.errors.join('\n')).toMatch(/MAX_FUTURE_SECONDS/);
-    expect(result.errors.join('\n')).toMatch(/MAX_SAMPLE_AGE_SECONDS/);
+    expect(result.refused).toEqual([
+      { index: 1, message: expect.stringMatching(/MAX_LABEL_VALUE_LENGTH/) },
+      { index: 2, message: expect.stringMatching(/invalid label name "bad-name"/) },
+      { index: 3, message: expect.stringMatching(/missing metric name/) },
+      { index: 4, message: expect.stringMatching(/MAX_FUTURE_SECONDS/) },
+      { index: 5, message: expect.stringMatching(/MAX_SAMPLE_AGE_SECONDS/) },
+      { index: 6, message: expect.stringMatching(/2 timestamps but 1 values/) },
+    ]);
+    expect(result.rejected).toBeUndefined();
     const rows = await instant(name);
     expect(rows.map((r) => r.metric.ok)).toEqual(['yes']);
   });
@@ -108,9 +111,10 @@ describe('MetricsRpc.write and the store', () => {
       { labels: { __name__: name, edge: 'v'.repeat(Number(env.MAX_LABEL_VALUE_LENGTH)) }, timestamps: [now], values: [1] },
     ]);
     expect(result.series).toBe(3);
-    expect(result.errors).toHaveLength(2);
-    expect(result.errors[0]).toMatch(/MAX_LABELS_PER_SERIES/);
-    expect(result.errors[1]).toMatch(/MAX_LABEL_NAME_LENGTH/);
+    expect(result.refused).toEqual([
+      { index: 1, message: expect.stringMatching(/MAX_LABELS_PER_SERIES/) },
+      { index: 3, message: expect.stringMatching(/MAX_LABEL_NAME_LENGTH/) },
+    ]);
   });
 
   it('applies MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS just inside and just past their edges', async () => {
@@ -126,7 +130,10 @@ describe('MetricsRpc.write and the store', () => {
       { labels: { __name__: name, at: 'old-past' }, timestamps: [now - age - 5000], values: [1] },
     ]);
     expect(result.series).toBe(2);
-    expect(result.errors.map((e) => /at="([a-z-]+)"/.exec(e)?.[1])).toEqual(['future-past', 'old-past']);
+    expect(result.refused.map((e) => [e.index, /at="([a-z-]+)"/.exec(e.message)?.[1]])).toEqual([
+      [1, 'future-past'],
+      [3, 'old-past'],
+    ]);
   });
 
   it('refuses a series stamped beyond the largest JavaScript date alone, whatever the limits allow', async () => {
@@ -137,8 +144,8 @@ describe('MetricsRpc.write and the store', () => {
       { labels: { __name__: name, at: 'far' }, timestamps: [now, 9e15], values: [1, 2] },
     ]);
     expect(result.series).toBe(1);
-    expect(result.errors).toEqual([
-      `series ${name}{at="far"}: timestamp 9000000000000000 is more than MAX_FUTURE_SECONDS (600) in the future`,
+    expect(result.refused).toEqual([
+      { index: 1, message: `series ${name}{at="far"}: timestamp 9000000000000000 is more than MAX_FUTURE_SECONDS (600) in the future` },
     ]);
     expect((await instant(name)).map((r) => r.metric.ok)).toEqual(['yes']);
     // Even when the limits reach past it (MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS of 10^13 s).
@@ -158,9 +165,15 @@ describe('MetricsRpc.write and the store', () => {
         ['at', 'max-date'],
       ],
     ]);
-    expect(prepared.errors).toEqual([
-      `series ${name}{at="past-max-date"}: timestamp 8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
-      `series ${name}{at="before-min-date"}: timestamp -8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
+    expect(prepared.refused).toEqual([
+      {
+        index: 1,
+        message: `series ${name}{at="past-max-date"}: timestamp 8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
+      },
+      {
+        index: 2,
+        message: `series ${name}{at="before-min-date"}: timestamp -8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
+      },
     ]);
   });
 
@@ -172,7 +185,8 @@ describe('MetricsRpc.write and the store', () => {
       Array.from({ length: n }, (_, i) => ({ labels: { __name__: name, i: String(i) }, timestamps: [now], values: [i] }));
     const over = await rpc.write(batch(max + 1));
     expect(over.series).toBe(0);
-    expect(over.errors[0]).toMatch(/MAX_SERIES_PER_REQUEST/);
+    expect(over.refused).toEqual([]);
+    expect(over.rejected).toMatch(/MAX_SERIES_PER_REQUEST/);
     expect(await instant(name)).toEqual([]);
     const at = await rpc.write(batch(max));
     expect(at.series).toBe(max);

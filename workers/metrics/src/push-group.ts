@@ -100,9 +100,9 @@ export class PushGroup extends DurableObject<Env> {
       limits,
       nowMs,
     );
-    if (problem || prepared.errors.length) {
+    if (problem || prepared.refused.length) {
       await this.recordFailure(grouping, nowMs);
-      return { ok: false, message: problem ?? prepared.errors[0] };
+      return { ok: false, message: problem ?? prepared.refused[0].message };
     }
 
     this.ctx.storage.transactionSync(() => {

@@ -5,7 +5,7 @@
  * with empty values dropped (in Prometheus an empty label value is the same as no label).
  * The shard of a series is FNV-1a(key) mod SHARD_COUNT, so every writer agrees on it.
  */
-import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import type { SeriesBatch, SeriesRefusal } from '@pushpull/contracts/metrics';
 import type { MetricsLimits } from './limits';
 import { STALE_HI, STALE_LO } from './sample-value';
 
@@ -119,8 +119,8 @@ export function describeLabels(labels: Record<string, string>): string {
 /** Result of {@link prepareSeries}. */
 export interface PreparedWrite {
   series: PreparedSeries[];
-  /** One message per refused series. */
-  errors: string[];
+  /** One entry per refused series, by its index in the batches given. */
+  refused: SeriesRefusal[];
   /** Samples in the refused series. */
   refusedSamples: number;
 }
@@ -131,10 +131,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * Validates series for the store: label names (Prometheus's `[a-zA-Z_][a-zA-Z0-9_]*`), a
  * non-empty `__name__`, label count and lengths, aligned integer timestamps within
  * [now - MAX_SAMPLE_AGE_SECONDS, now + MAX_FUTURE_SECONDS]. A series with any problem is refused
- * whole and named in `errors`; the others are returned prepared.
+ * whole and listed in `refused`; the others are returned prepared.
  */
 export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLimits, nowMs: number): PreparedWrite {
-  const out: PreparedWrite = { series: [], errors: [], refusedSamples: 0 };
+  const out: PreparedWrite = { series: [], refused: [], refusedSamples: 0 };
   const minTs = nowMs - limits.maxSampleAgeSeconds * 1000;
   const maxTs = nowMs + limits.maxFutureSeconds * 1000;
   // One buffer each for every timestamp and value, viewed per series: a typed array of its own
@@ -144,10 +144,11 @@ export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLi
   const allTimestamps = new Float64Array(total);
   const allValues = new Float64Array(total);
   let at = 0;
-  for (const batch of batches) {
+  for (let index = 0; index < batches.length; index++) {
+    const batch = batches[index];
     const problem = seriesProblem(batch, limits, minTs, maxTs);
     if (problem) {
-      out.errors.push(`series ${describeLabels(batch.labels ?? {})}: ${problem}`);
+      out.refused.push({ index, message: `series ${describeLabels(batch?.labels ?? {})}: ${problem}` });
       out.refusedSamples += Array.isArray(batch.timestamps) ? batch.timestamps.length : 0;
       continue;
     }
