@@ -113,6 +113,23 @@ describe('Pushgateway API', () => {
     expect(await instant(`pg_dup{job="${job}"}`)).toEqual([]);
   });
 
+  it('refuses conflicting TYPE lines (and a second HELP) as the Pushgateway does, 400, nothing changes', async () => {
+    const job = uniqueName('types');
+    expect((await push('PUT', `job/${job}`, '# TYPE pg_typed gauge\npg_typed 1\n')).status).toBe(200);
+    const conflict = await push('PUT', `job/${job}`, '# TYPE pg_typed counter\n# TYPE pg_typed gauge\npg_typed 2\n');
+    expect(conflict.status).toBe(400);
+    expect(conflict.json()).toEqual({
+      error: 'bad_request',
+      message: 'text format parsing error in line 2: second TYPE line for metric name "pg_typed", or TYPE reported after samples',
+    });
+    const help = await push('POST', `job/${job}`, '# HELP pg_typed one\n# HELP pg_typed two\npg_typed 3\n');
+    expect(help.status).toBe(400);
+    expect((help.json() as { message: string }).message).toBe(
+      'text format parsing error in line 2: second HELP line for metric name "pg_typed"',
+    );
+    expect((await instant(`pg_typed{job="${job}"}`)).map((x) => x.value[1])).toEqual(['1']);
+  });
+
   it('decodes @base64 segments (URL-safe, padding optional, = for the empty value)', async () => {
     const job = `a/b ${uniqueName('b64')}`;
     const path = `job@base64/${b64url(job)}/dir@base64/${b64url('/var/tmp')}=/empty@base64/=`;
