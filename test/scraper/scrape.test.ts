@@ -81,6 +81,44 @@ describe('scraping a good target into the real metrics store', () => {
   });
 });
 
+describe('redirects, followed as Prometheus follows them (Go net/http: any host, at most 9)', () => {
+  it('follows a redirect to another host, with the same request headers; the instance stays the target', async () => {
+    await putConfig({ scrape_configs: [job('redir1', ['/redirect-cross'], { scrape_timeout: '7s' })] });
+    const [t] = await scrapeJob('redir1');
+    expect(t).toMatchObject({ health: 'up', lastError: '', lastSamples: GOOD_SERIES });
+    expect(await value('app_requests_total{job="redir1",code="200"}')).toBe('1027');
+    expect((await query('up{job="redir1"}'))[0].metric.instance).toBe(targets());
+    const r = await fetch(`http://${targets()}/last-request?path=/redirected&ua=pushpull-scraper`);
+    const h = await r.json<Record<string, string>>();
+    expect(h.host).toBe(`localhost:${testEnv.TARGETS_PORT}`);
+    expect(h['x-prometheus-scrape-timeout-seconds']).toBe('7');
+    expect(h.accept).toMatch(/^application\/openmetrics-text;version=1\.0\.0,/);
+  });
+
+  it('follows 9 redirects; the 10th fails the scrape as Go words it; follow_redirects: false fails on the first', async () => {
+    const at = (n: number, name: string, extra: Record<string, unknown> = {}) => ({
+      job_name: name,
+      scrape_interval: '1h',
+      ...extra,
+      static_configs: [{ targets: [targets()], labels: { __metrics_path__: '/redirect', __param_n: String(n) } }],
+    });
+    await putConfig({
+      scrape_configs: [
+        at(8, 'redir9'),
+        at(9, 'redir10'),
+        at(0, 'redir-off', { follow_redirects: false }),
+        { ...job('redir-nowhere', ['/redirect-nowhere']) },
+      ],
+    });
+    expect((await scrapeJob('redir9'))[0]).toMatchObject({ health: 'up', lastError: '' });
+    expect(await value('app_requests_total{job="redir9",code="200"}')).toBe('1027');
+    expect((await scrapeJob('redir10'))[0]).toMatchObject({ health: 'down', lastError: 'Get "/redirected": stopped after 10 redirects' });
+    expect(await query('app_requests_total{job="redir10"}')).toEqual([]);
+    expect((await scrapeJob('redir-off'))[0]).toMatchObject({ health: 'down', lastError: 'server returned HTTP status 302 Found' });
+    expect((await scrapeJob('redir-nowhere'))[0]).toMatchObject({ health: 'down', lastError: 'server returned HTTP status 302 Found' });
+  });
+});
+
 describe('bad targets fail their scrape alone, with up 0 and nothing of the page written', () => {
   it('hang, 50 MB, endless, invalid UTF-8, duplicates, too many samples, malformed, HTTP 500', async () => {
     const paths = [

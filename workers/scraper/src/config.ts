@@ -1,7 +1,7 @@
 /**
  * The scrape configuration, in Prometheus's own terms (`scrape_configs` of prometheus.yml,
  * written as JSON): jobs with `static_configs`, `scrape_interval`, `scrape_timeout`,
- * `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`, `sample_limit`,
+ * `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`, `follow_redirects`, `sample_limit`,
  * `body_size_limit`. Validation and defaults follow Prometheus 2.x `config/config.go`.
  * Pure: no bindings.
  */
@@ -23,6 +23,7 @@ export interface JobConfigDocument {
   params?: Record<string, string[]>;
   honor_labels?: boolean;
   honor_timestamps?: boolean;
+  follow_redirects?: boolean;
   sample_limit?: number;
   body_size_limit?: string;
 }
@@ -47,6 +48,8 @@ export interface JobConfig {
   params: Record<string, string[]>;
   honorLabels: boolean;
   honorTimestamps: boolean;
+  /** Prometheus's `follow_redirects` (its HTTP client setting, default true). */
+  followRedirects: boolean;
   /** Effective limit (the job's, capped by MAX_SAMPLES_PER_SCRAPE). */
   sampleLimit: number;
   /** Effective limit in bytes (the job's, capped by MAX_BODY_SIZE). */
@@ -173,6 +176,7 @@ const JOB_KEYS = new Set([
   'params',
   'honor_labels',
   'honor_timestamps',
+  'follow_redirects',
   'sample_limit',
   'body_size_limit',
 ]);
@@ -247,6 +251,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
     }
     const honorLabels = boolField(raw.honor_labels, `${at}.honor_labels`, false, problems);
     const honorTimestamps = boolField(raw.honor_timestamps, `${at}.honor_timestamps`, true, problems);
+    const followRedirects = boolField(raw.follow_redirects, `${at}.follow_redirects`, true, problems);
     let sampleLimit = limits.maxSamplesPerScrape;
     if (raw.sample_limit !== undefined) {
       if (typeof raw.sample_limit !== 'number' || !Number.isInteger(raw.sample_limit) || raw.sample_limit < 0)
@@ -323,6 +328,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
       params,
       honorLabels,
       honorTimestamps,
+      followRedirects,
       sampleLimit,
       bodySizeLimit,
       targets,
