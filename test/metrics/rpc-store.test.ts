@@ -1,4 +1,5 @@
 import { exports } from 'cloudflare:workers';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { describe, expect, it } from 'vitest';
 import { readLimits } from '../../workers/metrics/src/limits';
 import { prepareSeries } from '../../workers/metrics/src/series';
@@ -93,6 +94,26 @@ describe('MetricsRpc.write and the store', () => {
     expect(result.rejected).toBeUndefined();
     const rows = await instant(name);
     expect(rows.map((r) => r.metric.ok)).toEqual(['yes']);
+  });
+
+  it('refuses malformed batches alone (none, no labels, staleAt not an array) and never rejects the call', async () => {
+    const name = uniqueName('rpc_malformed');
+    const now = Date.now();
+    const result = await rpc.write([
+      undefined,
+      null,
+      { labels: { __name__: name, staleAt: 'object' }, timestamps: [now], values: [1], staleAt: { length: 1 } },
+      { labels: { __name__: name, staleAt: 'null' }, timestamps: [now], values: [2], staleAt: null },
+      { timestamps: [now], values: [3] },
+    ] as unknown as SeriesBatch[]);
+    expect(result.series).toBe(1);
+    expect(result.refused).toEqual([
+      { index: 0, message: 'series {}: labels missing' },
+      { index: 1, message: 'series {}: labels missing' },
+      { index: 2, message: `series ${name}{staleAt="object"}: staleAt must be an array of sample indexes` },
+      { index: 4, message: 'series {}: labels missing' },
+    ]);
+    expect((await instant(name)).map((r) => [r.metric.staleAt, r.value[1]])).toEqual([['null', '2']]);
   });
 
   it('applies the label count and name length limits at and past their edge', async () => {

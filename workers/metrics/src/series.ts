@@ -149,7 +149,7 @@ export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLi
     const problem = seriesProblem(batch, limits, minTs, maxTs);
     if (problem) {
       out.refused.push({ index, message: `series ${describeLabels(batch?.labels ?? {})}: ${problem}` });
-      out.refusedSamples += Array.isArray(batch.timestamps) ? batch.timestamps.length : 0;
+      out.refusedSamples += Array.isArray(batch?.timestamps) ? batch.timestamps.length : 0;
       continue;
     }
     const labels = sortedLabelPairs(batch.labels);
@@ -177,6 +177,10 @@ function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number,
   if (!Array.isArray(batch.timestamps) || !Array.isArray(batch.values)) return 'timestamps and values must be arrays';
   if (batch.timestamps.length !== batch.values.length) {
     return `${batch.timestamps.length} timestamps but ${batch.values.length} values`;
+  }
+  // null is read as absent, like undefined (a caller that builds batches from JSON may send it).
+  if (batch.staleAt !== undefined && batch.staleAt !== null && !Array.isArray(batch.staleAt)) {
+    return 'staleAt must be an array of sample indexes';
   }
   const names = Object.keys(batch.labels);
   const name = batch.labels.__name__;
