@@ -15,6 +15,8 @@ export interface FeedSettings {
   pageLimitMax: number;
   fanoutChunk: number;
   fanoutConcurrency: number;
+  /** Seconds a pending fan-out step waits before the sweep sends its message again (doubling per send). */
+  fanoutResendSeconds: number;
   fanoutModes: PushedMode[];
   maxBodyBytes: number;
   bulkMaxItems: number;
@@ -33,6 +35,7 @@ const INTEGER_VARS = {
   pageLimitMax: ['PAGE_LIMIT_MAX', 40, 1],
   fanoutChunk: ['FANOUT_CHUNK', 100, 1],
   fanoutConcurrency: ['FANOUT_CONCURRENCY', 25, 1],
+  fanoutResendSeconds: ['FANOUT_RESEND_SECONDS', 120, 1],
   maxBodyBytes: ['MAX_BODY_BYTES', 16384, 256],
   bulkMaxItems: ['BULK_MAX_ITEMS', 10000, 1],
   bulkMaxBodyBytes: ['BULK_MAX_BODY_BYTES', 2_000_000, 256],

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
+import { dashboardPages } from './dashboards/pages';
 import { influxApi } from './influx';
 import { pushgatewayApi } from './pushgateway';
 import { queryApi } from './query-api';
@@ -17,6 +18,7 @@ app.route('/api/v1/write', remoteWriteApi);
 app.route('/api/v1', queryApi);
 app.route('/metrics', pushgatewayApi);
 app.route('/', influxApi);
+app.route('/', dashboardPages);
 
 export default app;
 export { MetricsRpc } from './rpc';

@@ -13,7 +13,7 @@ export { ScrapeConfigStore } from './config-store';
 const app = new Hono<{ Bindings: Env }>();
 app.onError(jsonErrorHandler);
 app.route('/api/v1', targetsApi);
-app.get('/targets', async (c) => c.html(renderTargetsPage(await allTargets(c.env), Date.now())));
+app.get('/targets', async (c) => c.html(renderTargetsPage(await allTargets(c.env), Date.now(), c.env.METRICS_URL)));
 app.get('/', (c) => c.redirect('/targets'));
 app.notFound(jsonNotFound);
 
