@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { canonicalKey, sortedLabelPairs } from '../../workers/metrics/src/series';
 import { auth, call, env, instant, uniqueName } from './metrics-client';
@@ -92,6 +92,55 @@ describe('Pushgateway API', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect((await push('DELETE', `job/${job}`)).status).toBe(202);
     // No alarm is left behind by a deleted group.
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+  });
+
+  it('the alarm completes a push or a DELETE that a crash cut off after its transaction (owed staleness markers)', async () => {
+    const job = uniqueName('crash');
+    const stub = env.PUSH_GROUPS.get(env.PUSH_GROUPS.idFromName(canonicalKey(sortedLabelPairs({ job }))));
+    expect((await push('PUT', `job/${job}`, 'pg_crash{i="a"} 1\npg_crash{i="b"} 2\n')).status).toBe(200);
+    const series = (i: string) => ({ __name__: 'pg_crash', job, i });
+    // What a PUT of only i="a" commits before it writes to the store, left as a crash leaves it.
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("UPDATE families SET samples = ? WHERE name = 'pg_crash'", JSON.stringify([[series('a'), '3']]));
+      sql.exec(
+        'INSERT INTO pending_stale (key, labels, at_ms) VALUES (?, ?, ?)',
+        canonicalKey(sortedLabelPairs(series('b'))),
+        JSON.stringify(series('b')),
+        Date.now(),
+      );
+    });
+    expect((await instant(`pg_crash{job="${job}"}`)).map((x) => [x.metric.i, x.value[1]])).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await instant(`pg_crash{job="${job}"}`)).map((x) => [x.metric.i, x.value[1]])).toEqual([['a', '3']]);
+
+    // What a DELETE commits before it writes its markers: the group gone, its series owed markers.
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      const now = Date.now();
+      for (const labels of [series('a'), { __name__: 'push_time_seconds', job }, { __name__: 'push_failure_time_seconds', job }]) {
+        sql.exec(
+          'INSERT INTO pending_stale (key, labels, at_ms) VALUES (?, ?, ?)',
+          canonicalKey(sortedLabelPairs(labels)),
+          JSON.stringify(labels),
+          now,
+        );
+      }
+      sql.exec('DELETE FROM families');
+      sql.exec('DELETE FROM meta');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await instant(`{job="${job}"}`)).toEqual([]);
+    // Settled: the object is empty and has no alarm left.
+    expect(
+      await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec('SELECT name FROM sqlite_master').toArray()),
+    ).toEqual([]);
     expect(await runDurableObjectAlarm(stub)).toBe(false);
   });
 
