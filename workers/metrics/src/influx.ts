@@ -214,16 +214,17 @@ function dropInvalidPoints(
   now: number,
 ): { written: number; refused: LineError[]; prepared: PreparedWrite } {
   const all = prepareSeries(pointsToSeries(parsed.columns, mapping).series, limits, now);
-  if (all.errors.length === 0) return { written: parsed.columns.length, refused: [], prepared: all };
+  if (all.refused.length === 0) return { written: parsed.columns.length, refused: [], prepared: all };
   const kept: Point[] = [];
   const refused: LineError[] = [];
   for (const p of parsed.points) {
-    const errors = prepareSeries(pointsToSeries([p], mapping).series, limits, now).errors;
-    if (errors.length === 0) {
+    const problems = prepareSeries(pointsToSeries([p], mapping).series, limits, now).refused;
+    if (problems.length === 0) {
       kept.push(p);
       continue;
     }
-    refused.push({ line: p.line, reason: errors[0], message: `unable to store line ${p.line}: ${errors[0]}` });
+    const reason = problems[0].message;
+    refused.push({ line: p.line, reason, message: `unable to store line ${p.line}: ${reason}` });
   }
   return { written: kept.length, refused, prepared: prepareSeries(pointsToSeries(kept, mapping).series, limits, now) };
 }

@@ -50,7 +50,7 @@ export function familiesFromPage(page: string | Uint8Array, grouping: Record<str
   try {
     parsed =
       typeof page === 'string'
-        ? parseExposition(page, { format: 'text', sampleLimit: maxSeries })
+        ? parseExposition(page, { format: 'text', sampleLimit: maxSeries, metadataOnce: true })
         : parseProtobufExposition(page, { sampleLimit: maxSeries });
   } catch (e) {
     if (e instanceof ExpositionError && e.code === 'sample_limit') {

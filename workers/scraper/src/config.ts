@@ -1,7 +1,7 @@
 /**
  * The scrape configuration, in Prometheus's own terms (`scrape_configs` of prometheus.yml,
  * written as JSON): jobs with `static_configs`, `scrape_interval`, `scrape_timeout`,
- * `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`, `sample_limit`,
+ * `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`, `follow_redirects`, `sample_limit`,
  * `body_size_limit`. Validation and defaults follow Prometheus 2.x `config/config.go`.
  * Pure: no bindings.
  */
@@ -23,6 +23,7 @@ export interface JobConfigDocument {
   params?: Record<string, string[]>;
   honor_labels?: boolean;
   honor_timestamps?: boolean;
+  follow_redirects?: boolean;
   sample_limit?: number;
   body_size_limit?: string;
 }
@@ -47,6 +48,8 @@ export interface JobConfig {
   params: Record<string, string[]>;
   honorLabels: boolean;
   honorTimestamps: boolean;
+  /** Prometheus's `follow_redirects` (its HTTP client setting, default true). */
+  followRedirects: boolean;
   /** Effective limit (the job's, capped by MAX_SAMPLES_PER_SCRAPE). */
   sampleLimit: number;
   /** Effective limit in bytes (the job's, capped by MAX_BODY_SIZE). */
@@ -101,14 +104,29 @@ const DURATION_UNITS: readonly (readonly [number, string])[] = [
   [1, 'ms'],
 ];
 
-/** Prometheus's duration syntax (`model.ParseDuration`): `1h30m`, `15s`, `500ms`. Returns ms or undefined. */
+/**
+ * The longest duration Prometheus accepts: `model.ParseDuration` holds it in an int64 of
+ * nanoseconds, so 2^63 − 1 ns, i.e. `106751d23h47m16s854ms` (`292y` fits, `293y` is "duration out of range").
+ */
+export const MAX_PROM_DURATION_MS = 9_223_372_036_854;
+
+/**
+ * The longest `scrape_interval` (100 years): the next round is a Durable Object alarm one interval
+ * on, and workerd refuses alarms past the year 2189 ("This API doesn't support dates after 2189").
+ */
+export const MAX_SCRAPE_INTERVAL_MS = 100 * 365 * 86_400_000;
+
+/**
+ * Prometheus's duration syntax (`model.ParseDuration`): `1h30m`, `15s`, `500ms`. Returns ms, or
+ * undefined for bad syntax or a duration over {@link MAX_PROM_DURATION_MS}.
+ */
 export function parsePromDuration(s: string): number | undefined {
   if (s === '0') return 0;
   const m = DURATION_RE.exec(s);
   if (m === null || s === '') return undefined;
   let ms = 0;
   for (let k = 0; k < DURATION_UNITS.length; k++) if (m[k + 1] !== undefined) ms += Number(m[k + 1]) * DURATION_UNITS[k][0];
-  return ms;
+  return ms <= MAX_PROM_DURATION_MS ? ms : undefined;
 }
 
 /** Formats ms as Prometheus prints durations (`15s`, `1m`, `1m30s`, `500ms`). */
@@ -158,6 +176,7 @@ const JOB_KEYS = new Set([
   'params',
   'honor_labels',
   'honor_timestamps',
+  'follow_redirects',
   'sample_limit',
   'body_size_limit',
 ]);
@@ -210,6 +229,8 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
         : durationField(raw.scrape_timeout, `${at}.scrape_timeout`, gTimeout, problems);
     if (interval < limits.minScrapeIntervalMs)
       problems.push(`${at}.scrape_interval below the minimum of ${limits.minScrapeIntervalMs / 1000}s`);
+    if (interval > MAX_SCRAPE_INTERVAL_MS)
+      problems.push(`${at}.scrape_interval above the maximum of 100y (the next scrape is an alarm, which cannot be set past 2189)`);
     if (timeout > interval)
       problems.push(`${at}: scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
     if (timeout <= 0) problems.push(`${at}.scrape_timeout must be positive`);
@@ -230,6 +251,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
     }
     const honorLabels = boolField(raw.honor_labels, `${at}.honor_labels`, false, problems);
     const honorTimestamps = boolField(raw.honor_timestamps, `${at}.honor_timestamps`, true, problems);
+    const followRedirects = boolField(raw.follow_redirects, `${at}.follow_redirects`, true, problems);
     let sampleLimit = limits.maxSamplesPerScrape;
     if (raw.sample_limit !== undefined) {
       if (typeof raw.sample_limit !== 'number' || !Number.isInteger(raw.sample_limit) || raw.sample_limit < 0)
@@ -306,6 +328,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
       params,
       honorLabels,
       honorTimestamps,
+      followRedirects,
       sampleLimit,
       bodySizeLimit,
       targets,
@@ -331,7 +354,11 @@ function durationField(v: unknown, at: string, dflt: number, problems: string[])
   if (v === undefined) return dflt;
   const ms = typeof v === 'string' ? parsePromDuration(v) : undefined;
   if (ms === undefined) {
-    problems.push(`${at} must be a duration like "15s" or "1m"`);
+    problems.push(
+      typeof v === 'string' && DURATION_RE.test(v)
+        ? `${at}: duration out of range (at most 106751d23h47m16s854ms, as in Prometheus)`
+        : `${at} must be a duration like "15s" or "1m"`,
+    );
     return dflt;
   }
   return ms;
