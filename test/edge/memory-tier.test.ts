@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTier, memoryEntry } from '../../workers/edge/src/memory-tier';
+import { MemoryTier, memoryEntry } from '../../workers/edge/src/cache/memory-tier';
 import { cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './edge-client';
 
 const entry = (size: number, now = 0) => memoryEntry(new Response(null, { status: 200 }), new Uint8Array(size), now);
