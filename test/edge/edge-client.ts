@@ -49,9 +49,10 @@ export function edge(path: string, init?: RequestInit): Promise<EdgeResult> {
 
 /**
  * A clock the test sets: it stands still until the test moves it, so that freshness, age and
- * staleness are decided at exact instants. It starts at the current whole second, so that an
- * origin's `Date` (whole seconds) adds no apparent age. Purges are stamped by the purge log on
- * real time, so tests that purge use the deployed edge ({@link edge}), not this clock.
+ * staleness are decided at exact instants. It starts at the current whole second, so that the
+ * origin's `Date` (whole seconds; or scripted with {@link TestClock.httpDate}) adds no apparent
+ * age. Purges are stamped by the purge log on real time: tests that purge use {@link edge} (and a
+ * purge of everything within the second before a TestClock starts would cover what it stores).
  */
 export class TestClock implements Clock {
   private instant = Math.floor(Date.now() / 1000) * 1000;

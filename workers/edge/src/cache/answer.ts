@@ -5,9 +5,9 @@
  * `planResponse` / `buildResponse` plug in. The rest builds the representation from a stored
  * entry (Age, restored fields) or a fetched response, and the cache's own error answers.
  */
+import type { OriginError } from '../origin';
 import { appendCacheStatus, formatCacheStatus, type CacheStatus } from './cache-status';
 import { evaluateConditionals, ifRangeAllows, notModified, parseRange, rangeResponse } from './conditional';
-import type { OriginError } from '../origin';
 import { servedHeaders, type StoredMeta } from './stored-entry';
 import type { Fetched } from './upstream-fetch';
 

@@ -3,11 +3,11 @@
  * Cache-Control constraints, and what the Worker lends the cache for it (settings, clock,
  * upstream, waitUntil, the isolate's state). Every step of the flow takes this one object.
  */
-import { stripHopByHop } from '../origin';
 import { normalisedQuery } from '../cache-key';
+import { requestConstraints, type RequestConstraints } from '../freshness';
+import { stripHopByHop } from '../origin';
 import type { CacheSettings, CacheVars } from '../settings';
 import type { Clock } from './clock';
-import { requestConstraints, type RequestConstraints } from '../freshness';
 import type { IsolateState } from './isolate';
 import { TieredCache } from './tiers';
 

@@ -5,10 +5,10 @@
  * validate it, or fetch (collapsed with concurrent misses). Requests with Authorization bypass.
  */
 import { variantKey } from '../cache-key';
+import { decideReuse, ttlLeft } from '../freshness';
 import { isPurged, purgeSnapshot, type PurgeSnapshot } from '../purge';
 import { answerFetched, answerStored, notCached, originErrorResponse } from './answer';
 import type { Exchange } from './exchange';
-import { decideReuse, ttlLeft } from '../freshness';
 import { markerStoreUntil, pastStorage, VARY_MARKER_HEADER } from './stored-entry';
 import { coalescedFetch, fetchAndMaybeStore } from './upstream-fetch';
 import { revalidateInBackground, validate, type FoundEntry } from './validate';

@@ -18,6 +18,7 @@ interface InFlight<T> {
 /** The exchanges in flight in one isolate, by key. */
 export type FlightTable = Map<string, InFlight<unknown>>;
 
+/** An empty table (one per isolate). */
 export function newFlightTable(): FlightTable {
   return new Map();
 }

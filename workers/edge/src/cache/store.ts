@@ -3,9 +3,9 @@
  * writing it (and, for Vary, its marker) to the tiers once its body is complete.
  */
 import { variantKey } from '../cache-key';
+import { correctedInitialAge, entryPolicy, freshnessLifetime, parseCacheControl, whyNotStorable } from '../freshness';
 import type { CacheSettings } from '../settings';
 import type { Exchange } from './exchange';
-import { correctedInitialAge, entryPolicy, freshnessLifetime, parseCacheControl, whyNotStorable } from '../freshness';
 import { SharedBody } from './shared-body';
 import { EXPIRES_AT_HEADER, markerHeaders, storedHeaders, type StoredMeta } from './stored-entry';
 import type { TieredCache } from './tiers';

@@ -6,15 +6,15 @@
  * revalidation (stale-while-revalidate, RFC 5861 §3) is the same exchange with nobody waiting.
  */
 import { varyNames } from '../cache-key';
+import { mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstraints } from '../freshness';
+import type { OriginError } from '../origin';
 import { answerFetched, answerStored, originErrorResponse, withCacheStatus } from './answer';
 import type { Exchange } from './exchange';
-import { mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstraints } from '../freshness';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
 import { singleFlight, type Flight } from './single-flight';
 import { planStorage, storeFetched, writeEntry } from './store';
 import { META_HEADER, restoreOriginalFields, storedHeaders, type StoredMeta } from './stored-entry';
 import { adoptResponse, callUpstream, joinerPatienceMs, shareableWith, type Fetched } from './upstream-fetch';
-import type { OriginError } from '../origin';
 
 /** A stored entry found for a request. */
 export interface FoundEntry {
