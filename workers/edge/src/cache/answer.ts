@@ -15,7 +15,7 @@ import type { Fetched } from './upstream-fetch';
 const MAX_MULTIRANGE_BYTES = 16 * 1024 * 1024;
 
 /** A full response ready for the client: served headers (Cache-Status included) and body. */
-export interface Representation {
+interface Representation {
   status: number;
   statusText: string;
   headers: Headers;
@@ -25,7 +25,7 @@ export interface Representation {
 }
 
 /** The client's conditionals (304/412), Range (206/416) and HEAD, applied to a full response. */
-export function answerRepresentation(request: Request, r: Representation): Response {
+function answerRepresentation(request: Request, r: Representation): Response {
   const { status, statusText, headers, body, length: size } = r;
   const head = request.method === 'HEAD';
   if (status === 200) {

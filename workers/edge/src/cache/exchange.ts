@@ -15,12 +15,12 @@ import { TieredCache } from './tiers';
 export type Upstream = (request: Request) => Promise<Response>;
 
 /** What the cache needs of the Worker's env: its settings' vars and the KV namespace of purge snapshots. */
-export interface CacheEnv extends CacheVars {
+interface CacheEnv extends CacheVars {
   EDGE_KV: KVNamespace;
 }
 
 /** What the Worker gives the cache for a request. */
-export interface CacheDeps {
+interface CacheDeps {
   env: CacheEnv;
   settings: CacheSettings;
   clock: Clock;

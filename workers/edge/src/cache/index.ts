@@ -18,7 +18,7 @@
  *   isolate.ts        what an isolate keeps between requests; clock.ts: the injected time
  */
 export { serveCached } from './serve';
-export { openExchange, type CacheEnv, type Upstream } from './exchange';
+export { openExchange, type Upstream } from './exchange';
 export { passThrough, deleteLocally } from './pass-through';
 export { EXPIRES_AT_HEADER } from './stored-entry';
 export { systemClock, type Clock } from './clock';

@@ -24,7 +24,7 @@ export function newFlightTable(): FlightTable {
 }
 
 /** What a shared exchange needs of the request that starts or joins it. */
-export interface FlightOptions {
+interface FlightOptions {
   flights: FlightTable;
   waitUntil: (p: Promise<unknown>) => void;
   /** How long a joiner waits for the leader before it goes alone (ms of its own timers). */

@@ -12,7 +12,7 @@ import type { TieredCache } from './tiers';
 import type { Fetched } from './upstream-fetch';
 
 /** Whether a response is stored, with its bookkeeping, and for how many seconds the Cache API keeps it. */
-export interface StoragePlan {
+interface StoragePlan {
   meta: StoredMeta | null;
   storeFor: number;
 }

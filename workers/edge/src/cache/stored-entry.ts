@@ -15,7 +15,7 @@ export const META_HEADER = 'x-pushpull-meta';
 /** Internal header of a Vary marker: the varying field names, comma-separated. */
 export const VARY_MARKER_HEADER = 'x-pushpull-vary';
 /** Internal header of a Vary marker: when the Cache API drops it (unix ms). */
-export const MARKER_STORE_UNTIL_HEADER = 'x-pushpull-store-until';
+const MARKER_STORE_UNTIL_HEADER = 'x-pushpull-store-until';
 
 /** Fields used by the cache and never passed to clients. */
 const INTERNAL_HEADERS = [

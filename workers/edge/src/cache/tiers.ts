@@ -10,7 +10,7 @@ import { CACHE_NAME } from './cache-status';
 import { readMeta, VARY_MARKER_HEADER, type StoredMeta } from './stored-entry';
 
 /** A stored response with its bookkeeping (null for a Vary marker, or an entry without any). */
-export interface Stored {
+interface Stored {
   response: Response;
   meta: StoredMeta | null;
 }

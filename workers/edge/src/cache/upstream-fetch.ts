@@ -28,17 +28,16 @@ export interface Fetched {
   meta: StoredMeta | null;
 }
 
-export type FetchOutcome = { ok: true; fetched: Fetched } | { ok: false; error: OriginError };
+type FetchOutcome = { ok: true; fetched: Fetched } | { ok: false; error: OriginError };
 
 /** The validators of a stored response, sent on a revalidation. */
-export interface Validators {
+interface Validators {
   etag: string | null;
   lastModified: string | null;
 }
 
 /** An upstream answer with the instants around it. */
-export type UpstreamAnswer =
-  { ok: true; response: Response; requestTime: number; responseTime: number } | { ok: false; error: OriginError };
+type UpstreamAnswer = { ok: true; response: Response; requestTime: number; responseTime: number } | { ok: false; error: OriginError };
 
 /** The request sent upstream: always a full GET, without the client's conditionals or Range. */
 function upstreamRequest(request: Request, validators?: Validators): Request {
