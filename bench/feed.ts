@@ -23,6 +23,17 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  feedCall,
+  loadFollowGraph,
+  postAuthors as scriptAuthors,
+  waitForFanout as fanoutSettled,
+  type FeedAnswer,
+  type FeedUser as User,
+  type LoadedGraph,
+  type PostStatus,
+} from './lib/feed-workload';
+import { mean, quantile, rng, sortNum } from './lib/random';
 
 const root = resolve(import.meta.dirname, '..');
 const args = new Map<string, string>();
@@ -78,25 +89,6 @@ function log(msg: string): void {
 function checkBudget(what: string): void {
   if (Date.now() - started > BUDGET_MS) throw new Error(`time budget exceeded before ${what}`);
 }
-
-/** Seeded PRNG (mulberry32) so every configuration replays the same graph and posts. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
-const sortNum = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 // ---------------------------------------------------------------- the Worker under test
 
@@ -169,88 +161,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function call<T>(
-  server: FeedServer,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-): Promise<{ status: number; json: T; headers: Headers; ms: number }> {
-  const t0 = performance.now();
-  const res = await fetch(server.base + path, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const ms = performance.now() - t0;
-  if (res.status >= 400) throw new Error(`${method} ${path} -> ${res.status} ${text.slice(0, 300)}`);
-  return { status: res.status, json: (text ? JSON.parse(text) : null) as T, headers: res.headers, ms };
-}
+const call = <T>(server: FeedServer, method: string, path: string, token?: string, body?: unknown): Promise<FeedAnswer<T>> =>
+  feedCall<T>(server.base, method, path, token, body);
+const loadGraph = (server: FeedServer): Promise<LoadedGraph> =>
+  loadFollowGraph(server.base, ADMIN, USERS, TOP_FOLLOWERS, () => checkBudget('loading the graph'));
+const postAuthors = (): number[] => scriptAuthors(USERS);
+const waitForFanout = (server: FeedServer): Promise<void> => fanoutSettled(server.base, ADMIN);
 
 // ---------------------------------------------------------------- graph
 
-interface User {
-  id: string;
-  token: string;
-  rank: number;
-}
-
-/**
- * Zipf follower counts: the user of rank r has round(TOP_FOLLOWERS / r) followers, picked at
- * random among the others, so a few accounts are followed by most users and most by few.
- */
-function buildFollowGraph(n: number): [number, number][] {
-  const random = rng(42);
-  const edges: [number, number][] = [];
-  for (let rank = 1; rank <= n; rank++) {
-    const followee = rank - 1;
-    const want = Math.max(1, Math.round(TOP_FOLLOWERS / rank));
-    const chosen = new Set<number>();
-    if (want >= n - 1) {
-      for (let f = 0; f < n; f++) if (f !== followee) chosen.add(f);
-    } else {
-      while (chosen.size < want) {
-        const f = Math.floor(random() * n);
-        if (f !== followee) chosen.add(f);
-      }
-    }
-    for (const f of chosen) edges.push([f, followee]);
-  }
-  return edges;
-}
-
-async function loadGraph(server: FeedServer): Promise<{ users: User[]; followers: number[]; topFollowers: string[] }> {
-  const users: User[] = [];
-  const USER_BATCH = 2000;
-  for (let i = 0; i < USERS; i += USER_BATCH) {
-    const batch = Array.from({ length: Math.min(USER_BATCH, USERS - i) }, (_, j) => ({
-      handle: `u${i + j}`,
-      token: `bench-user-token-${i + j}-0123456789`,
-    }));
-    const res = await call<{ users: { id: string; handle: string }[] }>(server, 'POST', '/admin/bulk', ADMIN, { users: batch });
-    res.json.users.forEach((u, j) => users.push({ id: u.id, token: batch[j].token, rank: i + j + 1 }));
-  }
-  const edges = buildFollowGraph(USERS);
-  const followers = new Array<number>(USERS).fill(0);
-  for (const [, b] of edges) followers[b]++;
-  const FOLLOW_BATCH = 9000;
-  for (let i = 0; i < edges.length; i += FOLLOW_BATCH) {
-    checkBudget('loading the graph');
-    const slice = edges.slice(i, i + FOLLOW_BATCH).map(([a, b]) => [users[a].id, users[b].id]);
-    await call(server, 'POST', '/admin/bulk', ADMIN, { follows: slice });
-  }
-  return { users, followers, topFollowers: edges.filter(([, b]) => b === 0).map(([a]) => users[a].id) };
-}
-
 // ---------------------------------------------------------------- one configuration
-
-interface PostStatus {
-  fanout: { hybrid_pushed: boolean; settled: boolean; settled_after_ms: number; push_rows: number; hybrid_rows: number };
-}
 
 interface RunResult {
   label: string;
@@ -274,25 +194,6 @@ interface Floor {
   calls: number;
   failed: number;
   ms: number;
-}
-
-/** Authors of the post script: Fibonacci ranks (followers ~ TOP/rank) plus a few random users. */
-function postAuthors(): number[] {
-  const ranks: number[] = [];
-  for (let a = 1, b = 2; a <= USERS; [a, b] = [b, a + b]) ranks.push(a);
-  const random = rng(7);
-  for (let i = 0; i < 10; i++) ranks.push(1 + Math.floor(random() * USERS));
-  return ranks;
-}
-
-async function waitForFanout(server: FeedServer): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const res = await call<{ pending_steps: number }>(server, 'GET', '/admin/fanout', ADMIN);
-    if (res.json.pending_steps === 0) return;
-    if (Date.now() > deadline) throw new Error(`fan-out still has ${res.json.pending_steps} steps pending after 120 s`);
-    await sleep(100);
-  }
 }
 
 /** A wrangler var as the Worker sees it: --vars first, then wrangler.toml. */

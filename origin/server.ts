@@ -3,7 +3,6 @@
  * Cache-Control, conditional and Range requests (RFC 9110 §13, §14), `/metrics`, and a few
  * dynamic endpoints for demos and benchmarks. Hono on @hono/node-server.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -20,12 +19,13 @@ import {
   type CacheRule,
   type CacheHeaders,
 } from './cache-control-rules';
-import { evaluatePreconditions, formatHttpDate, ifRangeAllows } from './conditional';
 import { GzipCache, MAX_COMPRESS_BYTES, MIN_COMPRESS_BYTES, acceptsGzip, gzipEntityTag, isCompressibleType } from './compression';
 import { contentTypeFor } from '@pushpull/http/content-type';
+import { formatHttpDate } from '@pushpull/http/semantics/http-date';
+import { conditionalFields } from '@pushpull/http/semantics/preconditions';
+import { buildResponse, planResponse } from '@pushpull/http/semantics/respond';
 import { dynamicRoutes, methodNotAllowed, type HitCounter, createHitCounter } from './dynamic';
 import { createOriginMetrics, recordMetrics, type OriginMetrics } from './metrics';
-import { contentRange, multipartLayout, parseRange } from './ranges';
 import { FileStore, PathRejected, type FileVersion } from './static-files';
 
 /** Options of {@link createOriginApp}. @public */
@@ -168,7 +168,12 @@ async function selectRepresentation(
   };
 }
 
-/** Answers GET/HEAD for one file version: 200, 206, 304, 412 or 416. */
+/**
+ * Answers GET/HEAD for one file version through the shared RFC 9110 module
+ * (@pushpull/http/semantics): 304 or 412 from the preconditions (§13.2.2), then 416, 206 (one
+ * range or multipart/byteranges) or 200. Ranges count bytes of the selected representation
+ * (compressed when gzip was chosen).
+ */
 async function serveFile(
   c: Context<OriginEnv>,
   store: FileStore,
@@ -176,108 +181,27 @@ async function serveFile(
   policy: CacheHeaders,
   gzipCache: GzipCache | undefined,
 ): Promise<Response> {
-  const isHead = c.req.method === 'HEAD';
   const contentType = contentTypeFor(file.path);
   const rep = await selectRepresentation(c, store, file, contentType, gzipCache);
-  const headers = new Headers();
-  headers.set('etag', rep.etag);
+  const now = Date.now();
   // RFC 9110 §8.8.2.1: never a Last-Modified later than the response's Date (an mtime in the
   // future is replaced by now).
-  const lastModifiedSec = Math.min(file.mtimeSec, Math.floor(Date.now() / 1000));
-  headers.set('last-modified', formatHttpDate(lastModifiedSec));
+  const lastModified = Math.min(file.mtimeSec * 1000, Math.floor(now / 1000) * 1000);
+  const headers = new Headers({ etag: rep.etag, 'last-modified': formatHttpDate(lastModified), 'content-type': contentType });
   cacheHeaders(headers, policy);
   // RFC 9110 §12.5.5: every response whose content was negotiated says so, 304 included.
   if (rep.varies) headers.set('vary', 'Accept-Encoding');
-  const validators = { etag: rep.etag, lastModifiedSec };
-
-  // RFC 9110 §13.2.2 steps 1-4.
-  const pre = evaluatePreconditions(
-    {
-      ifMatch: c.req.header('if-match') ?? null,
-      ifNoneMatch: c.req.header('if-none-match') ?? null,
-      ifModifiedSince: c.req.header('if-modified-since') ?? null,
-      ifUnmodifiedSince: c.req.header('if-unmodified-since') ?? null,
-    },
-    validators,
-  );
-  if (pre === 'not-modified') return new Response(null, { status: 304, headers });
-  if (pre === 'failed') {
-    headers.set('cache-control', 'no-store');
-    headers.delete('cache-tag');
-    return jsonResponse(
-      412,
-      { error: 'precondition_failed', message: 'If-Match or If-Unmodified-Since did not match the current representation' },
-      headers,
-    );
-  }
-
-  headers.set('content-type', contentType);
-  headers.set('accept-ranges', 'bytes');
   if (rep.contentEncoding) headers.set('content-encoding', rep.contentEncoding);
-
-  // RFC 9110 §13.2.2 step 5 and §14.2: Range only for GET, only when If-Range allows it;
-  // ranges count bytes of the selected representation (compressed when gzip was chosen).
-  const rangeHeader = c.req.header('range') ?? null;
-  if (!isHead && rangeHeader !== null && ifRangeAllows(c.req.header('if-range') ?? null, validators)) {
-    const outcome = parseRange(rangeHeader, rep.size);
-    if (outcome.kind === 'unsatisfiable') {
-      // §15.5.17: the current length in Content-Range.
-      const h = new Headers({ 'content-range': `bytes */${rep.size}`, 'accept-ranges': 'bytes', 'cache-control': 'no-store' });
-      if (rep.varies) h.set('vary', 'Accept-Encoding');
-      return jsonResponse(
-        416,
-        { error: 'range_not_satisfiable', message: `no range in "${rangeHeader}" overlaps the ${rep.size} bytes of ${c.req.path}` },
-        h,
-      );
-    }
-    if (outcome.kind === 'ranges') {
-      const [only] = outcome.ranges;
-      if (outcome.ranges.length === 1 && only) {
-        headers.set('content-range', contentRange(only, rep.size));
-        headers.set('content-length', String(only.end - only.start + 1));
-        return new Response(rep.stream(only.start, only.end), { status: 206, headers });
-      }
-      // §14.6: several ranges go as multipart/byteranges.
-      const boundary = `pushpull-${randomBytes(12).toString('hex')}`;
-      const layout = multipartLayout(outcome.ranges, rep.size, contentType, boundary);
-      headers.set('content-type', `multipart/byteranges; boundary=${boundary}`);
-      headers.set('content-length', String(layout.length));
-      return new Response(multipartStream(rep, layout), { status: 206, headers });
-    }
-  }
-
-  headers.set('content-length', String(rep.size));
-  return new Response(isHead ? null : rep.stream(0, rep.size - 1), { status: 200, headers });
-}
-
-function multipartStream(rep: Representation, layout: ReturnType<typeof multipartLayout>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    for (const part of layout.parts) {
-      yield encoder.encode(part.head);
-      for await (const chunk of rep.stream(part.range.start, part.range.end)) yield chunk;
-    }
-    yield encoder.encode(layout.tail);
-  }
-  const it = chunks();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await it.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await it.return(undefined);
-    },
+  // `date: now`: a file changed in this very second has a weak Last-Modified (§8.8.2.2), which
+  // an If-Range date cannot match.
+  const plan = planResponse(c.req.method, conditionalFields(c.req.raw.headers), {
+    etag: rep.etag,
+    lastModified,
+    date: now,
+    length: rep.size,
+    contentType,
   });
-}
-
-/** A JSON response with an exact Content-Length. */
-function jsonResponse(status: number, body: unknown, headers = new Headers()): Response {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  headers.set('content-type', 'application/json; charset=utf-8');
-  headers.set('content-length', String(bytes.byteLength));
-  return new Response(bytes, { status, headers });
+  return buildResponse(plan, headers, { kind: 'random-access', open: (range) => rep.stream(range.start, range.end) });
 }
 
 /** Options of {@link startOrigin}. */

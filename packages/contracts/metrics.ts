@@ -20,14 +20,24 @@ export interface SeriesBatch {
   staleAt?: number[];
 }
 
-/** What a write did. A batch is accepted whole or its series is listed in `errors`. */
+/** A batch the store refused (label limits, invalid labels, timestamps out of bounds). */
+export interface SeriesRefusal {
+  /** Position of the refused batch in the `batches` given to `write`: how a caller that sends several sources' series in one call tells whose it was. */
+  index: number;
+  /** The problem, naming the series (its label text cut at 200 characters): `series up{job="x"}: timestamp … is more than MAX_FUTURE_SECONDS (600) in the future`. */
+  message: string;
+}
+
+/** What a write did. A batch is stored whole or listed in `refused`. */
 export interface WriteResult {
   /** Series accepted. */
   series: number;
   /** Samples stored. */
   samples: number;
-  /** One entry per refused series (limits, invalid labels), naming the problem. */
-  errors: string[];
+  /** One entry per refused batch, in batch order. */
+  refused: SeriesRefusal[];
+  /** Set when the whole write was refused and nothing was written (more than MAX_SERIES_PER_REQUEST batches, or not an array). */
+  rejected?: string;
 }
 
 /** The RPC surface of `MetricsRpc` (workers/metrics), for callers that bind it. */

@@ -24,4 +24,19 @@ describe('contentTypeFor', () => {
     expect(contentTypeFor('Makefile')).toBe('application/octet-stream');
     expect(contentTypeFor('dir.d/README')).toBe('application/octet-stream');
   });
+
+  it('reads the last extension of the file name only, case-insensitively', () => {
+    expect(contentTypeFor('/a/INDEX.HTML')).toBe('text/html; charset=utf-8');
+    expect(contentTypeFor('/a/site.tar.gz')).toBe('application/gzip');
+    expect(contentTypeFor('/a.json/file')).toBe('application/octet-stream');
+    expect(contentTypeFor('/a/.env')).toBe('application/octet-stream');
+  });
+
+  it('gives the types the origin, the push API and the push client used to disagree on (issue 13)', () => {
+    expect(contentTypeFor('/data.json')).toBe('application/json');
+    expect(contentTypeFor('/README.md')).toBe('text/markdown; charset=utf-8');
+    expect(contentTypeFor('/README.markdown')).toBe('text/markdown; charset=utf-8');
+    expect(contentTypeFor('/table.csv')).toBe('text/csv; charset=utf-8');
+    expect(contentTypeFor('/font.ttf')).toBe('font/ttf');
+  });
 });

@@ -10,7 +10,9 @@ import { getMimeType, mimes } from 'hono/utils/mime';
 
 const TYPES: Record<string, string> = {
   ...mimes,
+  // Markdown (RFC 7763), both extensions in use.
   md: 'text/markdown; charset=utf-8',
+  markdown: 'text/markdown; charset=utf-8',
 };
 
 /** The media type for a file name or path; `application/octet-stream` when the extension is unknown. */

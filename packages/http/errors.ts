@@ -10,10 +10,19 @@ import { SettingError } from './settings';
 export class ApiError extends HTTPException {
   readonly code: string;
   readonly details: Record<string, unknown> | undefined;
-  constructor(status: ContentfulStatusCode, code: string, message: string, details?: Record<string, unknown>) {
+  /** Fields the error response carries (a 401's `WWW-Authenticate`, a 405's `Allow`). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+    headers: Readonly<Record<string, string>> = {},
+  ) {
     super(status, { message });
     this.code = code;
     this.details = details;
+    this.headers = headers;
   }
 }
 
@@ -33,7 +42,7 @@ export const jsonErrorHandler: ErrorHandler = (err, c) => {
     return c.json(errorBody('misconfigured', err.message, { setting: err.setting }), 500);
   }
   if (err instanceof ApiError) {
-    return c.json(errorBody(err.code, err.message, err.details), err.status);
+    return c.json(errorBody(err.code, err.message, err.details), err.status, { ...err.headers });
   }
   if (err instanceof HTTPException) {
     return c.json(errorBody(codeForStatus(err.status), err.message || 'request failed'), err.status);

@@ -8,6 +8,7 @@ const schema = settingsSchema(
     small: integer('SMALL', 3, { min: 0, max: 5, doc, meaning: 'a bounded count' }),
     days: decimal('DAYS', 1.5, { above: 0, doc, meaning: 'days kept' }),
     origin: httpUrl('ORIGIN', 'http://127.0.0.1:8080', { doc, meaning: 'where' }),
+    link: httpUrl('LINK', 'http://127.0.0.1:8788', { doc, meaning: 'linked to (empty: no link)', orEmpty: true }),
     modes: custom('MODES', 'a,b', {
       accepts: 'a comma-separated list of a and b',
       doc,
@@ -34,15 +35,23 @@ function refusal(env: object): SettingError {
 
 describe('settingsSchema', () => {
   it('gives every absent var its default', () => {
-    expect(schema.read({})).toEqual({ limit: 10, small: 3, days: 1.5, origin: 'http://127.0.0.1:8080', modes: ['a', 'b'] });
+    expect(schema.read({})).toEqual({
+      limit: 10,
+      small: 3,
+      days: 1.5,
+      origin: 'http://127.0.0.1:8080',
+      link: 'http://127.0.0.1:8788',
+      modes: ['a', 'b'],
+    });
   });
 
   it('reads every var that is set, and TOML numbers as their text', () => {
-    expect(schema.read({ LIMIT: '7', SMALL: 5, DAYS: '0.25', ORIGIN: 'https://o.example/base', MODES: 'b' })).toEqual({
+    expect(schema.read({ LIMIT: '7', SMALL: 5, DAYS: '0.25', ORIGIN: 'https://o.example/base', LINK: '', MODES: 'b' })).toEqual({
       limit: 7,
       small: 5,
       days: 0.25,
       origin: 'https://o.example/base',
+      link: '',
       modes: ['b'],
     });
   });
@@ -66,6 +75,10 @@ describe('settingsSchema', () => {
   it("refuses a URL that is not http(s) and a custom value its parser refuses, with the parser's reason", () => {
     expect(refusal({ ORIGIN: 'ftp://x' }).setting).toBe('ORIGIN');
     expect(refusal({ ORIGIN: '127.0.0.1:8080' }).setting).toBe('ORIGIN');
+    expect(refusal({ ORIGIN: '' }).message).toBe('wrangler var ORIGIN must be an absolute http:// or https:// URL, got ""');
+    expect(refusal({ LINK: 'localhost:8788' }).message).toBe(
+      'wrangler var LINK must be an absolute http:// or https:// URL, or empty, got "localhost:8788"',
+    );
     expect(refusal({ MODES: 'a,c' }).message).toBe(
       'wrangler var MODES must be a comma-separated list of a and b, got "a,c" (unknown mode "c")',
     );
@@ -86,6 +99,7 @@ describe('settingsSchema', () => {
       ['SMALL', '3'],
       ['DAYS', '1.5'],
       ['ORIGIN', 'http://127.0.0.1:8080'],
+      ['LINK', 'http://127.0.0.1:8788'],
       ['MODES', 'a,b'],
     ]);
   });

@@ -82,9 +82,10 @@ export function decimal(name: string, fallback: number, info: SettingInfo & { ab
   return numberSpec(name, fallback, info, `a number > ${info.above}`, /^[0-9]+(?:\.[0-9]+)?$/, (n) => Number.isFinite(n) && n > info.above);
 }
 
-/** An absolute http(s) URL. */
-export function httpUrl(name: string, fallback: string, info: SettingInfo): SettingSpec<string> {
-  const accepts = 'an absolute http:// or https:// URL';
+/** An absolute http(s) URL; with `orEmpty`, the empty text too (a feature switched off, e.g. no link). */
+export function httpUrl(name: string, fallback: string, info: SettingInfo & { orEmpty?: boolean }): SettingSpec<string> {
+  const orEmpty = info.orEmpty === true;
+  const accepts = `an absolute http:// or https:// URL${orEmpty ? ', or empty' : ''}`;
   return {
     name,
     defaultText: fallback,
@@ -92,6 +93,7 @@ export function httpUrl(name: string, fallback: string, info: SettingInfo): Sett
     meaning: info.meaning,
     doc: info.doc,
     parse: (text) => {
+      if (orEmpty && text === '') return text;
       let protocol = '';
       try {
         protocol = new URL(text).protocol;

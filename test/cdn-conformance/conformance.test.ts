@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type DevWorker } from '../support/dev-worker';
 import { startScriptedOrigin, type OriginScript, type ScriptedOrigin } from '../support/scripted-origin';
 import { installed, startNginx, startVarnish, type CacheUnderTest } from './reference-caches';
+import { spellDate } from '@pushpull/http/semantics/cases';
 
 let origin: ScriptedOrigin;
 let edge: DevWorker;
@@ -225,6 +226,189 @@ const scenarios: Scenario[] = [
       return r.status === 206 && r.body === '234' && (await hits(p)).count === 1;
     },
   },
+  // Issue 13: unusual but legal origin responses and requests.
+  {
+    name: 'stores and reuses a 204 with max-age (as a 204)',
+    rfc: '9111 §3',
+    async run(c, p) {
+      await script(p, { status: 204, headers: { 'cache-control': 'max-age=60' } });
+      const statuses = [(await get(c, p)).status, (await get(c, p)).status];
+      return statuses.every((s) => s === 204) && (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'stores and reuses other final statuses with max-age (299, 400, 500, 503)',
+    rfc: '9111 §3',
+    async run(c, p) {
+      for (const status of [299, 400, 500, 503]) {
+        const q = `${p}-${status}`;
+        await script(q, { status, body: `answer ${status}`, headers: { 'cache-control': 'max-age=60' } });
+        await get(c, q);
+        const second = await get(c, q);
+        if (second.status !== status || second.body !== `answer ${status}` || (await hits(q)).count !== 1) return false;
+      }
+      return true;
+    },
+  },
+  {
+    name: 'must-understand: stores a 200 despite no-store',
+    rfc: '9111 §5.2.2.3',
+    async run(c, p) {
+      await script(p, { body: 'kept', headers: { 'cache-control': 'must-understand, no-store, max-age=60' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'a 304 carrying Set-Cookie refreshes the stored response (200, stored body)',
+    rfc: '9111 §4.3.4',
+    async run(c, p) {
+      await script(p, { body: 'stored body', etag: '"a"', headers: { 'cache-control': 'max-age=1' } });
+      await get(c, p);
+      await sleep(1100);
+      await script(p, { body: 'unused', etag: '"a"', headers: { 'cache-control': 'max-age=60', 'set-cookie': 'session=1' } });
+      const r = await get(c, p);
+      return r.status === 200 && r.body === 'stored body' && (await hits(p)).notModified === 1;
+    },
+  },
+  {
+    name: 'replays Content-Length on a hit (not chunked)',
+    rfc: '9110 §8.6',
+    async run(c, p) {
+      await script(p, { body: 'x', size: 4096, headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      await sleep(300);
+      const r = await get(c, p);
+      return r.headers.get('content-length') === '4096' && r.headers.get('transfer-encoding') === null && r.body.length === 4096;
+    },
+  },
+  {
+    name: 'keeps the stored Content-Length after a 304 refresh',
+    rfc: '9111 §4.3.4, 9110 §8.6',
+    async run(c, p) {
+      await script(p, { body: 'y', size: 4096, etag: '"l"', headers: { 'cache-control': 'max-age=1' } });
+      await get(c, p);
+      await sleep(1100);
+      const r = await get(c, p);
+      return r.status === 200 && (await hits(p)).notModified === 1 && r.headers.get('content-length') === '4096';
+    },
+  },
+  {
+    name: 'treats an Expires with UTC instead of GMT as already expired',
+    rfc: '9111 §5.3, 9110 §5.6.7',
+    async run(c, p) {
+      await script(p, { body: 'e', headers: { expires: spellDate(Date.now() + 3_600_000, 'utc') } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 2;
+    },
+  },
+  {
+    name: 'honours an Expires in the RFC 850 and asctime formats',
+    rfc: '9110 §5.6.7 (MUST accept)',
+    async run(c, p) {
+      for (const spelling of ['rfc850', 'asctime'] as const) {
+        const q = `${p}-${spelling}`;
+        await script(q, { body: 'e', headers: { expires: spellDate(Date.now() + 3_600_000, spelling) } });
+        await get(c, q);
+        await get(c, q);
+        if ((await hits(q)).count !== 1) return false;
+      }
+      return true;
+    },
+  },
+  {
+    name: 'ignores an invalid Age (1e3) instead of reading 1000 s',
+    rfc: '9111 §5.1',
+    async run(c, p) {
+      await script(p, { body: 'a', headers: { 'cache-control': 'max-age=600', age: '1e3' } });
+      await get(c, p);
+      const r = await get(c, p);
+      return (await hits(p)).count === 1 && Number(r.headers.get('age') ?? '0') < 600;
+    },
+  },
+  {
+    name: 'passes an unknown method (M-SEARCH) through and invalidates after its success',
+    rfc: '9110 §9.1, 9111 §4.4',
+    async run(c, p) {
+      await script(p, { body: 'r', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      const unknown = await get(c, p, { method: 'M-SEARCH' });
+      await get(c, p);
+      return unknown.status === 200 && (await hits(p)).count === 3;
+    },
+  },
+  {
+    name: 'CDN-Cache-Control max-age wins over Cache-Control no-store',
+    rfc: '9213 §2.1',
+    async run(c, p) {
+      await script(p, { body: 'c', headers: { 'cache-control': 'no-store', 'cdn-cache-control': 'max-age=60' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'CDN-Cache-Control no-store wins over Cache-Control max-age',
+    rfc: '9213 §2.1',
+    async run(c, p) {
+      await script(p, { body: 'c', headers: { 'cache-control': 'max-age=60', 'cdn-cache-control': 'no-store' } });
+      await get(c, p);
+      await get(c, p);
+      return (await hits(p)).count === 2;
+    },
+  },
+  {
+    name: 'does not forward CDN-Cache-Control to clients',
+    rfc: '9213 §2.1 (by default)',
+    async run(c, p) {
+      await script(p, { body: 'c', headers: { 'cache-control': 'max-age=5', 'cdn-cache-control': 'max-age=60' } });
+      const answers = [await get(c, p), await get(c, p)];
+      return answers.every((r) => r.headers.get('cdn-cache-control') === null && r.headers.get('cache-control') === 'max-age=5');
+    },
+  },
+  {
+    name: 'one variant for equivalent Accept-Language values (case, order, whitespace)',
+    rfc: '9111 §4.1 (MAY normalise)',
+    async run(c, p) {
+      await script(p, { body: 'v', headers: { 'cache-control': 'max-age=60', vary: 'Accept-Language' } });
+      await get(c, p, { headers: { 'accept-language': 'en-US,fr;q=0.5' } });
+      await get(c, p, { headers: { 'accept-language': ' FR;q=0.5 , en-us' } });
+      return (await hits(p)).count === 1;
+    },
+  },
+  {
+    name: 'ignores an invalid If-Modified-Since (UTC) on a hit: 200, not 304',
+    rfc: '9110 §13.1.3 (MUST ignore)',
+    async run(c, p) {
+      const lastModified = 'Mon, 05 Jan 2026 07:08:09 GMT';
+      await script(p, { body: 'dated', lastModified, headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      const r = await get(c, p, { headers: { 'if-modified-since': lastModified.replace('GMT', 'UTC') } });
+      return r.status === 200 && r.body === 'dated';
+    },
+  },
+  {
+    name: 'answers bytes=-5 of an empty cached object whole (200), never bytes 0--1/0',
+    rfc: '9110 §14.1.2, §14.2',
+    async run(c, p) {
+      await script(p, { body: '', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      const r = await get(c, p, { headers: { range: 'bytes=-5' } });
+      return r.status === 200 && r.body === '' && r.headers.get('content-range') === null;
+    },
+  },
+  {
+    name: 'sends one copy for a Range repeating bytes=0- sixteen times',
+    rfc: '9110 §14.2, §15.3.7.2',
+    async run(c, p) {
+      await script(p, { body: '0123456789', headers: { 'cache-control': 'max-age=60' } });
+      await get(c, p);
+      const r = await get(c, p, { headers: { range: `bytes=${Array(16).fill('0-').join(',')}` } });
+      return r.body === '0123456789' && (r.status === 200 || r.headers.get('content-range') === 'bytes 0-9/10');
+    },
+  },
   {
     name: 'purges a URL on request',
     rfc: '(operations; not in the RFC)',
@@ -238,6 +422,28 @@ const scenarios: Scenario[] = [
     },
   },
 ];
+
+/**
+ * Scenarios pushpull's edge still gets wrong: the issue 13 edge cache fixes, which wait for the
+ * cache flow's split into workers/edge/src/cache/ (issue 14). Each is checked to still fail, so
+ * the fix must delete its line; until then the two "pushpull is right" checks skip them.
+ */
+const EDGE_FIXES_PENDING = new Set([
+  'stores and reuses a 204 with max-age (as a 204)',
+  'must-understand: stores a 200 despite no-store',
+  'keeps the stored Content-Length after a 304 refresh',
+  'treats an Expires with UTC instead of GMT as already expired',
+  'ignores an invalid Age (1e3) instead of reading 1000 s',
+  'passes an unknown method (M-SEARCH) through and invalidates after its success',
+  'CDN-Cache-Control max-age wins over Cache-Control no-store',
+  'CDN-Cache-Control no-store wins over Cache-Control max-age',
+  'does not forward CDN-Cache-Control to clients',
+  'one variant for equivalent Accept-Language values (case, order, whitespace)',
+  'ignores an invalid If-Modified-Since (UTC) on a hit: 200, not 304',
+  'answers bytes=-5 of an empty cached object whole (200), never bytes 0--1/0',
+  'sends one copy for a Range repeating bytes=0- sixteen times',
+]);
+const required = scenarios.filter((s) => !EDGE_FIXES_PENDING.has(s.name));
 
 const results = new Map<string, Map<string, boolean>>();
 
@@ -303,7 +509,7 @@ describe('shared-cache conformance: pushpull vs nginx vs Varnish', () => {
 
   it('is right wherever nginx or Varnish is right', () => {
     const pushpull = results.get('pushpull');
-    const missed = scenarios.filter(
+    const missed = required.filter(
       (s) => !pushpull?.get(s.name) && [...results.entries()].some(([n, r]) => n !== 'pushpull' && r.get(s.name)),
     );
     expect(missed.map((s) => s.name)).toEqual([]);
@@ -311,7 +517,12 @@ describe('shared-cache conformance: pushpull vs nginx vs Varnish', () => {
 
   it('passes every scenario', () => {
     const pushpull = results.get('pushpull');
-    expect(scenarios.filter((s) => !pushpull?.get(s.name)).map((s) => s.name)).toEqual([]);
+    expect(required.filter((s) => !pushpull?.get(s.name)).map((s) => s.name)).toEqual([]);
+  });
+
+  it('still gets the pending edge fixes wrong (a fix deletes its line from EDGE_FIXES_PENDING)', () => {
+    const pushpull = results.get('pushpull');
+    expect([...EDGE_FIXES_PENDING].filter((name) => pushpull?.get(name) !== false)).toEqual([]);
   });
 
   it('ran against both reference caches', () => {

@@ -11,7 +11,7 @@ import {
   type EntryTimes,
 } from '../../workers/edge/src/freshness';
 import { normaliseAcceptEncoding, primaryKey, ignoredParams, variantKey } from '../../workers/edge/src/cache-key';
-import { evaluateConditionals, parseRange } from '../../workers/edge/src/conditional';
+import { evaluateConditionals, parseRange } from '../../workers/edge/src/cache/conditional';
 import { originUrl } from '../../workers/edge/src/origin';
 import { isPurged, type PurgeSnapshot } from '../../workers/edge/src/purge';
 

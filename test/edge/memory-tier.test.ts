@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTier, memoryEntry } from '../../workers/edge/src/memory-tier';
-import { cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './edge-client';
+import { MemoryTier, memoryEntry } from '../../workers/edge/src/cache/memory-tier';
+import { cacheStatus, edge, edgeWithClock, originHits, purgeEdge, script, uniquePath } from './edge-client';
 
 const entry = (size: number, now = 0) => memoryEntry(new Response(null, { status: 200 }), new Uint8Array(size), now);
 
@@ -41,6 +41,7 @@ describe('MemoryTier', () => {
 
 describe('pull CDN: the memory tier in front of the Cache API', () => {
   it('trusts its copy for at most MEMORY_CACHE_TTL_MS after the Cache API lost the entry (another isolate invalidated it)', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('memory');
     await script(p, { body: 'held', headers: { 'cache-control': 'max-age=600' } });
     await edge(p);
@@ -49,7 +50,9 @@ describe('pull CDN: the memory tier in front of the Cache API', () => {
     const api = await caches.open('pushpull');
     expect(await api.delete(`http://edge.test${p}`)).toBe(true);
     expect(cacheStatus((await edge(p)).res)).toContain('hit');
-    await sleep(1100); // MEMORY_CACHE_TTL_MS is 1000 by default
+    clock.advance(1000); // MEMORY_CACHE_TTL_MS is 1000 by default: trusted up to that instant ...
+    expect(cacheStatus((await edge(p)).res)).toContain('hit');
+    clock.advance(1); // ... and not a millisecond past it
     expect(cacheStatus((await edge(p)).res)).toContain('fwd=uri-miss');
     expect((await originHits(p)).count).toBe(2);
   });

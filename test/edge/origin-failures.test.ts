@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import app from '../../workers/edge/src/index';
-import { cacheStatus, edge, script, sleep, uniquePath } from './edge-client';
+import { cacheStatus, edge, edgeWithClock, script, sleep, uniquePath } from './edge-client';
 
 describe('pull CDN: no-cache and errors', () => {
   it('does not hide an origin failure with a no-cache response that was never revalidated (RFC 9111 §5.2.2.4)', async () => {
@@ -21,11 +21,12 @@ describe('pull CDN: no-cache and errors', () => {
 
 describe('pull CDN: stale-if-error', () => {
   it('does not replace the good copy with a 5xx it just hid behind stale-if-error', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('sie-500');
     await script(p, { body: 'good copy', etag: '"g"', headers: { 'cache-control': 'max-age=1, stale-if-error=300' } });
     await edge(p);
-    await script(p, { status: 500, body: 'broken', headers: { 'cache-control': 'max-age=60' } });
-    await sleep(1100);
+    clock.advance(1100);
+    await script(p, { status: 500, body: 'broken', headers: { 'cache-control': 'max-age=60', date: clock.httpDate() } });
     const first = await edge(p);
     expect(first.res.status).toBe(200);
     expect(cacheStatus(first.res)).toContain('detail=stale-if-error');
@@ -36,11 +37,12 @@ describe('pull CDN: stale-if-error', () => {
   });
 
   it('hides only the errors RFC 5861 names (500, 502, 503, 504): a 501 is passed on', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('sie-501');
     await script(p, { body: 'good copy', etag: '"g"', headers: { 'cache-control': 'max-age=1, stale-if-error=300' } });
     await edge(p);
-    await script(p, { status: 501, body: 'not implemented' });
-    await sleep(1100);
+    clock.advance(1100);
+    await script(p, { status: 501, body: 'not implemented', headers: { date: clock.httpDate() } });
     const r = await edge(p);
     expect(r.res.status).toBe(501);
   });

@@ -1,8 +1,8 @@
 import { env, exports } from 'cloudflare:workers';
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import app from '../../workers/edge/src/index';
-import { AUTH, cacheStatus, edge, originHits, purgeEdge, script, sleep, uniquePath } from './edge-client';
+import { AUTH, cacheStatus, edge, edgeWithClock, originHits, purgeEdge, script, uniquePath } from './edge-client';
 
 describe('pull CDN: misses, hits and freshness', () => {
   it('answers a miss from the origin, then a hit from the cache with Age and Cache-Status', async () => {
@@ -154,13 +154,14 @@ describe('pull CDN: what is never stored', () => {
 
 describe('pull CDN: revalidation and stale content', () => {
   it('revalidates an expired but unchanged entry: the origin answers 304 with no body, the client gets 200 and the full body', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('revalidate');
     const body = 'unchanged-'.repeat(500);
     await script(p, { body, etag: '"v1"', headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
+    clock.advance(2100);
     // Unchanged content; the origin now grants a longer lifetime, which its 304 carries.
-    await script(p, { body, etag: '"v1"', headers: { 'cache-control': 'max-age=60' } });
-    await sleep(2100);
+    await script(p, { body, etag: '"v1"', headers: { 'cache-control': 'max-age=60', date: clock.httpDate() } });
     const again = await edge(p);
     expect(again.res.status).toBe(200);
     expect(again.body).toBe(body);
@@ -174,11 +175,13 @@ describe('pull CDN: revalidation and stale content', () => {
   });
 
   it('revalidates with If-Modified-Since when there is only Last-Modified', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('ims');
     const lm = new Date(Date.now() - 60_000).toUTCString();
     await script(p, { body: 'lm', lastModified: lm, headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
-    await sleep(2100);
+    clock.advance(2100);
+    await script(p, { body: 'lm', lastModified: lm, headers: { 'cache-control': 'max-age=1', date: clock.httpDate() } });
     const again = await edge(p);
     expect(again.body).toBe('lm');
     const hits = await originHits(p);
@@ -187,11 +190,12 @@ describe('pull CDN: revalidation and stale content', () => {
   });
 
   it('replaces the entry when the origin sends a new version', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('changed');
     await script(p, { body: 'v1', etag: '"v1"', headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
-    await script(p, { body: 'v2', etag: '"v2"', headers: { 'cache-control': 'max-age=60' } });
-    await sleep(2100);
+    clock.advance(2100);
+    await script(p, { body: 'v2', etag: '"v2"', headers: { 'cache-control': 'max-age=60', date: clock.httpDate() } });
     const again = await edge(p);
     expect(again.body).toBe('v2');
     expect(cacheStatus(again.res)).toContain('fwd=stale; fwd-status=200; stored');
@@ -199,11 +203,12 @@ describe('pull CDN: revalidation and stale content', () => {
   });
 
   it('serves stale at once within stale-while-revalidate and refreshes in the background, once', async () => {
+    const { clock, app, edge } = edgeWithClock();
     const p = uniquePath('swr');
     await script(p, { body: 'old', etag: '"a"', headers: { 'cache-control': 'max-age=1, stale-while-revalidate=60' } });
     await edge(p);
-    await script(p, { body: 'new', etag: '"b"', headers: { 'cache-control': 'max-age=60' }, delayMs: 300 });
-    await sleep(2100);
+    clock.advance(2100);
+    await script(p, { body: 'new', etag: '"b"', headers: { 'cache-control': 'max-age=60', date: clock.httpDate() }, delayMs: 300 });
     const ctxs = [createExecutionContext(), createExecutionContext(), createExecutionContext()];
     const responses = await Promise.all(ctxs.map((ctx) => app.fetch(new Request(`http://edge.test${p}`), env, ctx)));
     const bodies = await Promise.all(responses.map((r) => r.text()));
@@ -222,11 +227,12 @@ describe('pull CDN: revalidation and stale content', () => {
     ['a timeout', { mode: 'hang' }],
   ] as const) {
     it(`hides ${failure} inside the stale-if-error window`, async () => {
+      const { clock, edge } = edgeWithClock();
       const p = uniquePath('sie');
       await script(p, { body: 'good copy', etag: '"g"', headers: { 'cache-control': 'max-age=1, stale-if-error=300' } });
       await edge(p);
       await script(p, origin);
-      await sleep(1100);
+      clock.advance(1100);
       const results = await Promise.all([1, 2, 3].map(() => edge(p)));
       for (const r of results) {
         expect(r.res.status).toBe(200);
@@ -237,11 +243,12 @@ describe('pull CDN: revalidation and stale content', () => {
   }
 
   it('does not serve stale past stale-if-error, nor when must-revalidate: 502/504 with a JSON body', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('must');
     await script(p, { body: 'x', etag: '"m"', headers: { 'cache-control': 'max-age=1, must-revalidate, stale-if-error=300' } });
     await edge(p);
     await script(p, { mode: 'down' });
-    await sleep(1100);
+    clock.advance(1100);
     const r = await edge(p);
     expect(r.res.status).toBe(502);
     expect(JSON.parse(r.body)).toMatchObject({ error: 'origin_unreachable' });
@@ -302,12 +309,13 @@ describe('pull CDN: coalescing', () => {
   });
 
   it('shares one validation among 200 concurrent requests for a stale entry', async () => {
+    const { clock, app, edge } = edgeWithClock();
     const p = uniquePath('herd-stale');
     const body = 'stale-herd-'.repeat(300);
     await script(p, { body, etag: '"h1"', headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
-    await script(p, { body, etag: '"h1"', delayMs: 300, headers: { 'cache-control': 'max-age=60' } });
-    await sleep(2100);
+    clock.advance(2100);
+    await script(p, { body, etag: '"h1"', delayMs: 300, headers: { 'cache-control': 'max-age=60', date: clock.httpDate() } });
     const ctxs = Array.from({ length: 200 }, () => createExecutionContext());
     const responses = await Promise.all(ctxs.map((ctx) => app.fetch(new Request(`http://edge.test${p}`), env, ctx)));
     const bodies = await Promise.all(responses.map((r) => r.text()));
@@ -353,17 +361,18 @@ describe('pull CDN: coalescing', () => {
 
 describe('pull CDN: objects larger than COALESCE_MAX_BYTES', () => {
   it('streams a large object to the client and the cache at once, then serves hits and revalidations intact', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('large');
     const size = 300_000; // COALESCE_MAX_BYTES is 65536 in this project
     await script(p, { body: 'large-object-', size, etag: '"big"', headers: { 'cache-control': 'max-age=1' } });
     const first = await edge(p);
     expect(first.body.length).toBe(size);
     expect(cacheStatus(first.res)).toContain('stored');
-    await script(p, { body: 'large-object-', size, etag: '"big"', headers: { 'cache-control': 'max-age=60' } });
     const hit = await edge(p);
     expect(cacheStatus(hit.res)).toContain('hit');
     expect(hit.body).toBe(first.body);
-    await sleep(2100);
+    clock.advance(2100);
+    await script(p, { body: 'large-object-', size, etag: '"big"', headers: { 'cache-control': 'max-age=60', date: clock.httpDate() } });
     const revalidated = await edge(p);
     expect(cacheStatus(revalidated.res)).toContain('fwd=stale; fwd-status=304; stored');
     expect(revalidated.body).toBe(first.body);
@@ -572,7 +581,9 @@ describe('pull CDN: purge', () => {
 
   it('publishes purges to KV so that other locations pick them up', async () => {
     await purgeEdge({ prefixes: ['/kv-visible/'] });
-    await sleep(1100); // at most one KV write per second: the alarm publishes the latest snapshot
+    // At most one KV write per second: within a second of the last one, the log's alarm publishes
+    // the latest snapshot. Run that alarm now rather than waiting for it.
+    await runDurableObjectAlarm(env.PURGE_LOG.get(env.PURGE_LOG.idFromName('global')));
     const snapshot = await env.EDGE_KV.get<{ prefixes: Record<string, number> }>('purge:snapshot', 'json');
     expect(snapshot?.prefixes['/kv-visible/']).toBeGreaterThan(0);
   });

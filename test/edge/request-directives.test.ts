@@ -3,14 +3,15 @@
  * each as a user would see it.
  */
 import { describe, expect, it } from 'vitest';
-import { cacheStatus, edge, originHits, script, sleep, uniquePath } from './edge-client';
+import { cacheStatus, edge, edgeWithClock, originHits, script, uniquePath } from './edge-client';
 
 describe('pull CDN: request directives', () => {
   it('answers only-if-cached with 504 for a stale entry and never contacts the origin (RFC 9111 §5.2.1.7)', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('oic-stale');
     await script(p, { body: 'old', etag: '"o"', headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
-    await sleep(1100);
+    clock.advance(1100);
     const r = await edge(p, { headers: { 'cache-control': 'only-if-cached' } });
     expect((await originHits(p)).count).toBe(1);
     expect(r.res.status).toBe(504);

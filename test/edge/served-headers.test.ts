@@ -3,7 +3,7 @@
  * each as a user would see it.
  */
 import { describe, expect, it } from 'vitest';
-import { cacheStatus, edge, script, sleep, uniquePath } from './edge-client';
+import { cacheStatus, edge, edgeWithClock, script, uniquePath } from './edge-client';
 
 describe('pull CDN: Range and HEAD', () => {
   it('ignores Range on a HEAD request: 200 with the full length, not 206 (RFC 9110 §14.2)', async () => {
@@ -38,10 +38,12 @@ describe('pull CDN: headers of responses served from the cache', () => {
   });
 
   it("does not pass the Cache API's own cf-cache-status: HIT to clients (it contradicts Cache-Status after a revalidation)", async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('cf-cache-status');
     await script(p, { body: 'v', etag: '"v"', headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
-    await sleep(1100);
+    clock.advance(1100);
+    await script(p, { body: 'v', etag: '"v"', headers: { 'cache-control': 'max-age=1', date: clock.httpDate() } });
     const revalidated = await edge(p);
     expect(cacheStatus(revalidated.res)).toContain('fwd=stale; fwd-status=304');
     expect(revalidated.res.headers.get('cf-cache-status')).toBeNull();

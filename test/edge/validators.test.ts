@@ -3,15 +3,21 @@
  * each as a user would see it.
  */
 import { describe, expect, it } from 'vitest';
-import { edge, originHits, script, sleep, uniquePath } from './edge-client';
+import { edge, edgeWithClock, originHits, script, uniquePath } from './edge-client';
 
 describe('pull CDN: 304 that names another representation', () => {
   it('does not refresh the stored copy from a 304 with another strong ETag (RFC 9111 §4.3.4): it fetches the full response', async () => {
+    const { clock, edge } = edgeWithClock();
     const p = uniquePath('304-other');
     await script(p, { body: 'version one', etag: '"v1"', headers: { 'cache-control': 'max-age=1' } });
     await edge(p);
-    await script(p, { body: 'version two', etag: '"v2"', always304: true, headers: { 'cache-control': 'max-age=60' } });
-    await sleep(2100);
+    clock.advance(2100);
+    await script(p, {
+      body: 'version two',
+      etag: '"v2"',
+      always304: true,
+      headers: { 'cache-control': 'max-age=60', date: clock.httpDate() },
+    });
     const r = await edge(p);
     expect(r.body).toBe('version two');
     expect(r.res.headers.get('etag')).toBe('"v2"');

@@ -106,6 +106,37 @@ describe('bad input: clear 4xx JSON, nothing changed', () => {
     expect([...p.body].length).toBe(500);
   });
 
+  it('refuses a post holding a lone surrogate (JSON \\ud800 escapes) with 400 naming it, and keeps paired ones', async () => {
+    const alice = await createUser('sur');
+    const before = await counts();
+    // JSON text may escape a lone surrogate; Unicode text cannot hold one (RFC 8259 §8.2).
+    for (const [raw, unit, index] of [
+      ['"\\ud800"', 'D800', 0],
+      ['"ok \\udfff"', 'DFFF', 3],
+      ['"\\udc00\\ud800"', 'DC00', 0],
+      ['"x\\ud83d"', 'D83D', 1],
+    ] as const) {
+      const refused = await expectError(
+        await api('POST', `/users/${alice.id}/posts`, { token: alice.token, rawBody: `{"body":${raw}}` }),
+        400,
+        'invalid_post',
+      );
+      expect(refused.message).toBe(`body holds a lone surrogate (\\u${unit} at index ${index}): not valid Unicode text`);
+    }
+    // The bulk load checks posts with the same rule.
+    const bulk = await api('POST', '/admin/bulk', {
+      token: 'test-token',
+      rawBody: `{"posts":[{"author":"${alice.id}","body":"\\ud800"}]}`,
+    });
+    expect((await expectError(bulk, 400, 'invalid_post')).message).toContain('posts[0]: body holds a lone surrogate');
+    expect(await counts()).toEqual(before);
+    // A pair spelled as two escapes is one astral character: stored and read back as sent.
+    const created = await api('POST', `/users/${alice.id}/posts`, { token: alice.token, rawBody: '{"body":"\\ud83d\\ude00 ok"}' });
+    expect(created.status).toBe(201);
+    const { id } = await created.json<{ id: string }>();
+    expect((await (await api('GET', `/posts/${id}`)).json<{ body: string }>()).body).toBe('\u{1F600} ok');
+  });
+
   it('refuses bodies over MAX_BODY_BYTES = 16384 with 413', async () => {
     const alice = await createUser('big');
     const before = await counts();

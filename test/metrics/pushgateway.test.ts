@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { canonicalKey, sortedLabelPairs } from '../../workers/metrics/src/series';
 import { auth, call, env, instant, uniqueName } from './metrics-client';
@@ -69,6 +69,81 @@ describe('Pushgateway API', () => {
     expect(await instant(`push_time_seconds{job="${job}"}`)).toEqual([]);
   });
 
+  it('PUT, DELETE, then PUT again on the same group stores the new push (the batch-job pattern)', async () => {
+    const job = uniqueName('again');
+    expect((await push('PUT', `job/${job}`, 'pg_again 1\n')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('DELETE', `job/${job}`)).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 5));
+    const again = await push('PUT', `job/${job}`, 'pg_again 2\n');
+    expect(again.text).toBe('');
+    expect(again.status).toBe(200);
+    expect((await instant(`pg_again{job="${job}"}`)).map((x) => x.value[1])).toEqual(['2']);
+    // The group lives on: POST merges into it, a second DELETE removes it, a refused push records its failure.
+    expect((await push('POST', `job/${job}`, 'pg_again_more 3\n')).status).toBe(200);
+    expect((await instant(`pg_again_more{job="${job}"}`)).map((x) => x.value[1])).toEqual(['3']);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('DELETE', `job/${job}`)).status).toBe(202);
+    expect(await instant(`pg_again{job="${job}"}`)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('PUT', `job/${job}`, `pg_again 4 ${Date.now()}\n`)).status).toBe(400);
+    expect(Number((await instant(`push_failure_time_seconds{job="${job}"}`))[0].value[1])).toBeGreaterThan(0);
+    const stub = env.PUSH_GROUPS.get(env.PUSH_GROUPS.idFromName(canonicalKey(sortedLabelPairs({ job }))));
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await push('DELETE', `job/${job}`)).status).toBe(202);
+    // No alarm is left behind by a deleted group.
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+  });
+
+  it('the alarm completes a push or a DELETE that a crash cut off after its transaction (owed staleness markers)', async () => {
+    const job = uniqueName('crash');
+    const stub = env.PUSH_GROUPS.get(env.PUSH_GROUPS.idFromName(canonicalKey(sortedLabelPairs({ job }))));
+    expect((await push('PUT', `job/${job}`, 'pg_crash{i="a"} 1\npg_crash{i="b"} 2\n')).status).toBe(200);
+    const series = (i: string) => ({ __name__: 'pg_crash', job, i });
+    // What a PUT of only i="a" commits before it writes to the store, left as a crash leaves it.
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("UPDATE families SET samples = ? WHERE name = 'pg_crash'", JSON.stringify([[series('a'), '3']]));
+      sql.exec(
+        'INSERT INTO pending_stale (key, labels, at_ms) VALUES (?, ?, ?)',
+        canonicalKey(sortedLabelPairs(series('b'))),
+        JSON.stringify(series('b')),
+        Date.now(),
+      );
+    });
+    expect((await instant(`pg_crash{job="${job}"}`)).map((x) => [x.metric.i, x.value[1]])).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await instant(`pg_crash{job="${job}"}`)).map((x) => [x.metric.i, x.value[1]])).toEqual([['a', '3']]);
+
+    // What a DELETE commits before it writes its markers: the group gone, its series owed markers.
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      const now = Date.now();
+      for (const labels of [series('a'), { __name__: 'push_time_seconds', job }, { __name__: 'push_failure_time_seconds', job }]) {
+        sql.exec(
+          'INSERT INTO pending_stale (key, labels, at_ms) VALUES (?, ?, ?)',
+          canonicalKey(sortedLabelPairs(labels)),
+          JSON.stringify(labels),
+          now,
+        );
+      }
+      sql.exec('DELETE FROM families');
+      sql.exec('DELETE FROM meta');
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await instant(`{job="${job}"}`)).toEqual([]);
+    // Settled: the object is empty and has no alarm left.
+    expect(
+      await runInDurableObject(stub, (_instance, state) => state.storage.sql.exec('SELECT name FROM sqlite_master').toArray()),
+    ).toEqual([]);
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+  });
+
   it('refuses samples with timestamps (400), keeps the group and sets push_failure_time_seconds', async () => {
     const job = uniqueName('stamped');
     await push('PUT', `job/${job}`, 'pg_kept 5\n');
@@ -85,6 +160,23 @@ describe('Pushgateway API', () => {
     const dup = await push('PUT', `job/${job}`, 'pg_dup{a="1"} 1\npg_dup{a="1"} 2\n');
     expect(dup.status).toBe(400);
     expect(await instant(`pg_dup{job="${job}"}`)).toEqual([]);
+  });
+
+  it('refuses conflicting TYPE lines (and a second HELP) as the Pushgateway does, 400, nothing changes', async () => {
+    const job = uniqueName('types');
+    expect((await push('PUT', `job/${job}`, '# TYPE pg_typed gauge\npg_typed 1\n')).status).toBe(200);
+    const conflict = await push('PUT', `job/${job}`, '# TYPE pg_typed counter\n# TYPE pg_typed gauge\npg_typed 2\n');
+    expect(conflict.status).toBe(400);
+    expect(conflict.json()).toEqual({
+      error: 'bad_request',
+      message: 'text format parsing error in line 2: second TYPE line for metric name "pg_typed", or TYPE reported after samples',
+    });
+    const help = await push('POST', `job/${job}`, '# HELP pg_typed one\n# HELP pg_typed two\npg_typed 3\n');
+    expect(help.status).toBe(400);
+    expect((help.json() as { message: string }).message).toBe(
+      'text format parsing error in line 2: second HELP line for metric name "pg_typed"',
+    );
+    expect((await instant(`pg_typed{job="${job}"}`)).map((x) => x.value[1])).toEqual(['1']);
   });
 
   it('decodes @base64 segments (URL-safe, padding optional, = for the empty value)', async () => {

@@ -46,6 +46,23 @@ describe('remote_write 1.0 POST /api/v1/write', () => {
     expect((await instant(name)).map((x) => x.metric.ok)).toEqual(['1']);
   });
 
+  it('refuses a series stamped beyond the largest JavaScript date (8.64e15 ms) with 400 and keeps the valid ones', async () => {
+    const name = uniqueName('rw_far');
+    const now = Date.now();
+    const r = await push([
+      { labels: { __name__: name, ok: '1' }, timestamps: [now], values: [1] },
+      { labels: { __name__: name, at: 'past-max-date' }, timestamps: [8.64e15 + 1], values: [2] },
+      { labels: { __name__: name, at: 'near-2^53' }, timestamps: [9e15], values: [3] },
+      { labels: { __name__: name, at: 'before-min-date' }, timestamps: [-9e15], values: [4] },
+    ]);
+    expect(r.status).toBe(400);
+    const message = (r.json() as { message: string }).message;
+    expect(message).toMatch(/^3 series refused \(1 samples of 1 series written\)/);
+    expect(message).toContain('timestamp 8640000000000001 is more than MAX_FUTURE_SECONDS (600) in the future');
+    expect(message).toContain('timestamp -9000000000000000 is older than MAX_SAMPLE_AGE_SECONDS');
+    expect((await instant(name)).map((x) => x.metric.ok)).toEqual(['1']);
+  });
+
   it('refuses a corrupt body with 400, no token with 401, remote write 2.0 with 415', async () => {
     expect(
       (await call('/api/v1/write', { method: 'POST', body: new Uint8Array([200, 1, 2, 3]), headers: { ...RW_HEADERS, ...auth() } })).status,

@@ -1,5 +1,8 @@
 import { exports } from 'cloudflare:workers';
+import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { describe, expect, it } from 'vitest';
+import { readLimits } from '../../workers/metrics/src/limits';
+import { prepareSeries } from '../../workers/metrics/src/series';
 import { env, instant, uniqueName, call } from './metrics-client';
 
 const rpc = exports.MetricsRpc;
@@ -12,7 +15,7 @@ describe('MetricsRpc.write and the store', () => {
       { labels: { __name__: name, job: 'a' }, timestamps: [now - 2000, now - 1000], values: [1, 2] },
       { labels: { __name__: name, job: 'b' }, timestamps: [now - 1000], values: [5] },
     ]);
-    expect(result).toEqual({ series: 2, samples: 3, errors: [] });
+    expect(result).toEqual({ series: 2, samples: 3, refused: [] });
     const rows = await instant(name, now / 1000);
     expect(rows.map((r) => [r.metric.job, r.value[1]])).toEqual([
       ['a', '2'],
@@ -80,14 +83,37 @@ describe('MetricsRpc.write and the store', () => {
     ]);
     expect(result.series).toBe(1);
     expect(result.samples).toBe(1);
-    expect(result.errors).toHaveLength(6);
-    expect(result.errors.join('\n')).toMatch(/MAX_LABEL_VALUE_LENGTH/);
-    expect(result.errors.join('\n')).toMatch(/invalid label name "bad-name"/);
-    expect(result.errors.join('\n')).toMatch(/missing metric name/);
-    expect(result.errors.join('\n')).toMatch(/MAX_FUTURE_SECONDS/);
-    expect(result.errors.join('\n')).toMatch(/MAX_SAMPLE_AGE_SECONDS/);
+    expect(result.refused).toEqual([
+      { index: 1, message: expect.stringMatching(/MAX_LABEL_VALUE_LENGTH/) },
+      { index: 2, message: expect.stringMatching(/invalid label name "bad-name"/) },
+      { index: 3, message: expect.stringMatching(/missing metric name/) },
+      { index: 4, message: expect.stringMatching(/MAX_FUTURE_SECONDS/) },
+      { index: 5, message: expect.stringMatching(/MAX_SAMPLE_AGE_SECONDS/) },
+      { index: 6, message: expect.stringMatching(/2 timestamps but 1 values/) },
+    ]);
+    expect(result.rejected).toBeUndefined();
     const rows = await instant(name);
     expect(rows.map((r) => r.metric.ok)).toEqual(['yes']);
+  });
+
+  it('refuses malformed batches alone (none, no labels, staleAt not an array) and never rejects the call', async () => {
+    const name = uniqueName('rpc_malformed');
+    const now = Date.now();
+    const result = await rpc.write([
+      undefined,
+      null,
+      { labels: { __name__: name, staleAt: 'object' }, timestamps: [now], values: [1], staleAt: { length: 1 } },
+      { labels: { __name__: name, staleAt: 'null' }, timestamps: [now], values: [2], staleAt: null },
+      { timestamps: [now], values: [3] },
+    ] as unknown as SeriesBatch[]);
+    expect(result.series).toBe(1);
+    expect(result.refused).toEqual([
+      { index: 0, message: 'series {}: labels missing' },
+      { index: 1, message: 'series {}: labels missing' },
+      { index: 2, message: `series ${name}{staleAt="object"}: staleAt must be an array of sample indexes` },
+      { index: 4, message: 'series {}: labels missing' },
+    ]);
+    expect((await instant(name)).map((r) => [r.metric.staleAt, r.value[1]])).toEqual([['null', '2']]);
   });
 
   it('applies the label count and name length limits at and past their edge', async () => {
@@ -106,9 +132,10 @@ describe('MetricsRpc.write and the store', () => {
       { labels: { __name__: name, edge: 'v'.repeat(Number(env.MAX_LABEL_VALUE_LENGTH)) }, timestamps: [now], values: [1] },
     ]);
     expect(result.series).toBe(3);
-    expect(result.errors).toHaveLength(2);
-    expect(result.errors[0]).toMatch(/MAX_LABELS_PER_SERIES/);
-    expect(result.errors[1]).toMatch(/MAX_LABEL_NAME_LENGTH/);
+    expect(result.refused).toEqual([
+      { index: 1, message: expect.stringMatching(/MAX_LABELS_PER_SERIES/) },
+      { index: 3, message: expect.stringMatching(/MAX_LABEL_NAME_LENGTH/) },
+    ]);
   });
 
   it('applies MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS just inside and just past their edges', async () => {
@@ -124,7 +151,51 @@ describe('MetricsRpc.write and the store', () => {
       { labels: { __name__: name, at: 'old-past' }, timestamps: [now - age - 5000], values: [1] },
     ]);
     expect(result.series).toBe(2);
-    expect(result.errors.map((e) => /at="([a-z-]+)"/.exec(e)?.[1])).toEqual(['future-past', 'old-past']);
+    expect(result.refused.map((e) => [e.index, /at="([a-z-]+)"/.exec(e.message)?.[1]])).toEqual([
+      [1, 'future-past'],
+      [3, 'old-past'],
+    ]);
+  });
+
+  it('refuses a series stamped beyond the largest JavaScript date alone, whatever the limits allow', async () => {
+    const name = uniqueName('rpc_far');
+    const now = Date.now();
+    const result = await rpc.write([
+      { labels: { __name__: name, ok: 'yes' }, timestamps: [now], values: [1] },
+      { labels: { __name__: name, at: 'far' }, timestamps: [now, 9e15], values: [1, 2] },
+    ]);
+    expect(result.series).toBe(1);
+    expect(result.refused).toEqual([
+      { index: 1, message: `series ${name}{at="far"}: timestamp 9000000000000000 is more than MAX_FUTURE_SECONDS (600) in the future` },
+    ]);
+    expect((await instant(name)).map((r) => r.metric.ok)).toEqual(['yes']);
+    // Even when the limits reach past it (MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS of 10^13 s).
+    const wide = { ...readLimits(env), maxFutureSeconds: 1e13, maxSampleAgeSeconds: 1e13 };
+    const prepared = prepareSeries(
+      [
+        { labels: { __name__: name, at: 'max-date' }, timestamps: [8.64e15, -8.64e15], values: [1, 2] },
+        { labels: { __name__: name, at: 'past-max-date' }, timestamps: [8.64e15 + 1], values: [1] },
+        { labels: { __name__: name, at: 'before-min-date' }, timestamps: [-8.64e15 - 1], values: [1] },
+      ],
+      wide,
+      now,
+    );
+    expect(prepared.series.map((s) => s.labels)).toEqual([
+      [
+        ['__name__', name],
+        ['at', 'max-date'],
+      ],
+    ]);
+    expect(prepared.refused).toEqual([
+      {
+        index: 1,
+        message: `series ${name}{at="past-max-date"}: timestamp 8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
+      },
+      {
+        index: 2,
+        message: `series ${name}{at="before-min-date"}: timestamp -8640000000000001 is outside the range of dates (±8640000000000000 ms)`,
+      },
+    ]);
   });
 
   it('refuses a request over MAX_SERIES_PER_REQUEST whole and writes nothing', async () => {
@@ -135,7 +206,8 @@ describe('MetricsRpc.write and the store', () => {
       Array.from({ length: n }, (_, i) => ({ labels: { __name__: name, i: String(i) }, timestamps: [now], values: [i] }));
     const over = await rpc.write(batch(max + 1));
     expect(over.series).toBe(0);
-    expect(over.errors[0]).toMatch(/MAX_SERIES_PER_REQUEST/);
+    expect(over.refused).toEqual([]);
+    expect(over.rejected).toMatch(/MAX_SERIES_PER_REQUEST/);
     expect(await instant(name)).toEqual([]);
     const at = await rpc.write(batch(max));
     expect(at.series).toBe(max);

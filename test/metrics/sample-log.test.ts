@@ -13,7 +13,7 @@ function ownShard(): DurableObjectStub<MetricsShard> {
 /** One series' samples, validated and packed as the store sends them. */
 function columns(name: string, timestamps: number[], values: number[]): ShardWrite {
   const prepared = prepareSeries([{ labels: { __name__: name }, timestamps, values }], readLimits(env), Date.now());
-  expect(prepared.errors).toEqual([]);
+  expect(prepared.refused).toEqual([]);
   return packShardWrite(prepared.series);
 }
 

@@ -21,6 +21,10 @@ export default defineProject({
           MAX_SAMPLE_AGE_SECONDS: '86400',
           QUERY_MAX_SAMPLES: '5000',
           PUSH_INTERVAL_SECONDS: '15',
+          // ingest.fuzz.test.ts: FUZZ_SEED=… FUZZ_RUNS=… npx vitest run test/metrics/ingest.fuzz.test.ts explores further.
+          FUZZ_SEED: process.env.FUZZ_SEED ?? '',
+          FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+          FUZZ_BUDGET_MS: process.env.FUZZ_BUDGET_MS ?? '',
         },
       },
     }),

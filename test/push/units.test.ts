@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@pushpull/http/errors';
-import { notModified, parseRange } from '../../workers/edge/src/push/http';
 import { DEFAULT_LIMITS, pushSettings } from '../../workers/edge/src/push/settings';
 import {
   changedPaths,
@@ -139,28 +138,5 @@ describe('deploy helpers', () => {
     expect(pushSettings({ PUSH_PART_BYTES: String(5 * 1024 * 1024) }).partBytes).toBe(5 * 1024 * 1024);
     expect(() => pushSettings({ PUSH_PART_BYTES: String(5 * 1024 * 1024 - 1) })).toThrow(/PUSH_PART_BYTES must be an integer >= 5242880/);
     expect(() => pushSettings({ PUSH_MAX_FILES: 'many' })).toThrow(/PUSH_MAX_FILES/);
-  });
-});
-
-describe('ranges and validators (RFC 9110 §13, §14)', () => {
-  const entry: FileEntry = { sha256: 'b'.repeat(64), size: 10, contentType: 't', modifiedAt: Date.UTC(2026, 0, 1, 0, 0, 0, 500) };
-  const req = (h: Record<string, string>): Request => new Request('http://x/', { headers: h });
-  it('parses single ranges and refuses unsatisfiable ones', () => {
-    expect(parseRange('bytes=0-3', 10)).toEqual({ offset: 0, length: 4 });
-    expect(parseRange('bytes=5-', 10)).toEqual({ offset: 5, length: 5 });
-    expect(parseRange('bytes=-4', 10)).toEqual({ offset: 6, length: 4 });
-    expect(parseRange('bytes=8-100', 10)).toEqual({ offset: 8, length: 2 });
-    expect(parseRange('bytes=10-', 10)).toBe('unsatisfiable');
-    expect(parseRange('bytes=0-1,3-4', 10)).toBeNull();
-    expect(parseRange('items=0-1', 10)).toBeNull();
-    expect(parseRange(null, 10)).toBeNull();
-  });
-  it('answers If-None-Match (weak comparison) before If-Modified-Since', () => {
-    expect(notModified(req({ 'if-none-match': `W/"${'b'.repeat(64)}"` }), entry)).toBe(true);
-    expect(notModified(req({ 'if-none-match': '*' }), entry)).toBe(true);
-    expect(notModified(req({ 'if-none-match': `"x", "${'b'.repeat(64)}"` }), entry)).toBe(true);
-    expect(notModified(req({ 'if-none-match': '"x"', 'if-modified-since': new Date(Date.UTC(2027, 0)).toUTCString() }), entry)).toBe(false);
-    expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2026, 0, 1)).toUTCString() }), entry)).toBe(true);
-    expect(notModified(req({ 'if-modified-since': new Date(Date.UTC(2025, 11, 31)).toUTCString() }), entry)).toBe(false);
   });
 });

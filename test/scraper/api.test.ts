@@ -7,8 +7,14 @@ import {
 } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../workers/scraper/src/index';
-import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
-import { parseByteSize, resolveScrapeConfig, ScrapeConfigError, type ScrapeLimits } from '../../workers/scraper/src/config';
+import { MAX_PROM_DURATION_MS, parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
+import {
+  MAX_SCRAPE_INTERVAL_MS,
+  parseByteSize,
+  resolveScrapeConfig,
+  ScrapeConfigError,
+  type ScrapeLimits,
+} from '../../workers/scraper/src/config';
 import { applyTargetLabels } from '../../workers/scraper/src/scrape-series';
 import { AUTH, call, job, putConfig, targets, testEnv, value, type ActiveTarget } from './scraper-client';
 
@@ -84,6 +90,12 @@ describe('resolveScrapeConfig', () => {
         expect.stringContaining('below the minimum of 1s'),
       ]),
     );
+    expect(
+      problemsOf({ global: { scrape_interval: '9999999999999y' }, scrape_configs: [{ job_name: 'a', scrape_timeout: '293y' }] }),
+    ).toEqual([
+      'global.scrape_interval: duration out of range (at most 106751d23h47m16s854ms, as in Prometheus)',
+      'scrape_configs[0].scrape_timeout: duration out of range (at most 106751d23h47m16s854ms, as in Prometheus)',
+    ]);
   });
 
   it('refuses more targets than MAX_TARGETS, and accepts exactly that many', () => {
@@ -99,6 +111,13 @@ describe('resolveScrapeConfig', () => {
     expect(parsePromDuration('15s')).toBe(15_000);
     expect(parsePromDuration('250ms')).toBe(250);
     expect(parsePromDuration('15')).toBeUndefined();
+    // Prometheus's range (promtool check config): 2^63 - 1 ns.
+    expect(parsePromDuration('292y')).toBe(292 * 365 * 86_400_000);
+    expect(parsePromDuration('106751d23h47m16s854ms')).toBe(MAX_PROM_DURATION_MS);
+    expect(parsePromDuration('106751d23h47m16s855ms')).toBeUndefined();
+    expect(parsePromDuration('293y')).toBeUndefined();
+    expect(parsePromDuration('9999999999999y')).toBeUndefined();
+    expect(parsePromDuration(`${'9'.repeat(400)}ms`)).toBeUndefined();
     expect(parseByteSize('10MB')).toBe(10 * 1024 * 1024);
     expect(parseByteSize('0')).toBe(0);
     expect(parseByteSize('10 MB')).toBeUndefined();
@@ -216,5 +235,37 @@ describe('the schedule: cron keeps each job loop alive, the alarm scrapes and re
     expect(next ?? 0).toBeLessThanOrEqual(Date.now() + 30_000);
     const [t] = await stub.health();
     expect(t.health).toBe('up');
+  });
+
+  it('an interval past what Prometheus accepts, or past 100y, is refused; 100y schedules its next alarm that far on', async () => {
+    const bad = await call('/api/v1/config', {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ scrape_configs: [{ ...job('far1', ['/good']), scrape_interval: '9999999999999y' }] }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json()).toMatchObject({
+      error: 'invalid_config',
+      problems: ['scrape_configs[0].scrape_interval: duration out of range (at most 106751d23h47m16s854ms, as in Prometheus)'],
+    });
+    const past = await call('/api/v1/config', {
+      method: 'PUT',
+      headers: AUTH,
+      body: JSON.stringify({ scrape_configs: [{ ...job('far1', ['/good']), scrape_interval: '100y1ms' }] }),
+    });
+    expect(past.status).toBe(400);
+    expect(past.json()).toMatchObject({
+      problems: [
+        'scrape_configs[0].scrape_interval above the maximum of 100y (the next scrape is an alarm, which cannot be set past 2189)',
+      ],
+    });
+    await putConfig({ scrape_configs: [{ ...job('far2', ['/good']), scrape_interval: '100y' }] });
+    const stub = testEnv.SCRAPE_POOLS.get(testEnv.SCRAPE_POOLS.idFromName('far2'));
+    const started = Date.now();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await value('up{job="far2"}')).toBe('1');
+    const next = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
+    expect(next ?? 0).toBeGreaterThanOrEqual(started + MAX_SCRAPE_INTERVAL_MS);
+    expect(next ?? 0).toBeLessThanOrEqual(Date.now() + MAX_SCRAPE_INTERVAL_MS);
   });
 });

@@ -82,6 +82,44 @@ describe('scraping a good target into the real metrics store', () => {
   });
 });
 
+describe('redirects, followed as Prometheus follows them (Go net/http: any host, at most 9)', () => {
+  it('follows a redirect to another host, with the same request headers; the instance stays the target', async () => {
+    await putConfig({ scrape_configs: [job('redir1', ['/redirect-cross'], { scrape_timeout: '7s' })] });
+    const [t] = await scrapeJob('redir1');
+    expect(t).toMatchObject({ health: 'up', lastError: '', lastSamples: GOOD_SERIES });
+    expect(await value('app_requests_total{job="redir1",code="200"}')).toBe('1027');
+    expect((await query('up{job="redir1"}'))[0].metric.instance).toBe(targets());
+    const r = await fetch(`http://${targets()}/last-request?path=/redirected&ua=pushpull-scraper`);
+    const h = await r.json<Record<string, string>>();
+    expect(h.host).toBe(`localhost:${testEnv.TARGETS_PORT}`);
+    expect(h['x-prometheus-scrape-timeout-seconds']).toBe('7');
+    expect(h.accept).toMatch(/^application\/openmetrics-text;version=1\.0\.0,/);
+  });
+
+  it('follows 9 redirects; the 10th fails the scrape as Go words it; follow_redirects: false fails on the first', async () => {
+    const at = (n: number, name: string, extra: Record<string, unknown> = {}) => ({
+      job_name: name,
+      scrape_interval: '1h',
+      ...extra,
+      static_configs: [{ targets: [targets()], labels: { __metrics_path__: '/redirect', __param_n: String(n) } }],
+    });
+    await putConfig({
+      scrape_configs: [
+        at(8, 'redir9'),
+        at(9, 'redir10'),
+        at(0, 'redir-off', { follow_redirects: false }),
+        { ...job('redir-nowhere', ['/redirect-nowhere']) },
+      ],
+    });
+    expect((await scrapeJob('redir9'))[0]).toMatchObject({ health: 'up', lastError: '' });
+    expect(await value('app_requests_total{job="redir9",code="200"}')).toBe('1027');
+    expect((await scrapeJob('redir10'))[0]).toMatchObject({ health: 'down', lastError: 'Get "/redirected": stopped after 10 redirects' });
+    expect(await query('app_requests_total{job="redir10"}')).toEqual([]);
+    expect((await scrapeJob('redir-off'))[0]).toMatchObject({ health: 'down', lastError: 'server returned HTTP status 302 Found' });
+    expect((await scrapeJob('redir-nowhere'))[0]).toMatchObject({ health: 'down', lastError: 'server returned HTTP status 302 Found' });
+  });
+});
+
 describe('bad targets fail their scrape alone, with up 0 and nothing of the page written', () => {
   it('hang, 50 MB, endless, invalid UTF-8, duplicates, too many samples, malformed, HTTP 500', async () => {
     const paths = [
@@ -153,6 +191,64 @@ describe('bad targets fail their scrape alone, with up 0 and nothing of the page
     const [over] = await scrapeJob('limit101');
     expect(over).toMatchObject({ health: 'down', lastError: 'sample limit exceeded' });
     expect(await query('many_series{job="limit101"}')).toEqual([]);
+  });
+});
+
+describe('series the store refuses are named on their own target, and only there', () => {
+  it('a sample stamped past the largest JavaScript date is refused alone; the other targets of the job are stored and up', async () => {
+    await putConfig({ scrape_configs: [job('far1', ['/far-future', '/good'])] });
+    const ts = byPath(await scrapeJob('far1'));
+    expect(ts['/good']).toMatchObject({ health: 'up', lastError: '', lastSamples: GOOD_SERIES });
+    expect(ts['/far-future']).toMatchObject({
+      health: 'up',
+      lastSamples: 2,
+      lastError: expect.stringMatching(
+        /^metrics store refused 1 series: series far_future_sample\{.*\}: timestamp 9000000000000000 is more than MAX_FUTURE_SECONDS/,
+      ),
+    });
+    expect(await value('app_requests_total{job="far1",code="200"}')).toBe('1027');
+    expect(await value('far_ok{job="far1"}')).toBe('2');
+    expect(await value('up{job="far1",path="/far-future"}')).toBe('1');
+    expect(await query('far_future_sample{job="far1"}')).toEqual([]);
+  });
+
+  it('a series with a label longer than the store allows is named on its target, even when the message is cut short', async () => {
+    await putConfig({ scrape_configs: [job('long1', ['/long-labels', '/good'])] });
+    const ts = byPath(await scrapeJob('long1'));
+    expect(ts['/long-labels']).toMatchObject({
+      health: 'up',
+      lastSamples: 2,
+      lastError: expect.stringMatching(/^metrics store refused 1 series: series long_labels\{aaa="x+.*MAX_LABEL_VALUE_LENGTH/),
+    });
+    expect(ts['/good']).toMatchObject({ health: 'up', lastError: '' });
+    expect(await value('short_labels{job="long1"}')).toBe('2');
+    expect(await query('long_labels{job="long1"}')).toEqual([]);
+  });
+
+  it('a write the store refuses whole is written again target by target; a target too big alone is down, named', async () => {
+    // The metrics Worker of this test config takes MAX_SERIES_PER_REQUEST = 15000 series per write. Two targets of
+    // 9000 and 8990 samples (and 5 report series each) travel in one write of 18000 series, refused whole: each is
+    // then written alone. A target of 16000 samples is over the limit by itself.
+    const many = (n: number, path: string) => ({
+      targets: [targets()],
+      labels: { __metrics_path__: '/many', __param_n: String(n), path },
+    });
+    await putConfig({
+      scrape_configs: [
+        { job_name: 'split1', scrape_interval: '1h', scrape_timeout: '20s', static_configs: [many(9000, 'a'), many(8990, 'b')] },
+        { job_name: 'whole1', scrape_interval: '1h', scrape_timeout: '20s', static_configs: [many(16000, 'c')] },
+      ],
+    });
+    const split = byPath(await scrapeJob('split1'));
+    expect(split.a).toMatchObject({ health: 'up', lastError: '', lastSamples: 9000 });
+    expect(split.b).toMatchObject({ health: 'up', lastError: '', lastSamples: 8990 });
+    expect(await query('many_series{job="split1"}')).toHaveLength(17990);
+    const [whole] = await scrapeJob('whole1');
+    expect(whole).toMatchObject({
+      health: 'down',
+      lastError: 'metrics store refused the write: request has 16005 series, over MAX_SERIES_PER_REQUEST (15000): nothing written',
+    });
+    expect(await query('many_series{job="whole1",n="0"}')).toEqual([]);
   });
 });
 

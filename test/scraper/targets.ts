@@ -14,6 +14,10 @@
  *   /many?n=N        N series (default 1000)
  *   /malformed       a syntax error on line 3
  *   /status500       HTTP 500
+ *   /redirect?n=N    302 to /redirect?n=N-1, and at n=0 to /redirected (the good page); /redirect-cross: 301 to
+ *                    http://localhost:<port>/redirected (another host name); /redirect-nowhere: 302 without Location
+ *   /far-future      a sample stamped 9e15 ms (past the largest JavaScript date) and one without a timestamp
+ *   /long-labels     one series whose label value (3000 bytes) is longer than the store's MAX_LABEL_VALUE_LENGTH, and one short
  *   /slow?id=N       answers after 300 ms; GET /control/slow-max → most in flight at once (then resets)
  *   /vanish          first answers series a,b,c; after POST /control/vanish only a
  *   /last-request?path=/good[&ua=Prometheus]   the headers of the last request to that path
@@ -197,6 +201,23 @@ export async function startTargets(): Promise<TargetServers> {
       }
       case '/malformed':
         return text(res, 'ok_one 1\nok_two 2\nbroken{a="1" 3\n');
+      case '/redirect': {
+        const n = Number(url.searchParams.get('n') ?? 0);
+        res.writeHead(302, { location: n > 0 ? `/redirect?n=${n - 1}` : '/redirected' });
+        return res.end();
+      }
+      case '/redirect-cross':
+        res.writeHead(301, { location: `http://localhost:${port}/redirected` });
+        return res.end();
+      case '/redirect-nowhere':
+        res.writeHead(302);
+        return res.end();
+      case '/redirected':
+        return text(res, goodPage());
+      case '/far-future':
+        return text(res, 'far_future_sample 1 9000000000000000\nfar_ok 2\n');
+      case '/long-labels':
+        return text(res, `long_labels{aaa="${'x'.repeat(3000)}"} 1\nshort_labels 2\n`);
       case '/status500':
         res.writeHead(500, { 'content-type': 'text/plain' });
         return res.end('oops');

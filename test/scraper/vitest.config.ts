@@ -38,7 +38,13 @@ export default defineProject({
               modules: true,
               scriptPath: inject('metricsScript'),
               modulesRoot: dirname(inject('metricsScript')),
-              bindings: { ...(metrics.bindings as Record<string, string> | undefined), PUSHPULL_TOKEN: 'test-token', SHARD_COUNT: '2' },
+              // MAX_SERIES_PER_REQUEST below two 9000-sample targets together (scrape.test.ts, "the store's refusals").
+              bindings: {
+                ...(metrics.bindings as Record<string, string> | undefined),
+                PUSHPULL_TOKEN: 'test-token',
+                SHARD_COUNT: '2',
+                MAX_SERIES_PER_REQUEST: '15000',
+              },
             },
           ],
         },

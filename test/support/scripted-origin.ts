@@ -16,7 +16,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface OriginScript {
   status?: number;
-  headers?: Record<string, string>;
+  /** Response fields; an array sends one field line per value (e.g. two Age lines). */
+  headers?: Record<string, string | string[]>;
   body?: string;
   /** Bytes of body: repeats `body` to this length. */
   size?: number;
@@ -104,7 +105,7 @@ export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
       return; // never answers; the client must time out
     }
 
-    const headers: Record<string, string> = { date: new Date().toUTCString(), ...script.headers };
+    const headers: Record<string, string | string[]> = { date: new Date().toUTCString(), ...script.headers };
     if (script.etag) headers.etag = script.etag;
     if (script.lastModified) headers['last-modified'] = script.lastModified;
     const inm = req.headers['if-none-match'];

@@ -19,8 +19,16 @@ const UNITS: readonly (readonly [number, string])[] = [
   [1, 'ms'],
 ];
 
-/** The longest duration Prometheus holds: a Go time.Duration is int64 nanoseconds ("duration out of range" past it). */
-const MAX_MS = 9_223_372_036_854;
+/**
+ * The longest duration Prometheus holds: a Go time.Duration is int64 nanoseconds, so 2^63 − 1 ns,
+ * i.e. `106751d23h47m16s854ms` (`292y` fits, `293y` is "duration out of range").
+ */
+export const MAX_PROM_DURATION_MS = 9_223_372_036_854;
+
+/** Whether the text is written as a duration, whatever its size (to tell "out of range" from bad syntax). */
+export function isPromDurationSyntax(text: string): boolean {
+  return text !== '' && DURATION_RE.test(text);
+}
 
 /** Parses a Prometheus duration into milliseconds; undefined when the text is not one (or out of range). */
 export function parsePromDuration(text: string): number | undefined {
@@ -33,7 +41,7 @@ export function parsePromDuration(text: string): number | undefined {
     const digits = m[k + 1];
     if (digits !== undefined) ms += Number(digits) * UNITS[k][0];
   }
-  return ms > MAX_MS ? undefined : ms;
+  return ms > MAX_PROM_DURATION_MS ? undefined : ms;
 }
 
 /** Formats milliseconds as Prometheus prints durations (`15s`, `1m`, `1m30s`, `500ms`, `0s`). */

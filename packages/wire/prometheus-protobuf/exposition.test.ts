@@ -107,7 +107,7 @@ describe('parseProtobufExposition (delimited io.prometheus.client.MetricFamily)'
       .bytes(metric([], (w) => w.tag(2, 2).bytes(double(1, 1)), 1_700_000_000_000))
       .finish();
     const r = parseProtobufExposition(delimited(withUnknown));
-    expect(r.families[0].samples[0]).toMatchObject({ name: 'g', value: 1, hasTimestamp: true });
+    expect(r.families[0].samples[0]).toMatchObject({ name: 'g', value: 1, hasTimestamp: true, timestampMs: 1_700_000_000_000 });
     expect(parseProtobufExposition(new Uint8Array(0))).toEqual({ families: [], samples: 0 });
   });
 

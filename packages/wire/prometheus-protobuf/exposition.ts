@@ -68,7 +68,8 @@ interface RawMetric {
   count: number | undefined;
   sum: number | undefined;
   buckets: [number, number][];
-  hasTimestamp: boolean;
+  /** `timestamp_ms` when the metric carries one (int64, exact up to ±2^53). */
+  timestampMs: number | undefined;
 }
 
 /**
@@ -150,32 +151,40 @@ function decodeFamily(bytes: Uint8Array, index: number): MetricFamily {
   const type = TYPES[typeCode];
   if (type === undefined) throw new ExpositionError(index, `unknown metric type ${typeCode} for ${JSON.stringify(name)}`);
   const samples: ExpositionSample[] = [];
-  const add = (sampleName: string, labels: string[], value: number, hasTimestamp: boolean): void => {
-    samples.push({ name: sampleName, labels, value, timestampMs: undefined, hasTimestamp });
+  const add = (sampleName: string, labels: string[], value: number, timestampMs: number | undefined): void => {
+    samples.push({ name: sampleName, labels, value, timestampMs, hasTimestamp: timestampMs !== undefined });
   };
   for (const m of metrics) {
     if (type === 'summary') {
-      for (const [q, v] of m.quantiles) add(name, [...m.labels, 'quantile', formatGoFloat(q)], v, m.hasTimestamp);
-      add(`${name}_sum`, m.labels, m.sum ?? 0, m.hasTimestamp);
-      add(`${name}_count`, m.labels, m.count ?? 0, m.hasTimestamp);
+      for (const [q, v] of m.quantiles) add(name, [...m.labels, 'quantile', formatGoFloat(q)], v, m.timestampMs);
+      add(`${name}_sum`, m.labels, m.sum ?? 0, m.timestampMs);
+      add(`${name}_count`, m.labels, m.count ?? 0, m.timestampMs);
     } else if (type === 'histogram' || type === 'gaugehistogram') {
       let inf = false;
       for (const [bound, count] of m.buckets) {
         if (bound === Number.POSITIVE_INFINITY) inf = true;
-        add(`${name}_bucket`, [...m.labels, 'le', formatGoFloat(bound)], count, m.hasTimestamp);
+        add(`${name}_bucket`, [...m.labels, 'le', formatGoFloat(bound)], count, m.timestampMs);
       }
-      if (!inf) add(`${name}_bucket`, [...m.labels, 'le', '+Inf'], m.count ?? 0, m.hasTimestamp);
-      add(`${name}_sum`, m.labels, m.sum ?? 0, m.hasTimestamp);
-      add(`${name}_count`, m.labels, m.count ?? 0, m.hasTimestamp);
+      if (!inf) add(`${name}_bucket`, [...m.labels, 'le', '+Inf'], m.count ?? 0, m.timestampMs);
+      add(`${name}_sum`, m.labels, m.sum ?? 0, m.timestampMs);
+      add(`${name}_count`, m.labels, m.count ?? 0, m.timestampMs);
     } else {
-      add(name, m.labels, m.value ?? 0, m.hasTimestamp);
+      add(name, m.labels, m.value ?? 0, m.timestampMs);
     }
   }
   return { name, type, help, unit, declared: true, samples };
 }
 
 function decodeMetric(bytes: Uint8Array, index: number): RawMetric {
-  const m: RawMetric = { labels: [], value: undefined, quantiles: [], count: undefined, sum: undefined, buckets: [], hasTimestamp: false };
+  const m: RawMetric = {
+    labels: [],
+    value: undefined,
+    quantiles: [],
+    count: undefined,
+    sum: undefined,
+    buckets: [],
+    timestampMs: undefined,
+  };
   eachField(bytes, (no, wt, r) => {
     if (no === 1 && wt === LEN) addLabel(m.labels, r.bytes(), index);
     else if ((no === 2 || no === 3 || no === 5) && wt === LEN) {
@@ -206,8 +215,7 @@ function decodeMetric(bytes: Uint8Array, index: number): RawMetric {
       // A float histogram carries its counts as doubles (expfmt prefers them when set).
       if (countFloat !== undefined && countFloat > 0) m.count = countFloat;
     } else if (no === 6 && wt === VARINT) {
-      r.int64();
-      m.hasTimestamp = true;
+      m.timestampMs = Number(r.int64());
     } else return false;
     return true;
   });

@@ -198,6 +198,51 @@ describe('parseExposition, text 0.0.4', () => {
   });
 });
 
+describe("parseExposition, text 0.0.4 with metadataOnce (the Pushgateway's parser)", () => {
+  const refusal = (page: string): string | undefined => {
+    try {
+      parseExposition(page, { format: 'text', metadataOnce: true });
+      return undefined;
+    } catch (e) {
+      if (e instanceof ExpositionError) return e.message;
+      throw e;
+    }
+  };
+  const TYPE_TWICE = (name: string) => `second TYPE line for metric name "${name}", or TYPE reported after samples`;
+
+  // Each case as the real Pushgateway 1.5 answered it (test/wire-peers/pushgateway-text.test.ts checks them against it).
+  it('refuses a second TYPE or HELP line for a family, and a TYPE after its samples', () => {
+    expect(refusal('# TYPE a counter\n# TYPE a gauge\na 1\n')).toBe(`line 2: ${TYPE_TWICE('a')}`);
+    expect(refusal('# TYPE a gauge\n# TYPE a gauge\na 1\n')).toBe(`line 2: ${TYPE_TWICE('a')}`);
+    expect(refusal('a 1\n# TYPE a gauge\n')).toBe(`line 2: ${TYPE_TWICE('a')}`);
+    expect(refusal('# HELP a x\na 1\n# TYPE a gauge\n')).toBe(`line 3: ${TYPE_TWICE('a')}`);
+    expect(refusal('# HELP a x\n# HELP a y\na 1\n')).toBe('line 2: second HELP line for metric name "a"');
+    expect(refusal('# HELP a x\n# TYPE b gauge\n# HELP a y\n')).toBe('line 3: second HELP line for metric name "a"');
+    expect(refusal('# TYPE a untyped\n# TYPE a untyped\n')).toBe(`line 2: ${TYPE_TWICE('a')}`);
+  });
+
+  it('folds _sum, _count (and _bucket) into a declared summary (histogram), as expfmt does', () => {
+    expect(refusal('# TYPE a summary\n# TYPE a_count gauge\n')).toBe(`line 2: ${TYPE_TWICE('a')}`);
+    expect(refusal('# TYPE h histogram\n# TYPE h_bucket counter\n')).toBe(`line 2: ${TYPE_TWICE('h')}`);
+    expect(refusal('# TYPE a histogram\na_bucket{le="+Inf"} 1\na_sum 1\na_count 1\n# TYPE a_count gauge\na_count 3\n')).toBe(
+      `line 5: ${TYPE_TWICE('a')}`,
+    );
+    expect(refusal('# TYPE a gauge\n# TYPE a_count gauge\n')).toBeUndefined();
+    expect(refusal('a_count 1\n# TYPE a summary\n')).toBeUndefined();
+    expect(refusal('# TYPE s summary\ns_sum 1\ns_count 1\n# HELP s_sum x\n')).toBeUndefined();
+  });
+
+  it('accepts what the Pushgateway accepts: HELP after samples, a family split by another, plain comments', () => {
+    expect(refusal('a 1\n# HELP a x\n')).toBeUndefined();
+    expect(refusal('# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na{x="1"} 2\n')).toBeUndefined();
+    expect(refusal('# type a gauge\n# TYPE a counter\na 1\n')).toBeUndefined();
+    expect(refusal('# TYPE a_total counter\na_total 1\n# TYPE a counter\n')).toBeUndefined();
+    expect(refusal(DOCS_EXAMPLE)).toBeUndefined();
+    // A scrape (without metadataOnce) accepts all of these, as Prometheus's promparse does.
+    expect(parseExposition('# TYPE a counter\n# TYPE a gauge\na 1\n', { format: 'text' }).samples).toBe(1);
+  });
+});
+
 describe('parseExposition, OpenMetrics 1.0', () => {
   it('parses the spec examples: UNIT, _created, exemplars, info, stateset, seconds timestamps', () => {
     const r = parseExposition(OM_EXAMPLE, { format: 'openmetrics' });

@@ -53,6 +53,13 @@ export interface ParseExpositionOptions {
   defaultTimestampMs?: number;
   /** Stop with an error (`code: 'sample_limit'`) once more samples than this are read. */
   sampleLimit?: number;
+  /**
+   * Text 0.0.4 only: also refuse what the Pushgateway's parser (client_golang `expfmt.TextParser`)
+   * refuses and a scrape accepts: a second TYPE line for a family, a TYPE after the family's
+   * samples, a second HELP line. As there, `x_sum`/`x_count` (and `x_bucket`) name the family `x`
+   * once `x` is a summary (a histogram).
+   */
+  metadataOnce?: boolean;
 }
 
 /** The result of {@link parseExposition}. */
@@ -125,6 +132,20 @@ export function familyOf(sampleName: string, type: MetricType): string {
   }
   return sampleName;
 }
+
+/** A family as expfmt's text parser tracks it (`metadataOnce`). */
+interface DeclaredFamily {
+  name: string;
+  /** Set by its TYPE line or its first sample. */
+  type: MetricType | undefined;
+  help: boolean;
+}
+
+/** The names expfmt folds into a declared summary or histogram (`summaryMetricName`, `histogramMetricName`). */
+const EXPFMT_SUFFIXES: readonly (readonly [MetricType, readonly string[]])[] = [
+  ['summary', ['_sum', '_count']],
+  ['histogram', ['_sum', '_count', '_bucket']],
+];
 
 const TEXT_TYPES: Record<string, MetricType> = {
   counter: 'counter',
@@ -298,6 +319,8 @@ class Parser {
   private lastName = '';
   /** Families whose TYPE line has been read. */
   private readonly typed = new WeakSet<MetricFamily>();
+  /** With `metadataOnce`: expfmt's families by name, whether typed (by TYPE or a sample) and whether HELP was read. */
+  private readonly declaredOnce: Map<string, DeclaredFamily> | undefined;
 
   constructor(text: string, opts: ParseExpositionOptions) {
     this.s = text;
@@ -305,6 +328,23 @@ class Parser {
     this.om = opts.format === 'openmetrics';
     this.defaultTs = opts.defaultTimestampMs;
     this.limit = opts.sampleLimit ?? Infinity;
+    this.declaredOnce = opts.metadataOnce && !this.om ? new Map() : undefined;
+  }
+
+  /** expfmt's `setOrCreateCurrentMF`: the family `name` is, creating it when none is. */
+  private declaredFamily(declared: Map<string, DeclaredFamily>, name: string): DeclaredFamily {
+    const own = declared.get(name);
+    if (own !== undefined) return own;
+    for (const [type, suffixes] of EXPFMT_SUFFIXES) {
+      for (const suffix of suffixes) {
+        if (!name.endsWith(suffix)) continue;
+        const base = declared.get(name.slice(0, -suffix.length));
+        if (base !== undefined && base.type === type) return base;
+      }
+    }
+    const created: DeclaredFamily = { name, type: undefined, help: false };
+    declared.set(name, created);
+    return created;
   }
 
   run(): ParsedExposition {
@@ -402,6 +442,17 @@ class Parser {
     // promlex: sMeta2 takes the rest of the line; the parser drops its first character.
     const rest = this.restOfLine();
     const textValue = rest.length > 1 ? rest.slice(1) : '';
+    if (this.declaredOnce !== undefined) {
+      // expfmt's wording (text_parse.go readingType / readingHelp).
+      const f = this.declaredFamily(this.declaredOnce, name);
+      if (kw === 'TYPE') {
+        if (f.type !== undefined) this.fail(`second TYPE line for metric name ${JSON.stringify(f.name)}, or TYPE reported after samples`);
+        f.type = TEXT_TYPES[textValue] ?? 'unknown';
+      } else {
+        if (f.help) this.fail(`second HELP line for metric name ${JSON.stringify(f.name)}`);
+        f.help = true;
+      }
+    }
     if (kw === 'TYPE') {
       const type = TEXT_TYPES[textValue];
       if (type === undefined) this.fail(`invalid metric type ${JSON.stringify(textValue)}`);
@@ -514,6 +565,11 @@ class Parser {
     this.i = i;
     const value = this.goFloat(vStart, i);
     const ts = om ? this.omSuffix() : this.textSuffix();
+    // expfmt types a family on its first sample (untyped), so a TYPE after it is refused.
+    if (this.declaredOnce !== undefined) {
+      const f = this.declaredFamily(this.declaredOnce, name);
+      f.type ??= 'unknown';
+    }
     this.addSample(name, labels, value, ts);
   }
 

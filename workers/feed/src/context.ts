@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError } from '@pushpull/http/errors';
-import { presentedToken } from '@pushpull/http/auth';
+import { invalidToken, requirePresentedToken, type TokenAuth } from '@pushpull/http/auth';
 import type { RebuildMessage } from './messages';
 import { type PageWindow, parsePageWindow } from './page-window';
 import { type FeedSettings, readSettings } from './settings';
@@ -62,6 +62,9 @@ export interface AuthenticatedOwner {
   returning: boolean;
 }
 
+/** A user's own endpoints take that user's token as a Bearer token. */
+const USER_TOKEN: TokenAuth = { hint: 'Bearer <your user token>' };
+
 /**
  * The request must carry the token of the user named by `:id` (`Authorization: Bearer
  * <token>`): 401 without a valid token, 403 with another user's. A user returning after
@@ -69,12 +72,9 @@ export interface AuthenticatedOwner {
  */
 export async function authenticateOwner(c: FeedContext): Promise<AuthenticatedOwner> {
   const id = pathId(c, 'id');
-  const token = presentedToken(c.req.header('authorization'), ['bearer']);
-  if (token === undefined) {
-    throw new ApiError(401, 'unauthorized', 'missing Authorization header (expected: Bearer <your user token>)');
-  }
+  const token = requirePresentedToken(c.req.header('authorization'), USER_TOKEN);
   const viewer = await findUserByTokenHash(c.env.DB, await hashToken(token));
-  if (!viewer) throw new ApiError(401, 'unauthorized', 'invalid token');
+  if (!viewer) throw invalidToken(USER_TOKEN);
   if (viewer.id !== id) throw new ApiError(403, 'forbidden', 'this token belongs to another user');
   const returning = await touchActivity(c.env, c.var.settings, viewer, Date.now());
   c.set('viewer', viewer);

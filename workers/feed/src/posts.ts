@@ -21,9 +21,19 @@ export function postJson(post: PostRow): Record<string, unknown> {
   };
 }
 
+/** A UTF-16 surrogate without its pair: JSON's `\ud800` escapes can spell one, Unicode text cannot hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Validates a post body; returns the problem, or undefined. Length counts Unicode code points. */
 export function postBodyProblem(body: unknown, maxLength: number): { code: string; message: string } | undefined {
   if (typeof body !== 'string') return { code: 'invalid_post', message: 'body must be a string' };
+  // RFC 8259 §8.2: an escaped lone surrogate is not a Unicode string. Stored as UTF-8 it would
+  // silently become U+FFFD, so the author would read back something else than they sent.
+  const lone = LONE_SURROGATE.exec(body);
+  if (lone) {
+    const unit = lone[0].charCodeAt(0).toString(16).toUpperCase();
+    return { code: 'invalid_post', message: `body holds a lone surrogate (\\u${unit} at index ${lone.index}): not valid Unicode text` };
+  }
   if (body.trim().length === 0) return { code: 'empty_post', message: 'body must not be empty' };
   const length = [...body].length;
   if (length > maxLength) {
@@ -32,8 +42,10 @@ export function postBodyProblem(body: unknown, maxLength: number): { code: strin
   return undefined;
 }
 
-// Create a post: stored in D1, put into the author's own timelines at once (read-after-write),
-// then fanned out to followers through the Queue.
+// Create a post: stored in D1 with its first fan-out step (the outbox row), put into the
+// author's own timelines meanwhile (read-after-write), then fanned out to followers through
+// the Queue. A kill at any point leaves either no post (an own-timeline entry without its
+// post is dropped on read) or the post with a pending step, which the sweep sends again.
 userPosts.post('/', requireOwner, async (c) => {
   const settings = c.var.settings;
   const viewer = c.var.viewer;
@@ -45,6 +57,13 @@ userPosts.post('/', requireOwner, async (c) => {
   const id = ids.next(now);
   const hybrid = viewer.follower_count <= settings.hybridThreshold;
   const step = firstFanoutStep(c.env.DB, settings, 'insert', { id, authorId: viewer.id, hybrid }, viewer.follower_count, now);
+  // The author's own post goes into every timeline they keep, whatever its hybrid flag. It
+  // runs alongside the D1 commit (one round trip less); the first fan-out step writes it
+  // again if this request dies before it lands.
+  const inbox = c.env.INBOX.getByName(viewer.id);
+  const ownInsert = settled(
+    inbox.insert(inboxInsertFor(settings.fanoutModes, [{ postId: id, authorId: viewer.id, hybrid: true }]), settings.timelineCap),
+  );
   await c.env.DB.batch([
     c.env.DB.prepare('INSERT INTO posts (id, author_id, body, created_at, hybrid_pushed) VALUES (?, ?, ?, ?, ?)').bind(
       id,
@@ -55,7 +74,7 @@ userPosts.post('/', requireOwner, async (c) => {
     ),
     ...step.statements,
   ]);
-  if (step.message) {
+  if (step.message && !step.doneByRequest) {
     try {
       await c.env.FANOUT_QUEUE.send(step.message);
     } catch (err) {
@@ -65,14 +84,35 @@ userPosts.post('/', requireOwner, async (c) => {
         c.env.DB.prepare('DELETE FROM posts WHERE id = ?').bind(id),
         c.env.DB.prepare('DELETE FROM fanout_chunks WHERE post_id = ?').bind(id),
       ]);
+      await ownInsert;
+      await inbox.removePosts([id]);
       throw new ApiError(503, 'fanout_unavailable', 'the fan-out queue is unavailable; the post was not created');
     }
   }
-  // The author's own post goes into every timeline they keep, whatever its hybrid flag.
-  const own = inboxInsertFor(settings.fanoutModes, [{ postId: id, authorId: viewer.id, hybrid: true }]);
-  await c.env.INBOX.getByName(viewer.id).insert(own, settings.timelineCap);
+  const own = await ownInsert;
+  if (own.status === 'rejected') throw own.reason;
+  // No follower to reach: the step was only the author's own insert, which has landed. Closed
+  // after the answer; if that is lost, the sweep sends the step and the consumer closes it.
+  if (step.doneByRequest) {
+    c.executionCtx.waitUntil(
+      step.doneByRequest.run().then(
+        () => undefined,
+        (err: unknown) => {
+          console.error('closing an own-timeline step failed; the sweep will send it', err);
+        },
+      ),
+    );
+  }
   return c.json(postJson({ id, author_id: viewer.id, handle: viewer.handle, body, created_at: now, hybrid_pushed: hybrid ? 1 : 0 }), 201);
 });
+
+/** A promise's outcome, never rejecting (so it may wait while other awaits run). */
+function settled<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}
 
 // An author's own posts, newest first, with Mastodon's cursors. Public.
 userPosts.get('/', async (c) => {

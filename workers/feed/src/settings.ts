@@ -57,6 +57,11 @@ export const feedSettingsSchema = settingsSchema(
       doc,
       meaning: 'Durable Object writes in flight per message (locally 10 and 50 measured no faster)',
     }),
+    fanoutResendSeconds: integer('FANOUT_RESEND_SECONDS', 120, {
+      min: 1,
+      doc,
+      meaning: 'seconds a pending fan-out step waits before the sweep sends it again (the wait doubles per send, at most 64x)',
+    }),
     fanoutModes: custom('FANOUT_MODES', 'push,hybrid', {
       accepts: 'a comma-separated list of push and hybrid',
       parse: fanoutModes,

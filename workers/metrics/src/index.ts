@@ -4,19 +4,23 @@
  */
 import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
+import { dashboardPages } from './dashboards/pages';
 import { influxApi } from './influx';
 import { pushgatewayApi } from './pushgateway';
 import { queryApi } from './query-api';
 import { remoteWriteApi } from './remote-write-route';
+import { storeStatusApi } from './store-status';
 
 const app = new Hono<{ Bindings: Env }>();
 app.onError(jsonErrorHandler);
 app.notFound(jsonNotFound);
 
 app.route('/api/v1/write', remoteWriteApi);
+app.route('/api/v1/status/store', storeStatusApi);
 app.route('/api/v1', queryApi);
 app.route('/metrics', pushgatewayApi);
 app.route('/', influxApi);
+app.route('/', dashboardPages);
 
 export default app;
 export { MetricsRpc } from './rpc';

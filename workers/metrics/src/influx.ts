@@ -6,7 +6,15 @@
  * Points map onto series as described in influx-mapping.ts (VictoriaMetrics style).
  */
 import { Hono, type Context } from 'hono';
-import { presentedToken, requireToken, timingSafeEqualStrings } from '@pushpull/http/auth';
+import {
+  challengesFor,
+  missingTokenMessage,
+  presentedCredentials,
+  requireToken,
+  timingSafeEqualStrings,
+  type TokenAuth,
+} from '@pushpull/http/auth';
+import { wwwAuthenticate } from '@pushpull/http/semantics/www-authenticate';
 import { ApiError } from '@pushpull/http/errors';
 import { pointsToSeries, type MappingOptions } from '@pushpull/wire/influx/series-mapping';
 import { SettingError } from '@pushpull/http/settings';
@@ -27,6 +35,8 @@ class InfluxError extends Error {
     readonly code: string,
     message: string,
     readonly line?: number,
+    /** Fields of the answer (a 401's `WWW-Authenticate`). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -44,18 +54,21 @@ const INFLUX_CODES: Record<number, string> = {
 /** The InfluxDB sub-app, mounted at /. */
 export const influxApi = new Hono<{ Bindings: Env }>();
 
+// InfluxDB 2.x names the error code of every error answer in X-Platform-Error-Code too
+// (kit/transport/http/error_handler.go), so clients read it without parsing the body.
 influxApi.onError((err, c) => {
   if (err instanceof InfluxError) {
     const body: Record<string, unknown> = { code: err.code, message: err.message };
     if (err.line !== undefined) body.line = err.line;
-    return c.json(body, err.status);
+    return c.json(body, err.status, { ...err.headers, 'x-platform-error-code': err.code });
   }
   if (err instanceof ApiError) {
     const status = err.status as 400 | 401 | 413 | 415;
-    return c.json(
-      { code: INFLUX_CODES[status] ?? 'invalid', message: err.status === 401 ? `unauthorized access: ${err.message}` : err.message },
-      status,
-    );
+    const code = INFLUX_CODES[status] ?? 'invalid';
+    return c.json({ code, message: err.status === 401 ? `unauthorized access: ${err.message}` : err.message }, status, {
+      ...err.headers,
+      'x-platform-error-code': code,
+    });
   }
   if (err instanceof SettingError) {
     console.error('misconfigured Worker:', err.message);
@@ -86,7 +99,23 @@ influxApi.get('/health', (c) =>
   }),
 );
 
-influxApi.post('/api/v2/write', requireToken({ secret: (env) => (env as Env).PUSHPULL_TOKEN, allowTokenScheme: true }), async (c) => {
+/**
+ * InfluxDB 2.x's own 401 carries no challenge; RFC 9110 §15.5.2 requires one, so it names the
+ * schemes its clients send (`Token`, what the official clients use, and `Bearer`).
+ */
+const V2_AUTH: TokenAuth = { schemes: ['Token', 'Bearer'] };
+
+/**
+ * The 1.x API (`/write`): InfluxDB 1.x answers every 401 with `WWW-Authenticate: Basic
+ * realm="InfluxDB"` (measured against influxd 1.6.7); pushpull sends the same challenge in its
+ * own realm, and accepts `Token` and `Bearer` too, as the 2.x compatibility API does.
+ */
+const V1_AUTH: TokenAuth = {
+  schemes: ['Basic'],
+  hint: 'Token <token>, Bearer <token>, Basic auth with the token as password, or the p parameter',
+};
+
+influxApi.post('/api/v2/write', requireToken({ secret: (env) => (env as Env).PUSHPULL_TOKEN, ...V2_AUTH }), async (c) => {
   const precision = c.req.query('precision') ?? 'ns';
   if (!V2_PRECISIONS.has(precision))
     throw new InfluxError(400, 'invalid', 'invalid precision; valid precision units are ns, us, ms, and s');
@@ -110,22 +139,32 @@ influxApi.post('/write', async (c) => {
  * or `Bearer`, Basic auth with the token as password, or the `p` query parameter.
  */
 async function requireV1Token(c: Context<{ Bindings: Env }>): Promise<void> {
+  const challenge = { 'www-authenticate': wwwAuthenticate(challengesFor(V1_AUTH)) };
+  const refuse = (message: string): InfluxError => new InfluxError(401, 'unauthorized', message, undefined, challenge);
   const expected = c.env.PUSHPULL_TOKEN;
-  if (!expected) throw new InfluxError(401, 'unauthorized', 'unauthorized access: no token secret (PUSHPULL_TOKEN) is set');
+  if (!expected) throw refuse('unauthorized access: no token secret (PUSHPULL_TOKEN) is set');
   const header = c.req.header('authorization');
-  let presented = presentedToken(header, ['token', 'bearer']);
-  if (presented === undefined && header && /^basic /i.test(header)) {
+  const credentials = presentedCredentials(header, ['token', 'bearer', 'basic']);
+  let presented: string | undefined;
+  if (credentials.kind === 'token' && credentials.scheme === 'basic') {
     try {
-      const decoded = atob(header.slice(6).trim());
+      const decoded = atob(credentials.token);
       presented = decoded.slice(decoded.indexOf(':') + 1);
     } catch {
       presented = undefined;
     }
+  } else if (credentials.kind === 'token') {
+    presented = credentials.token;
   }
   presented ??= c.req.query('p');
-  if (presented === undefined || presented === '')
-    throw new InfluxError(401, 'unauthorized', 'unauthorized access: no token (Authorization header, basic auth password or p parameter)');
-  if (!(await timingSafeEqualStrings(presented, expected))) throw new InfluxError(401, 'unauthorized', 'unauthorized access');
+  if (presented === undefined || presented === '') {
+    throw refuse(
+      credentials.kind === 'other-scheme'
+        ? `unauthorized access: ${missingTokenMessage(credentials, V1_AUTH)}`
+        : 'unauthorized access: no token (Authorization header, basic auth password or p parameter)',
+    );
+  }
+  if (!(await timingSafeEqualStrings(presented, expected))) throw refuse('unauthorized access');
 }
 
 async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mapping: MappingOptions): Promise<Response> {
@@ -182,16 +221,17 @@ function dropInvalidPoints(
   now: number,
 ): { written: number; refused: LineError[]; prepared: PreparedWrite } {
   const all = prepareSeries(pointsToSeries(parsed.columns, mapping).series, limits, now);
-  if (all.errors.length === 0) return { written: parsed.columns.length, refused: [], prepared: all };
+  if (all.refused.length === 0) return { written: parsed.columns.length, refused: [], prepared: all };
   const kept: Point[] = [];
   const refused: LineError[] = [];
   for (const p of parsed.points) {
-    const errors = prepareSeries(pointsToSeries([p], mapping).series, limits, now).errors;
-    if (errors.length === 0) {
+    const problems = prepareSeries(pointsToSeries([p], mapping).series, limits, now).refused;
+    if (problems.length === 0) {
       kept.push(p);
       continue;
     }
-    refused.push({ line: p.line, reason: errors[0], message: `unable to store line ${p.line}: ${errors[0]}` });
+    const reason = problems[0].message;
+    refused.push({ line: p.line, reason, message: `unable to store line ${p.line}: ${reason}` });
   }
   return { written: kept.length, refused, prepared: prepareSeries(pointsToSeries(kept, mapping).series, limits, now) };
 }

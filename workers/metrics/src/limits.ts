@@ -4,7 +4,7 @@
  * Pure: takes the env object, so tests and the RPC entrypoint read the same values. A malformed
  * var throws a SettingError naming it (never a silent default: a typo must not mean another limit).
  */
-import { decimal, integer, settingsSchema } from '@pushpull/http/settings';
+import { decimal, httpUrl, integer, settingsSchema } from '@pushpull/http/settings';
 
 const doc = 'docs/metrics.md';
 const MiB = 1024 * 1024;
@@ -89,6 +89,11 @@ export const metricsSettingsSchema = settingsSchema({
     above: 0,
     doc,
     meaning: 'a shard merges its write log once no write came for this many seconds (reads merge it first anyway)',
+  }),
+  scraperUrl: httpUrl('SCRAPER_URL', 'http://127.0.0.1:8789', {
+    orEmpty: true,
+    doc: 'docs/dashboard.md',
+    meaning: "the scraper's base URL: the pages' top bar links to its `/targets` page (empty: no link)",
   }),
 });
 

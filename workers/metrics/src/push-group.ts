@@ -11,9 +11,16 @@
  *   Prometheus scrape marks series that disappeared from a target;
  * - each group has `push_time_seconds` and `push_failure_time_seconds` (0 until a push fails).
  *
+ * Crash safety: a push first makes sure the alarm is set, then changes the group and records the
+ * staleness markers it owes (`pending_stale`) in one transaction, then writes to the store. Whatever
+ * a crash cuts off after the transaction, the alarm completes: it re-emits the current samples and
+ * writes the owed markers, so the store converges on the group's state within one interval. A
+ * deleted group's object is emptied by the alarm once its markers are written.
+ *
  * Tables (docs/metrics.md, Storage):
  *   families(name TEXT PRIMARY KEY, samples TEXT)  samples = JSON [[labelsRecord, valueString], ...]
  *   meta(key TEXT PRIMARY KEY, value TEXT)         grouping, push_time_ms, failure_time_ms
+ *   pending_stale(key TEXT PRIMARY KEY, labels TEXT, at_ms INTEGER)  markers owed to the store
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
@@ -32,13 +39,19 @@ export type PushOutcome = { ok: true; series: number } | { ok: false; message: s
 
 /** The Pushgateway group Durable Object. */
 export class PushGroup extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  /** Whether the tables exist: `deleteAll()` (DELETE) drops them while the object stays in memory. */
+  private schemaReady = false;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec('CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, samples TEXT NOT NULL)');
-    this.sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  /** The object's SQLite storage, with its tables created first if they do not exist (again). */
+  private get sql(): SqlStorage {
+    const sql = this.ctx.storage.sql;
+    if (!this.schemaReady) {
+      sql.exec('CREATE TABLE IF NOT EXISTS families (name TEXT PRIMARY KEY, samples TEXT NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      sql.exec('CREATE TABLE IF NOT EXISTS pending_stale (key TEXT PRIMARY KEY, labels TEXT NOT NULL, at_ms INTEGER NOT NULL)');
+      this.schemaReady = true;
+    }
+    return sql;
   }
 
   private meta(key: string): string | undefined {
@@ -72,8 +85,35 @@ export class PushGroup extends DurableObject<Env> {
     return out;
   }
 
-  private staleFor(gone: SeriesBatch[], nowMs: number): SeriesBatch[] {
-    return gone.map((s) => ({ labels: s.labels, timestamps: [nowMs], values: [NaN], staleAt: [0] }));
+  /** Records staleness markers owed for `gone` at `atMs` (inside the caller's transaction). */
+  private oweStale(gone: SeriesBatch[], atMs: number): void {
+    for (const s of gone) {
+      this.sql.exec(
+        'INSERT INTO pending_stale (key, labels, at_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET labels = excluded.labels, at_ms = excluded.at_ms',
+        canonicalKey(sortedLabelPairs(s.labels)),
+        JSON.stringify(s.labels),
+        atMs,
+      );
+    }
+  }
+
+  /** The staleness markers owed, as batches, and the rows they came from. */
+  private owedStale(): { markers: SeriesBatch[]; rows: { key: string; at_ms: number }[] } {
+    const rows = this.sql.exec<{ key: string; labels: string; at_ms: number }>('SELECT key, labels, at_ms FROM pending_stale').toArray();
+    return {
+      markers: rows.map((r) => ({
+        labels: JSON.parse(r.labels) as Record<string, string>,
+        timestamps: [r.at_ms],
+        values: [NaN],
+        staleAt: [0],
+      })),
+      rows,
+    };
+  }
+
+  /** Forgets markers once written (a row re-owed meanwhile at another time stays). */
+  private paid(rows: { key: string; at_ms: number }[]): void {
+    for (const r of rows) this.sql.exec('DELETE FROM pending_stale WHERE key = ? AND at_ms = ?', r.key, r.at_ms);
   }
 
   /**
@@ -95,11 +135,16 @@ export class PushGroup extends DurableObject<Env> {
       limits,
       nowMs,
     );
-    if (problem || prepared.errors.length) {
+    if (problem || prepared.refused.length) {
       await this.recordFailure(grouping, nowMs);
-      return { ok: false, message: problem ?? prepared.errors[0] };
+      return { ok: false, message: problem ?? prepared.refused[0].message };
     }
 
+    // The alarm first: it finishes whatever a crash leaves of this push (see the class comment).
+    await this.ensureAlarm(limits.pushIntervalSeconds);
+    // The series (label sets) the group shows after this push; their values are read after the transaction.
+    const keep = new Set(this.currentSeries(after, grouping, nowMs).map((s) => canonicalKey(sortedLabelPairs(s.labels))));
+    const gone = oldSeries.filter((s) => !keep.has(canonicalKey(sortedLabelPairs(s.labels))));
     this.ctx.storage.transactionSync(() => {
       this.sql.exec('DELETE FROM families');
       for (const f of after.values()) {
@@ -109,12 +154,12 @@ export class PushGroup extends DurableObject<Env> {
       this.setMeta('grouping', JSON.stringify(grouping));
       this.setMeta('push_time_ms', String(nowMs));
       if (this.meta('failure_time_ms') === undefined) this.setMeta('failure_time_ms', '0');
+      this.oweStale(gone, nowMs);
     });
     const current = this.currentSeries(after, grouping, nowMs);
-    const keep = new Set(current.map((s) => canonicalKey(sortedLabelPairs(s.labels))));
-    const gone = oldSeries.filter((s) => !keep.has(canonicalKey(sortedLabelPairs(s.labels))));
-    await writeSeries(this.env, [...current, ...this.staleFor(gone, nowMs)], nowMs, limits);
-    await this.ensureAlarm(limits.pushIntervalSeconds);
+    const owed = this.owedStale();
+    await writeSeries(this.env, [...current, ...owed.markers], nowMs, limits);
+    this.paid(owed.rows);
     return { ok: true, series: current.length };
   }
 
@@ -124,22 +169,48 @@ export class PushGroup extends DurableObject<Env> {
    */
   async recordFailure(grouping: Record<string, string>, nowMs: number): Promise<void> {
     const limits = readLimits(this.env);
-    this.setMeta('grouping', JSON.stringify(grouping));
-    this.setMeta('failure_time_ms', String(nowMs));
-    if (this.meta('push_time_ms') === undefined) this.setMeta('push_time_ms', '0');
-    await writeSeries(this.env, this.currentSeries(this.families(), grouping, nowMs), nowMs, limits);
     await this.ensureAlarm(limits.pushIntervalSeconds);
+    this.ctx.storage.transactionSync(() => {
+      this.setMeta('grouping', JSON.stringify(grouping));
+      this.setMeta('failure_time_ms', String(nowMs));
+      if (this.meta('push_time_ms') === undefined) this.setMeta('push_time_ms', '0');
+    });
+    await writeSeries(this.env, this.currentSeries(this.families(), grouping, nowMs), nowMs, limits);
   }
 
-  /** DELETE: the group's series get staleness markers and the group is forgotten. */
+  /**
+   * DELETE: the group is forgotten and its series owe staleness markers (one transaction), which
+   * are then written; the object is emptied. A crash in between leaves the markers to the alarm.
+   */
   async remove(nowMs: number): Promise<void> {
     const groupingText = this.meta('grouping');
     if (groupingText !== undefined) {
+      await this.ensureAlarm(readLimits(this.env).pushIntervalSeconds);
       const old = this.currentSeries(this.families(), JSON.parse(groupingText) as Record<string, string>, nowMs);
-      await writeSeries(this.env, this.staleFor(old, nowMs), nowMs);
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec('DELETE FROM families');
+        this.sql.exec('DELETE FROM meta');
+        this.oweStale(old, nowMs);
+      });
     }
+    await this.settleDeleted(nowMs);
+  }
+
+  /**
+   * For a deleted group: writes the markers it owes, then empties the object (deleteAll() drops the
+   * tables too, so it costs nothing; a later push recreates them). Does nothing to a live group.
+   */
+  private async settleDeleted(nowMs: number): Promise<void> {
+    const owed = this.owedStale();
+    if (owed.markers.length > 0) {
+      await writeSeries(this.env, owed.markers, nowMs);
+      this.paid(owed.rows);
+    }
+    // A push may have arrived while the markers were written: then the group lives on.
+    if (this.meta('grouping') !== undefined || this.owedStale().rows.length > 0) return;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.schemaReady = false;
   }
 
   /** The group's current state, for the status endpoint and tests. */
@@ -163,14 +234,23 @@ export class PushGroup extends DurableObject<Env> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + intervalSeconds * 1000);
   }
 
-  /** Re-emits the group's current values, then schedules the next re-emission. */
+  /**
+   * Re-emits the group's current values with the staleness markers it owes, the next re-emission
+   * scheduled first (a failed write must not end the loop); a deleted group is settled instead.
+   */
   override async alarm(): Promise<void> {
     const groupingText = this.meta('grouping');
-    if (groupingText === undefined) return;
-    const limits = readLimits(this.env);
     const now = Date.now();
-    await writeSeries(this.env, this.currentSeries(this.families(), JSON.parse(groupingText) as Record<string, string>, now), now, limits);
+    if (groupingText === undefined) {
+      await this.settleDeleted(now);
+      return;
+    }
+    const limits = readLimits(this.env);
     await this.ctx.storage.setAlarm(now + limits.pushIntervalSeconds * 1000);
+    const owed = this.owedStale();
+    const current = this.currentSeries(this.families(), JSON.parse(groupingText) as Record<string, string>, now);
+    await writeSeries(this.env, [...current, ...owed.markers], now, limits);
+    this.paid(owed.rows);
   }
 }
 

@@ -50,7 +50,7 @@ function familiesFromPage(page: string | Uint8Array, grouping: Record<string, st
   try {
     parsed =
       typeof page === 'string'
-        ? parseExposition(page, { format: 'text', sampleLimit: maxSeries })
+        ? parseExposition(page, { format: 'text', sampleLimit: maxSeries, metadataOnce: true })
         : parseProtobufExposition(page, { sampleLimit: maxSeries });
   } catch (e) {
     if (e instanceof ExpositionError && e.code === 'sample_limit') {

@@ -63,8 +63,8 @@ remoteWriteApi.post('/', requireToken({ secret: (env) => (env as Env).PUSHPULL_T
   }
   const stored = decoded.series.length
     ? await writeSeries(c.env, decoded.series, Date.now(), limits)
-    : { series: 0, samples: 0, errors: [] };
-  const errors = [...decoded.errors, ...stored.errors];
+    : { series: 0, samples: 0, refused: [] };
+  const errors = [...decoded.errors, ...stored.refused.map((r) => r.message)];
   if (errors.length) {
     const shown = errors.slice(0, 10).join('; ') + (errors.length > 10 ? `; and ${errors.length - 10} more` : '');
     throw new ApiError(

@@ -12,20 +12,21 @@ import { writeSeries } from './store';
 export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
   /**
    * Stores the batches. A request with more than MAX_SERIES_PER_REQUEST batches is refused
-   * whole (nothing written, one error naming the limit); otherwise each invalid series is
-   * refused alone and named in `errors`, and the rest is stored.
+   * whole (nothing written, `rejected` names the limit); otherwise each invalid series is
+   * refused alone and listed in `refused` by its index, and the rest is stored.
    */
   async write(batches: SeriesBatch[]): Promise<WriteResult> {
     const limits = readLimits(this.env);
-    if (!Array.isArray(batches)) return { series: 0, samples: 0, errors: ['write expects an array of SeriesBatch'] };
+    if (!Array.isArray(batches)) return { series: 0, samples: 0, refused: [], rejected: 'write expects an array of SeriesBatch' };
     if (batches.length > limits.maxSeriesPerRequest) {
       return {
         series: 0,
         samples: 0,
-        errors: [`request has ${batches.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`],
+        refused: [],
+        rejected: `request has ${batches.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`,
       };
     }
     const result = await writeSeries(this.env, batches, Date.now(), limits);
-    return { series: result.series, samples: result.samples, errors: result.errors };
+    return { series: result.series, samples: result.samples, refused: result.refused };
   }
 }

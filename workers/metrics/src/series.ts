@@ -5,7 +5,7 @@
  * with empty values dropped (in Prometheus an empty label value is the same as no label).
  * The shard of a series is FNV-1a(key) mod SHARD_COUNT, so every writer agrees on it.
  */
-import type { SeriesBatch } from '@pushpull/contracts/metrics';
+import type { SeriesBatch, SeriesRefusal } from '@pushpull/contracts/metrics';
 import type { MetricsLimits } from './limits';
 import { writeStaleNaNAt } from '@pushpull/wire/prometheus-model/staleness';
 
@@ -119,8 +119,8 @@ function describeLabels(labels: Record<string, string>): string {
 /** Result of {@link prepareSeries}. */
 export interface PreparedWrite {
   series: PreparedSeries[];
-  /** One message per refused series. */
-  errors: string[];
+  /** One entry per refused series, by its index in the batches given. */
+  refused: SeriesRefusal[];
   /** Samples in the refused series. */
   refusedSamples: number;
 }
@@ -131,10 +131,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * Validates series for the store: label names (Prometheus's `[a-zA-Z_][a-zA-Z0-9_]*`), a
  * non-empty `__name__`, label count and lengths, aligned integer timestamps within
  * [now - MAX_SAMPLE_AGE_SECONDS, now + MAX_FUTURE_SECONDS]. A series with any problem is refused
- * whole and named in `errors`; the others are returned prepared.
+ * whole and listed in `refused`; the others are returned prepared.
  */
 export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLimits, nowMs: number): PreparedWrite {
-  const out: PreparedWrite = { series: [], errors: [], refusedSamples: 0 };
+  const out: PreparedWrite = { series: [], refused: [], refusedSamples: 0 };
   const minTs = nowMs - limits.maxSampleAgeSeconds * 1000;
   const maxTs = nowMs + limits.maxFutureSeconds * 1000;
   // One buffer each for every timestamp and value, viewed per series: a typed array of its own
@@ -144,11 +144,12 @@ export function prepareSeries(batches: readonly SeriesBatch[], limits: MetricsLi
   const allTimestamps = new Float64Array(total);
   const allValues = new Float64Array(total);
   let at = 0;
-  for (const batch of batches) {
+  for (let index = 0; index < batches.length; index++) {
+    const batch = batches[index];
     const problem = seriesProblem(batch, limits, minTs, maxTs);
     if (problem) {
-      out.errors.push(`series ${describeLabels(batch.labels ?? {})}: ${problem}`);
-      out.refusedSamples += Array.isArray(batch.timestamps) ? batch.timestamps.length : 0;
+      out.refused.push({ index, message: `series ${describeLabels(batch?.labels ?? {})}: ${problem}` });
+      out.refusedSamples += Array.isArray(batch?.timestamps) ? batch.timestamps.length : 0;
       continue;
     }
     const labels = sortedLabelPairs(batch.labels);
@@ -176,6 +177,10 @@ function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number,
   if (batch.timestamps.length !== batch.values.length) {
     return `${batch.timestamps.length} timestamps but ${batch.values.length} values`;
   }
+  // null is read as absent, like undefined (a caller that builds batches from JSON may send it).
+  if (batch.staleAt !== undefined && batch.staleAt !== null && !Array.isArray(batch.staleAt)) {
+    return 'staleAt must be an array of sample indexes';
+  }
   const names = Object.keys(batch.labels);
   const name = batch.labels.__name__;
   if (typeof name !== 'string' || name === '') return 'missing metric name (__name__)';
@@ -196,14 +201,22 @@ function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number,
   for (let i = 0; i < batch.timestamps.length; i++) {
     const ts = batch.timestamps[i];
     if (!Number.isSafeInteger(ts)) return `timestamp ${String(ts)} is not an integer number of milliseconds`;
-    if (ts > maxTs)
-      return `timestamp ${new Date(ts).toISOString()} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
-    if (ts < minTs)
-      return (
-        `timestamp ${Number.isFinite(ts) && Math.abs(ts) < 8.64e15 ? new Date(ts).toISOString() : ts} is older than ` +
-        `MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`
-      );
+    if (ts > maxTs) return `timestamp ${timestampText(ts)} is more than MAX_FUTURE_SECONDS (${limits.maxFutureSeconds}) in the future`;
+    if (ts < minTs) return `timestamp ${timestampText(ts)} is older than MAX_SAMPLE_AGE_SECONDS (${limits.maxSampleAgeSeconds})`;
+    if (Math.abs(ts) > MAX_DATE_MS) return `timestamp ${ts} is outside the range of dates (±${MAX_DATE_MS} ms)`;
     if (typeof batch.values[i] !== 'number') return `value at index ${i} is not a number`;
   }
   return undefined;
+}
+
+/**
+ * The largest |ms| a JavaScript Date holds (ECMA-262 §21.4.1.22, TimeClip): the store refuses
+ * samples beyond it whatever MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS allow, so that
+ * every stored timestamp can be formatted and compared as a date.
+ */
+export const MAX_DATE_MS = 8.64e15;
+
+/** A timestamp for an error message: ISO 8601 when it is a valid date, else the raw milliseconds. */
+function timestampText(ts: number): string {
+  return Math.abs(ts) <= MAX_DATE_MS ? new Date(ts).toISOString() : String(ts);
 }

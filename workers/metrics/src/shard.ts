@@ -99,6 +99,8 @@ export class MetricsShard extends DurableObject<Env> {
   logMergeSamples: number;
   /** SAMPLE_LOG_IDLE_SECONDS in ms. */
   logIdleMs: number;
+  /** Writes this instance has taken since it started, and their samples (GET /api/v1/status/store). */
+  private writes = { calls: 0, samples: 0, since: Date.now() };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -183,6 +185,8 @@ export class MetricsShard extends DurableObject<Env> {
       throw err;
     }
     this.logSamples += total;
+    this.writes.calls++;
+    this.writes.samples += total;
     this.lastWriteMs = Date.now();
     await this.ensureAlarm(this.lastWriteMs + this.logIdleMs);
     return { series: keys.length, samples: total };
@@ -348,6 +352,11 @@ export class MetricsShard extends DurableObject<Env> {
       }
     }
     return { samples, series: removed };
+  }
+
+  /** Write calls and samples taken since this instance started (in memory: a restart starts again at 0). */
+  async writeCounts(): Promise<{ writeCalls: number; samplesWritten: number; sinceMs: number }> {
+    return { writeCalls: this.writes.calls, samplesWritten: this.writes.samples, sinceMs: this.writes.since };
   }
 
   /** Counts, for tests and the docs' sizing notes. */

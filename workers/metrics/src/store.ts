@@ -19,7 +19,7 @@ export interface StoreWriteResult extends WriteResult {
 }
 
 /**
- * Validates and stores series. Invalid series are refused one by one (named in `errors`);
+ * Validates and stores series. Invalid series are refused one by one (listed in `refused`);
  * the valid ones are written, each shard in one transaction. A shard failure throws (the
  * caller answers 5xx, which remote_write clients retry; rewriting the same samples is
  * idempotent since a duplicate (series, ts) keeps the last value).
@@ -52,7 +52,7 @@ export async function storePrepared(env: Env, prepared: PreparedWrite, limits: M
     series += r.series;
     samples += r.samples;
   }
-  return { series, samples, errors: prepared.errors, refusedSamples: prepared.refusedSamples };
+  return { series, samples, refused: prepared.refused, refusedSamples: prepared.refusedSamples };
 }
 
 /** Thrown when a read would load more than QUERY_MAX_SAMPLES samples. */

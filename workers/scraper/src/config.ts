@@ -1,12 +1,12 @@
 /**
  * The scrape configuration, in Prometheus's own terms (`scrape_configs` of prometheus.yml,
  * written as JSON): jobs with `static_configs`, `scrape_interval`, `scrape_timeout`,
- * `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`, `sample_limit`,
+ * `metrics_path`, `scheme`, `params`, `honor_labels`, `honor_timestamps`, `follow_redirects`, `sample_limit`,
  * `body_size_limit`. Validation and defaults follow Prometheus 2.x `config/config.go`.
  * Pure: no bindings.
  */
 
-import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
+import { isPromDurationSyntax, parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
 
 /** A target after defaults: what one scrape needs. */
 export interface TargetConfig {
@@ -28,6 +28,8 @@ export interface JobConfig {
   params: Record<string, string[]>;
   honorLabels: boolean;
   honorTimestamps: boolean;
+  /** Prometheus's `follow_redirects` (its HTTP client setting, default true). */
+  followRedirects: boolean;
   /** Effective limit (the job's, capped by MAX_SAMPLES_PER_SCRAPE). */
   sampleLimit: number;
   /** Effective limit in bytes (the job's, capped by MAX_BODY_SIZE). */
@@ -50,6 +52,12 @@ export class ScrapeConfigError extends Error {
     super(`invalid scrape configuration: ${problems.join('; ')}`);
   }
 }
+
+/**
+ * The longest `scrape_interval` (100 years): the next round is a Durable Object alarm one interval
+ * on, and workerd refuses alarms past the year 2189 ("This API doesn't support dates after 2189").
+ */
+export const MAX_SCRAPE_INTERVAL_MS = 100 * 365 * 86_400_000;
 
 const SIZE_RE = /^(\d+)(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/;
 const SIZE_UNITS: Record<string, number> = {
@@ -84,6 +92,7 @@ const JOB_KEYS = new Set([
   'params',
   'honor_labels',
   'honor_timestamps',
+  'follow_redirects',
   'sample_limit',
   'body_size_limit',
 ]);
@@ -136,6 +145,8 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
         : durationField(raw.scrape_timeout, `${at}.scrape_timeout`, gTimeout, problems);
     if (interval < limits.minScrapeIntervalMs)
       problems.push(`${at}.scrape_interval below the minimum of ${limits.minScrapeIntervalMs / 1000}s`);
+    if (interval > MAX_SCRAPE_INTERVAL_MS)
+      problems.push(`${at}.scrape_interval above the maximum of 100y (the next scrape is an alarm, which cannot be set past 2189)`);
     if (timeout > interval)
       problems.push(`${at}: scrape timeout greater than scrape interval for scrape config with job name "${jobName}"`);
     if (timeout <= 0) problems.push(`${at}.scrape_timeout must be positive`);
@@ -156,6 +167,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
     }
     const honorLabels = boolField(raw.honor_labels, `${at}.honor_labels`, false, problems);
     const honorTimestamps = boolField(raw.honor_timestamps, `${at}.honor_timestamps`, true, problems);
+    const followRedirects = boolField(raw.follow_redirects, `${at}.follow_redirects`, true, problems);
     let sampleLimit = limits.maxSamplesPerScrape;
     if (raw.sample_limit !== undefined) {
       if (typeof raw.sample_limit !== 'number' || !Number.isInteger(raw.sample_limit) || raw.sample_limit < 0)
@@ -232,6 +244,7 @@ export function resolveScrapeConfig(doc: unknown, limits: ScrapeLimits): JobConf
       params,
       honorLabels,
       honorTimestamps,
+      followRedirects,
       sampleLimit,
       bodySizeLimit,
       targets,
@@ -257,7 +270,11 @@ function durationField(v: unknown, at: string, dflt: number, problems: string[])
   if (v === undefined) return dflt;
   const ms = typeof v === 'string' ? parsePromDuration(v) : undefined;
   if (ms === undefined) {
-    problems.push(`${at} must be a duration like "15s" or "1m"`);
+    problems.push(
+      typeof v === 'string' && isPromDurationSyntax(v)
+        ? `${at}: duration out of range (at most 106751d23h47m16s854ms, as in Prometheus)`
+        : `${at} must be a duration like "15s" or "1m"`,
+    );
     return dflt;
   }
   return ms;

@@ -2,8 +2,9 @@
  * Fetching one target's page as Prometheus 2.x does (`scrape/scrape.go` `targetScraper.scrape`):
  * the same Accept negotiation (OpenMetrics 1.0.0, then 0.0.1, then text 0.0.4),
  * `Accept-Encoding: gzip`, `X-Prometheus-Scrape-Timeout-Seconds`, a deadline on the whole
- * exchange (headers and body), and the body-size limit enforced while the body streams in.
- * Pure apart from `fetch`.
+ * exchange (redirects, headers and body), redirects followed as Go's net/http client follows them
+ * (Prometheus's default `follow_redirects: true`), and the body-size limit enforced while the body
+ * streams in. Pure apart from `fetch`.
  */
 import type { ExpositionFormat } from '@pushpull/wire/prometheus-text/exposition';
 
@@ -31,9 +32,20 @@ export interface FetchedPage {
 export interface FetchPageOptions {
   timeoutMs: number;
   bodySizeLimit: number;
+  /** Follow redirects (Prometheus's `follow_redirects`, default true); false: a 3xx fails the scrape like any non-2xx. */
+  followRedirects?: boolean;
   /** Replaces the global fetch (e.g. a service binding's). */
   fetcher?: (req: Request) => Promise<Response>;
 }
+
+/** Statuses Go's http.Client follows (`redirectBehavior`), for a GET. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Go's http.Client refuses to follow once 10 requests were made (`defaultCheckRedirect`:
+ * `len(via) >= 10`), so at most 9 redirects are followed; checked against Prometheus 2.42.
+ */
+const MAX_REQUESTS = 10;
 
 /** The parser for a response's Content-Type (Prometheus 2.x: OpenMetrics by media type, anything else text 0.0.4). */
 function formatFor(contentType: string | null): ExpositionFormat {
@@ -56,24 +68,38 @@ export async function fetchPage(url: string, opts: FetchPageOptions): Promise<Fe
   // Keep the rejection from being reported as unhandled when the scrape finishes in time.
   deadline.catch(() => undefined);
   try {
-    const req = new Request(url, {
-      headers: {
-        accept: SCRAPE_ACCEPT,
-        'accept-encoding': 'gzip',
-        'user-agent': SCRAPE_USER_AGENT,
-        'x-prometheus-scrape-timeout-seconds': (opts.timeoutMs / 1000).toString(),
-      },
-      signal: controller.signal,
-    });
+    // Go's client sends the same headers to every hop (it drops only credentials on a change of host, and a
+    // scrape sends none), and reports an error with the URL of that hop as written (the Location for a redirect).
+    const headers = {
+      accept: SCRAPE_ACCEPT,
+      'accept-encoding': 'gzip',
+      'user-agent': SCRAPE_USER_AGENT,
+      'x-prometheus-scrape-timeout-seconds': (opts.timeoutMs / 1000).toString(),
+    };
+    let target = new URL(url);
+    let written = url;
     let res: Response;
-    try {
-      const pending = (opts.fetcher ?? fetch)(req);
-      // When the deadline wins the race, the abandoned fetch rejects later: not an unhandled rejection.
-      pending.catch(() => undefined);
-      res = await Promise.race([pending, deadline]);
-    } catch (err) {
-      if (err instanceof ScrapeError) throw err;
-      throw new ScrapeError(`Get "${url}": ${err instanceof Error ? err.message : String(err)}`);
+    for (let requests = 1; ; requests++) {
+      const req = new Request(target, { headers, signal: controller.signal, redirect: 'manual' });
+      try {
+        const pending = (opts.fetcher ?? fetch)(req);
+        // When the deadline wins the race, the abandoned fetch rejects later: not an unhandled rejection.
+        pending.catch(() => undefined);
+        res = await Promise.race([pending, deadline]);
+      } catch (err) {
+        if (err instanceof ScrapeError) throw err;
+        throw new ScrapeError(`Get "${written}": ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const location = res.headers.get('location');
+      if (opts.followRedirects === false || !REDIRECT_STATUSES.has(res.status) || location === null) break;
+      await res.body?.cancel().catch(() => undefined);
+      if (requests >= MAX_REQUESTS) throw new ScrapeError(`Get "${location}": stopped after 10 redirects`);
+      try {
+        target = new URL(location, target);
+      } catch {
+        throw new ScrapeError(`Get "${written}": failed to parse Location header ${JSON.stringify(location)}`);
+      }
+      written = location;
     }
     if (res.status < 200 || res.status > 299) {
       await res.body?.cancel().catch(() => undefined);

@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { allTargets, syncPools, targetsApi } from './targets-api';
+import { scraperSettings } from './settings';
 import { renderTargetsPage } from './targets-page';
 
 export { ScrapePool } from './scrape-pool';
@@ -13,7 +14,7 @@ export { ScrapeConfigStore } from './config-store';
 const app = new Hono<{ Bindings: Env }>();
 app.onError(jsonErrorHandler);
 app.route('/api/v1', targetsApi);
-app.get('/targets', async (c) => c.html(renderTargetsPage(await allTargets(c.env), Date.now())));
+app.get('/targets', async (c) => c.html(renderTargetsPage(await allTargets(c.env), Date.now(), scraperSettings(c.env).metricsUrl)));
 app.get('/', (c) => c.redirect('/targets'));
 app.notFound(jsonNotFound);
 

@@ -6,7 +6,7 @@
  * cron only (re)configures pools and re-arms a loop that stopped.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
+import type { SeriesBatch, SeriesRefusal } from '@pushpull/contracts/metrics';
 import type { JobConfig, TargetConfig } from './config';
 import { staleMarkers, staleReportSeries, type TrackedSeries } from './scrape-series';
 import { mapLimited } from '@pushpull/http/concurrency';
@@ -27,6 +27,13 @@ export interface TargetHealth {
   lastSamples: number;
   scrapeIntervalMs: number;
   scrapeTimeoutMs: number;
+}
+
+/** What became of one target's batches in a write: `refused` indexes are its own (0 = its first batch). */
+interface TargetWrite {
+  refused: SeriesRefusal[];
+  /** The write failed or was refused whole: nothing of the target was stored. */
+  error?: string;
 }
 
 /** Stable offset of a job's first scrape within its interval (Prometheus spreads targets by hash too). */
@@ -192,23 +199,19 @@ export class ScrapePool extends DurableObject<Env> {
     return this.health();
   }
 
-  /** Writes a group of scrapes in one call, then remembers each target's health and tracked series. */
+  /** Writes a group of scrapes, then remembers each target's health and tracked series. */
   private async recordGroup(group: { target: TargetConfig; outcome: TargetOutcome }[]): Promise<void> {
     if (group.length === 0) return;
-    const batches: SeriesBatch[] = [];
-    for (const { outcome } of group) for (const b of outcome.batches) batches.push(b);
-    const write = await this.write(batches);
-    for (const { target, outcome: o } of group) {
+    const writes = await this.writeGroup(group.map((g) => g.outcome.batches));
+    group.forEach(({ target, outcome: o }, k) => {
+      const write = writes[k];
       let lastError = o.lastError;
       let health = o.health;
       if (write.error !== undefined) {
         health = 'down';
         lastError = lastError === '' ? write.error : `${lastError}; ${write.error}`;
-      } else if (write.result !== undefined && write.result.errors.length > 0 && lastError === '') {
-        const mine = write.result.errors.filter(
-          (e) => e.includes(`instance="${target.labels.instance ?? ''}"`) || e.includes(`"instance":"${target.labels.instance ?? ''}"`),
-        );
-        if (mine.length > 0) lastError = `metrics store refused ${mine.length} series: ${mine[0]}`;
+      } else if (write.refused.length > 0 && lastError === '') {
+        lastError = `metrics store refused ${write.refused.length} series: ${write.refused[0].message}`;
       }
       // No row updated: the target left the job while this scrape was in flight.
       const updated =
@@ -224,18 +227,48 @@ export class ScrapePool extends DurableObject<Env> {
             target.scrapeUrl,
           )
           .toArray().length > 0;
-      if (!updated) continue;
+      if (!updated) return;
       // A failed write must not forget the series: the next scrape compares against them again.
       if (write.error === undefined) this.remember(target.scrapeUrl, o.tracked);
-    }
+    });
   }
 
-  private async write(batches: SeriesBatch[]): Promise<{ result?: WriteResult; error?: string }> {
-    if (batches.length === 0) return {};
+  /**
+   * Writes several targets' batches in one call and tells each target what became of its own:
+   * the store lists refused batches by index, so a refusal is attributed by position, never by
+   * searching its message. When the call fails or is refused whole and it carried more than one
+   * target, each target is written alone (writes are idempotent), so that one target's write
+   * never fails another's.
+   */
+  private async writeGroup(perTarget: SeriesBatch[][]): Promise<TargetWrite[]> {
+    const batches: SeriesBatch[] = [];
+    const starts: number[] = [];
+    for (const own of perTarget) {
+      starts.push(batches.length);
+      for (const b of own) batches.push(b);
+    }
+    const whole = await this.write(batches);
+    if (whole.error === undefined) {
+      return perTarget.map((own, k) => ({
+        refused: whole.refused
+          .filter((r) => r.index >= starts[k] && r.index < starts[k] + own.length)
+          .map((r) => ({ index: r.index - starts[k], message: r.message })),
+      }));
+    }
+    if (perTarget.length === 1) return [whole];
+    const alone: TargetWrite[] = [];
+    for (const own of perTarget) alone.push(await this.write(own));
+    return alone;
+  }
+
+  private async write(batches: SeriesBatch[]): Promise<TargetWrite> {
+    if (batches.length === 0) return { refused: [] };
     try {
-      return { result: await this.env.METRICS.write(batches) };
+      const result = await this.env.METRICS.write(batches);
+      if (result.rejected !== undefined) return { refused: [], error: `metrics store refused the write: ${result.rejected}` };
+      return { refused: result.refused };
     } catch (err) {
-      return { error: `write to the metrics store failed: ${err instanceof Error ? err.message : String(err)}` };
+      return { refused: [], error: `write to the metrics store failed: ${err instanceof Error ? err.message : String(err)}` };
     }
   }
 

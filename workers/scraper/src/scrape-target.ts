@@ -38,7 +38,12 @@ export async function scrapeTarget(
   const start = Date.now();
   let durationSeconds = 0;
   try {
-    const page = await fetchPage(target.scrapeUrl, { timeoutMs: job.scrapeTimeoutMs, bodySizeLimit: job.bodySizeLimit, fetcher });
+    const page = await fetchPage(target.scrapeUrl, {
+      timeoutMs: job.scrapeTimeoutMs,
+      bodySizeLimit: job.bodySizeLimit,
+      followRedirects: job.followRedirects,
+      fetcher,
+    });
     durationSeconds = (Date.now() - start) / 1000;
     let parsed;
     try {

@@ -4,15 +4,18 @@
  * scrape configuration is checked against the limits when the settings are read, so a bad
  * SCRAPE_CONFIG fails loudly naming the var instead of at the first cron.
  */
-import { custom, integer, settingsSchema } from '@pushpull/http/settings';
+import { custom, httpUrl, integer, settingsSchema } from '@pushpull/http/settings';
 import { resolveScrapeConfig, ScrapeConfigError, type ScrapeLimits } from './config';
 
 const doc = 'docs/scraper.md';
 
-/** The configuration a fresh deployment scrapes: the local origin every 15 s. */
+/**
+ * The configuration a fresh deployment scrapes: the local origin every 15 s, its series labelled
+ * collection="pull" (the dashboards tell pulled series from pushed ones by it: docs/dashboard.md).
+ */
 const DEFAULT_SCRAPE_CONFIG = JSON.stringify({
   global: { scrape_interval: '15s', scrape_timeout: '10s' },
-  scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: ['127.0.0.1:8080'] }] }],
+  scrape_configs: [{ job_name: 'origin', static_configs: [{ targets: ['127.0.0.1:8080'], labels: { collection: 'pull' } }] }],
 });
 
 /** The scraper's settings schema. */
@@ -26,7 +29,9 @@ export const scraperSettingsSchema = settingsSchema(
         return text;
       },
       doc,
-      meaning: 'the configuration used until one is PUT (the default scrapes the local origin every 15 s, timeout 10 s)',
+      meaning:
+        'the configuration used until one is PUT (the default scrapes the local origin every 15 s, timeout 10 s, ' +
+        'its series labelled `collection="pull"`)',
     }),
     maxConcurrentScrapes: integer('MAX_CONCURRENT_SCRAPES', 6, {
       min: 1,
@@ -53,6 +58,11 @@ export const scraperSettingsSchema = settingsSchema(
     maxTargets: integer('MAX_TARGETS', 500, { min: 1, doc, meaning: 'targets in the whole configuration' }),
     minScrapeIntervalSeconds: integer('MIN_SCRAPE_INTERVAL_SECONDS', 1, { min: 1, doc, meaning: 'shortest `scrape_interval` accepted' }),
     maxConfigBytes: integer('MAX_CONFIG_BYTES', 262_144, { min: 2, doc, meaning: 'size of a `PUT /api/v1/config` body' }),
+    metricsUrl: httpUrl('METRICS_URL', 'http://127.0.0.1:8788', {
+      orEmpty: true,
+      doc: 'docs/dashboard.md',
+      meaning: "the metrics Worker's base URL: the scraper's `/targets` page links to its graph and dashboards (empty: no links)",
+    }),
   },
   (s) => {
     try {

@@ -5,8 +5,23 @@ function esc(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-/** Renders the targets page. */
-export function renderTargetsPage(targets: TargetHealth[], nowMs: number): string {
+/** Links to the metrics Worker's pages (graph, dashboards), or nothing without its URL. */
+function metricsLinks(metricsUrl: string, targets: TargetHealth[]): string {
+  if (metricsUrl === '') return '';
+  const base = esc(metricsUrl.replace(/\/$/, ''));
+  const upQuery = new URLSearchParams({ 'g0.expr': 'up', 'g0.tab': 'table', 'g1.expr': 'scrape_duration_seconds', 'g1.tab': 'graph' });
+  const up = `${base}/graph?${upQuery.toString().replace(/&/g, '&amp;')}`;
+  const links = [
+    `<a href="${base}/graph">Graph</a>`,
+    `<a href="${base}/dashboards">Dashboards</a>`,
+    `<a href="${base}/dashboards/pushpull">pushpull dashboard</a>`,
+    `<a href="${up}">up and scrape durations of these ${targets.length} targets</a>`,
+  ];
+  return `<nav>${links.join(' · ')}</nav>`;
+}
+
+/** Renders the targets page; `metricsUrl` (METRICS_URL) adds links to the metrics Worker's pages. */
+export function renderTargetsPage(targets: TargetHealth[], nowMs: number, metricsUrl = ''): string {
   const rows = targets
     .map((t) => {
       const ago = t.lastScrapeMs === 0 ? 'never' : `${((nowMs - t.lastScrapeMs) / 1000).toFixed(1)}s ago`;
@@ -30,7 +45,7 @@ export function renderTargetsPage(targets: TargetHealth[], nowMs: number): strin
 <html lang="en"><head><meta charset="utf-8"><title>Targets · pushpull scraper</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}tr.up td:nth-child(3){color:#070}tr.down td:nth-child(3){color:#b00}</style>
-</head><body><h1>Targets</h1>
+</head><body>${metricsLinks(metricsUrl, targets)}<h1>Targets</h1>
 <table><thead><tr>
 <th>Job</th><th>Endpoint</th><th>State</th><th>Labels</th><th>Last scrape</th><th>Duration</th><th>Samples</th><th>Error</th>
 </tr></thead>

@@ -1,0 +1,61 @@
+/**
+ * The edge Worker's routes: the edge's own API under /_cache (purge) and /_push, GET and HEAD
+ * through the pull cache, every other method passed through to the origin. Wiring only; the
+ * logic lives in cache/, push/ and purge*.ts.
+ */
+import { Hono } from 'hono';
+import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
+import { openExchange, passThrough, serveCached, thisIsolate, type Clock, type Upstream } from './cache';
+import { cacheSettings, type CacheSettings } from './settings';
+import { fetchOrigin } from './origin';
+import { cacheApi } from './purge-api';
+import { pushApi } from './push/api';
+import { upstreamFor } from './push/upstream';
+
+/** The pull upstream: the configured origin, and only it. */
+function originUpstream(env: Env, settings: CacheSettings, clientIp: string | null): Upstream {
+  return (request) =>
+    fetchOrigin(env.ORIGIN_URL, new URL(request.url), {
+      method: 'GET',
+      headers: request.headers,
+      timeoutMs: settings.originTimeoutMs,
+      clientIp,
+    });
+}
+
+/** The edge Worker, its cache reading the time from `clock` (the deployed Worker: the system clock). */
+export function edgeApp(clock: Clock): Hono<{ Bindings: Env }> {
+  const app = new Hono<{ Bindings: Env }>();
+  app.onError(jsonErrorHandler);
+
+  app.route('/_cache', cacheApi);
+  app.all('/_cache/*', jsonNotFound);
+  app.route('/_push', pushApi);
+
+  app.on(['GET', 'HEAD'], '*', (c) => {
+    const settings = cacheSettings(c.env);
+    const clientIp = c.req.header('cf-connecting-ip') ?? null;
+    return serveCached(
+      openExchange(c.req.raw, {
+        env: c.env,
+        settings,
+        clock,
+        isolate: thisIsolate,
+        waitUntil: (p) => c.executionCtx.waitUntil(p),
+        upstream: upstreamFor(c.req.raw, c.env, originUpstream(c.env, settings, clientIp)),
+      }),
+    );
+  });
+
+  app.all('*', (c) =>
+    passThrough(c.req.raw, {
+      originUrl: c.env.ORIGIN_URL,
+      settings: cacheSettings(c.env),
+      clientIp: c.req.header('cf-connecting-ip') ?? null,
+      isolate: thisIsolate,
+      clock,
+    }),
+  );
+
+  return app;
+}
