@@ -77,7 +77,7 @@ export function spawnTracked(
  * (32768+, where outgoing connections take their ports) and away from the fixed test ports
  * (19400.., the e2e stack at 28080..).
  */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 21000 + Math.floor(Math.random() * 7000);
     const ok = await new Promise<boolean>((resolve) => {

@@ -42,7 +42,7 @@ export interface FeedUser {
  * random (seeded) among the others, so a few accounts are followed by most users and most by
  * few. Edges are [follower, followee] indexes (index = rank - 1).
  */
-export function buildFollowGraph(n: number, topFollowers: number, seed = 42): [number, number][] {
+function buildFollowGraph(n: number, topFollowers: number, seed = 42): [number, number][] {
   const random = rng(seed);
   const edges: [number, number][] = [];
   for (let rank = 1; rank <= n; rank++) {

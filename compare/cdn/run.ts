@@ -28,7 +28,7 @@ import type { OriginCounts } from './origin';
 import { startOriginProcess, type OriginProcess } from './origin-process';
 import { makeSite, versionOf, writeObject, type SiteObject } from './site';
 
-export const CDN_MODES = ['ttl', 'validators', 'swr', 'push', 'hybrid'] as const;
+const CDN_MODES = ['ttl', 'validators', 'swr', 'push', 'hybrid'] as const;
 export type CdnMode = (typeof CDN_MODES)[number];
 
 /** How each mode is named in the report. */
@@ -71,7 +71,7 @@ export interface CdnSettings {
 }
 
 /** Latency of one class of response. */
-export interface LatencyFigures {
+interface LatencyFigures {
   count: number;
   p50: number;
   p99: number;
@@ -107,7 +107,7 @@ export interface CdnModeFigures {
 }
 
 /** A phase: one request rate. */
-export interface CdnPhase {
+interface CdnPhase {
   rate: number;
   changes: number;
   modes: CdnModeFigures[];
@@ -139,7 +139,7 @@ interface Arrival {
 const PUSHED_CACHE_CONTROL = 'public, max-age=86400';
 
 /** Seeded arrivals for one phase: Poisson at `rate` per second, Zipf over the objects. */
-export function arrivalsFor(settings: CdnSettings, rate: number, phase: number): Arrival[] {
+function arrivalsFor(settings: CdnSettings, rate: number, phase: number): Arrival[] {
   const random = rng(settings.seed * 1000 + phase);
   const pick = zipfSampler(settings.objects, settings.zipfExponent, random);
   const out: Arrival[] = [];
@@ -152,7 +152,7 @@ export function arrivalsFor(settings: CdnSettings, rate: number, phase: number):
 }
 
 /** Seeded changes for one phase: at each tick, each object changes with `changeFraction`. */
-export function changesFor(settings: CdnSettings, phase: number): Array<{ atMs: number; objs: number[] }> {
+function changesFor(settings: CdnSettings, phase: number): Array<{ atMs: number; objs: number[] }> {
   const random = rng(settings.seed * 7919 + phase);
   const out: Array<{ atMs: number; objs: number[] }> = [];
   // No change in the last stretch: every mode gets time to show it before the phase ends.
@@ -214,7 +214,7 @@ function countingFetch(tally: PushTally): typeof fetch {
  * carried a version below v (0 when none did). Changes with no request after them are not
  * observed and left out.
  */
-export function stalenessOf(served: Served[], changes: Array<{ obj: number; atMs: number; version: number }>): CdnModeFigures['staleness'] {
+function stalenessOf(served: Served[], changes: Array<{ obj: number; atMs: number; version: number }>): CdnModeFigures['staleness'] {
   const byObj = new Map<number, Served[]>();
   for (const s of served) {
     const list = byObj.get(s.obj);

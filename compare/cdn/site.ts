@@ -36,7 +36,7 @@ export function makeSite(n: number, minBytes: number, maxBytes: number, seed: nu
 }
 
 /** The first line of every object: what a client parses to know the version it got. */
-export function objectHeader(mode: string, phase: number, id: number, version: number): string {
+function objectHeader(mode: string, phase: number, id: number, version: number): string {
   return `pushpull-compare mode=${mode} phase=${phase} object=${id} version=${version}\n`;
 }
 
@@ -48,7 +48,7 @@ export function versionOf(body: Uint8Array): number {
 }
 
 /** The bytes of one object version: its header, then filler up to its size. */
-export function objectBytes(mode: string, phase: number, obj: SiteObject, version: number): Uint8Array {
+function objectBytes(mode: string, phase: number, obj: SiteObject, version: number): Uint8Array {
   const header = objectHeader(mode, phase, obj.id, version);
   const filler = `${header.trim()} `;
   return new TextEncoder().encode(

@@ -43,7 +43,7 @@ export interface FeedSettings {
 type ReadMode = 'push' | 'pull' | 'hybrid';
 
 /** One configuration's figures. */
-export interface FeedConfigFigures {
+interface FeedConfigFigures {
   label: string;
   mode: ReadMode;
   threshold: number | null;

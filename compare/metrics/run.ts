@@ -55,7 +55,7 @@ export interface MetricsSettings {
 }
 
 /** One way at one source count. */
-export interface ScaleFigures {
+interface ScaleFigures {
   delivery: Delivery;
   sources: number;
   seconds: number;
@@ -71,20 +71,20 @@ export interface ScaleFigures {
 }
 
 /** The short-lived jobs experiment. */
-export interface ShortJobFigures {
+interface ShortJobFigures {
   jobs: Array<{ id: string; lifetimeSeconds: number; capturedBy: Record<string, boolean> }>;
   /** Fraction captured, per way (`pull@5s`, `pull@15s`, `push`), overall and for jobs shorter than the interval. */
   captured: Record<string, { all: number; shorterThanInterval: number | null }>;
 }
 
 /** The event-driven series experiment. */
-export interface EventFigures {
+interface EventFigures {
   events: number;
   captured: Record<string, number>;
 }
 
 /** The dead source experiment: ms from the death until the store shows it. */
-export interface DeadSourceFigures {
+interface DeadSourceFigures {
   pull: { noticedMs: number | null; how: string };
   influx: { noticedMs: number | null; how: string };
   pushgateway: { noticedMs: number | null; samplesAfterDeath: number; how: string };

@@ -39,7 +39,7 @@ const num = (x: number | null | undefined, digits = 1): string =>
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(0)} %`);
 
 /** The CDN headline table: every mode at the highest request rate. */
-export function cdnTable(cdn: CdnResult): Table {
+function cdnTable(cdn: CdnResult): Table {
   const phase = cdn.phases[cdn.phases.length - 1];
   const rows = phase.modes.map((m) => {
     const cost = monthCost(m, cdn.settings.seconds);
@@ -79,7 +79,7 @@ export function cdnTable(cdn: CdnResult): Table {
 }
 
 /** The metrics headline tables: the scale sweep at the most sources, and the mechanisms. */
-export function metricsTables(m: MetricsResult): Table[] {
+function metricsTables(m: MetricsResult): Table[] {
   const top = Math.max(...m.settings.sources);
   const least = Math.min(...m.settings.sources);
   const scale: Table = {
@@ -126,7 +126,7 @@ export function metricsTables(m: MetricsResult): Table[] {
 }
 
 /** The feed headline table. */
-export function feedTable(feed: FeedResult): Table {
+function feedTable(feed: FeedResult): Table {
   // The heaviest read load of the sweep.
   const heaviest = feed.settings.loads.reduce((a, b) =>
     b.readsPerSecond > a.readsPerSecond || (b.readsPerSecond === a.readsPerSecond && b.postsPerSecond > a.postsPerSecond) ? b : a,
@@ -161,12 +161,12 @@ export function feedTable(feed: FeedResult): Table {
 }
 
 /** Every headline table of the run. */
-export function headlineTables(r: RunResults): Table[] {
+function headlineTables(r: RunResults): Table[] {
   return [...(r.cdn ? [cdnTable(r.cdn)] : []), ...(r.metrics ? metricsTables(r.metrics) : []), ...(r.feed ? [feedTable(r.feed)] : [])];
 }
 
 /** A table as Markdown. */
-export function markdownTable(t: Table): string {
+function markdownTable(t: Table): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   return [
     `**${t.title}**`,
@@ -189,7 +189,7 @@ export function textTable(t: Table): string {
 }
 
 /** The chart specs for what the run measured. */
-export function chartSpecs(r: RunResults): ChartSpec[] {
+function chartSpecs(r: RunResults): ChartSpec[] {
   const out: ChartSpec[] = [];
   if (r.cdn)
     out.push(
@@ -212,7 +212,7 @@ export function chartSpecs(r: RunResults): ChartSpec[] {
 }
 
 /** What a run on one machine cannot show, said in every report. */
-export const LOCAL_LIMITS = [
+const LOCAL_LIMITS = [
   'One location: every Worker runs in one workerd process on this machine, so there is one Cache API, one KV and one R2. On Cloudflare each location has its own cache (a pull CDN misses once per location, a push CDN does not), and a push or purge reaches other locations when KV has propagated it (up to about 60 s): the staleness measured here is the location that took the change.',
   "KV propagation is instant locally; the 60 s figure above is Cloudflare's documented bound, not a measurement.",
   'Durable Objects all run on one thread here (the local runtime); on Cloudflare each object runs on some machine of its own, so fan-out to many inboxes (feed push) runs in parallel there and its visibility lag here is an upper bound set by this machine.',

@@ -27,7 +27,7 @@ const toEdge = (m: CdnResult['phases'][number]['modes'][number]): number => m.or
  * push bytes), interpolated linearly between the measured rates; null when it never does in the
  * sweep, 'below' when it already does at the lowest rate.
  */
-export function cdnCrossovers(cdn: CdnResult): Array<{ mode: string; rate: number | null | 'below' }> {
+function cdnCrossovers(cdn: CdnResult): Array<{ mode: string; rate: number | null | 'below' }> {
   const out: Array<{ mode: string; rate: number | null | 'below' }> = [];
   for (const mode of ['ttl', 'validators', 'swr'] as const) {
     const diff = cdn.phases.map((p) => {

@@ -20,7 +20,7 @@ export interface Chart {
 export type ChartSpec = Omit<Chart, 'svg'>;
 
 /** Renders a Vega-Lite spec to an SVG string. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -37,7 +37,7 @@ export async function renderCharts(specs: ChartSpec[]): Promise<Chart[]> {
 }
 
 /** `text` in lines of at most `width` characters (broken at spaces), so a subtitle never widens its chart. */
-export function wrapLines(text: string, width = 80): string[] {
+function wrapLines(text: string, width = 80): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {

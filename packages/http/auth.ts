@@ -9,7 +9,7 @@ import { ApiError } from './errors';
 import { bearerChallenge, wwwAuthenticate, type Challenge } from './semantics/www-authenticate';
 
 /** The protection space of every pushpull API (RFC 9110 §11.5). */
-export const REALM = 'pushpull';
+const REALM = 'pushpull';
 
 /** What an endpoint accepts in `Authorization`. */
 export interface TokenAuth {
@@ -45,12 +45,6 @@ export function presentedCredentials(header: string | undefined, schemes: readon
   return token === '' ? { kind: 'none' } : { kind: 'token', scheme, token };
 }
 
-/** Extracts the token of an `Authorization` header in one of the accepted schemes (lower case). */
-export function presentedToken(header: string | undefined, schemes: readonly string[]): string | undefined {
-  const presented = presentedCredentials(header, schemes);
-  return presented.kind === 'token' ? presented.token : undefined;
-}
-
 /** The challenges of an endpoint: one per accepted scheme, the Bearer one naming `invalid_token` when asked. */
 export function challengesFor(auth: TokenAuth, invalidToken = false): Challenge[] {
   const realm = auth.realm ?? REALM;
@@ -62,7 +56,7 @@ export function challengesFor(auth: TokenAuth, invalidToken = false): Challenge[
 }
 
 /** A 401 `{error: "unauthorized", message}` with `WWW-Authenticate` carrying `challenges`. */
-export function unauthorized(message: string, challenges: readonly Challenge[]): ApiError {
+function unauthorized(message: string, challenges: readonly Challenge[]): ApiError {
   return new ApiError(401, 'unauthorized', message, undefined, { 'www-authenticate': wwwAuthenticate(challenges) });
 }
 

@@ -28,12 +28,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorker } from '../support/dev-worker';
 
-export const root = resolve(import.meta.dirname, '..', '..');
+const root = resolve(import.meta.dirname, '..', '..');
 const wranglerBin = join(root, 'node_modules', '.bin', 'wrangler');
 const guardScript = join(import.meta.dirname, 'guard.mjs');
 
 /** A seeded PRNG (mulberry32): the same seed gives the same kill moments and workloads. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -45,7 +45,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** A free TCP port on 127.0.0.1 (probed by binding port 0). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -90,7 +90,7 @@ process.once('exit', () => {
 });
 
 /** Pids of the live (not zombie) processes whose process group is `pgid`. */
-export function groupPids(pgid: number): number[] {
+function groupPids(pgid: number): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue;
@@ -128,7 +128,7 @@ function listeningInodes(port: number): Set<string> {
 }
 
 /** Whether a process of group `pgid` holds the socket listening on `port`. */
-export function groupListensOn(pgid: number, port: number): boolean {
+function groupListensOn(pgid: number, port: number): boolean {
   const inodes = listeningInodes(port);
   if (inodes.size === 0) return false;
   for (const pid of groupPids(pgid)) {

@@ -72,7 +72,7 @@ const ON_A_HIT: Readonly<Record<string, string>> = {
 /** The edge on a miss, pulled and pushed alike (the push store itself answers right: target 'push store'). */
 const ON_A_MISS: Readonly<Record<string, string>> = { ...WHOLE_ON_A_MISS_UNFRAMED, ...ON_A_HIT };
 
-export const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'edge miss': {
     ...ON_A_MISS,
     // Fixtures only the scripted origin serves.

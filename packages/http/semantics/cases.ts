@@ -38,10 +38,10 @@ export const FIXTURES = {
   unvalidated: { name: 'unvalidated.txt', body: LETTERS, contentType: TEXT, etag: 'none', lastModified: false },
 } as const satisfies Record<string, Fixture>;
 
-export type FixtureName = keyof typeof FIXTURES;
+type FixtureName = keyof typeof FIXTURES;
 
 /** What the response must show: a field's exact value, its absence (null), or a prefix. */
-export type FieldExpectation = string | null | { prefix: string };
+type FieldExpectation = string | null | { prefix: string };
 
 /** The expected body: exact text, a JSON error `{error}`, or multipart/byteranges parts in order. */
 export type BodyExpectation = string | { error: string } | { multipart: ReadonlyArray<{ contentRange: string; body: string }> };

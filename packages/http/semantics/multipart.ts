@@ -7,7 +7,7 @@
 import { contentRange, type ByteRange } from './range';
 
 /** A piece of a multipart body: literal bytes, or a range of the representation's bytes. */
-export type MultipartSegment = { kind: 'text'; bytes: Uint8Array } | { kind: 'range'; range: ByteRange };
+type MultipartSegment = { kind: 'text'; bytes: Uint8Array } | { kind: 'range'; range: ByteRange };
 
 /** A multipart/byteranges body, ready to send. */
 export interface MultipartLayout {

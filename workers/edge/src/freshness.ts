@@ -53,7 +53,7 @@ export function parseCacheControl(value: string | null | undefined): Directives 
  * A directive's delta-seconds (§1.2.2). Undefined when absent; NaN when present but invalid
  * (the caller treats an invalid freshness directive as "stale", §4.2.1).
  */
-export function deltaSeconds(d: Directives, name: string): number | undefined {
+function deltaSeconds(d: Directives, name: string): number | undefined {
   const v = d.get(name);
   if (v === undefined) return undefined;
   if (v === true || !/^\d+$/.test(v)) return Number.NaN;
@@ -72,7 +72,7 @@ export function qualifiedFields(d: Directives, name: 'private' | 'no-cache'): st
 }
 
 /** Status codes that are heuristically cacheable (RFC 9110 §15.1). */
-export const HEURISTICALLY_CACHEABLE = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]);
+const HEURISTICALLY_CACHEABLE = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501]);
 
 /** Settings that shape the cache's own choices where the RFC leaves them to the cache. */
 export interface FreshnessSettings {
@@ -105,7 +105,7 @@ export function whyNotStorable(status: number, requestHeaders: Headers, response
 }
 
 /** Parses an HTTP-date (RFC 9110 §5.6.7); NaN when invalid. */
-export function parseHttpDate(value: string | null): number {
+function parseHttpDate(value: string | null): number {
   if (!value) return Number.NaN;
   const t = Date.parse(value);
   return Number.isFinite(t) ? t : Number.NaN;
@@ -178,7 +178,7 @@ export interface EntryTimes {
 }
 
 /** §4.2.3 current_age in whole seconds. */
-export function currentAge(t: EntryTimes, now: number): number {
+function currentAge(t: EntryTimes, now: number): number {
   return Math.floor(t.initialAge + Math.max(0, now - t.responseTime) / 1000);
 }
 

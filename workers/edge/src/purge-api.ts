@@ -6,12 +6,12 @@ import { cacheSettings } from './settings';
 import { purge, purgeKeyOf, type PurgeRequest } from './purge';
 
 /** Most URLs + prefixes + tags one purge request may name. */
-export const MAX_PURGE_ITEMS = 1000;
+const MAX_PURGE_ITEMS = 1000;
 /** Longest URL, prefix or tag accepted. */
-export const MAX_PURGE_ITEM_LENGTH = 2048;
+const MAX_PURGE_ITEM_LENGTH = 2048;
 
 /** Checks a purge body and returns it typed, or throws a 400 naming the problem. */
-export function parsePurgeBody(body: unknown): PurgeRequest {
+function parsePurgeBody(body: unknown): PurgeRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError(400, 'invalid_body', 'expected a JSON object {urls?, prefixes?, tags?, everything?}');
   }

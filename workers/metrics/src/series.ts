@@ -214,7 +214,7 @@ function seriesProblem(batch: SeriesBatch, limits: MetricsLimits, minTs: number,
  * samples beyond it whatever MAX_FUTURE_SECONDS and MAX_SAMPLE_AGE_SECONDS allow, so that
  * every stored timestamp can be formatted and compared as a date.
  */
-export const MAX_DATE_MS = 8.64e15;
+const MAX_DATE_MS = 8.64e15;
 
 /** A timestamp for an error message: ISO 8601 when it is a valid date, else the raw milliseconds. */
 function timestampText(ts: number): string {

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { readLimits } from './limits';
 
 /** One shard's figures. */
-export interface ShardStatus {
+interface ShardStatus {
   shard: number;
   series: number;
   samples: number;

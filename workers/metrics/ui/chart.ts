@@ -11,7 +11,7 @@ import { alignSeries, drawable, stack } from './chart-data';
 import { formatValue } from './format';
 
 /** One line of a chart. */
-export interface ChartSeries {
+interface ChartSeries {
   label: string;
   values: [number, string][];
 }

@@ -119,7 +119,7 @@ export function ifRangeAllows(request: Headers, etag: string | null, lastModifie
 }
 
 /** Passes on bytes [start, end] of a stream and cancels the source after them. */
-export function sliceStream(source: ReadableStream<Uint8Array>, start: number, end: number): ReadableStream<Uint8Array> {
+function sliceStream(source: ReadableStream<Uint8Array>, start: number, end: number): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let offset = 0;
   return new ReadableStream<Uint8Array>({

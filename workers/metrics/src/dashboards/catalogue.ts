@@ -13,17 +13,17 @@
  */
 
 /** The Prometheus metric types the stack uses (float samples only). */
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** How a series reaches the store. */
-export type Collection = 'push' | 'pull';
+type Collection = 'push' | 'pull';
 
 /**
  * Whether the series exists today: `live` ones are written by the stack as it is
  * (the scraper's report series, the origin's page); `planned` ones are the self-metrics
  * contract, pushed once the Workers record them.
  */
-export type MetricStatus = 'live' | 'planned';
+type MetricStatus = 'live' | 'planned';
 
 /** One metric family. */
 export interface MetricDefinition {
@@ -43,24 +43,10 @@ export interface MetricDefinition {
 }
 
 /** Buckets for request and query latencies, in seconds (1 ms to 10 s). */
-export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 /** Buckets for the feed's visibility lag, in seconds (10 ms to 2 min). */
-export const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120] as const;
-
-/** Labels every pushed series carries, with their meaning. */
-export const PUSHED_SERIES_LABELS = {
-  collection: '"push"',
-  job: 'the Worker that pushed it: pushpull-edge, pushpull-metrics, pushpull-scraper, pushpull-feed',
-  instance: 'the pushing isolate: a random id chosen when the isolate starts',
-} as const;
-
-/** Labels every scraped series carries. */
-export const SCRAPED_SERIES_LABELS = {
-  collection: '"pull" (a target label of the default scrape configuration)',
-  job: 'the scrape job (job_name)',
-  instance: "the target's host:port",
-} as const;
+const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120] as const;
 
 const CACHE_STATUS = 'hit | miss | stale | revalidated | collapsed | bypass | error';
 const MODEL = 'pull (Cache API in front of the origin) | push (the push store, KV + R2)';

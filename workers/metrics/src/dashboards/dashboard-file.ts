@@ -6,7 +6,7 @@
  */
 
 /** How a panel draws its queries. */
-export const PANEL_KINDS = ['line', 'stacked-area', 'stat', 'table'] as const;
+const PANEL_KINDS = ['line', 'stacked-area', 'stat', 'table'] as const;
 export type PanelKind = (typeof PANEL_KINDS)[number];
 
 /**
@@ -14,11 +14,11 @@ export type PanelKind = (typeof PANEL_KINDS)[number];
  * short (plain number), percentunit (0..1 shown as %), bytes, Bps (bytes per second),
  * reqps (requests per second), ops (operations per second), s (seconds), none.
  */
-export const PANEL_UNITS = ['short', 'percentunit', 'bytes', 'Bps', 'reqps', 'ops', 's', 'none'] as const;
+const PANEL_UNITS = ['short', 'percentunit', 'bytes', 'Bps', 'reqps', 'ops', 's', 'none'] as const;
 export type PanelUnit = (typeof PANEL_UNITS)[number];
 
 /** One PromQL query of a panel. */
-export interface PanelQuery {
+interface PanelQuery {
   expr: string;
   /** Series name in legends, Grafana's legendFormat: `{{label}}` is replaced by the label's value. */
   legend?: string;
@@ -57,7 +57,7 @@ export interface Dashboard {
 export const DASHBOARD_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** A Prometheus duration: one or more `<n><unit>` from y down to ms (as model.ParseDuration). */
-export const DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+const DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 
 /** A dashboard file that does not have the expected shape; `problems` lists each one. */
 export class DashboardFileError extends Error {
