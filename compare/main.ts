@@ -100,7 +100,9 @@ async function main(): Promise<void> {
     onStack: (stop) => stopOnSignals(stop),
   });
   process.stdout.write(
-    `\n${run.tables.map(textTable).join('\n\n')}\n\nreport: ${join(run.dir, 'index.html')} (summary.md, results.json, ${run.charts.length} charts in charts/); ${run.results.wallSeconds.toFixed(0)} s\n`,
+    `\n${run.tables.map(textTable).join('\n\n')}\n\n` +
+      `report: ${join(run.dir, 'index.html')} (summary.md, results.json, ${run.charts.length} charts in charts/); ` +
+      `${run.results.wallSeconds.toFixed(0)} s\n`,
   );
 }
 

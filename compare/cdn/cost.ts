@@ -9,7 +9,10 @@ export const PRICE_SOURCES = [
   {
     what: 'Workers Standard: requests, $5 subscription; Durable Objects requests; R2 (storage, Class A/B)',
     url: 'https://developers.cloudflare.com/workers/platform/pricing/',
-    read: "2026-12-04, from the Cloudflare docs source (cloudflare/cloudflare-docs, src/content/docs/workers/platform/pricing.mdx and partials/workers/durable_objects_pricing.mdx) through the search tool's docs corpus: this machine has no web access",
+    read:
+      '2026-12-04, from the Cloudflare docs source (cloudflare/cloudflare-docs, src/content/docs/workers/platform/pricing.mdx' +
+      ' and partials/workers/durable_objects_pricing.mdx)' +
+      " through the search tool's docs corpus: this machine has no web access",
   },
   {
     what: 'Workers KV: reads, writes, stored data',

@@ -350,7 +350,8 @@ async function runPhase(
   const arrivals = arrivalsFor(settings, rate, k);
   const changes = changesFor(settings, k);
   log(
-    `cdn: phase ${k + 1}/${settings.rates.length}: ${rate} req/s per mode x ${CDN_MODES.length} modes for ${settings.seconds} s (${arrivals.length} requests each, ${changes.reduce((n, c) => n + c.objs.length, 0)} changes)`,
+    `cdn: phase ${k + 1}/${settings.rates.length}: ${rate} req/s per mode x ${CDN_MODES.length} modes` +
+      ` for ${settings.seconds} s (${arrivals.length} requests each, ${changes.reduce((n, c) => n + c.objs.length, 0)} changes)`,
   );
   const served = new Map<CdnMode, Served[]>(CDN_MODES.map((m) => [m, []]));
   const counters = new Map<CdnMode, { inFlight: number; skipped: number; errors: number }>(

@@ -214,7 +214,8 @@ async function runConfiguration(
     phaseRowsRead.push(readRows);
     reads.push({ ...load, count: f.n, failed, p50: f.p50, p99: f.p99, posts: 0, rowsWritten: 0, rowsRead: readRows });
     log(
-      `feed: ${c.label}: ${load.postsPerSecond} posts/s + ${rate} reads/s for ${settings.phaseSeconds} s: read p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`,
+      `feed: ${c.label}: ${load.postsPerSecond} posts/s + ${rate} reads/s for ${settings.phaseSeconds} s` +
+        `: read p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms`,
     );
   }
   await waitForFanout(base, STACK_TOKEN, 300_000);

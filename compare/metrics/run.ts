@@ -210,7 +210,8 @@ export async function runMetrics(settings: MetricsSettings, workDir: string, log
     const scale: ScaleFigures[] = [];
     for (const n of settings.sources) {
       log(
-        `metrics: ${n} sources x ${settings.seriesPerSource} series, every ${settings.intervalSeconds} s, ${settings.rounds} rounds, four ways at once`,
+        `metrics: ${n} sources x ${settings.seriesPerSource} series, every ${settings.intervalSeconds} s` +
+          `, ${settings.rounds} rounds, four ways at once`,
       );
       scale.push(...(await Promise.all(DELIVERIES.map((d) => scalePhase(settings, d, n, store(d), scraper)))));
     }
@@ -407,7 +408,8 @@ async function eventExperiment(
   let last: { seconds: number } | undefined;
   let count = 0;
   const page = (): string =>
-    `# TYPE api_requests_total counter\napi_requests_total ${count}\n# TYPE api_last_request_duration_seconds gauge\n${last ? `api_last_request_duration_seconds ${last.seconds}\n` : ''}`;
+    `# TYPE api_requests_total counter\napi_requests_total ${count}\n` +
+    `# TYPE api_last_request_duration_seconds gauge\n${last ? `api_last_request_duration_seconds ${last.seconds}\n` : ''}`;
   const app = new SimulatedApp('events', 0, page);
   await app.listen();
   try {

@@ -59,7 +59,9 @@ function cdnTable(cdn: CdnResult): Table {
     ];
   });
   return {
-    title: `CDN: ${cdn.settings.objects} objects, ${phase.rate} req/s per mode for ${cdn.settings.seconds} s, ${phase.changes} changes, TTL ${cdn.settings.ttlSeconds} s`,
+    title:
+      `CDN: ${cdn.settings.objects} objects, ${phase.rate} req/s per mode for ${cdn.settings.seconds} s` +
+      `, ${phase.changes} changes, TTL ${cdn.settings.ttlSeconds} s`,
     header: [
       'mode',
       'requests served',
@@ -74,7 +76,10 @@ function cdnTable(cdn: CdnResult): Table {
       'month at CF prices',
     ],
     rows,
-    note: `bytes to the edge (origin + pushed after the initial upload) over the rate sweep ${cdn.phases.map((p) => p.rate).join('/')} req/s: ${charts.cdnCrossoverText(cdn)}. Month: this phase's rates over 30 days at the prices cited below (a paper model; inputs in results.json)`,
+    note:
+      'bytes to the edge (origin + pushed after the initial upload) over the rate sweep ' +
+      `${cdn.phases.map((p) => p.rate).join('/')} req/s: ${charts.cdnCrossoverText(cdn)}` +
+      `. Month: this phase's rates over 30 days at the prices cited below (a paper model; inputs in results.json)`,
   };
 }
 
@@ -83,7 +88,9 @@ function metricsTables(m: MetricsResult): Table[] {
   const top = Math.max(...m.settings.sources);
   const least = Math.min(...m.settings.sources);
   const scale: Table = {
-    title: `Metrics: ${top} sources x ${m.settings.seriesPerSource} series every ${m.settings.intervalSeconds} s (store counted at its shard)`,
+    title:
+      `Metrics: ${top} sources x ${m.settings.seriesPerSource} series every ${m.settings.intervalSeconds} s` +
+      ` (store counted at its shard)`,
     header: [
       'way',
       `store write calls/s (${least} → ${top} sources)`,
@@ -119,8 +126,10 @@ function metricsTables(m: MetricsResult): Table[] {
       [`individual events stored (of ${m.events.events})`, ...ways.map((w) => pct(m.events.captured[w]))],
     ],
     note:
-      `dead source noticed after: pull ${num((dead.pull.noticedMs ?? NaN) / 1000, 1)} s (${dead.pull.how}); line protocol ${num((dead.influx.noticedMs ?? NaN) / 1000, 1)} s (${dead.influx.how}); ` +
-      `Pushgateway ${num((dead.pushgateway.noticedMs ?? NaN) / 1000, 1)} s (${dead.pushgateway.how}; ${dead.pushgateway.samplesAfterDeath} samples re-emitted after the death)`,
+      `dead source noticed after: pull ${num((dead.pull.noticedMs ?? NaN) / 1000, 1)} s (${dead.pull.how})` +
+      `; line protocol ${num((dead.influx.noticedMs ?? NaN) / 1000, 1)} s (${dead.influx.how}); ` +
+      `Pushgateway ${num((dead.pushgateway.noticedMs ?? NaN) / 1000, 1)} s (${dead.pushgateway.how}` +
+      `; ${dead.pushgateway.samplesAfterDeath} samples re-emitted after the death)`,
   };
   return [scale, mech];
 }
@@ -213,13 +222,23 @@ function chartSpecs(r: RunResults): ChartSpec[] {
 
 /** What a run on one machine cannot show, said in every report. */
 const LOCAL_LIMITS = [
-  'One location: every Worker runs in one workerd process on this machine, so there is one Cache API, one KV and one R2. On Cloudflare each location has its own cache (a pull CDN misses once per location, a push CDN does not), and a push or purge reaches other locations when KV has propagated it (up to about 60 s): the staleness measured here is the location that took the change.',
+  'One location: every Worker runs in one workerd process on this machine, so there is one Cache API, one KV and ' +
+    'one R2. On Cloudflare each location has its own cache (a pull CDN misses once per location, a push CDN does ' +
+    'not), and a push or purge reaches other locations when KV has propagated it (up to about 60 s): the staleness ' +
+    'measured here is the location that took the change.',
   "KV propagation is instant locally; the 60 s figure above is Cloudflare's documented bound, not a measurement.",
-  'Durable Objects all run on one thread here (the local runtime); on Cloudflare each object runs on some machine of its own, so fan-out to many inboxes (feed push) runs in parallel there and its visibility lag here is an upper bound set by this machine.',
-  'One machine of 2 cores runs the load generator, the origin, the simulated sources and every Worker at once: latencies include their contention (see the load average). Ratios between modes measured side by side in one phase are the steadier figures.',
-  "Storage is the simulator's files on disk (stored values counted from its blob files); Cloudflare bills R2 and KV by stored bytes and does not bill the Cache API, which evicts by its own policy.",
+  'Durable Objects all run on one thread here (the local runtime); on Cloudflare each object runs on some machine ' +
+    'of its own, so fan-out to many inboxes (feed push) runs in parallel there and its visibility lag here is an ' +
+    'upper bound set by this machine.',
+  'One machine of 2 cores runs the load generator, the origin, the simulated sources and every Worker at once: ' +
+    'latencies include their contention (see the load average). Ratios between modes measured side by side in one ' +
+    'phase are the steadier figures.',
+  "Storage is the simulator's files on disk (stored values counted from its blob files); Cloudflare bills R2 and " +
+    'KV by stored bytes and does not bill the Cache API, which evicts by its own policy.',
   "Workers CPU time is not measured (the local runtime does not bill it), so the month's cost leaves it out.",
-  "The metrics stores run with SHARD_COUNT=1, so that a write call at the shard is a write request at the store; with the default 8 shards one request can become up to 8 shard calls. The simulated sources are HTTP servers inside the run's own Node process.",
+  'The metrics stores run with SHARD_COUNT=1, so that a write call at the shard is a write request at the store; ' +
+    'with the default 8 shards one request can become up to 8 shard calls. The simulated sources are HTTP servers ' +
+    "inside the run's own Node process.",
 ];
 
 function escapeHtml(s: string): string {
@@ -236,7 +255,10 @@ function htmlTable(t: Table): string {
 
 function machineLine(m: RunResults['machine']): string {
   const s = m.atStart;
-  return `${s.cpuModel}, ${s.cores} cores, ${s.memoryGb} GB memory, ${s.os}, Node ${s.node}; load average (1/5/15 min) ${s.loadAverage.join(' / ')} at the start, ${m.atEnd.loadAverage.join(' / ')} at the end`;
+  return (
+    `${s.cpuModel}, ${s.cores} cores, ${s.memoryGb} GB memory, ${s.os}, Node ${s.node}` +
+    `; load average (1/5/15 min) ${s.loadAverage.join(' / ')} at the start, ${m.atEnd.loadAverage.join(' / ')} at the end`
+  );
 }
 
 function settingsOf(r: RunResults): Record<string, unknown> {
@@ -254,7 +276,10 @@ function modelSection(): { md: string; html: string } {
   const md = [
     "## The month's cost (a paper model)",
     '',
-    'Inputs measured in the run, per phase, scaled to 30 days: requests served, origin bytes, push syncs and push API requests, edge misses of pushed content, R2 bytes stored. Billed as the Workers Paid plan bills: the $5 subscription plus usage beyond each included amount. Modelled per-operation counts (from docs/push.md, not counted in the run):',
+    'Inputs measured in the run, per phase, scaled to 30 days: requests served, origin bytes, push syncs and push ' +
+      'API requests, edge misses of pushed content, R2 bytes stored. Billed as the Workers Paid plan bills: the $5 ' +
+      'subscription plus usage beyond each included amount. Modelled per-operation counts (from docs/push.md, not ' +
+      'counted in the run):',
     '',
     ...inputs.map((x) => `- ${x}`),
     '',
@@ -268,7 +293,14 @@ function modelSection(): { md: string; html: string } {
     '',
     "Origin egress is listed in GB (results.json, `cost.originGbPerMonth`) and not priced: the origin's host bills it, not Cloudflare.",
   ].join('\n');
-  const html = `<h2>The month's cost (a paper model)</h2><p>Inputs measured in the run, per phase, scaled to 30 days; billed as the Workers Paid plan bills (the $5 subscription plus usage beyond each included amount). Modelled per-operation counts (from docs/push.md, not counted in the run):</p><ul>${inputs.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul><p>Prices (USD):</p><ul>${prices.map((x) => `<li><code>${escapeHtml(x)}</code></li>`).join('')}</ul><p>Sources:</p><ul>${sources.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul><p>Origin egress is listed in GB and not priced: the origin's host bills it.</p>`;
+  const html =
+    "<h2>The month's cost (a paper model)</h2><p>Inputs measured in the run, per phase, scaled to 30 days; billed " +
+    'as the Workers Paid plan bills (the $5 subscription plus usage beyond each included amount). Modelled ' +
+    'per-operation counts (from docs/push.md, not counted in the run):</p>' +
+    `<ul>${inputs.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>` +
+    `<p>Prices (USD):</p><ul>${prices.map((x) => `<li><code>${escapeHtml(x)}</code></li>`).join('')}</ul>` +
+    `<p>Sources:</p><ul>${sources.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>` +
+    "<p>Origin egress is listed in GB and not priced: the origin's host bills it.</p>";
   return { md, html };
 }
 
@@ -330,15 +362,21 @@ export async function writeReport(dir: string, r: RunResults): Promise<{ charts:
   writeFileSync(join(dir, 'summary.md'), md);
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pushpull compare ${escapeHtml(r.startedAt)}</title><style>
 body{font:14px/1.45 Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}
-.note{color:#555;font-size:13px}.charts{display:flex;flex-wrap:wrap;gap:1.5em}.chart{flex:0 0 auto}figcaption{font-size:12px;color:#555;max-width:520px}
+table{border-collapse:collapse;margin:.5em 0 1em}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}
+.note{color:#555;font-size:13px}
+.charts{display:flex;flex-wrap:wrap;gap:1.5em}.chart{flex:0 0 auto}figcaption{font-size:12px;color:#555;max-width:520px}
 pre{background:#f6f6f6;padding:.6em;overflow:auto;font-size:12px}</style></head><body>
 <h1>pushpull compare: ${escapeHtml(r.size)} run</h1>
-<p>${escapeHtml(r.startedAt)}; command <code>${escapeHtml(r.command)}</code>; seed ${r.seed}; commit ${escapeHtml(r.revision)}; wall time ${r.wallSeconds.toFixed(0)} s.</p>
+<p>${escapeHtml(r.startedAt)}; command <code>${escapeHtml(r.command)}</code>;
+seed ${r.seed}; commit ${escapeHtml(r.revision)}; wall time ${r.wallSeconds.toFixed(0)} s.</p>
 <p>Machine: ${escapeHtml(machineLine(r.machine))}.</p>
-<p>Every figure below was measured in this run, against the real Workers under <code>wrangler dev</code>, the real Node origin and the real store; the month's cost is the one paper model, and it shows its inputs.</p>
+<p>Every figure below was measured in this run, against the real Workers under <code>wrangler dev</code>,
+the real Node origin and the real store; the month's cost is the one paper model, and it shows its inputs.</p>
 <h2>Headline</h2>${tables.map(htmlTable).join('')}
-<h2>Charts</h2><div class="charts">${rendered.map((c) => `<figure class="chart" id="${c.id}">${c.svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`).join('')}</div>
+<h2>Charts</h2><div class="charts">
+${rendered.map((c) => `<figure class="chart" id="${c.id}">${c.svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`).join('\n')}
+</div>
 ${model.html}
 <h2>What a local run cannot show</h2><ul>${LOCAL_LIMITS.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>
 <h2>Sizes and seeds</h2><pre>${escapeHtml(JSON.stringify(settingsOf(r), null, 1))}</pre>

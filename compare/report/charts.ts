@@ -55,10 +55,15 @@ function cdnCrossovers(cdn: CdnResult): Array<{ mode: string; rate: number | nul
 /** The crossovers in words. */
 export function cdnCrossoverText(cdn: CdnResult): string {
   return cdnCrossovers(cdn)
-    .map(
-      (c) =>
-        `${c.mode} passes push ${c.rate === null ? 'nowhere in the sweep' : c.rate === 'below' ? `already at ${cdn.phases[0]?.rate} req/s` : `at about ${c.rate.toFixed(1)} req/s`}`,
-    )
+    .map((c) => {
+      const where =
+        c.rate === null
+          ? 'nowhere in the sweep'
+          : c.rate === 'below'
+            ? `already at ${cdn.phases[0]?.rate} req/s`
+            : `at about ${c.rate.toFixed(1)} req/s`;
+      return `${c.mode} passes push ${where}`;
+    })
     .join('; ');
 }
 
@@ -112,7 +117,9 @@ export function cdnStalenessChart(cdn: CdnResult): ChartSpec {
   return chart(
     'cdn-staleness',
     'CDN: staleness after a change',
-    `${phase.rate} req/s per mode, TTL ${cdn.settings.ttlSeconds} s: the share of changes every later request saw within x seconds (one step per observed change; 0 = no request was served the old content)`,
+    `${phase.rate} req/s per mode, TTL ${cdn.settings.ttlSeconds} s` +
+      ': the share of changes every later request saw within x seconds' +
+      ' (one step per observed change; 0 = no request was served the old content)',
     rows,
     {
       transform: [{ window: [{ op: 'cume_dist', as: 'share of changes' }], sort: [{ field: 'seconds' }], groupby: ['mode'] }],
@@ -195,7 +202,8 @@ export function metricsStoreChart(m: MetricsResult): ChartSpec {
   return chart(
     'metrics-store-writes',
     'Metrics: write calls reaching the store',
-    `counted by the store's shard (GET /api/v1/status/store); ${m.settings.seriesPerSource} series per source, every ${m.settings.intervalSeconds} s`,
+    `counted by the store's shard (GET /api/v1/status/store)` +
+      `; ${m.settings.seriesPerSource} series per source, every ${m.settings.intervalSeconds} s`,
     rows,
     {
       mark: { type: 'line', point: true },
@@ -264,7 +272,8 @@ export function metricsCaptureChart(m: MetricsResult): ChartSpec {
   return chart(
     'metrics-capture',
     'Metrics: short-lived jobs and events captured',
-    `${m.shortJobs.jobs.length} jobs living ${Math.min(...m.settings.shortJobLifetimes)}-${Math.max(...m.settings.shortJobLifetimes)} s; ${m.events.events} API requests; push = at exit (Pushgateway) / one point per event (line protocol)`,
+    `${m.shortJobs.jobs.length} jobs living ${Math.min(...m.settings.shortJobLifetimes)}-${Math.max(...m.settings.shortJobLifetimes)} s` +
+      `; ${m.events.events} API requests; push = at exit (Pushgateway) / one point per event (line protocol)`,
     rows,
     {
       mark: { type: 'bar' },
@@ -353,7 +362,8 @@ export function feedCostChart(feed: FeedResult): ChartSpec {
   return chart(
     'feed-cost-vs-ratio',
     'Feed: write cost vs read cost',
-    `lines: rows written per post + ratio x rows read per page; points: each phase's rows / posts; ${cross.join('; ') || 'no pull/push crossover'}`,
+    `lines: rows written per post + ratio x rows read per page` +
+      `; points: each phase's rows / posts; ${cross.join('; ') || 'no pull/push crossover'}`,
     [...line, ...phases],
     {
       layer: [

@@ -22,9 +22,15 @@ export interface SeriesBatch {
 
 /** A batch the store refused (label limits, invalid labels, timestamps out of bounds). */
 export interface SeriesRefusal {
-  /** Position of the refused batch in the `batches` given to `write`: how a caller that sends several sources' series in one call tells whose it was. */
+  /**
+   * Position of the refused batch in the `batches` given to `write`: how a caller that sends
+   * several sources' series in one call tells whose it was.
+   */
   index: number;
-  /** The problem, naming the series (its label text cut at 200 characters): `series up{job="x"}: timestamp … is more than MAX_FUTURE_SECONDS (600) in the future`. */
+  /**
+   * The problem, naming the series (its label text cut at 200 characters):
+   * `series up{job="x"}: timestamp … is more than MAX_FUTURE_SECONDS (600) in the future`.
+   */
   message: string;
 }
 

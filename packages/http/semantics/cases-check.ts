@@ -47,7 +47,8 @@ function checkBody(expected: BodyExpectation, answer: Answer, contentType: strin
     return text === expected
       ? []
       : [
-          `body ${JSON.stringify(text.slice(0, 80))} (${answer.body.byteLength} bytes), expected ${JSON.stringify(expected.slice(0, 80))} (${expected.length} bytes)`,
+          `body ${JSON.stringify(text.slice(0, 80))} (${answer.body.byteLength} bytes)` +
+            `, expected ${JSON.stringify(expected.slice(0, 80))} (${expected.length} bytes)`,
         ];
   }
   if ('error' in expected) {

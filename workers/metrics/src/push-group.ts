@@ -89,7 +89,8 @@ export class PushGroup extends DurableObject<Env> {
   private oweStale(gone: SeriesBatch[], atMs: number): void {
     for (const s of gone) {
       this.sql.exec(
-        'INSERT INTO pending_stale (key, labels, at_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET labels = excluded.labels, at_ms = excluded.at_ms',
+        'INSERT INTO pending_stale (key, labels, at_ms) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (key) DO UPDATE SET labels = excluded.labels, at_ms = excluded.at_ms',
         canonicalKey(sortedLabelPairs(s.labels)),
         JSON.stringify(s.labels),
         atMs,

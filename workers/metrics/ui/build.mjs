@@ -67,7 +67,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--report')) {
     for (const f of files.sort((a, b) => a.name.localeCompare(b.name))) {
       console.log(
-        `${basename(f.name).padEnd(24)} ${String(f.bytes.length).padStart(8)} B  ${String(gzipSync(f.bytes, { level: 9 }).length).padStart(7)} B gzip`,
+        `${basename(f.name).padEnd(24)} ${String(f.bytes.length).padStart(8)} B  ` +
+          `${String(gzipSync(f.bytes, { level: 9 }).length).padStart(7)} B gzip`,
       );
     }
   }

@@ -334,7 +334,8 @@ class GraphPage {
           'div',
           { class: 'notice', role: 'status' },
           el('strong', {}, 'The store is empty. '),
-          'No series have been pushed or scraped yet: push samples (InfluxDB line protocol, Pushgateway, remote_write; see docs/metrics.md), or check the ',
+          'No series have been pushed or scraped yet: push samples (InfluxDB line protocol, Pushgateway, remote_write; ' +
+            'see docs/metrics.md), or check the ',
           targets,
           '.',
         ),

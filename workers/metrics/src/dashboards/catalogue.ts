@@ -83,7 +83,8 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     help: 'Requests the edge sent to the origin.',
     labels: {
       reason:
-        'miss | revalidate (stale entry with validators) | refresh (stale-while-revalidate) | bypass | method (unsafe methods passed through)',
+        'miss | revalidate (stale entry with validators) | refresh (stale-while-revalidate) ' +
+        '| bypass | method (unsafe methods passed through)',
       code: 'the origin\'s status code, or "error" when it was unreachable or timed out',
     },
   },
@@ -111,7 +112,9 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     collection: 'push',
     source: 'edge',
     status: 'planned',
-    help: 'Body bytes sent to clients that the origin did not send for that request (hits, 304-revalidated and collapsed responses, push-store answers).',
+    help:
+      'Body bytes sent to clients that the origin did not send for that request ' +
+      '(hits, 304-revalidated and collapsed responses, push-store answers).',
     labels: { model: MODEL },
   },
   {
@@ -307,7 +310,10 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     collection: 'push',
     source: 'feed',
     status: 'planned',
-    help: "Time from a post's acceptance until it is readable in a follower's timeline: observed per fan-out batch when it lands in the inboxes (push, hybrid), 0 when the timeline merges it at read time (pull, hybrid above the threshold).",
+    help:
+      "Time from a post's acceptance until it is readable in a follower's timeline: " +
+      'observed per fan-out batch when it lands in the inboxes (push, hybrid), ' +
+      '0 when the timeline merges it at read time (pull, hybrid above the threshold).',
     labels: { mode: FEED_MODE },
     buckets: LAG_BUCKETS,
   },

@@ -34,6 +34,7 @@ function shell(o: ShellOptions): string {
   const nav = (href: string, label: string, key: string): string =>
     `<a href="${href}"${o.active === key ? ' aria-current="page"' : ''}>${label}</a>`;
   const targets = o.scraperUrl ? `<a href="${esc(o.scraperUrl.replace(/\/$/, ''))}/targets">Targets</a>` : '';
+  const links = nav('/graph', 'Graph', 'graph') + nav('/dashboards', 'Dashboards', 'dashboards') + targets;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(o.title)} · pushpull</title>
@@ -41,7 +42,7 @@ function shell(o: ShellOptions): string {
 <link rel="stylesheet" href="/ui/app.css">
 ${o.script ? `<link rel="stylesheet" href="/ui/${o.script}.css">\n<script type="module" src="/ui/${o.script}.js"></script>` : ''}
 </head><body>
-<header class="topbar"><a class="brand" href="/graph">pushpull</a><nav>${nav('/graph', 'Graph', 'graph')}${nav('/dashboards', 'Dashboards', 'dashboards')}${targets}</nav></header>
+<header class="topbar"><a class="brand" href="/graph">pushpull</a><nav>${links}</nav></header>
 ${o.config ? `<script id="pushpull-config" type="application/json">${scriptJson(o.config)}</script>` : ''}
 <main>${o.body}</main>
 </body></html>`;
@@ -69,9 +70,15 @@ dashboardPages.get('/dashboards', (c) => {
   const items = DASHBOARDS.map((d) => {
     const links = `<a href="/dashboards/${d.name}/grafana.json">Grafana JSON</a> · <a href="/dashboards/${d.name}/source.json">source</a>`;
     if ('error' in d)
-      return `<li><a href="/dashboards/${d.name}">${esc(d.name)}</a> <span class="error">does not load: ${esc(d.error.problems.join('; '))}</span></li>`;
+      return (
+        `<li><a href="/dashboards/${d.name}">${esc(d.name)}</a> ` +
+        `<span class="error">does not load: ${esc(d.error.problems.join('; '))}</span></li>`
+      );
     const panels = d.dashboard.rows.reduce((n, r) => n + r.panels.length, 0);
-    return `<li><a href="/dashboards/${d.name}"><strong>${esc(d.dashboard.title)}</strong></a> — ${esc(d.dashboard.description ?? '')} <span class="muted">(${d.dashboard.rows.length} rows, ${panels} panels)</span> · ${links}</li>`;
+    return (
+      `<li><a href="/dashboards/${d.name}"><strong>${esc(d.dashboard.title)}</strong></a> — ${esc(d.dashboard.description ?? '')} ` +
+      `<span class="muted">(${d.dashboard.rows.length} rows, ${panels} panels)</span> · ${links}</li>`
+    );
   }).join('\n');
   return c.html(
     shell({
@@ -79,7 +86,8 @@ dashboardPages.get('/dashboards', (c) => {
       active: 'dashboards',
       scraperUrl: readLimits(c.env).scraperUrl,
       body: `<h1>Dashboards</h1><ul class="dashboard-list">${items}</ul>
-<p class="muted">Each is a JSON file in <code>workers/metrics/dashboards/</code>. To import one into Grafana, add a Prometheus data source whose URL is this Worker (${esc(new URL(c.req.url).origin)}) and import its Grafana JSON.</p>`,
+<p class="muted">Each is a JSON file in <code>workers/metrics/dashboards/</code>. To import one into Grafana,
+add a Prometheus data source whose URL is this Worker (${esc(new URL(c.req.url).origin)}) and import its Grafana JSON.</p>`,
     }),
   );
 });
