@@ -9,9 +9,10 @@
  *                        repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
  * message Label        { string name = 1; string value = 2; }
  * message Sample       { double value = 1; int64 timestamp = 2; }
+ * message MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
  * ```
  *
- * Metadata, exemplars and native histograms are skipped (and counted); unknown fields are skipped as
+ * Metadata is decoded (the store keeps TYPE/HELP/UNIT); exemplars and native histograms are skipped (and counted); unknown fields are skipped as
  * protobuf requires. Sample values are read from their raw 8 bytes so that the staleness marker
  * (the NaN with bits 0x7ff0000000000002) is recognised even where NaN payloads are not preserved.
  */
@@ -57,11 +58,22 @@ export interface WireTimeSeriesInput {
   samples: readonly WireSample[];
 }
 
+/** A `MetricMetadata` as sent, its type as Prometheus's API names it. */
+export interface WireMetricMetadata {
+  /** `counter`, `gauge`, `histogram`, `gaugehistogram`, `summary`, `info`, `stateset` or `unknown`. */
+  type: string;
+  metric: string;
+  help: string;
+  unit: string;
+}
+
+/** prompb MetricMetadata.MetricType, by enum number. */
+const METADATA_TYPES = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'];
+
 /** A `WriteRequest` as sent. */
 export interface WireWriteRequest {
   timeseries: WireTimeSeries[];
-  /** Number of `MetricMetadata` entries skipped. */
-  metadata: number;
+  metadata: WireMetricMetadata[];
 }
 
 /** Thrown by {@link decodeWriteRequest} when the bytes are not a well-formed `WriteRequest`. */
@@ -74,7 +86,7 @@ export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
   const reader = new BinaryReader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const timeseries: WireTimeSeries[] = [];
-  let metadata = 0;
+  const metadata: WireMetricMetadata[] = [];
   try {
     while (reader.pos < reader.len) {
       const tag = readTag(reader);
@@ -85,8 +97,7 @@ export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
         const end = messageEnd(reader);
         timeseries.push(decodeTimeSeries(reader, view, end));
       } else if (no === 3 && wt === WireType.LengthDelimited) {
-        metadata++;
-        reader.skip(wt, no);
+        metadata.push(decodeMetadata(reader, messageEnd(reader)));
       } else {
         reader.skip(wt, no);
       }
@@ -97,6 +108,22 @@ export function decodeWriteRequest(bytes: Uint8Array): WireWriteRequest {
   }
   if (reader.pos !== reader.len) throw new ProtobufDecodeError('invalid protobuf WriteRequest: truncated message');
   return { timeseries, metadata };
+}
+
+function decodeMetadata(reader: BinaryReader, end: number): WireMetricMetadata {
+  const out: WireMetricMetadata = { type: 'unknown', metric: '', help: '', unit: '' };
+  while (reader.pos < end) {
+    const tag = readTag(reader);
+    const no = tag >>> 3;
+    const wt = tag & 7;
+    if (no === 1 && wt === WireType.Varint) out.type = METADATA_TYPES[reader.int32()] ?? 'unknown';
+    else if (no === 2 && wt === WireType.LengthDelimited) out.metric = reader.string();
+    else if (no === 4 && wt === WireType.LengthDelimited) out.help = reader.string();
+    else if (no === 5 && wt === WireType.LengthDelimited) out.unit = reader.string();
+    else reader.skip(wt, no);
+  }
+  checkEnd(reader, end, 'MetricMetadata');
+  return out;
 }
 
 function decodeTimeSeries(reader: BinaryReader, view: DataView, end: number): WireTimeSeries {
@@ -249,7 +276,10 @@ function expectWireType(actual: WireType, expected: WireType, field: string): vo
  * Encode a `prometheus.WriteRequest` exactly as given (label order and duplicates kept, so tests can
  * build invalid requests). A sample with `stale: true` is written with the staleness-marker bits.
  */
-export function encodeWriteRequest(request: { timeseries: readonly WireTimeSeriesInput[] }): Uint8Array {
+export function encodeWriteRequest(request: {
+  timeseries: readonly WireTimeSeriesInput[];
+  metadata?: readonly WireMetricMetadata[];
+}): Uint8Array {
   const w = new BinaryWriter();
   for (const ts of request.timeseries) {
     w.tag(1, WireType.LengthDelimited).fork();
@@ -267,6 +297,14 @@ export function encodeWriteRequest(request: { timeseries: readonly WireTimeSerie
       w.tag(2, WireType.Varint).int64(s.timestamp);
       w.join();
     }
+    w.join();
+  }
+  for (const m of request.metadata ?? []) {
+    w.tag(3, WireType.LengthDelimited).fork();
+    w.tag(1, WireType.Varint).int32(Math.max(0, METADATA_TYPES.indexOf(m.type)));
+    w.tag(2, WireType.LengthDelimited).string(m.metric);
+    if (m.help) w.tag(4, WireType.LengthDelimited).string(m.help);
+    if (m.unit) w.tag(5, WireType.LengthDelimited).string(m.unit);
     w.join();
   }
   return w.finish();

@@ -187,7 +187,7 @@ describe('decodeRemoteWrite: validation like the Prometheus receiver', () => {
     expect(r.errors).toEqual([expect.stringContaining('invalid UTF-8')]);
   });
 
-  it('tolerates and counts metadata, exemplars, native histograms and unknown fields', () => {
+  it('decodes metadata, tolerates and counts exemplars, native histograms and unknown fields', () => {
     const w = new BinaryWriter();
     w.tag(3, WireType.LengthDelimited)
       .fork()
@@ -222,7 +222,9 @@ describe('decodeRemoteWrite: validation like the Prometheus receiver', () => {
     const r = decodeRemoteWrite(compress(w.finish()), LIMIT);
     expect(r.errors).toEqual([]);
     expect(r.series).toEqual([{ labels: { __name__: 'm' }, timestamps: [10], values: [5] }]);
-    expect(r.ignored).toEqual({ exemplars: 1, histograms: 2, metadata: 1 });
+    expect(r.ignored).toEqual({ exemplars: 1, histograms: 2 });
+    // Fields 4 and 5 of MetricMetadata are help and unit (prompb/types.proto); no type = unknown.
+    expect(r.metadata).toEqual([{ type: 'unknown', metric: '', help: 'metric_family', unit: 'help' }]);
   });
 
   it('decodes an empty WriteRequest to no series', () => {
@@ -230,8 +232,31 @@ describe('decodeRemoteWrite: validation like the Prometheus receiver', () => {
       series: [],
       errors: [],
       samples: 0,
-      ignored: { exemplars: 0, histograms: 0, metadata: 0 },
+      metadata: [],
+      ignored: { exemplars: 0, histograms: 0 },
     });
+  });
+});
+
+describe('remote_write metadata', () => {
+  it('round-trips TYPE/HELP/UNIT of every metric type', () => {
+    const metadata = ['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset', 'unknown'].map((type, i) => ({
+      type,
+      metric: `m${i}`,
+      help: i % 2 ? `help ${i} ✓` : '',
+      unit: i === 1 ? 'seconds' : '',
+    }));
+    const r = decodeRemoteWrite(compress(encodeWriteRequest({ timeseries: [], metadata })), LIMIT);
+    expect(r.metadata).toEqual(metadata);
+    expect(r.series).toEqual([]);
+  });
+
+  it('refuses a MetricMetadata that overruns its length', () => {
+    const w = new BinaryWriter();
+    w.tag(3, WireType.LengthDelimited).fork().tag(2, WireType.LengthDelimited).string('abc').join();
+    const bytes = w.finish();
+    bytes[1] = 3; // the message claims 3 bytes; its string field claims 3 more
+    expect(decodeRemoteWrite(compress(bytes), LIMIT).refused?.reason).toBe('malformed');
   });
 });
 

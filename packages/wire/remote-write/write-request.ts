@@ -11,7 +11,7 @@
  */
 import { compress, uncompress } from 'snappyjs';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
-import { ProtobufDecodeError, decodeWriteRequest, encodeWriteRequest, type WireTimeSeries } from './protobuf';
+import { ProtobufDecodeError, decodeWriteRequest, encodeWriteRequest, type WireMetricMetadata, type WireTimeSeries } from './protobuf';
 
 /** Options of {@link decodeRemoteWrite}. */
 export interface RemoteWriteOptions {
@@ -35,8 +35,10 @@ export interface RemoteWriteResult {
    * snappy length prefix exceeds the limit, `malformed` (answer 400) for bad snappy or protobuf.
    */
   refused?: { reason: 'too_large' | 'malformed'; message: string };
+  /** The `MetricMetadata` entries (TYPE/HELP/UNIT of metric families), as sent. */
+  metadata: WireMetricMetadata[];
   /** Parts of the request that were tolerated but not stored. */
-  ignored: { exemplars: number; histograms: number; metadata: number };
+  ignored: { exemplars: number; histograms: number };
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -115,7 +117,7 @@ function snappyBlockIsWellFormed(block: Uint8Array, expected: number): boolean {
  * Never throws for bad input: problems are in `refused` (whole body) or `errors` (per series).
  */
 export function decodeRemoteWrite(body: Uint8Array, opts: RemoteWriteOptions): RemoteWriteResult {
-  const ignored = { exemplars: 0, histograms: 0, metadata: 0 };
+  const ignored = { exemplars: 0, histograms: 0 };
   const length = snappyUncompressedLength(body);
   if (length < 0) return refuse('malformed', 'snappy: corrupt input (bad length prefix)', ignored);
   if (length > opts.maxDecompressedBytes) {
@@ -135,7 +137,6 @@ export function decodeRemoteWrite(body: Uint8Array, opts: RemoteWriteOptions): R
     if (err instanceof ProtobufDecodeError) return refuse('malformed', err.message, ignored);
     throw err;
   }
-  ignored.metadata = request.metadata;
   const series: SeriesBatch[] = [];
   const errors: string[] = [];
   let samples = 0;
@@ -153,11 +154,11 @@ export function decodeRemoteWrite(body: Uint8Array, opts: RemoteWriteOptions): R
     series.push(batch);
     samples += ts.timestamps.length;
   }
-  return { series, errors, samples, ignored };
+  return { series, errors, samples, metadata: request.metadata, ignored };
 }
 
 function refuse(reason: 'too_large' | 'malformed', message: string, ignored: RemoteWriteResult['ignored']): RemoteWriteResult {
-  return { series: [], errors: [], samples: 0, refused: { reason, message }, ignored };
+  return { series: [], errors: [], samples: 0, metadata: [], refused: { reason, message }, ignored };
 }
 
 /** The label set of a valid series (sorted by name, empty values dropped), or an error message. */

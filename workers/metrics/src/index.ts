@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { dashboardPages } from './dashboards/pages';
 import { influxApi } from './influx';
+import { metaApi } from './meta-api';
 import { pushgatewayApi } from './pushgateway';
 import { queryApi } from './query-api';
 import { remoteWriteApi } from './remote-write-route';
@@ -17,6 +18,7 @@ app.notFound(jsonNotFound);
 
 app.route('/api/v1/write', remoteWriteApi);
 app.route('/api/v1/status/store', storeStatusApi);
+app.route('/api/v1', metaApi);
 app.route('/api/v1', queryApi);
 app.route('/metrics', pushgatewayApi);
 app.route('/', influxApi);

@@ -13,6 +13,7 @@ import { ApiError } from '@pushpull/http/errors';
 import { ExpositionError, parseExposition, type ParsedExposition } from '@pushpull/wire/prometheus-text/exposition';
 import { isProtobufExposition, parseProtobufExposition } from '@pushpull/wire/prometheus-protobuf/exposition';
 import { readLimits } from './limits';
+import { recordMetadata, type MetricMetadata } from './metadata';
 import type { GroupFamily, PushGroup } from './push-group';
 import { GroupingKeyError, parseGroupingKey } from './pushgateway-path';
 import { BodyError, decodeUtf8, readBody } from '@pushpull/http/request-body';
@@ -45,7 +46,12 @@ function groupStub(env: Env, grouping: Record<string, string>): DurableObjectStu
 }
 
 /** Families of a pushed page (text, or delimited protobuf when `protobuf`) with the grouping labels applied to every sample. */
-function familiesFromPage(page: string | Uint8Array, grouping: Record<string, string>, maxSeries: number): GroupFamily[] {
+function familiesFromPage(
+  page: string | Uint8Array,
+  grouping: Record<string, string>,
+  maxSeries: number,
+  metadata: MetricMetadata[],
+): GroupFamily[] {
   let parsed: ParsedExposition;
   try {
     parsed =
@@ -70,6 +76,7 @@ function familiesFromPage(page: string | Uint8Array, grouping: Record<string, st
   }
   const byName = new Map<string, GroupFamily>();
   for (const family of parsed.families) {
+    if (family.declared) metadata.push({ metric: family.name, type: family.type, help: family.help ?? '', unit: family.unit ?? '' });
     let target = byName.get(family.name);
     if (!target) {
       target = { name: family.name, samples: [] };
@@ -119,8 +126,9 @@ pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
   const group = groupStub(c.env, grouping);
   const now = Date.now();
   let families: GroupFamily[];
+  const metadata: MetricMetadata[] = [];
   try {
-    families = familiesFromPage(page, grouping, limits.maxSeriesPerRequest);
+    families = familiesFromPage(page, grouping, limits.maxSeriesPerRequest, metadata);
   } catch (e) {
     if (e instanceof PushRefused) {
       await group.recordFailure(grouping, now);
@@ -131,6 +139,7 @@ pushgatewayApi.on(['PUT', 'POST'], '/*', async (c) => {
   const outcome = await group.push(grouping, families, c.req.method === 'PUT', now);
   if (!outcome.ok)
     throw new ApiError(400, 'bad_request', `pushed metrics are invalid or inconsistent with existing metrics: ${outcome.message}`);
+  await recordMetadata(c.env, metadata);
   return c.body(null, 200);
 });
 

@@ -11,6 +11,7 @@ import { ApiError } from '@pushpull/http/errors';
 import { readLimits } from './limits';
 import { decodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
 import { BodyError, readBody } from '@pushpull/http/request-body';
+import { recordMetadata } from './metadata';
 import { writeSeries } from './store';
 
 /** The remote_write sub-app, mounted at /api/v1/write. */
@@ -61,6 +62,7 @@ remoteWriteApi.post('/', requireToken({ secret: (env) => (env as Env).PUSHPULL_T
       `request has ${decoded.series.length} series, over MAX_SERIES_PER_REQUEST (${limits.maxSeriesPerRequest}): nothing written`,
     );
   }
+  if (decoded.metadata.length) await recordMetadata(c.env, decoded.metadata);
   const stored = decoded.series.length
     ? await writeSeries(c.env, decoded.series, Date.now(), limits)
     : { series: 0, samples: 0, refused: [] };

@@ -22,6 +22,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
+import { createMetadataTable, loadMetadata, storeMetadata, type MetricMetadata } from './metadata';
 import { decodeValue } from './sample-value';
 import { compileMatcher, matchesLabels, type CompiledMatcher, type LabelMatcher } from './selector';
 import type { ShardWrite } from './series';
@@ -124,6 +125,7 @@ export class MetricsShard extends DurableObject<Env> {
       ts INTEGER NOT NULL,
       value BLOB NOT NULL
     )`);
+    createMetadataTable(this.sql);
     this.logSamples = this.sql.exec<{ n: number }>('SELECT count(*) AS n FROM samples_log').one().n;
     for (const row of this.sql.exec<{ id: number; name: string; labels: string }>('SELECT id, name, labels FROM series')) {
       this.remember({
@@ -292,6 +294,16 @@ export class MetricsShard extends DurableObject<Env> {
       result.series.push(batch);
     }
     return result;
+  }
+
+  /** Stores TYPE/HELP/UNIT entries of the families hashed to this shard (metadata.ts). */
+  async writeMetadata(entries: MetricMetadata[]): Promise<void> {
+    storeMetadata(this.sql, entries, Date.now());
+  }
+
+  /** This shard's metadata entries, of one family when `metric` is given. */
+  async metadata(metric?: string): Promise<MetricMetadata[]> {
+    return loadMetadata(this.sql, metric);
   }
 
   /** Label sets of the matching series having at least one sample in [startMs, endMs]. */
