@@ -12,8 +12,8 @@
  * message MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
  * ```
  *
- * Metadata is decoded (the store keeps TYPE/HELP/UNIT); exemplars and native histograms are skipped (and counted); unknown fields are skipped as
- * protobuf requires. Sample values are read from their raw 8 bytes so that the staleness marker
+ * Metadata is decoded (the store keeps TYPE/HELP/UNIT); exemplars and native histograms are skipped (and
+ * counted); unknown fields are skipped as protobuf requires. Sample values are read from their raw 8 bytes so that the staleness marker
  * (the NaN with bits 0x7ff0000000000002) is recognised even where NaN payloads are not preserved.
  */
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';

@@ -1,6 +1,7 @@
 /**
  * Metric metadata (TYPE, HELP, UNIT) as seen at push time (remote_write `MetricMetadata`, which a Prometheus
- * sends for what it scraped, and the Pushgateway pages' TYPE/HELP/UNIT lines), for `/api/v1/metadata`. Each family's entries live in the shard its name hashes to, in one table:
+ * sends for what it scraped, and the Pushgateway pages' TYPE/HELP/UNIT lines), for `/api/v1/metadata`.
+ * Each family's entries live in the shard its name hashes to, in one table:
  *
  *   metadata(metric TEXT, type TEXT, help TEXT, unit TEXT, seen INTEGER, PRIMARY KEY (metric, type, help, unit))
  *
