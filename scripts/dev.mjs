@@ -2,14 +2,20 @@
 // the origin (:8080) and every Worker on its [dev] port. Cron triggers do not fire by
 // themselves under `wrangler dev`, so this script fires each Worker's crons once a minute.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { bin, listWorkers, root, toolEnv as env } from './workers.mjs';
 
 const children = [];
 
-function start(label, cmd, args) {
-  const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(label, cmd, args, childEnv = env) {
+  // detached: each server leads its own process group, so that stop() takes down what it
+  // started too (wrangler's workerd, tsx's node).
+  const child = spawn(cmd, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.on('error', (err) => {
+    process.stderr.write(`${'[' + label + '] '}cannot start ${cmd}: ${err.message}\n`);
+    if (!stopping) stop(1);
+  });
   const prefix = `[${label}] `;
   const relay = (stream, out) => {
     let buf = '';
@@ -32,20 +38,65 @@ function start(label, cmd, args) {
 let stopping = false;
 function stop(code = 0) {
   stopping = true;
-  for (const c of children) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 500).unref();
+  const signal = (sig) => {
+    for (const c of children) {
+      try {
+        if (c.pid !== undefined) process.kill(-c.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  setTimeout(() => {
+    signal('SIGKILL');
+    process.exit(code);
+  }, 3000);
 }
+process.on('exit', () => {
+  for (const c of children) {
+    try {
+      if (c.pid !== undefined) process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-// PUSHPULL_PORT_OFFSET shifts every port (a second stack beside a running one, e.g. in tests;
-// the edge and the scraper are pointed at the shifted origin); PUSHPULL_STATE_DIR moves the
-// local state (default .wrangler/state, one folder per Worker).
-const offset = Number(process.env.PUSHPULL_PORT_OFFSET ?? '0');
+// `--port-base N` puts the edge on N and every other port at the same shift (a second stack
+// beside a running one: the edge and the scraper are pointed at the shifted origin);
+// PUSHPULL_PORT_OFFSET is the same shift as an environment variable (tests). PUSHPULL_STATE_DIR
+// moves the local state (default .wrangler/state, one folder per Worker). Every other argument
+// goes to the origin.
+const argv = process.argv.slice(2);
+let offset = Number(process.env.PUSHPULL_PORT_OFFSET ?? '0');
+const baseAt = argv.findIndex((a) => a === '--port-base' || a.startsWith('--port-base='));
+if (baseAt >= 0) {
+  const [flag] = argv.splice(baseAt, 1);
+  const value = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : argv.splice(baseAt, 1)[0];
+  const base = Number(value);
+  // The highest port: the feed's inspector (8790 + 1000) after the shift.
+  if (!Number.isInteger(base) || base < 1024 || base + 3 + 1000 > 65535) {
+    process.stderr.write(`--port-base must be an integer from 1024 to 64532 (the edge's port; the others follow it), got ${value}\n`);
+    process.exit(2);
+  }
+  offset = base - 8787;
+}
+if (!Number.isInteger(offset) || 8080 + offset < 1024) {
+  process.stderr.write(`PUSHPULL_PORT_OFFSET must be an integer that keeps every port at or above 1024, got ${offset}\n`);
+  process.exit(2);
+}
 const stateDir = process.env.PUSHPULL_STATE_DIR ?? join(root, '.wrangler', 'state');
+// This run's own wrangler dev registry: the Workers bind by name only to their siblings started
+// here, never to another checkout's or another run's (wrangler's default registry is per user).
+const registry = join(stateDir, '.registry');
+mkdirSync(registry, { recursive: true });
+const workerEnv = { ...env, WRANGLER_REGISTRY_PATH: registry };
 const originPort = String(Number(process.env.ORIGIN_PORT ?? '8080') + offset);
 const originUrl = `http://127.0.0.1:${originPort}`;
-start('origin', bin('tsx'), ['origin/main.ts', '--port', originPort, '--host', '127.0.0.1', ...process.argv.slice(2)]);
+start('origin', bin('tsx'), ['origin/main.ts', '--port', originPort, '--host', '127.0.0.1', ...argv]);
 
 const workers = listWorkers();
 // D1 schemas: apply each Worker's migrations to the local state first (idempotent), so that a
@@ -92,7 +143,7 @@ for (const w of workers) {
     };
     args.push('--var', `SCRAPE_CONFIG:${JSON.stringify(config)}`);
   }
-  start(w.name, bin('wrangler'), args);
+  start(w.name, bin('wrangler'), args, workerEnv);
 }
 
 // Fire crons once a minute, at the top of the minute as Cloudflare does.

@@ -12,68 +12,96 @@ import { root } from '../support/dev-worker';
 import { listWorkers } from '../../scripts/workers.mjs';
 
 // Ports land below 32768, outside Linux's ephemeral range (outgoing connections take ports from it).
+// Two stacks side by side, as two checkouts would run them: each with its own ports, state and
+// wrangler dev registry (scripts/dev.mjs keeps the registry under the state folder).
 const OFFSET = 20000;
+const OTHER_BASE = 8787 + 22000; // clear of the first stack's inspector ports (port + 1000)
 const workers = listWorkers();
-const port = (name: string): number => {
+const port = (name: string, offset = OFFSET): number => {
   const w = workers.find((x) => x.name === name);
   if (!w) throw new Error(`no worker ${name}`);
-  return w.port + OFFSET;
+  return w.port + offset;
 };
-let dev: ChildProcess;
-let output = '';
 
-async function waitFor(url: string, deadlineMs: number): Promise<void> {
+interface Stack {
+  child: ChildProcess;
+  output: string;
+}
+const stacks: Stack[] = [];
+
+async function waitFor(stack: Stack, url: string, deadlineMs: number): Promise<void> {
   for (;;) {
+    if (stack.child.exitCode !== null)
+      throw new Error(`npm run dev exited (${stack.child.exitCode}); output:\n${stack.output.slice(-4000)}`);
     try {
       const r = await fetch(url);
       await r.arrayBuffer();
       return;
     } catch {
-      if (Date.now() > deadlineMs) throw new Error(`${url} did not answer; dev output:\n${output.slice(-4000)}`);
+      if (Date.now() > deadlineMs) throw new Error(`${url} did not answer; dev output:\n${stack.output.slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
 
-beforeAll(async () => {
-  dev = spawn(join(root, 'node_modules', '.bin', 'node'), ['scripts/dev.mjs'], {
+async function startStack(args: string[], env: Record<string, string>, offset: number): Promise<void> {
+  const child = spawn(join(root, 'node_modules', '.bin', 'node'), ['scripts/dev.mjs', ...args], {
     cwd: root,
     env: {
       ...process.env,
-      PUSHPULL_PORT_OFFSET: String(OFFSET),
+      ...env,
       PUSHPULL_STATE_DIR: mkdtempSync(join(tmpdir(), 'pushpull-e2e-')),
       WRANGLER_SEND_METRICS: 'false',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  dev.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
+  const stack: Stack = { child, output: '' };
+  stacks.push(stack);
+  child.stdout?.on('data', (d: Buffer) => {
+    stack.output += d.toString();
   });
-  dev.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
+  child.stderr?.on('data', (d: Buffer) => {
+    stack.output += d.toString();
   });
   const deadline = Date.now() + 150_000;
-  await waitFor(`http://127.0.0.1:${8080 + OFFSET}/`, deadline);
-  for (const w of workers) await waitFor(`http://127.0.0.1:${w.port + OFFSET}/`, deadline);
+  await waitFor(stack, `http://127.0.0.1:${8080 + offset}/`, deadline);
+  for (const w of workers) await waitFor(stack, `http://127.0.0.1:${w.port + offset}/`, deadline);
+}
+
+beforeAll(async () => {
+  await Promise.all([
+    startStack([], { PUSHPULL_PORT_OFFSET: String(OFFSET) }, OFFSET),
+    startStack(['--port-base', String(OTHER_BASE)], {}, OTHER_BASE - 8787),
+  ]);
 });
 
 afterAll(async () => {
-  if (dev?.pid) {
-    const exited = new Promise<void>((r) => dev.once('exit', () => r()));
+  for (const { child } of stacks) {
+    if (!child.pid) continue;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
     try {
-      process.kill(-dev.pid, 'SIGTERM');
+      process.kill(-child.pid, 'SIGTERM');
     } catch {
       /* already gone */
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     try {
-      process.kill(-dev.pid, 'SIGKILL');
+      process.kill(-child.pid, 'SIGKILL');
     } catch {
       /* already gone */
     }
   }
 });
+
+/** The `up` series of job "origin" in the store of the stack at `offset`: instance → value. */
+async function originUp(offset: number): Promise<Record<string, string>> {
+  const metrics = `http://127.0.0.1:${port('metrics', offset)}`;
+  const q = (await (await fetch(`${metrics}/api/v1/query?query=${encodeURIComponent('up{job="origin"}')}`)).json()) as {
+    data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+  };
+  return Object.fromEntries(q.data.result.map((x) => [x.metric.instance ?? '', x.value[1]]));
+}
 
 describe('npm run dev', () => {
   it('starts every Worker on its port', async () => {
@@ -139,18 +167,18 @@ describe('npm run dev', () => {
     expect(q.data.result.map((x) => x.value[1])).toEqual(['42']);
   });
 
-  it('scrapes the origin out of the box: up{job="origin"} is 1 in the store', async () => {
-    const metrics = `http://127.0.0.1:${port('metrics')}`;
+  it('scrapes the origin out of the box: up{job="origin"} is 1 in the store, and each stack scrapes into its own store', async () => {
     const deadline = Date.now() + 60_000;
-    let values: string[] = [];
+    const own = { [`127.0.0.1:${8080 + OFFSET}`]: '1' };
+    const other = { [`127.0.0.1:${8080 + OTHER_BASE - 8787}`]: '1' };
+    let mine: Record<string, string> = {};
+    let theirs: Record<string, string> = {};
     while (Date.now() < deadline) {
-      const q = (await (await fetch(`${metrics}/api/v1/query?query=${encodeURIComponent('up{job="origin"}')}`)).json()) as {
-        data: { result: Array<{ value: [number, string] }> };
-      };
-      values = q.data.result.map((x) => x.value[1]);
-      if (values.includes('1')) break;
+      [mine, theirs] = await Promise.all([originUp(OFFSET), originUp(OTHER_BASE - 8787)]);
+      if (mine[Object.keys(own)[0] ?? ''] === '1' && theirs[Object.keys(other)[0] ?? ''] === '1') break;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    expect(values).toEqual(['1']);
+    expect(mine).toEqual(own);
+    expect(theirs).toEqual(other);
   });
 });

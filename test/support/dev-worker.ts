@@ -30,7 +30,31 @@ export interface StartWorkerOptions {
   bundleFirst?: boolean;
 }
 
-const env = (): NodeJS.ProcessEnv => ({ ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' });
+/**
+ * The wrangler dev registry of this test file (vitest runs each file in its own module scope),
+ * unless the caller set WRANGLER_REGISTRY_PATH (a global setup sharing one with its test files):
+ * Workers started here find each other by name through it, and never a Worker of another test
+ * file, another run or a developer's `npm run dev` (wrangler's default registry is shared by
+ * every `wrangler dev` of the user).
+ */
+let ownRegistry: string | undefined;
+function registry(): string {
+  const set = process.env.WRANGLER_REGISTRY_PATH;
+  if (set) return set;
+  if (ownRegistry === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'pushpull-registry-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    ownRegistry = dir;
+  }
+  return ownRegistry;
+}
+
+const env = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  NO_COLOR: '1',
+  WRANGLER_REGISTRY_PATH: registry(),
+});
 
 /** Bundles a Worker as `wrangler deploy` would (offline) into `outdir`; returns the script's path. */
 export function bundleWorker(config: string, outdir: string): string {
