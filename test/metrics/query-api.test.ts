@@ -79,26 +79,90 @@ describe('/api/v1/query', () => {
     expect(scalar.body.data).toEqual({ resultType: 'scalar', result: [T0 / 1000, '42'] });
   });
 
-  it('refuses what it does not support with 400 bad_data', async () => {
+  it('evaluates PromQL: functions, aggregations, operators, offset, subqueries', async () => {
+    const t = at(T0 + 600_000);
+    const value = async (query: string) => {
+      const r = await get(q(query, t));
+      expect(r.status, `${query}: ${JSON.stringify(r.body)}`).toBe(200);
+      return r.body.data.result as { metric: Record<string, string>; value: [number, string] }[];
+    };
+    // 200: value i at T0 + 15 s·i, i = 0..40: at T0 + 10 min, rate over 5 min is 1/15 per second.
+    expect((await value(`rate(${name}{code="200"}[5m])`)).map((x) => [x.metric, Number(x.value[1]).toFixed(6)])).toEqual([
+      [{ code: '200', path: '/a' }, (1 / 15).toFixed(6)],
+    ]);
+    expect(await value(`sum(${name}{code="200"}) + 1`)).toEqual([{ metric: {}, value: [(T0 + 600_000) / 1000, '41'] }]);
+    expect((await value(`${name}{code="200"} offset 5m`))[0].value[1]).toBe('20');
+    expect((await value(`max_over_time(${name}{code="200"}[10m:1m])`))[0].value[1]).toBe('40');
+    expect(await value(`count by (code) (${name})`)).toEqual([{ metric: { code: '200' }, value: [(T0 + 600_000) / 1000, '1'] }]);
+    expect((await get(q('1+1'))).body.data).toMatchObject({ resultType: 'scalar' });
+  });
+
+  it('refuses malformed PromQL with 400 bad_data and the position', async () => {
     for (const query of [
-      `sum(${name})`,
-      `rate(${name}[5m])`,
-      `${name} + 1`,
-      `${name} offset 5m`,
       '{code="200"',
       '{code=""}',
       `${name}{code=~"("}`,
       '',
-      `${name}[5m:1m]`,
+      `rate(${name})`,
+      `sum(${name}[5m])`,
+      `${name} offset 1m offset 2m`,
+      `histogram_count(${name})`,
+      `no_such_function(${name})`,
+      `1 > 2`,
     ]) {
       const r = await get(q(query));
       expect(r.status, query).toBe(400);
       expect(r.body.status).toBe('error');
       expect(r.body.errorType).toBe('bad_data');
+      if (query !== '') expect(r.body.error, query).toMatch(/^invalid parameter "query": \d+:\d+: parse error: /);
     }
     const badTime = await get(q(name, '&time=yesterday'));
     expect(badTime.status).toBe(400);
     expect(badTime.body.error).toBe('invalid parameter "time": cannot parse "yesterday" to a valid timestamp');
+  });
+
+  it('answers evaluation errors with 422 execution, worded as Prometheus', async () => {
+    const r = await get(q(`${name} + on() ${name}`, at(T0 + 20_000)));
+    expect(r.status).toBe(422);
+    expect(r.body.errorType).toBe('execution');
+    expect(r.body.error).toMatch(/many-to-many matching not allowed: matching labels must be unique on one side$/);
+  });
+
+  it('matches regexes with RE2 in linear time, and refuses a value that would close the anchoring group', async () => {
+    // Backtracking engines take exponential time here; RE2 answers at once (the test times out otherwise).
+    const slow = await get(q(`${name}{path=~"(.*.*)*X"}`, at(T0 + 20_000)));
+    expect(slow.status).toBe(200);
+    expect(slow.body.data.result).toEqual([]);
+    const escape = await get(q(`${name}{path=~"nomatch)|(.*"}`));
+    expect(escape.status).toBe(400);
+    expect(escape.body.errorType).toBe('bad_data');
+    const lookahead = await get(q(`${name}{path=~"a(?=b)"}`));
+    expect(lookahead.status).toBe(400);
+    const caseless = await get(q(`${name}{path=~"(?i)/A"}`, at(T0 + 20_000)));
+    expect((caseless.body.data.result as { metric: { code: string } }[]).map((x) => x.metric.code)).toEqual(['200']);
+  });
+});
+
+describe('/api/v1/query_range limits', () => {
+  it('refuses times past the supported range at once (no loop over steps that cannot advance)', async () => {
+    const r = await get('/api/v1/query_range?query=1&start=100000000000000000&end=100000000000000000&step=0.001');
+    expect(r.status).toBe(400);
+    expect(r.body.errorType).toBe('bad_data');
+    expect(r.body.error).toMatch(/^invalid parameter "start": /);
+  });
+
+  it('counts output points against QUERY_MAX_SAMPLES (5000 here): at the limit answered, past it 422', async () => {
+    // A scalar query: one point per step. 5000 steps is the limit; 5001 is past it.
+    const ok = await get(`/api/v1/query_range?query=1&start=0&end=4999&step=1`);
+    expect(ok.status).toBe(200);
+    expect((ok.body.data.result as { values: unknown[] }[])[0].values).toHaveLength(5000);
+    const over = await get(`/api/v1/query_range?query=1&start=0&end=5000&step=1`);
+    expect(over.status).toBe(422);
+    expect(over.body).toEqual({
+      status: 'error',
+      errorType: 'execution',
+      error: 'query processing would load too many samples into memory in query execution',
+    });
   });
 });
 

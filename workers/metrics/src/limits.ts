@@ -75,6 +75,16 @@ export const metricsSettingsSchema = settingsSchema({
     doc,
     meaning: "samples one query may load (Prometheus's `--query.max-samples`) → 422 `execution`",
   }),
+  queryLookbackSeconds: decimal('QUERY_LOOKBACK_DELTA_SECONDS', 300, {
+    above: 0,
+    doc,
+    meaning: "how far back an instant selector looks for a series' newest sample (Prometheus's `--query.lookback-delta`)",
+  }),
+  queryTimeoutSeconds: decimal('QUERY_TIMEOUT_SECONDS', 120, {
+    above: 0,
+    doc,
+    meaning: "longest evaluation of one query (Prometheus's `--query.timeout`; a request's `timeout` may only shorten it) → 503 `timeout`",
+  }),
   pushIntervalSeconds: integer('PUSH_INTERVAL_SECONDS', 15, {
     min: 1,
     doc,

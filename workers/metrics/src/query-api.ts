@@ -6,18 +6,12 @@
  */
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import {
-  instantVector,
-  LOOKBACK_MS,
-  MAX_POINTS_PER_SERIES,
-  ParamError,
-  parseDurationParam,
-  parseTime,
-  rangeQuery,
-  rangeVector,
-  stepCount,
-} from './evaluate';
-import { formatPromValue } from './sample-value';
+import { MAX_POINTS_PER_SERIES, ParamError, parseDurationParam, parseTime, stepCount } from './evaluate';
+import { readLimits } from './limits';
+import type { Expr } from './promql/ast';
+import { instantQuery, rangeQuery, RangeQueryTypeError, type EngineOptions, type Storage } from './promql/engine';
+import { parsePromQL } from './promql/parse';
+import { EvalError, QueryTimeoutError } from './promql/values';
 import { parseSelector, SelectorParseError, type LabelMatcher } from './selector';
 import { MAX_TIME_MS, MIN_TIME_MS } from './shard';
 import { selectLabelSets, selectSeries, TooManySamplesError } from './store';
@@ -61,18 +55,23 @@ function timeParam(p: URLSearchParams, name: string, fallback: number | undefine
     if (fallback !== undefined) return fallback;
     throw badData(`invalid parameter "${name}": cannot parse "" to a valid timestamp`);
   }
+  let ms: number;
   try {
-    return parseTime(raw);
+    ms = parseTime(raw);
   } catch (e) {
     throw badData(`invalid parameter "${name}": ${(e as Error).message}`);
   }
+  if (ms < MIN_TIME || ms > MAX_TIME) {
+    throw badData(`invalid parameter "${name}": ${JSON.stringify(raw)} is outside the supported time range (years 0001 to 9999)`);
+  }
+  return ms;
 }
 
-function parseQuery(p: URLSearchParams): ReturnType<typeof parseSelector> {
+function parseQuery(p: URLSearchParams): Expr {
   const q = p.get('query');
   if (q === null || q.trim() === '') throw badData('invalid parameter "query": 1:1: parse error: no expression found in input');
   try {
-    return parseSelector(q);
+    return parsePromQL(q);
   } catch (e) {
     if (e instanceof SelectorParseError) throw badData(`invalid parameter "query": ${e.message}`);
     throw e;
@@ -103,22 +102,46 @@ export const queryApi = new Hono<{ Bindings: Env }>();
 
 queryApi.onError((err, c) => {
   if (err instanceof PromApiError) return c.json({ status: 'error', errorType: err.errorType, error: err.message }, err.status);
-  if (err instanceof TooManySamplesError) return c.json({ status: 'error', errorType: 'execution', error: err.message }, 422);
+  if (err instanceof TooManySamplesError || err instanceof EvalError) {
+    return c.json({ status: 'error', errorType: 'execution', error: err.message }, 422);
+  }
+  if (err instanceof QueryTimeoutError) return c.json({ status: 'error', errorType: 'timeout', error: err.message }, 503);
   console.error('query failed', err);
   return c.json({ status: 'error', errorType: 'internal', error: 'internal error' }, 500);
 });
+
+/** The engine's settings for one request: the Worker's limits, the request's `timeout` (which may only shorten them). */
+function engineOptions(c: Context<{ Bindings: Env }>, p: URLSearchParams): EngineOptions {
+  const limits = readLimits(c.env);
+  let timeoutMs = limits.queryTimeoutSeconds * 1000;
+  const raw = p.get('timeout');
+  if (raw !== null && raw !== '') {
+    let asked: number;
+    try {
+      asked = parseDurationParam(raw);
+    } catch (e) {
+      if (e instanceof ParamError) throw badData(`invalid parameter "timeout": ${e.message}`);
+      throw e;
+    }
+    if (asked > 0) timeoutMs = Math.min(timeoutMs, asked);
+  }
+  return {
+    lookbackMs: limits.queryLookbackSeconds * 1000,
+    maxSamples: limits.queryMaxSamples,
+    defaultSubqueryStepMs: 60_000,
+    deadline: Date.now() + timeoutMs,
+  };
+}
+
+function storage(env: Env): Storage {
+  return { select: (matchers, afterMs, untilMs) => selectSeries(env, { matchers, afterMs, untilMs }) };
+}
 
 queryApi.on(['GET', 'POST'], '/query', async (c) => {
   const p = await params(c);
   const t = timeParam(p, 'time', Date.now());
   const expr = parseQuery(p);
-  if (expr.kind === 'number') return success(c, { resultType: 'scalar', result: [t / 1000, formatPromValue(expr.value)] });
-  if (expr.rangeMs !== undefined) {
-    const series = await selectSeries(c.env, { matchers: expr.matchers, afterMs: t - expr.rangeMs, untilMs: t });
-    return success(c, { resultType: 'matrix', result: rangeVector(series, t, expr.rangeMs) });
-  }
-  const series = await selectSeries(c.env, { matchers: expr.matchers, afterMs: t - LOOKBACK_MS, untilMs: t, lastOnly: true });
-  return success(c, { resultType: 'vector', result: instantVector(series, t) });
+  return success(c, await instantQuery(expr, t, storage(c.env), engineOptions(c, p)));
 });
 
 queryApi.on(['GET', 'POST'], '/query_range', async (c) => {
@@ -133,22 +156,19 @@ queryApi.on(['GET', 'POST'], '/query_range', async (c) => {
     if (e instanceof ParamError) throw badData(`invalid parameter "step": ${e.message}`);
     throw e;
   }
-  if (step <= 0)
+  if (!(step > 0))
     throw badData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+  // Counted by arithmetic: a loop of t += step would stall where t no longer changes (above 2^53 ms).
   if (stepCount(start, end, step) > MAX_POINTS_PER_SERIES) {
     throw badData('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
   }
   const expr = parseQuery(p);
-  if (expr.kind === 'number') {
-    const values: [number, string][] = [];
-    for (let t = start; t <= end; t += step) values.push([t / 1000, formatPromValue(expr.value)]);
-    return success(c, { resultType: 'matrix', result: [{ metric: {}, values }] });
+  try {
+    return success(c, await rangeQuery(expr, start, end, step, storage(c.env), engineOptions(c, p)));
+  } catch (e) {
+    if (e instanceof RangeQueryTypeError) throw badData(`invalid parameter "query": ${e.message}`);
+    throw e;
   }
-  if (expr.rangeMs !== undefined) {
-    throw badData('invalid parameter "query": invalid expression type "range vector" for range query, must be Scalar or instant Vector');
-  }
-  const series = await selectSeries(c.env, { matchers: expr.matchers, afterMs: start - LOOKBACK_MS, untilMs: end });
-  return success(c, { resultType: 'matrix', result: rangeQuery(series, start, end, step) });
 });
 
 queryApi.on(['GET', 'POST'], '/series', async (c) => {

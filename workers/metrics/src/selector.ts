@@ -13,6 +13,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
+import { RE2JS } from 're2js';
 
 /** One label matcher. */
 export interface LabelMatcher {
@@ -74,26 +75,26 @@ export function parseSelector(input: string): SelectorExpr {
   }
 }
 
-function fail(pos: number, message: string): never {
+export function fail(pos: number, message: string): never {
   throw new SelectorParseError(`1:${pos + 1}: parse error: ${message}`);
 }
 
-function describeAt(input: string, pos: number): string {
+export function describeAt(input: string, pos: number): string {
   return pos >= input.length ? 'end of input' : JSON.stringify(input.slice(pos, pos + 20));
 }
 
 /** The first child that is not a comment. */
-function child(node: SyntaxNode): SyntaxNode | null {
+export function child(node: SyntaxNode): SyntaxNode | null {
   let c = node.firstChild;
   while (c !== null && c.name === 'LineComment') c = c.nextSibling;
   return c;
 }
 
-function text(input: string, node: SyntaxNode): string {
+export function text(input: string, node: SyntaxNode): string {
   return input.slice(node.from, node.to);
 }
 
-function vectorMatchers(input: string, node: SyntaxNode): LabelMatcher[] {
+export function vectorMatchers(input: string, node: SyntaxNode): LabelMatcher[] {
   const matchers: LabelMatcher[] = [];
   const name = node.getChild('Identifier');
   if (name !== null) matchers.push({ name: '__name__', type: '=', value: text(input, name) });
@@ -142,8 +143,9 @@ function rangeMs(input: string, node: SyntaxNode): number {
 }
 
 /** A number literal (decimal, hex, Inf, NaN) or a duration literal (its seconds, as Prometheus 3). */
-function numberLiteral(input: string, node: SyntaxNode): number {
-  const raw = text(input, node);
+export function numberLiteral(input: string, node: SyntaxNode): number {
+  // The grammar folds a sign into the literal, with any spaces between (`- 2`).
+  const raw = text(input, node).replace(/^([+-])\s+/, '$1');
   const sign = raw.startsWith('-') ? -1 : 1;
   const unsigned = raw.replace(/^[+-]/, '');
   const ms = /^\d+[a-z]/.test(unsigned) ? parsePromDuration(unsigned) : undefined;
@@ -154,7 +156,7 @@ function numberLiteral(input: string, node: SyntaxNode): number {
 }
 
 /** A PromQL string: "..." and '...' with Go escapes, `...` raw. */
-function stringLiteral(input: string, node: SyntaxNode): string {
+export function stringLiteral(input: string, node: SyntaxNode): string {
   const src = text(input, node);
   const quote = src[0];
   const body = src.slice(1, -1);
@@ -228,7 +230,27 @@ export interface CompiledMatcher {
   test: (value: string) => boolean;
 }
 
-/** Compiles a matcher; regexes are anchored like Prometheus's `^(?s:re)$`. Throws on a bad regex. */
+/** A literal alternation (`a|b|c`, no regex syntax): matched as a set, as Prometheus's FastRegexMatcher does. */
+const LITERALS = /^[A-Za-z0-9_:/ -]*(?:\|[A-Za-z0-9_:/ -]*)*$/;
+
+/**
+ * A regex matcher's test, with RE2's syntax and linear-time matching (re2js, a port of RE2/J):
+ * fully anchored and `.` matching newlines, as Prometheus 3's `^(?s:re)$`. The value must parse on
+ * its own first, so that it cannot close the anchoring group (`nomatch)|(.*`). Throws on a bad regex.
+ */
+function regexTest(value: string): (v: string) => boolean {
+  if (value === '.*') return () => true;
+  if (value === '.+') return (v) => v.length > 0;
+  if (LITERALS.test(value)) {
+    const set = new Set(value.split('|'));
+    return (v) => set.has(v);
+  }
+  RE2JS.compile(value, RE2JS.DOTALL);
+  const re = RE2JS.compile(`^(?:${value})$`, RE2JS.DOTALL);
+  return (v) => re.matches(v);
+}
+
+/** Compiles a matcher. Throws on a bad regex. */
 export function compileMatcher(m: LabelMatcher): CompiledMatcher {
   switch (m.type) {
     case '=':
@@ -236,12 +258,12 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
     case '!=':
       return { name: m.name, test: (v) => v !== m.value };
     case '=~': {
-      const re = new RegExp(`^(?:${m.value})$`, 's');
-      return { name: m.name, test: (v) => re.test(v) };
+      const test = regexTest(m.value);
+      return { name: m.name, test };
     }
     case '!~': {
-      const re = new RegExp(`^(?:${m.value})$`, 's');
-      return { name: m.name, test: (v) => !re.test(v) };
+      const test = regexTest(m.value);
+      return { name: m.name, test: (v) => !test(v) };
     }
   }
 }
