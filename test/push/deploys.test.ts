@@ -240,6 +240,37 @@ describe('multipart uploads (files larger than one request body)', () => {
     ).toEqual([claimed]);
   });
 
+  it('answers 404 unknown_upload (JSON) for an upload id it never issued, and for parts of an aborted upload', async () => {
+    const text = unique('aborted');
+    const started = await api('/uploads', { method: 'POST', body: JSON.stringify({ sha256: sha(text), size: text.length }) });
+    expect(started.status).toBe(201);
+    const { uploadId } = await json<{ uploadId: string }>(started);
+    // A well-formed id naming an R2 upload that never existed (this edge did not issue it).
+    const [key, , claimed, size, signature] = JSON.parse(Buffer.from(uploadId, 'base64url').toString()) as unknown[];
+    const forged = (fields: unknown[]): string => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    for (const id of [forged([key, 'no-such-upload', claimed, size, signature]), forged([key, 'no-such-upload', claimed, size])]) {
+      for (const [path, init] of [
+        [`/uploads/${id}`, { method: 'DELETE' }],
+        [`/uploads/${id}/parts/1`, { method: 'PUT', body: text }],
+        [`/uploads/${id}/complete`, { method: 'POST', body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'x' }] }) }],
+      ] as const) {
+        const r = await api(path, init);
+        expect(r.status, `${init.method} ${path}`).toBe(404);
+        expect(await json(r)).toMatchObject({ error: 'unknown_upload' });
+      }
+    }
+    expect((await api('/uploads/not-an-id', { method: 'DELETE' })).status).toBe(400);
+    // Aborting is idempotent (R2 answers an aborted upload's abort as done); the parts of an aborted upload are gone.
+    for (let i = 0; i < 2; i++) {
+      const aborted = await api(`/uploads/${uploadId}`, { method: 'DELETE' });
+      expect(aborted.status).toBe(200);
+      expect(await json(aborted)).toEqual({ aborted: true });
+    }
+    const part = await api(`/uploads/${uploadId}/parts/1`, { method: 'PUT', body: text });
+    expect(part.status).toBe(404);
+    expect(await json(part)).toMatchObject({ error: 'unknown_upload' });
+  });
+
   it('assembles parts, verifies the hash, and serves the file with ranges', async () => {
     const res = await upload(bigSha, big);
     expect(res.status).toBe(201);
