@@ -176,6 +176,32 @@ describe('whole-site deploys', () => {
     expect((await api('/deploys/d000000000-00000000/activate', { method: 'POST' })).status).toBe(404);
   });
 
+  it('refuses a path listed twice as the same JSON key (which JSON.parse would silently keep once)', async () => {
+    const before = await activeId();
+    const one = JSON.stringify(entry('first'));
+    const two = JSON.stringify(entry('second'));
+    const keyLike = JSON.stringify(entry('o', { contentType: 'text/x-"/dup.txt", {' }));
+    for (const text of [
+      `{"/dup.txt": ${one}, "/dup.txt": ${two}}`,
+      `{"/dup.txt": ${one}, "/other.txt": ${keyLike}, "\\u002fdup.txt": ${two}}`,
+      `{"/a.txt": ${one}, "/dup.txt": ${one}, "dup.txt": ${two}}`,
+    ]) {
+      const res = await api('/deploys', { method: 'POST', body: text, headers: { 'content-type': 'application/json' } });
+      const body = await json<{ error: string; message: string; path: string }>(res);
+      expect(res.status, text).toBe(400);
+      expect(body).toMatchObject({ error: 'invalid_manifest', path: '/dup.txt' });
+      expect(body.message).toBe('/dup.txt: listed twice');
+    }
+    // Strings inside an entry that look like keys are not paths.
+    const nested = await api('/deploys', {
+      method: 'POST',
+      body: `{"/a.txt": ${JSON.stringify(entry('a', { contentType: 'text/x-"/b.txt", {' }))}, "/b.txt": ${one}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(nested.status).toBe(201);
+    expect(await activeId()).toBe(before);
+  });
+
   it('refuses a size mismatch between a manifest and stored content, and a wrong blob body', async () => {
     const text = `sized ${unique('size')}`;
     const put = await api('/blobs/' + sha(text), { method: 'PUT', body: text });
