@@ -44,3 +44,29 @@ describe('pull CDN: purge and stale-if-error', () => {
     expect(r.res.status).toBe(502);
   });
 });
+
+describe('pull CDN: purge entries that are not URLs', () => {
+  it('refuses URLs and prefixes the URL parser rejects with 400 naming the entry, and purges nothing', async () => {
+    const p = uniquePath('purge-bad-url');
+    await script(p, { body: 'kept', headers: { 'cache-control': 'max-age=600' } });
+    await edge(p);
+    const bad = [
+      { urls: ['http://[bad/x'] },
+      { urls: ['http://a b/x'] },
+      { urls: ['https://'] },
+      { prefixes: ['http://[bad/'] },
+      { prefixes: ['http://'] },
+      // A valid entry beside the bad one is not purged either: the request is refused whole.
+      { urls: [p, 'http://[bad/x'] },
+    ];
+    for (const request of bad) {
+      const r = await purgeEdge(request);
+      expect(r.res.status, JSON.stringify(request)).toBe(400);
+      const body = JSON.parse(r.body) as { error: string; message: string };
+      expect(body.error).toBe('invalid_body');
+      const entry = (request.urls ?? request.prefixes ?? []).at(-1) ?? '';
+      expect(body.message).toContain(JSON.stringify(entry));
+    }
+    expect(cacheStatus((await edge(p)).res)).toContain('hit');
+  });
+});

@@ -253,3 +253,32 @@ describe('/api/v1/series, /labels, /label/<name>/values, /status/buildinfo', () 
     expect((r.body.data as unknown as { version: string }).version).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+describe('POST /api/v1/query with a multipart/form-data body', () => {
+  const part = (boundary: string, field: string, value: string): string =>
+    `--${boundary}\r\ncontent-disposition: form-data; name="${field}"\r\n\r\n${value}\r\n`;
+
+  it('takes its parameters from a well-formed multipart body', async () => {
+    const body = `${part('xyz', 'query', `${name}{code="200"}`)}${part('xyz', 'time', String((T0 + 15_000) / 1000))}--xyz--\r\n`;
+    const r = await call('/api/v1/query', { method: 'POST', body, headers: { 'content-type': 'multipart/form-data; boundary=xyz' } });
+    expect(r.status).toBe(200);
+    expect((r.json() as { data: { result: { value: [number, string] }[] } }).data.result[0].value).toEqual([(T0 + 15_000) / 1000, '1']);
+  });
+
+  it('refuses a broken multipart body with 400 bad_data in the Prometheus error shape', async () => {
+    for (const [contentType, body] of [
+      ['multipart/form-data', part('xyz', 'query', name)], // no boundary
+      ['multipart/form-data; boundary=xyz', 'not multipart at all'],
+      ['multipart/form-data; boundary=xyz', part('xyz', 'query', name)], // no closing delimiter
+      ['multipart/form-data; boundary=xyz', `--xyz\r\nno-blank-line-after-headers`],
+    ]) {
+      for (const path of ['/api/v1/query', '/api/v1/query_range', '/api/v1/series', '/api/v1/labels']) {
+        const r = await call(path, { method: 'POST', body, headers: { 'content-type': contentType } });
+        expect(r.status, `${path} ${contentType} ${JSON.stringify(body)}`).toBe(400);
+        const error = r.json() as { status: string; errorType: string; error: string };
+        expect(error).toMatchObject({ status: 'error', errorType: 'bad_data' });
+        expect(error.error).toMatch(/^error parsing form values: /);
+      }
+    }
+  });
+});

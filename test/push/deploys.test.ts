@@ -176,6 +176,32 @@ describe('whole-site deploys', () => {
     expect((await api('/deploys/d000000000-00000000/activate', { method: 'POST' })).status).toBe(404);
   });
 
+  it('refuses a path listed twice as the same JSON key (which JSON.parse would silently keep once)', async () => {
+    const before = await activeId();
+    const one = JSON.stringify(entry('first'));
+    const two = JSON.stringify(entry('second'));
+    const keyLike = JSON.stringify(entry('o', { contentType: 'text/x-"/dup.txt", {' }));
+    for (const text of [
+      `{"/dup.txt": ${one}, "/dup.txt": ${two}}`,
+      `{"/dup.txt": ${one}, "/other.txt": ${keyLike}, "\\u002fdup.txt": ${two}}`,
+      `{"/a.txt": ${one}, "/dup.txt": ${one}, "dup.txt": ${two}}`,
+    ]) {
+      const res = await api('/deploys', { method: 'POST', body: text, headers: { 'content-type': 'application/json' } });
+      const body = await json<{ error: string; message: string; path: string }>(res);
+      expect(res.status, text).toBe(400);
+      expect(body).toMatchObject({ error: 'invalid_manifest', path: '/dup.txt' });
+      expect(body.message).toBe('/dup.txt: listed twice');
+    }
+    // Strings inside an entry that look like keys are not paths.
+    const nested = await api('/deploys', {
+      method: 'POST',
+      body: `{"/a.txt": ${JSON.stringify(entry('a', { contentType: 'text/x-"/b.txt", {' }))}, "/b.txt": ${one}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(nested.status).toBe(201);
+    expect(await activeId()).toBe(before);
+  });
+
   it('refuses a size mismatch between a manifest and stored content, and a wrong blob body', async () => {
     const text = `sized ${unique('size')}`;
     const put = await api('/blobs/' + sha(text), { method: 'PUT', body: text });
@@ -238,6 +264,37 @@ describe('multipart uploads (files larger than one request body)', () => {
     expect(
       (await json<Created>(await create({ '/x.bin': { sha256: claimed, size, contentType: 'application/octet-stream' } }))).missing,
     ).toEqual([claimed]);
+  });
+
+  it('answers 404 unknown_upload (JSON) for an upload id it never issued, and for parts of an aborted upload', async () => {
+    const text = unique('aborted');
+    const started = await api('/uploads', { method: 'POST', body: JSON.stringify({ sha256: sha(text), size: text.length }) });
+    expect(started.status).toBe(201);
+    const { uploadId } = await json<{ uploadId: string }>(started);
+    // A well-formed id naming an R2 upload that never existed (this edge did not issue it).
+    const [key, , claimed, size, signature] = JSON.parse(Buffer.from(uploadId, 'base64url').toString()) as unknown[];
+    const forged = (fields: unknown[]): string => Buffer.from(JSON.stringify(fields)).toString('base64url');
+    for (const id of [forged([key, 'no-such-upload', claimed, size, signature]), forged([key, 'no-such-upload', claimed, size])]) {
+      for (const [path, init] of [
+        [`/uploads/${id}`, { method: 'DELETE' }],
+        [`/uploads/${id}/parts/1`, { method: 'PUT', body: text }],
+        [`/uploads/${id}/complete`, { method: 'POST', body: JSON.stringify({ parts: [{ partNumber: 1, etag: 'x' }] }) }],
+      ] as const) {
+        const r = await api(path, init);
+        expect(r.status, `${init.method} ${path}`).toBe(404);
+        expect(await json(r)).toMatchObject({ error: 'unknown_upload' });
+      }
+    }
+    expect((await api('/uploads/not-an-id', { method: 'DELETE' })).status).toBe(400);
+    // Aborting is idempotent (R2 answers an aborted upload's abort as done); the parts of an aborted upload are gone.
+    for (let i = 0; i < 2; i++) {
+      const aborted = await api(`/uploads/${uploadId}`, { method: 'DELETE' });
+      expect(aborted.status).toBe(200);
+      expect(await json(aborted)).toEqual({ aborted: true });
+    }
+    const part = await api(`/uploads/${uploadId}/parts/1`, { method: 'PUT', body: text });
+    expect(part.status).toBe(404);
+    expect(await json(part)).toMatchObject({ error: 'unknown_upload' });
   });
 
   it('assembles parts, verifies the hash, and serves the file with ranges', async () => {

@@ -9,6 +9,7 @@ import {
   isDeployId,
   parseInstant,
   parseManifest,
+  topLevelKeys,
   validatePath,
 } from '../../workers/edge/src/push/manifest';
 import type { FileEntry } from '@pushpull/contracts/push';
@@ -100,6 +101,20 @@ describe('parseManifest', () => {
     const limits = { ...DEFAULT_LIMITS, maxBlobBytes: 3 };
     expect(parseManifest({ '/a': e }, limits, 0).size).toBe(1);
     expect(code(() => parseManifest({ '/a': { ...e, size: 4 } }, limits, 0))).toBe('invalid_manifest');
+  });
+});
+
+describe('topLevelKeys', () => {
+  it('lists the keys of the top-level object as written, repeats and escapes included, nested keys not', () => {
+    expect(topLevelKeys('{"/a": {"b": 1, "/a": [2, {"c": "d"}]}, "x\\"y": "{\\"z\\": 1", "\\u002fa": {}}')).toEqual(['/a', 'x"y', '/a']);
+    expect(topLevelKeys(' {}')).toEqual([]);
+    expect(topLevelKeys('["a", "b"]')).toEqual([]);
+    expect(topLevelKeys('"a"')).toEqual([]);
+  });
+  it('lets parseManifest refuse a repeated key', () => {
+    const e = { sha256: 'a'.repeat(64), size: 3 };
+    const text = `{"/a": ${JSON.stringify(e)}, "/a": ${JSON.stringify(e)}}`;
+    expect(code(() => parseManifest(JSON.parse(text), DEFAULT_LIMITS, 0, topLevelKeys(text)))).toBe('invalid_manifest');
   });
 });
 

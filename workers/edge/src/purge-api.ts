@@ -9,6 +9,8 @@ import { purge, purgeKeyOf, type PurgeRequest } from './purge';
 const MAX_PURGE_ITEMS = 1000;
 /** Longest URL, prefix or tag accepted. */
 const MAX_PURGE_ITEM_LENGTH = 2048;
+/** The base paths are resolved against (as purgeKeyOf does); only the path and query are kept. */
+const PURGE_BASE = 'http://purge.invalid';
 
 /** Checks a purge body and returns it typed, or throws a 400 naming the problem. */
 function parsePurgeBody(body: unknown): PurgeRequest {
@@ -31,12 +33,16 @@ function parsePurgeBody(body: unknown): PurgeRequest {
       if (name !== 'tags' && !s.startsWith('/') && !/^https?:\/\//i.test(s)) {
         throw new ApiError(400, 'invalid_body', `"${name}" entries must be absolute URLs or paths starting with "/": ${JSON.stringify(s)}`);
       }
+      // Checked here, as the purge and the local deletion parse them later (WHATWG URL: "http://[bad/x" has no valid host).
+      if (name !== 'tags' && !URL.canParse(s, PURGE_BASE)) {
+        throw new ApiError(400, 'invalid_body', `an entry of "${name}" is not a valid URL: ${JSON.stringify(s)}`);
+      }
     }
     return v;
   };
   const urls = list('urls');
   // Prefixes are compared with URL paths as the URL parser writes them (percent-encoded).
-  const prefixes = list('prefixes').map((p) => new URL(p, 'http://purge.invalid').pathname);
+  const prefixes = list('prefixes').map((p) => new URL(p, PURGE_BASE).pathname);
   const tags = list('tags');
   const everything = b.everything === true;
   if (b.everything !== undefined && typeof b.everything !== 'boolean')

@@ -42,7 +42,13 @@ async function params(c: Context): Promise<URLSearchParams> {
     if (type.startsWith('application/x-www-form-urlencoded')) {
       for (const [k, v] of new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()))) out.append(k, v);
     } else if (type.startsWith('multipart/form-data')) {
-      const form = await c.req.formData();
+      let form: FormData;
+      try {
+        form = await c.req.formData();
+      } catch (e) {
+        // A missing boundary or a body that does not follow it; Prometheus words it as Go's ParseForm error.
+        throw badData(`error parsing form values: ${e instanceof Error ? e.message : String(e)}`);
+      }
       for (const [k, v] of form) if (typeof v === 'string') out.append(k, v);
     }
   }

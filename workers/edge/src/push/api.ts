@@ -27,6 +27,7 @@ import {
   isDeployId,
   newDeployId,
   parseManifest,
+  topLevelKeys,
   parseSha256,
   servesSame,
   validateHeaderValue,
@@ -84,6 +85,11 @@ function emptyBody(): ReadableStream<Uint8Array> {
 }
 
 async function readJson(c: PushContext, limit: number): Promise<unknown> {
+  return parseJson(await readJsonText(c, limit));
+}
+
+/** The text of a JSON body of at most `limit` bytes (413 past it). */
+async function readJsonText(c: PushContext, limit: number): Promise<string> {
   const raw = c.req.header('content-length');
   if (raw !== undefined && Number(raw) > limit) {
     throw new ApiError(413, 'payload_too_large', `the JSON body is ${raw} bytes, more than PUSH_MAX_MANIFEST_BYTES (${limit})`, { limit });
@@ -92,6 +98,10 @@ async function readJson(c: PushContext, limit: number): Promise<unknown> {
   if (new TextEncoder().encode(text).length > limit) {
     throw new ApiError(413, 'payload_too_large', `the JSON body is more than PUSH_MAX_MANIFEST_BYTES (${limit})`, { limit });
   }
+  return text;
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -299,7 +309,8 @@ pushApi.delete('/uploads/:id', async (c) => {
 pushApi.post('/deploys', async (c) => {
   const limits = limitsOf(c);
   const now = Date.now();
-  const entries = parseManifest(await readJson(c, limits.maxManifestBytes), limits, now);
+  const text = await readJsonText(c, limits.maxManifestBytes);
+  const entries = parseManifest(parseJson(text), limits, now, topLevelKeys(text));
   const hashes = [...new Set([...entries.values()].map((e) => e.sha256))];
   const existing = await existingBlobs(c.env, hashes);
   for (const [path, e] of entries) {

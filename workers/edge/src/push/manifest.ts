@@ -141,10 +141,48 @@ export function expiryFromHeaders(ttl: string | undefined, expiresAt: string | u
 }
 
 /**
+ * The keys of the top-level object of a JSON text, in order and with repeats, which `JSON.parse`
+ * drops (it keeps the last value of a repeated key; RFC 8259 §4 leaves that to the parser).
+ * `text` must be valid JSON; anything but an object gives no keys.
+ */
+export function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  if (!text.trimStart().startsWith('{')) return keys;
+  let depth = 0;
+  let keyNext = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      // Decoded, so that "\u002fa" and "/a" are the same key.
+      if (depth === 1 && keyNext) keys.push(JSON.parse(text.slice(i, end + 1)) as string);
+      keyNext = false;
+      i = end;
+    } else if (ch === '{' || ch === '[') {
+      depth++;
+      keyNext = depth === 1;
+    } else if (ch === '}' || ch === ']') {
+      depth--;
+    } else if (ch === ',' && depth === 1) {
+      keyNext = true;
+    }
+  }
+  return keys;
+}
+
+/**
  * Parses a deploy manifest `{path: {sha256, size, contentType, cacheControl?, expiresAt?}}`.
  * Every path, hash, size and header is validated; the first problem is a 400 naming the path.
+ * `keys` are the object's keys as the client wrote them ({@link topLevelKeys} of the body), so
+ * that a path listed twice is refused even when it is the same JSON key twice.
  */
-export function parseManifest(body: unknown, limits: PushLimits, now: number): Map<string, ManifestEntry> {
+export function parseManifest(
+  body: unknown,
+  limits: PushLimits,
+  now: number,
+  keys: readonly string[] = Object.keys(body ?? {}),
+): Map<string, ManifestEntry> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ApiError(
       400,
@@ -152,7 +190,7 @@ export function parseManifest(body: unknown, limits: PushLimits, now: number): M
       'the manifest must be a JSON object {path: {sha256, size, contentType, cacheControl?, expiresAt?}}',
     );
   }
-  const raw = Object.entries(body as Record<string, unknown>);
+  const raw = keys.map((k): [string, unknown] => [k, (body as Record<string, unknown>)[k]]);
   if (raw.length > limits.maxFiles) {
     throw new ApiError(400, 'too_many_files', `the manifest has ${raw.length} paths, more than PUSH_MAX_FILES (${limits.maxFiles})`, {
       limit: limits.maxFiles,

@@ -127,54 +127,84 @@ interface UploadHandle {
 const b64url = (s: string): string => btoa(s).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
 const unb64url = (s: string): string => atob(s.replaceAll('-', '+').replaceAll('_', '/'));
 
-/** Opaque id a client uses for the parts and the completion of one multipart upload. */
-function encodeUploadId(h: UploadHandle): string {
-  return b64url(JSON.stringify([h.key, h.uploadId, h.sha256, h.size]));
+/** What the upload functions need: the bucket, and the token that signs upload ids. */
+type UploadEnv = PushEnv & Pick<Env, 'PUSHPULL_TOKEN'>;
+
+const unknownUpload = (): ApiError => new ApiError(404, 'unknown_upload', 'no such multipart upload (completed, aborted or expired)');
+
+function isNoSuchUpload(err: unknown): boolean {
+  return err instanceof Error && /upload.*(not exist|not found)|NoSuchUpload/i.test(err.message);
 }
 
-/** Decodes {@link encodeUploadId}; anything malformed is a 400. */
-function decodeUploadId(id: string): UploadHandle {
+/** HMAC-SHA-256 key for upload ids (the text before the token keeps this use apart from any other). */
+function idKey(env: UploadEnv): Promise<CryptoKey> {
+  const secret = new TextEncoder().encode(`pushpull upload id\n${env.PUSHPULL_TOKEN}`);
+  return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+}
+
+/**
+ * Opaque id a client uses for the parts and the completion of one multipart upload. It is signed:
+ * R2 cannot be asked whether an upload exists (aborting an unknown one fails like an internal
+ * error), so an id this edge never issued is recognised by its signature and answered 404.
+ */
+async function encodeUploadId(env: UploadEnv, h: UploadHandle): Promise<string> {
+  const fields = JSON.stringify([h.key, h.uploadId, h.sha256, h.size]);
+  const mac = await crypto.subtle.sign('HMAC', await idKey(env), new TextEncoder().encode(fields));
+  return b64url(JSON.stringify([h.key, h.uploadId, h.sha256, h.size, b64url(String.fromCharCode(...new Uint8Array(mac)))]));
+}
+
+/** Decodes {@link encodeUploadId}: anything malformed is a 400, a well-formed id this edge did not sign a 404. */
+async function decodeUploadId(env: UploadEnv, id: string): Promise<UploadHandle> {
+  let parsed: unknown;
   try {
-    const [key, uploadId, sha256, size] = JSON.parse(unb64url(id)) as [unknown, unknown, unknown, unknown];
-    if (
-      typeof key === 'string' &&
-      key.startsWith(STAGING_PREFIX) &&
-      typeof uploadId === 'string' &&
-      typeof sha256 === 'string' &&
-      /^[0-9a-f]{64}$/.test(sha256) &&
-      typeof size === 'number'
-    ) {
-      return { key, uploadId, sha256, size };
-    }
+    parsed = JSON.parse(unb64url(id));
   } catch {
-    // fall through
+    parsed = undefined;
   }
-  throw new ApiError(400, 'invalid_upload', 'unknown or malformed upload id');
+  const [key, uploadId, sha256, size, mac] = Array.isArray(parsed) ? (parsed as unknown[]) : [];
+  if (
+    typeof key !== 'string' ||
+    !key.startsWith(STAGING_PREFIX) ||
+    typeof uploadId !== 'string' ||
+    typeof sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(sha256) ||
+    typeof size !== 'number'
+  ) {
+    throw new ApiError(400, 'invalid_upload', 'malformed upload id');
+  }
+  let signature: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    if (typeof mac === 'string') signature = Uint8Array.from(unb64url(mac), (ch) => ch.charCodeAt(0));
+  } catch {
+    signature = undefined;
+  }
+  const fields = new TextEncoder().encode(JSON.stringify([key, uploadId, sha256, size]));
+  if (!signature || !(await crypto.subtle.verify('HMAC', await idKey(env), signature, fields))) throw unknownUpload();
+  return { key, uploadId, sha256, size };
 }
 
 /** Starts a multipart upload into staging for content claimed to be `sha256` of `size` bytes. */
-export async function createUpload(env: PushEnv, sha256: string, size: number): Promise<string> {
+export async function createUpload(env: UploadEnv, sha256: string, size: number): Promise<string> {
   const mpu = await env.PUSH_BUCKET.createMultipartUpload(STAGING_PREFIX + crypto.randomUUID());
-  return encodeUploadId({ key: mpu.key, uploadId: mpu.uploadId, sha256, size });
+  return encodeUploadId(env, { key: mpu.key, uploadId: mpu.uploadId, sha256, size });
 }
 
 /** Uploads one part (numbered from 1). */
 export async function uploadPart(
-  env: PushEnv,
+  env: UploadEnv,
   id: string,
   partNumber: number,
   body: ReadableStream<Uint8Array>,
   size: number,
 ): Promise<R2UploadedPart> {
-  const h = decodeUploadId(id);
+  const h = await decodeUploadId(env, id);
   const { readable, done } = fixedLength(body, size);
   const mpu = env.PUSH_BUCKET.resumeMultipartUpload(h.key, h.uploadId);
   try {
     const [part] = await Promise.all([mpu.uploadPart(partNumber, readable), done]);
     return part;
   } catch (err) {
-    if (err instanceof Error && /upload.*(not exist|not found)|NoSuchUpload/i.test(err.message))
-      throw new ApiError(404, 'unknown_upload', 'no such multipart upload (completed, aborted or expired)');
+    if (isNoSuchUpload(err)) throw unknownUpload();
     throw err;
   }
 }
@@ -183,12 +213,13 @@ export async function uploadPart(
  * Completes a multipart upload, then verifies the assembled object's size and SHA-256 before
  * it gets its content address. A mismatch deletes it: nothing is stored.
  */
-export async function completeUpload(env: PushEnv, id: string, parts: R2UploadedPart[]): Promise<StoredBlob> {
-  const h = decodeUploadId(id);
+export async function completeUpload(env: UploadEnv, id: string, parts: R2UploadedPart[]): Promise<StoredBlob> {
+  const h = await decodeUploadId(env, id);
   const mpu = env.PUSH_BUCKET.resumeMultipartUpload(h.key, h.uploadId);
   try {
     await mpu.complete(parts);
   } catch (err) {
+    if (isNoSuchUpload(err)) throw unknownUpload();
     const message = err instanceof Error ? err.message : String(err);
     throw new ApiError(400, 'invalid_parts', `R2 refused to complete the upload: ${message}`);
   }
@@ -210,8 +241,13 @@ export async function completeUpload(env: PushEnv, id: string, parts: R2Uploaded
   }
 }
 
-/** Abandons a multipart upload. */
-export async function abortUpload(env: PushEnv, id: string): Promise<void> {
-  const h = decodeUploadId(id);
-  await env.PUSH_BUCKET.resumeMultipartUpload(h.key, h.uploadId).abort();
+/** Abandons a multipart upload (again: R2 answers an aborted or completed upload's abort as done). */
+export async function abortUpload(env: UploadEnv, id: string): Promise<void> {
+  const h = await decodeUploadId(env, id);
+  try {
+    await env.PUSH_BUCKET.resumeMultipartUpload(h.key, h.uploadId).abort();
+  } catch (err) {
+    if (isNoSuchUpload(err)) throw unknownUpload();
+    throw err;
+  }
 }
