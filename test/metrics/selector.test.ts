@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { instantVector, parseDurationParam, parseTime, rangeQuery } from '../../workers/metrics/src/evaluate';
+import { parseDurationParam, parseTime } from '../../workers/metrics/src/evaluate';
+import { instantQuery, rangeQuery } from '../../workers/metrics/src/promql/engine';
+import { parsePromQL } from '../../workers/metrics/src/promql/parse';
 import { formatPromValue } from '../../workers/metrics/src/sample-value';
 import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
 import { compileMatcher, parseSelector, SelectorParseError } from '../../workers/metrics/src/selector';
@@ -73,14 +75,17 @@ describe('time parameters', () => {
 
 describe('evaluation', () => {
   const series = [{ labels: { __name__: 'x' }, timestamps: [1000, 2000, 3000], values: [1, 2, NaN], staleAt: [2] }];
-  it('instant vectors respect the lookback and staleness markers', () => {
-    expect(instantVector(series, 2500)).toEqual([{ metric: { __name__: 'x' }, value: [2.5, '2'] }]);
-    expect(instantVector(series, 3000)).toEqual([]);
-    expect(instantVector(series, 2000 + 300_000)).toEqual([]);
-    expect(instantVector(series, 500)).toEqual([]);
+  const storage = { select: () => Promise.resolve(series) };
+  const options = { lookbackMs: 300_000, maxSamples: 1000, defaultSubqueryStepMs: 60_000, deadline: Date.now() + 60_000 };
+  const instant = async (t: number) => (await instantQuery(parsePromQL('x'), t, storage, options)).result;
+  it('instant vectors respect the lookback and staleness markers', async () => {
+    expect(await instant(2500)).toEqual([{ metric: { __name__: 'x' }, value: [2.5, '2'] }]);
+    expect(await instant(3000)).toEqual([]);
+    expect(await instant(2000 + 300_000)).toEqual([]);
+    expect(await instant(500)).toEqual([]);
   });
-  it('range queries step through time', () => {
-    expect(rangeQuery(series, 0, 4000, 1000)).toEqual([
+  it('range queries step through time', async () => {
+    expect((await rangeQuery(parsePromQL('x'), 0, 4000, 1000, storage, options)).result).toEqual([
       {
         metric: { __name__: 'x' },
         values: [

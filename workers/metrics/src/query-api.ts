@@ -17,7 +17,7 @@ import { MAX_TIME_MS, MIN_TIME_MS } from './shard';
 import { selectLabelSets, selectSeries, TooManySamplesError } from './store';
 
 /** A Prometheus API error: errorType plus message, with its status code. */
-export class PromApiError extends Error {
+class PromApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
     readonly errorType: string,

@@ -1,10 +1,8 @@
 /**
- * The PromQL subset the read API answers: a vector selector (`name`, `name{l="v",...}`,
- * `{__name__=~"x.*"}`, `{"utf8.name"}`) optionally followed by a range (`[5m]`), or a number
- * literal, possibly in parentheses. The query is parsed by Prometheus's own grammar
- * (`@prometheus-io/lezer-promql`, the parser of the Prometheus UI), so any PromQL is read the way
- * Prometheus reads it: a syntax error is refused with its position, and valid PromQL outside the
- * subset (functions, aggregations, operators, offset/@, subqueries) is refused by name.
+ * Label matchers and the selectors of `match[]` (`/api/v1/series`, `/labels`, `/label/<n>/values`):
+ * a vector selector (`name`, `name{l="v",...}`, `{__name__=~"x.*"}`, `{"utf8.name"}`), read with
+ * Prometheus's own grammar (`@prometheus-io/lezer-promql`); the literal readers the PromQL parser
+ * (promql/parse.ts) shares. Anything else in `match[]` is refused by name.
  *
  * Matchers follow the Prometheus data model: a missing label matches as the empty string,
  * regexes are fully anchored (`^(?s:re)$`), and a selector must have at least one matcher

@@ -31,13 +31,13 @@ const promqlHighlight = HighlightStyle.define([
 ]);
 
 /**
- * Prometheus's HTTP client asks /api/v1/metadata (types and help of metrics) and
- * /api/v1/status/flags too; the metrics Worker answers neither yet, so those two are answered
- * here with empty data instead of a 404 logged on every completion.
+ * Prometheus's HTTP client asks /api/v1/status/flags too; the metrics Worker does not answer it
+ * (it has no command-line flags), so it is answered here with empty data instead of a 404 logged on
+ * every completion. /api/v1/metadata goes to the Worker: completions show each metric's type and help.
  */
 const storeFetch = (input: RequestInfo, init?: RequestInit): Promise<Response> => {
   const url = typeof input === 'string' ? input : input.url;
-  if (/\/api\/v1\/(metadata|status\/flags)(\?|$)/.test(url)) {
+  if (/\/api\/v1\/status\/flags(\?|$)/.test(url)) {
     return Promise.resolve(new Response('{"status":"success","data":{}}', { headers: { 'content-type': 'application/json' } }));
   }
   return fetch(input, init);
