@@ -21,10 +21,11 @@ export interface OracleStack {
   stop(): Promise<void>;
 }
 
-const TOKEN = 'oracle-token';
+export const ORACLE_TOKEN = 'oracle-token';
+const TOKEN = ORACLE_TOKEN;
 
 /** A binary on PATH, or a clear error naming the Debian package. */
-function peerBinary(name: string, pkg: string): string {
+export function peerBinary(name: string, pkg: string): string {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     const candidate = join(dir, name);
     try {
