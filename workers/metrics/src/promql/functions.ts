@@ -2,6 +2,7 @@
  * The PromQL functions on float samples, as Prometheus 3.x computes them (promql/functions.go,
  * promql/quantile.go), evaluated at one instant on already-evaluated arguments.
  */
+import { parseGoFloat } from '@pushpull/wire/prometheus-text/exposition';
 import { RE2JS } from 're2js';
 import type { Expr } from './ast';
 import { dropName, EvalError, type Labels, type RangeSeries, type Sample, type Value } from './values';
@@ -199,16 +200,6 @@ function variance(values: number[]): number {
     acc += delta * (x - m);
   }
   return acc / count;
-}
-
-/** Go's strconv.ParseFloat for `le`/`quantile` label values; undefined when it would fail. */
-function parseGoFloat(text: string): number | undefined {
-  const t = text.trim() === text ? text : '';
-  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (/^nan$/i.test(t)) return NaN;
-  if (/^[+-]?(\d+(_?\d+)*\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t.replace(/_/g, ''));
-  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return Number(t.startsWith('-') ? -Number(t.slice(1)) : t.replace(/^\+/, ''));
-  return undefined;
 }
 
 /** histogram_quantile's bucket interpolation (promql/quantile.go bucketQuantile). */
