@@ -31,6 +31,7 @@ class DashboardPanel {
   private readonly body: HTMLElement;
   private chart: Chart | null = null;
   private controller: AbortController | null = null;
+  private busy = false;
 
   constructor(
     private readonly panel: Panel,
@@ -87,10 +88,25 @@ class DashboardPanel {
     );
   }
 
-  async refresh(time: DashboardTime): Promise<void> {
+  /**
+   * Runs the panel's queries. An auto-refresh tick (`whenIdle`) leaves a panel whose previous queries are
+   * still running alone, so that a slow store is never asked again before it answered; a new time range
+   * aborts them and starts over.
+   */
+  async refresh(time: DashboardTime, whenIdle = false): Promise<void> {
+    if (whenIdle && this.busy) return;
     this.controller?.abort();
     const controller = new AbortController();
     this.controller = controller;
+    this.busy = true;
+    try {
+      await this.run(time, controller);
+    } finally {
+      if (this.controller === controller) this.busy = false;
+    }
+  }
+
+  private async run(time: DashboardTime, controller: AbortController): Promise<void> {
     const endMs = time.endMs ?? Date.now();
     const instant = this.panel.kind === 'stat' || this.panel.kind === 'table';
     const end = Math.floor(endMs / 1000);
@@ -206,8 +222,8 @@ function graphLink(panel: Panel): string {
 function mount(root: HTMLElement, name: string, dashboard: Dashboard): void {
   let time = decodeTime(location.search, dashboard);
   const panels: DashboardPanel[] = [];
-  const refreshAll = (): void => {
-    for (const p of panels) void p.refresh(time);
+  const refreshAll = (whenIdle = false): void => {
+    for (const p of panels) void p.refresh(time, whenIdle);
   };
   const save = (): void => {
     history.replaceState(null, '', `${location.pathname}?${encodeTime(time)}`);
@@ -241,7 +257,7 @@ function mount(root: HTMLElement, name: string, dashboard: Dashboard): void {
     timer =
       time.refreshMs > 0
         ? setInterval(() => {
-            if (!document.hidden) refreshAll();
+            if (!document.hidden) refreshAll(true);
           }, time.refreshMs)
         : undefined;
   };
@@ -251,7 +267,7 @@ function mount(root: HTMLElement, name: string, dashboard: Dashboard): void {
     schedule();
   });
   const now = el('button', { type: 'button', title: 'Run every query now' }, 'Refresh');
-  now.addEventListener('click', refreshAll);
+  now.addEventListener('click', () => refreshAll());
 
   root.append(
     el(

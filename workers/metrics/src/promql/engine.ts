@@ -46,8 +46,8 @@ export interface EngineOptions {
 /** A selector's samples, ready for lookups. */
 interface Loaded {
   labels: Labels;
-  t: number[];
-  v: number[];
+  t: Float64Array;
+  v: Float64Array;
   stale: Uint8Array | undefined;
 }
 
@@ -133,7 +133,7 @@ class Evaluator {
             stale = new Uint8Array(b.timestamps.length);
             for (const i of b.staleAt) stale[i] = 1;
           }
-          loaded.push({ labels: b.labels, t: b.timestamps, v: b.values, stale });
+          loaded.push({ labels: b.labels, t: Float64Array.from(b.timestamps), v: Float64Array.from(b.values), stale });
         }
         this.data.set(sel, loaded);
       }),
@@ -216,17 +216,18 @@ class Evaluator {
     const out: RangeSeries[] = [];
     let points = 0;
     for (const s of this.data.get(sel) ?? []) {
-      const hi = lastAtOrBefore(s.t, end);
-      const t: number[] = [];
-      const v: number[] = [];
-      for (let i = hi; i >= 0 && s.t[i] > end - rangeMs; i--) {
-        if (s.stale?.[i] === 1) continue;
-        t.push(s.t[i]);
-        v.push(s.v[i]);
+      const hi = lastAtOrBefore(s.t, end) + 1;
+      const lo = lastAtOrBefore(s.t, end - rangeMs) + 1;
+      if (hi <= lo) continue;
+      let t = s.t.subarray(lo, hi);
+      let v = s.v.subarray(lo, hi);
+      if (s.stale !== undefined && s.stale.subarray(lo, hi).includes(1)) {
+        const keep: number[] = [];
+        for (let i = lo; i < hi; i++) if (s.stale[i] !== 1) keep.push(i);
+        if (keep.length === 0) continue;
+        t = Float64Array.from(keep, (i) => s.t[i]);
+        v = Float64Array.from(keep, (i) => s.v[i]);
       }
-      if (t.length === 0) continue;
-      t.reverse();
-      v.reverse();
       points += t.length;
       out.push({ metric: s.labels, t, v });
     }
@@ -242,7 +243,7 @@ class Evaluator {
     // The first multiple of the step after the window's (open) start, as Prometheus aligns subqueries.
     let s = Math.floor(from / step) * step;
     if (s <= from) s += step;
-    const bySeries = new Map<string, RangeSeries>();
+    const bySeries = new Map<string, { metric: Labels; t: number[]; v: number[] }>();
     let points = 0;
     for (; s <= end; s += step) {
       const v = this.eval(e.expr, s);
@@ -259,7 +260,8 @@ class Evaluator {
         if (++points > this.options.maxSamples) throw new TooManySamplesInQueryError();
       }
     }
-    return { type: 'matrix', series: [...bySeries.values()], rangeStart: from, rangeEnd: end, rangeMs: e.rangeMs };
+    const series = [...bySeries.values()].map((x) => ({ metric: x.metric, t: Float64Array.from(x.t), v: Float64Array.from(x.v) }));
+    return { type: 'matrix', series, rangeStart: from, rangeEnd: end, rangeMs: e.rangeMs };
   }
 
   private binary(e: Extract<Expr, { kind: 'binary' }>, t: number): Value {
@@ -364,7 +366,7 @@ function selectK(samples: readonly Sample[], k: number, top: boolean): Sample[] 
 }
 
 /** Index of the newest timestamp <= t (ascending), or -1. */
-function lastAtOrBefore(ts: readonly number[], t: number): number {
+function lastAtOrBefore(ts: ArrayLike<number>, t: number): number {
   let lo = 0;
   let hi = ts.length - 1;
   let found = -1;
@@ -528,8 +530,27 @@ function matchGroup(metric: Labels, m: VectorMatching): Labels {
   return out;
 }
 
-/** The labels an aggregation keeps for a group. */
-function groupLabels(metric: Labels, grouping: readonly string[], without: boolean): Labels {
+const grouped = new WeakMap<Labels, Map<string, Labels>>();
+
+/** The labels an aggregation keeps for a group (memoised per input label set, so that the group's key is too). */
+function groupLabels(metric: Labels, grouping: readonly string[], without: boolean, spec = groupingSpec(grouping, without)): Labels {
+  let perMetric = grouped.get(metric);
+  const cached = perMetric?.get(spec);
+  if (cached !== undefined) return cached;
+  const out = computeGroupLabels(metric, grouping, without);
+  if (perMetric === undefined) {
+    perMetric = new Map();
+    grouped.set(metric, perMetric);
+  }
+  perMetric.set(spec, out);
+  return out;
+}
+
+function groupingSpec(grouping: readonly string[], without: boolean): string {
+  return (without ? '-' : '+') + grouping.join('\xff');
+}
+
+function computeGroupLabels(metric: Labels, grouping: readonly string[], without: boolean): Labels {
   if (without) {
     const out: Labels = { ...metric };
     delete out.__name__;
@@ -547,7 +568,7 @@ function aggregate(op: AggregateOp, input: Sample[], grouping: string[], without
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new EvalError(`invalid label name ${JSON.stringify(label)}`);
     const counts = new Map<string, Sample>();
     for (const s of input) {
-      const metric = groupLabels(s.metric, without ? [...grouping, label] : grouping.filter((g) => g !== label), without);
+      const metric = { ...groupLabels(s.metric, without ? [...grouping, label] : grouping.filter((g) => g !== label), without) };
       metric[label] = formatPromValue(s.value);
       const key = labelsKey(metric);
       const c = counts.get(key);
@@ -557,8 +578,9 @@ function aggregate(op: AggregateOp, input: Sample[], grouping: string[], without
     return [...counts.values()];
   }
   const groups = new Map<string, { metric: Labels; samples: Sample[] }>();
+  const spec = groupingSpec(grouping, without);
   for (const s of input) {
-    const metric = groupLabels(s.metric, grouping, without);
+    const metric = groupLabels(s.metric, grouping, without, spec);
     const key = labelsKey(metric);
     const g = groups.get(key);
     if (g) g.samples.push(s);
@@ -658,7 +680,7 @@ export async function instantQuery(expr: Expr, t: number, storage: Storage, opti
     case 'matrix':
       return {
         resultType: 'matrix',
-        result: v.series.map((s) => ({ metric: s.metric, values: s.t.map((ts, i) => point(ts, s.v[i])) })),
+        result: v.series.map((s) => ({ metric: s.metric, values: Array.from(s.t, (ts, i) => point(ts, s.v[i])) })),
       };
   }
 }
@@ -680,18 +702,25 @@ export async function rangeQuery(
   const ev = new Evaluator(options, start, end);
   await ev.load(expr, storage);
   const bySeries = new Map<string, { metric: Labels; values: Point[] }>();
+  // Label sets are mostly the same objects from step to step: found by identity first, by key otherwise.
+  const byObject = new Map<Labels, { metric: Labels; values: Point[] }>();
   const steps = Math.floor((end - start) / step) + 1;
+  const scalarLabels: Labels = {};
   let points = 0;
   for (let k = 0; k < steps; k++) {
     const t = start + k * step;
     const v = ev.eval(expr, t);
-    const samples = v.type === 'scalar' ? [{ metric: {}, value: v.value }] : v.type === 'vector' ? v.samples : [];
+    const samples = v.type === 'scalar' ? [{ metric: scalarLabels, value: v.value }] : v.type === 'vector' ? v.samples : [];
     for (const s of samples) {
-      const key = labelsKey(s.metric);
-      let series = bySeries.get(key);
+      let series = byObject.get(s.metric);
       if (series === undefined) {
-        series = { metric: s.metric, values: [] };
-        bySeries.set(key, series);
+        const key = labelsKey(s.metric);
+        series = bySeries.get(key);
+        if (series === undefined) {
+          series = { metric: s.metric, values: [] };
+          bySeries.set(key, series);
+        }
+        byObject.set(s.metric, series);
       }
       series.values.push(point(t, s.value));
       if (++points > options.maxSamples) throw new TooManySamplesInQueryError();

@@ -161,12 +161,15 @@ function linearRegression(s: RangeSeries, interceptTime: number): [number, numbe
   return [slope, intercept];
 }
 
+/** Float samples, as a list or a view into the loaded ones. */
+type Numbers = readonly number[] | Float64Array;
+
 /** Prometheus's quantile of a list of values (φ outside [0, 1] gives ±Inf). */
-export function quantile(q: number, values: number[]): number {
+export function quantile(q: number, values: Numbers): number {
   if (values.length === 0 || Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
-  const sorted = [...values].sort((a, b) => (Number.isNaN(a) ? -1 : Number.isNaN(b) ? 1 : a - b));
+  const sorted = Array.from(values).sort((a, b) => (Number.isNaN(a) ? -1 : Number.isNaN(b) ? 1 : a - b));
   const n = sorted.length;
   const rank = q * (n - 1);
   const lower = Math.max(0, Math.floor(rank));
@@ -175,21 +178,21 @@ export function quantile(q: number, values: number[]): number {
   return sorted[lower] * (1 - weight) + sorted[upper] * weight;
 }
 
-function mean(values: number[]): number {
+function mean(values: Numbers): number {
   let sum = 0;
   let c = 0;
   for (const x of values) [sum, c] = kahanInc(x, sum, c);
   const total = sum + c;
-  if (!Number.isFinite(total) && values.every(Number.isFinite)) {
+  if (!Number.isFinite(total) && Array.from(values).every(Number.isFinite)) {
     // Overflow: the incremental mean, as Prometheus falls back to.
     let m = 0;
-    values.forEach((x, i) => (m += (x - m) / (i + 1)));
+    Array.from(values).forEach((x, i) => (m += (x - m) / (i + 1)));
     return m;
   }
   return total / values.length;
 }
 
-function variance(values: number[]): number {
+function variance(values: Numbers): number {
   let count = 0;
   let m = 0;
   let acc = 0;

@@ -16,8 +16,9 @@ export interface Sample {
 /** One series of a range vector: timestamps (ms) and values, oldest first. */
 export interface RangeSeries {
   metric: Labels;
-  t: number[];
-  v: number[];
+  /** Views into the loaded samples where the window holds no staleness marker (no copy per step). */
+  t: Float64Array;
+  v: Float64Array;
 }
 
 /** A value at one evaluation instant. */
@@ -46,11 +47,20 @@ export class TooManySamplesInQueryError extends EvalError {
 
 const SEP = '\xff';
 
+// Label sets are shared between steps (a selector's series keep their object; dropName and grouping are
+// memoised per input object), so keys are computed once per label set, not once per sample and step.
+const keys = new WeakMap<Labels, string>();
+const signatures = new WeakMap<Labels, Map<string, string>>();
+const withoutName = new WeakMap<Labels, Labels>();
+
 /** A key of the whole label set (every label, `__name__` included). */
 export function labelsKey(metric: Labels): string {
+  const cached = keys.get(metric);
+  if (cached !== undefined) return cached;
   const names = Object.keys(metric).sort();
   let key = '';
   for (const n of names) key += n + SEP + metric[n] + SEP;
+  keys.set(metric, key);
   return key;
 }
 
@@ -59,6 +69,20 @@ export function labelsKey(metric: Labels): string {
  * every label except `names` and `__name__` (Prometheus's signatureFunc).
  */
 export function signature(metric: Labels, on: boolean, names: readonly string[]): string {
+  const spec = (on ? 'on' : 'ignoring') + SEP + names.join(SEP);
+  let perMetric = signatures.get(metric);
+  const cached = perMetric?.get(spec);
+  if (cached !== undefined) return cached;
+  const key = computeSignature(metric, on, names);
+  if (perMetric === undefined) {
+    perMetric = new Map();
+    signatures.set(metric, perMetric);
+  }
+  perMetric.set(spec, key);
+  return key;
+}
+
+function computeSignature(metric: Labels, on: boolean, names: readonly string[]): string {
   let key = '';
   if (on) {
     for (const n of [...names].sort()) {
@@ -78,8 +102,11 @@ export function signature(metric: Labels, on: boolean, names: readonly string[])
 /** The label set without `__name__` (the same object when it has none). */
 export function dropName(metric: Labels): Labels {
   if (!('__name__' in metric)) return metric;
+  const cached = withoutName.get(metric);
+  if (cached !== undefined) return cached;
   const out: Labels = { ...metric };
   delete out.__name__;
+  withoutName.set(metric, out);
   return out;
 }
 
