@@ -41,3 +41,24 @@ describe('pull CDN: invalidation after unsafe requests', () => {
     expect(cacheStatus(after.res)).not.toContain('hit');
   });
 });
+
+describe('pull CDN: ignored query parameters', () => {
+  it('forwards a request without its ignored parameters, so what the origin echoes of them is never served to others', async () => {
+    const p = uniquePath('utm-echo');
+    await script(p, { echoUrl: true, headers: { 'cache-control': 'max-age=600' } });
+    const poisoned = await edge(`${p}?utm_content=%3Cscript%3Ealert(1)%3C/script%3E&a=1&fbclid=x`);
+    expect(poisoned.body).toBe(`${p}?a=1`);
+    const other = await edge(`${p}?a=1`);
+    expect(cacheStatus(other.res)).toContain('hit');
+    expect(other.body).toBe(`${p}?a=1`);
+    const hits = await originHits(p);
+    expect(hits.requests.map((r) => r.url)).toEqual([`${p}?a=1`]);
+  });
+
+  it('forwards the other parameters in their order, byte for byte', async () => {
+    const p = uniquePath('utm-order');
+    await script(p, { echoUrl: true, headers: { 'cache-control': 'max-age=600' } });
+    const got = await edge(`${p}?z=%FF&utm_source=mail&a=b+c&UTM_MEDIUM=x&=&flag`);
+    expect(got.body).toBe(`${p}?z=%FF&a=b+c&=&flag`);
+  });
+});

@@ -20,6 +20,19 @@ export function ignoredParams(spec: string | undefined): (name: string) => boole
   };
 }
 
+/** Whether a raw query pair (`name=value`, never decoded) names an ignored parameter; its name is read as a form decodes it. */
+function isIgnoredPair(pair: string, isIgnored: (name: string) => boolean): boolean {
+  const eq = pair.indexOf('=');
+  const rawName = eq < 0 ? pair : pair.slice(0, eq);
+  let name = rawName;
+  try {
+    name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+  } catch {
+    /* keep the raw name */
+  }
+  return isIgnored(name);
+}
+
 /**
  * The query of a URL with its pairs sorted by name (stable for equal names) and ignored
  * parameters removed, byte for byte as sent: pairs are never decoded and re-encoded, so
@@ -30,18 +43,7 @@ export function normalisedQuery(search: string, isIgnored: (name: string) => boo
   const pairs = search
     .slice(1)
     .split('&')
-    .filter((pair) => {
-      if (pair === '') return false;
-      const eq = pair.indexOf('=');
-      const rawName = eq < 0 ? pair : pair.slice(0, eq);
-      let name = rawName;
-      try {
-        name = decodeURIComponent(rawName.replace(/\+/g, ' '));
-      } catch {
-        /* keep the raw name */
-      }
-      return !isIgnored(name);
-    });
+    .filter((pair) => pair !== '' && !isIgnoredPair(pair, isIgnored));
   const nameOf = (pair: string): string => {
     const eq = pair.indexOf('=');
     return eq < 0 ? pair : pair.slice(0, eq);
@@ -52,6 +54,27 @@ export function normalisedQuery(search: string, isIgnored: (name: string) => boo
     return na < nb ? -1 : na > nb ? 1 : 0;
   });
   return pairs.length > 0 ? '?' + pairs.join('&') : '';
+}
+
+/**
+ * The query sent upstream: ignored parameters removed (they are not in the cache key, so an
+ * origin that echoed them would have its answer served to every other query), the other
+ * pairs in their order, byte for byte.
+ */
+export function forwardedQuery(search: string, isIgnored: (name: string) => boolean): string {
+  if (search.length <= 1) return '';
+  const pairs = search.slice(1).split('&');
+  const kept = pairs.filter((pair) => pair === '' || !isIgnoredPair(pair, isIgnored));
+  if (kept.length === pairs.length) return search;
+  return kept.some((pair) => pair !== '') ? '?' + kept.join('&') : '';
+}
+
+/**
+ * The URL a GET or HEAD is cached and fetched under: scheme, host, path and the
+ * {@link forwardedQuery}. Every key, purge and upstream request starts from it.
+ */
+export function canonicalUrl(url: URL, isIgnored: (name: string) => boolean): string {
+  return `${url.protocol}//${url.host}${url.pathname}${forwardedQuery(url.search, isIgnored)}`;
 }
 
 /**
