@@ -121,7 +121,7 @@ export function normalisedQuery(search: string, isIgnored: (name: string) => boo
  * origin that echoed them would have its answer served to every other query), the other
  * pairs in their order, byte for byte.
  */
-export function forwardedQuery(search: string, isIgnored: (name: string) => boolean): string {
+function forwardedQuery(search: string, isIgnored: (name: string) => boolean): string {
   if (search.length <= 1) return '';
   const pairs = search.slice(1).split('&');
   const kept = pairs.filter((pair) => pair === '' || !isIgnoredPair(pair, isIgnored));
