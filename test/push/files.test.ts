@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, get, json, putFile, sha, unique } from './push-api-client';
+import { api, deploy, get, json, putFile, sha, unique } from './push-api-client';
 
 describe('single-file push (PUT /_push/files/<path>)', () => {
   it('refuses a missing or wrong token with 401 and changes nothing', async () => {
@@ -247,5 +247,51 @@ describe('expiry', () => {
       expect((await json(res)).error).toBe(code);
     }
     expect((await get(path)).body).toBe('y');
+  });
+});
+
+describe('one cached URL per pushed file (RFC 3986 §6.2.2)', () => {
+  const cached = { 'cache-control': 'public, max-age=3600' };
+
+  it('serves the new version after an activation under every spelling of a path, names with ?, # and % included', async () => {
+    const dir = `/only-push/${unique('spell')}`;
+    // Each pushed name, and the spellings of its URL a client may ask for.
+    const spellings: Record<string, string[]> = {
+      [`${dir}/what?.txt`]: [`${dir}/what%3F.txt`, `${dir}/what%3f.txt`],
+      [`${dir}/a#b.txt`]: [`${dir}/a%23b.txt`],
+      [`${dir}/100%.txt`]: [`${dir}/100%25.txt`, `${dir}/100%.txt`],
+      [`${dir}/stale.txt`]: [`${dir}/stale.txt`, `${dir}/%73tale.txt`, `${dir}/st%61le.txt`],
+      [`${dir}/cafés.txt`]: [`${dir}/caf%C3%A9s.txt`, `${dir}/caf%c3%a9s.txt`],
+      [`${dir}/dir/index.html`]: [`${dir}/dir/`, `${dir}/dir/index.html`, `${dir}/dir/index%2Ehtml`, `${dir}/%64ir/`],
+    };
+    const version = (v: string): Record<string, string> => Object.fromEntries(Object.keys(spellings).map((name) => [name, `${v} ${name}`]));
+    const extra = Object.fromEntries(Object.keys(spellings).map((name) => [name, { cacheControl: cached['cache-control'] }]));
+    await deploy(version('one'), extra);
+    for (const [name, urls] of Object.entries(spellings)) {
+      for (const url of urls) {
+        const got = await get(url);
+        expect([url, got.status, got.body]).toEqual([url, 200, `one ${name}`]);
+      }
+      expect([urls[0], (await get(urls[0])).headers.get('cache-status')]).toEqual([urls[0], expect.stringMatching(/hit/)]);
+    }
+    await deploy(version('two'), extra);
+    for (const [name, urls] of Object.entries(spellings)) {
+      for (const url of urls) {
+        const got = await get(url);
+        expect([url, got.status, got.body]).toEqual([url, 200, `two ${name}`]);
+      }
+    }
+  });
+
+  it('does not serve a file under a URL with one of its reserved characters percent-encoded (another resource)', async () => {
+    const dir = `/only-push/${unique('reserved')}`;
+    await deploy(
+      { [`${dir}/a+b.txt`]: 'plus', [`${dir}/sub/c.txt`]: 'nested' },
+      { [`${dir}/a+b.txt`]: { cacheControl: cached['cache-control'] } },
+    );
+    expect((await get(`${dir}/a+b.txt`)).body).toBe('plus');
+    expect((await get(`${dir}/a%2Bb.txt`)).status).toBe(404);
+    expect((await get(`${dir}/sub%2Fc.txt`)).status).toBe(404);
+    expect((await get(`${dir}/sub/c.txt`)).body).toBe('nested');
   });
 });

@@ -225,6 +225,34 @@ describe('series the store refuses are named on their own target, and only there
     expect(await query('long_labels{job="long1"}')).toEqual([]);
   });
 
+  it('a target whose every series the store refuses (a target label too long) is down, the refusal its last error', async () => {
+    const long = 'y'.repeat(3000);
+    await putConfig({
+      scrape_configs: [
+        {
+          job_name: 'longtarget1',
+          scrape_interval: '1h',
+          scrape_timeout: '10s',
+          static_configs: [
+            { targets: [targets()], labels: { __metrics_path__: '/good', path: 'long', owner: long } },
+            // Another scrape URL (a target is known by its URL), the same page.
+            { targets: [targets()], labels: { __metrics_path__: '/good', __param_v: '2', path: 'short' } },
+          ],
+        },
+      ],
+    });
+    const ts = byPath(await scrapeJob('longtarget1'));
+    expect(ts.long).toMatchObject({
+      health: 'down',
+      lastError: expect.stringMatching(/^metrics store refused all 14 series: series .*MAX_LABEL_VALUE_LENGTH/),
+    });
+    expect(ts.short).toMatchObject({ health: 'up', lastError: '' });
+    expect(await query('up{job="longtarget1",path="long"}')).toEqual([]);
+    expect(await value('up{job="longtarget1",path="short"}')).toBe('1');
+    const page = await call('/targets');
+    expect(page.text).toContain('metrics store refused all 14 series');
+  });
+
   it('a write the store refuses whole is written again target by target; a target too big alone is down, named', async () => {
     // The metrics Worker of this test config takes MAX_SERIES_PER_REQUEST = 15000 series per write. Two targets of
     // 9000 and 8990 samples (and 5 report series each) travel in one write of 18000 series, refused whole: each is

@@ -3,7 +3,7 @@
  * workerd tests (which cannot start servers) can set what the origin answers and count
  * what reached it.
  *
- *   PUT  /__script/<path>   body: {status, headers, body, delayMs, bodyDelayMs, then?}  sets the answer
+ *   PUT  /__script/<path>   body: {status, headers, body, echoUrl, delayMs, bodyDelayMs, then?}  sets the answer
  *   GET  /__hits/<path>     → {count, requests: [{method, headers}]}
  *   POST /__reset           forgets scripts and counts
  *
@@ -27,6 +27,8 @@ export interface OriginScript {
   mode?: 'normal' | 'down' | 'hang';
   /** Answer every conditional GET with 304 (and this script's ETag), whatever it names. */
   always304?: boolean;
+  /** The body is the request target as it reached the origin (path and query), as an origin that echoes its URL. */
+  echoUrl?: boolean;
 }
 
 interface Hit {
@@ -126,7 +128,7 @@ export async function startScriptedOrigin(port = 0): Promise<ScriptedOrigin> {
       res.end();
       return;
     }
-    let text = script.body ?? '';
+    let text = script.echoUrl ? (req.url ?? '') : (script.body ?? '');
     if (script.size !== undefined) {
       const unit = text || 'x';
       text = unit.repeat(Math.ceil(script.size / unit.length)).slice(0, script.size);

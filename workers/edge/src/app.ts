@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
 import { openExchange, passThrough, serveCached, thisIsolate, type Clock, type Upstream } from './cache';
+import { canonicalUrl } from './cache-key';
 import { cacheSettings, type CacheSettings } from './settings';
 import { fetchOrigin } from './origin';
 import { cacheApi } from './purge-api';
@@ -23,6 +24,15 @@ function originUpstream(env: Env, settings: CacheSettings, clientIp: string | nu
     });
 }
 
+/**
+ * The request as the cache and its upstreams see it, at its {@link canonicalUrl}: what is left
+ * out of the cache key never reaches the origin either.
+ */
+function canonicalRequest(request: Request, settings: CacheSettings): Request {
+  const url = canonicalUrl(new URL(request.url), settings.isIgnored);
+  return url === request.url ? request : new Request(url, request);
+}
+
 /** The edge Worker, its cache reading the time from `clock` (the deployed Worker: the system clock). */
 export function edgeApp(clock: Clock): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
@@ -35,14 +45,15 @@ export function edgeApp(clock: Clock): Hono<{ Bindings: Env }> {
   app.on(['GET', 'HEAD'], '*', (c) => {
     const settings = cacheSettings(c.env);
     const clientIp = c.req.header('cf-connecting-ip') ?? null;
+    const request = canonicalRequest(c.req.raw, settings);
     return serveCached(
-      openExchange(c.req.raw, {
+      openExchange(request, {
         env: c.env,
         settings,
         clock,
         isolate: thisIsolate,
         waitUntil: (p) => c.executionCtx.waitUntil(p),
-        upstream: upstreamFor(c.req.raw, c.env, originUpstream(c.env, settings, clientIp)),
+        upstream: upstreamFor(request, c.env, originUpstream(c.env, settings, clientIp)),
       }),
     );
   });

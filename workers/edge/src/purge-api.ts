@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requireToken } from '@pushpull/http/auth';
 import { ApiError } from '@pushpull/http/errors';
 import { deleteLocally } from './cache';
+import { normalisedPathPrefix } from './cache-key';
 import { cacheSettings } from './settings';
 import { purge, purgeKeyOf, type PurgeRequest } from './purge';
 
@@ -41,8 +42,8 @@ function parsePurgeBody(body: unknown): PurgeRequest {
     return v;
   };
   const urls = list('urls');
-  // Prefixes are compared with URL paths as the URL parser writes them (percent-encoded).
-  const prefixes = list('prefixes').map((p) => new URL(p, PURGE_BASE).pathname);
+  // Prefixes are compared with cache keys: paths as the URL parser writes them, in their normal form.
+  const prefixes = list('prefixes').map((p) => normalisedPathPrefix(new URL(p, PURGE_BASE).pathname));
   const tags = list('tags');
   const everything = b.everything === true;
   if (b.everything !== undefined && typeof b.everything !== 'boolean')

@@ -7,7 +7,7 @@
  * propagated it (about 60 s on Cloudflare) plus the poll interval.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { normalisedQuery } from './cache-key';
+import { normalisedPath, normalisedQuery } from './cache-key';
 import { cacheSettings } from './settings';
 
 /** What a purge names. URLs and prefixes are matched on path (+ query for URLs), on every host. */
@@ -33,7 +33,7 @@ const SNAPSHOT_KEY = 'purge:snapshot';
 /** Path and normalised query of a URL or path: how purge names a cached URL (on every host). */
 export function purgeKeyOf(urlOrPath: string, isIgnored: (name: string) => boolean = () => false): string {
   const url = new URL(urlOrPath, 'http://purge.invalid');
-  return url.pathname + normalisedQuery(url.search, isIgnored);
+  return normalisedPath(url.pathname) + normalisedQuery(url.search, isIgnored);
 }
 
 /** Whether an entry stored at `storedAt` is covered by a purge in the snapshot (or a local §4.4 invalidation). */

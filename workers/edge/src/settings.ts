@@ -31,7 +31,7 @@ export const cacheSettingsSchema = settingsSchema({
     accepts: 'a comma-separated list of query parameter names (`*` at the end = prefix)',
     parse: ignoredParams,
     doc,
-    meaning: 'query parameters left out of the cache key (`*` = prefix)',
+    meaning: 'query parameters left out of the cache key and of GET/HEAD requests sent upstream (`*` = prefix)',
   }),
   originTimeoutMs: integer('ORIGIN_TIMEOUT_MS', 10_000, {
     min: 1,

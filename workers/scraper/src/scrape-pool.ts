@@ -207,9 +207,15 @@ export class ScrapePool extends DurableObject<Env> {
       const write = writes[k];
       let lastError = o.lastError;
       let health = o.health;
-      if (write.error !== undefined) {
+      // Every series refused (a target label too long, say): nothing of the target, `up` included,
+      // was stored, so it is down as when the write fails, never up with nothing to show.
+      const storedNothing = write.refused.length > 0 && write.refused.length === o.batches.length;
+      const error =
+        write.error ??
+        (storedNothing ? `metrics store refused all ${write.refused.length} series: ${write.refused[0].message}` : undefined);
+      if (error !== undefined) {
         health = 'down';
-        lastError = lastError === '' ? write.error : `${lastError}; ${write.error}`;
+        lastError = lastError === '' ? error : `${lastError}; ${error}`;
       } else if (write.refused.length > 0 && lastError === '') {
         lastError = `metrics store refused ${write.refused.length} series: ${write.refused[0].message}`;
       }
@@ -228,8 +234,8 @@ export class ScrapePool extends DurableObject<Env> {
           )
           .toArray().length > 0;
       if (!updated) return;
-      // A failed write must not forget the series: the next scrape compares against them again.
-      if (write.error === undefined) this.remember(target.scrapeUrl, o.tracked);
+      // A failed (or wholly refused) write must not forget the series: the next scrape compares against them again.
+      if (error === undefined) this.remember(target.scrapeUrl, o.tracked);
     });
   }
 

@@ -16,6 +16,7 @@ import type {
   StartedUpload,
   UploadedPart,
 } from '@pushpull/contracts/push';
+import { pathOfName } from '../cache-key';
 import { purge } from '../purge';
 import { contentTypeFor } from '@pushpull/http/content-type';
 import { collectGarbage } from './gc';
@@ -120,10 +121,11 @@ async function purgeChanged(env: Env, paths: string[]): Promise<void> {
     await purge(env, { prefixes: ['/'] });
     return;
   }
+  // Each file's one URL (a name with `?`, `#` or `%` is not its own URL).
   const urls = new Set<string>();
   for (const p of paths) {
-    urls.add(p);
-    if (p.endsWith('/index.html')) urls.add(p.slice(0, -'index.html'.length));
+    urls.add(pathOfName(p));
+    if (p.endsWith('/index.html')) urls.add(pathOfName(p.slice(0, -'index.html'.length)));
   }
   await purge(env, { urls: [...urls] });
 }

@@ -5,6 +5,7 @@
  * §13-14 from the shared module. It answers like an origin, so the pull cache can sit in front of it.
  */
 import { EXPIRES_AT_HEADER } from '../cache';
+import { normalisedPath, pathOfName } from '../cache-key';
 import { fixedLength } from '../framing';
 import { conditionalFields } from '@pushpull/http/semantics/preconditions';
 import type { ByteRange } from '@pushpull/http/semantics/range';
@@ -40,6 +41,23 @@ function pushedHeaders(entry: FileEntry): Headers {
 }
 
 /**
+ * The pushed name a URL path serves, or null. A file has one URL, {@link pathOfName} of its name,
+ * up to RFC 3986 §6.2.2 equivalence (`/%73tale.txt`, lowercase hex): one cache key, which an
+ * activation purges. A reserved character sent percent-encoded (`%2B` for `+`, `%2F` for `/`)
+ * makes another URL (§2.2), which serves no pushed file, as no purge would reach its copies.
+ */
+function pushedName(urlPath: string): string | null {
+  const path = normalisedPath(urlPath);
+  let name: string;
+  try {
+    name = decodeURIComponent(path);
+  } catch {
+    return null; // not UTF-8: no pushed name (names are text)
+  }
+  return pathOfName(name) === path ? name : null;
+}
+
+/**
  * The pushed response for a request, or null when the path is not pushed (or has expired),
  * its blob is missing, or the method is not GET/HEAD. Preconditions, Range and HEAD are those
  * of the shared RFC 9110 module (@pushpull/http/semantics): If-Match, If-None-Match,
@@ -48,12 +66,8 @@ function pushedHeaders(entry: FileEntry): Headers {
  */
 export async function fetchPushed(request: Request, env: PushEnv, now = Date.now()): Promise<Response | null> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return null;
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(request.url).pathname);
-  } catch {
-    return null;
-  }
+  const pathname = pushedName(new URL(request.url).pathname);
+  if (pathname === null) return null;
   const entry = await activeFile(env, pathname, now);
   if (!entry) return null;
   const headers = pushedHeaders(entry);
