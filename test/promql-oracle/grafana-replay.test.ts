@@ -133,7 +133,8 @@ async function same(path: string, form?: Record<string, string>): Promise<string
     const onlyOurs = [...sa].filter((x) => !sb.has(x));
     const onlyTheirs = [...sb].filter((x) => !sa.has(x) && !HEAD_ONLY.has(x));
     if (ours.status === theirs.status && onlyOurs.length === 0 && onlyTheirs.length === 0) return undefined;
-    return `status ${ours.status} vs ${theirs.status}; only pushpull ${JSON.stringify(onlyOurs)}; only Prometheus ${JSON.stringify(onlyTheirs)}`;
+    const only = `only pushpull ${JSON.stringify(onlyOurs)}; only Prometheus ${JSON.stringify(onlyTheirs)}`;
+    return `status ${ours.status} vs ${theirs.status}; ${only}`;
   }
   return difference(ours, theirs);
 }

@@ -83,7 +83,8 @@ export const metricsSettingsSchema = settingsSchema({
   queryTimeoutSeconds: decimal('QUERY_TIMEOUT_SECONDS', 120, {
     above: 0,
     doc,
-    meaning: "longest evaluation of one query (Prometheus's `--query.timeout`; a request's `timeout` may only shorten it) → 503 `timeout`",
+    meaning:
+      "longest evaluation of one query (Prometheus's `--query.timeout`; a request's `timeout` may only shorten it) → " + '503 `timeout`',
   }),
   pushIntervalSeconds: integer('PUSH_INTERVAL_SECONDS', 15, {
     min: 1,
