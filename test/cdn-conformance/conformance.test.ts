@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type DevWorker } from '../support/dev-worker';
 import { startScriptedOrigin, type OriginScript, type ScriptedOrigin } from '../support/scripted-origin';
-import { installed, startNginx, startVarnish, type CacheUnderTest } from './reference-caches';
+import { startNginx, startVarnish, type CacheUnderTest } from './reference-caches';
 import { spellDate } from '@pushpull/http/semantics/cases';
 
 let origin: ScriptedOrigin;
@@ -472,8 +472,8 @@ beforeAll(async () => {
       ).status === 200,
     stop: () => edge.stop(),
   });
-  if (installed('nginx')) caches.push(await startNginx(19482, origin.port));
-  if (installed('varnishd')) caches.push(await startVarnish(19484, origin.port));
+  caches.push(await startNginx(19482, origin.port));
+  caches.push(await startVarnish(19484, origin.port));
 }, 120_000);
 
 afterAll(async () => {

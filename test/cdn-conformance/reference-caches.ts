@@ -2,11 +2,10 @@
  * The reference shared caches, configured as a careful operator would, in front of the
  * same origin as pushpull's edge: nginx `proxy_cache` and Varnish (Debian packages).
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopProcess, waitForHttp } from '../support/process';
+import { spawnPeer, stopProcess, waitForHttp } from '../support/process';
 
 /** A cache under test: where to send requests, and how to purge if it can. */
 export interface CacheUnderTest {
@@ -14,11 +13,6 @@ export interface CacheUnderTest {
   url: string;
   purge?: (path: string) => Promise<boolean>;
   stop(): Promise<void>;
-}
-
-/** Whether a binary is installed. */
-export function installed(bin: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 }
 
 /**
@@ -66,7 +60,7 @@ http {
 }
 `,
   );
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const child = spawnPeer('nginx', 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(url, child, 'nginx');
   return { name: 'nginx', url, stop: () => stopProcess(child, 3000) };
@@ -89,8 +83,9 @@ sub vcl_backend_response {
 }
 `,
   );
-  const child = spawn(
+  const child = spawnPeer(
     'varnishd',
+    'varnish',
     ['-F', '-f', join(dir, 'default.vcl'), '-a', `127.0.0.1:${port}`, '-n', join(dir, 'n'), '-s', 'malloc,64m', '-j', 'none'],
     { stdio: 'ignore' },
   );

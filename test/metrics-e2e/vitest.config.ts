@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
 
-// Real clients in Node (InfluxDB client, prom-client's Pushgateway, a real Prometheus) against
-// the metrics Worker served by wrangler's dev server (global-setup.ts).
+// Real clients in Node from npm (InfluxDB client, prom-client's Pushgateway) against the metrics
+// Worker served by wrangler's dev server (global-setup.ts). The Debian peers: metrics-e2e-peers.
 export default defineProject({
   test: {
     name: 'metrics-e2e',

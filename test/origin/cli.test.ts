@@ -32,7 +32,13 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exit = new Promise<number | null>((r) => {
+    child.on('exit', (code) => r(code));
+    child.on('error', (e) => {
+      err += e.message;
+      r(null);
+    });
+  });
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 

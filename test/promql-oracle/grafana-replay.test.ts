@@ -3,17 +3,16 @@
 // ../shared/grafana/), sent to pushpull and to the same Prometheus 2.42 holding the same samples, the answers
 // compared as the oracle compares them. The samples: one real node_exporter page (this machine's), its counters
 // advancing and its gauges moving for an hour at 15 s, written into both stores by remote_write.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { parseExposition } from '@pushpull/wire/prometheus-text/exposition';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { root } from '../support/dev-worker';
-import { stopProcess, waitForHttp } from '../support/process';
+import { spawnPeer, stopProcess, waitForHttp } from '../support/process';
 import { freePort } from '../http-semantics/http';
 import { difference, type ApiAnswer } from './compare';
-import { ORACLE_TOKEN, peerBinary, writeBoth } from './stack';
+import { ORACLE_TOKEN, writeBoth } from './stack';
 
 const prometheus = inject('prometheusUrl');
 const pushpull = inject('pushpullUrl');
@@ -67,13 +66,13 @@ function hash(text: string): number {
 
 /** One real node_exporter page, as an hour of samples. */
 async function nodeExporterSeries(): Promise<SeriesBatch[]> {
-  const bin = peerBinary('prometheus-node-exporter', 'prometheus-node-exporter');
   const port = await freePort();
-  const child = spawn(bin, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
-  const spawnError = new Promise<never>((_, fail) => child.once('error', fail));
+  const child = spawnPeer('prometheus-node-exporter', 'prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`], {
+    stdio: 'ignore',
+  });
   let page: string;
   try {
-    await Promise.race([waitForHttp(`http://127.0.0.1:${port}/metrics`, child, 'node_exporter', { okOnly: true }), spawnError]);
+    await waitForHttp(`http://127.0.0.1:${port}/metrics`, child, 'node_exporter', { okOnly: true });
     page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   } finally {
     await stopProcess(child);

@@ -3,15 +3,15 @@
  * remote_write receiver on) and the metrics Worker under `wrangler dev`, each on a free port of 127.0.0.1,
  * both fed the same remote_write bodies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { encodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
 import { freePort } from '../http-semantics/http';
 import { root, startWorker, type DevWorker } from '../support/dev-worker';
-import { stopProcess, waitForHttp } from '../support/process';
+import { spawnPeer, stopProcess, waitForHttp } from '../support/process';
 
 /** The running pair. */
 export interface OracleStack {
@@ -24,22 +24,7 @@ export interface OracleStack {
 export const ORACLE_TOKEN = 'oracle-token';
 const TOKEN = ORACLE_TOKEN;
 
-/** A binary on PATH, or a clear error naming the Debian package. */
-export function peerBinary(name: string, pkg: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${name} not found on PATH: install the Debian package ${pkg} (apt-get install -y ${pkg})`);
-}
-
 async function startPrometheus(extraConfig = ''): Promise<{ url: string; stop(): Promise<void> }> {
-  const bin = peerBinary('prometheus', 'prometheus');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pushpull-oracle-prom-'));
   // The out-of-order window lets the data set (hours in the past) be written in any order.
@@ -48,8 +33,9 @@ async function startPrometheus(extraConfig = ''): Promise<{ url: string; stop():
     `global:\n  scrape_interval: 15s\nstorage:\n  tsdb:\n    out_of_order_time_window: 1d\n${extraConfig}`,
   );
   let log = '';
-  const child: ChildProcess = spawn(
-    bin,
+  const child: ChildProcess = spawnPeer(
+    'prometheus',
+    'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--web.listen-address=127.0.0.1:${port}`,

@@ -189,6 +189,7 @@ function cli(args: string[], token = TOKEN): Promise<{ code: number; stdout: str
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
+    child.on('error', (err) => resolve({ code: -1, stdout, stderr: `${stderr}${err.message}` }));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }

@@ -9,9 +9,6 @@ export const AUTH = { authorization: `Bearer ${TOKEN}` };
 interface TestEnv {
   TARGETS_PORT: string;
   TOGGLE_PORT: string;
-  /** A real Prometheus scraping the parity targets, and the configuration it uses. */
-  PROMETHEUS_URL: string;
-  PARITY_CONFIG: string;
   /** The real metrics Worker's HTTP side (query API). */
   METRICS_HTTP: Fetcher;
 }

@@ -102,9 +102,15 @@ export async function startWorker(
   );
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
   const child: ChildProcess = spawn(wrangler, args, { cwd: root, env: env(), stdio: ['ignore', 'ignore', 'inherit'] });
+  // A spawn failure is an 'error' event: kept and thrown below, never an unhandled event that aborts vitest.
+  let spawnFailure: Error | undefined;
+  child.on('error', (err) => {
+    spawnFailure = err;
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
+    if (spawnFailure) throw new Error(`wrangler dev -c ${config} did not start: ${spawnFailure.message}`, { cause: spawnFailure });
     if (child.exitCode !== null) throw new Error(`wrangler dev -c ${config} exited with ${child.exitCode}`);
     try {
       const r = await fetch(url + readyPath, { headers: options.readyHeaders });
@@ -127,7 +133,7 @@ export async function startWorker(
           rmSync(state, { recursive: true, force: true });
           done();
         };
-        if (child.exitCode !== null) {
+        if (child.pid === undefined || child.exitCode !== null) {
           finish();
           return;
         }

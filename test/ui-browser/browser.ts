@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { CHROMIUM } from './global-setup';
+import { chromium } from './global-setup';
 
 /** Where screenshots and timings go (gitignored). */
 export const OUTPUT_DIR = join(import.meta.dirname, 'output');
@@ -19,7 +19,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'pushpull-chromium-'));
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromium(),
     headless: true,
     userDataDir: profile,
     args: [

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startOrigin, type RunningOrigin } from '../../origin/server';
 import { root, startWorker, type DevWorker } from '../support/dev-worker';
+import { peerBinary } from '../support/process';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,8 +17,8 @@ declare module 'vitest' {
   }
 }
 
-/** The Debian package whose browser the tests drive (never a downloaded one). */
-export const CHROMIUM = '/usr/bin/chromium';
+/** The browser the tests drive: Debian's chromium on PATH (never a downloaded one), or an error naming the package. */
+export const chromium = (): string => peerBinary('chromium', 'chromium');
 
 /** The token the Workers get in these tests. */
 export const TOKEN = 'ui-token';
@@ -42,7 +43,7 @@ export function freePort(): Promise<number> {
  * stopped by the returned teardown, and at once if a later step of the setup fails.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (!existsSync(CHROMIUM)) throw new Error(`ui-browser needs Debian's chromium (${CHROMIUM} not found): apt-get install chromium`);
+  chromium();
   const registry = mkdtempSync(join(tmpdir(), 'pushpull-ui-registry-'));
   let origin: RunningOrigin | undefined;
   let metrics: DevWorker | undefined;

@@ -1,7 +1,7 @@
 // Cross-check against a real remote_write client: the Debian `prometheus` binary scrapes a page served
 // here and remote_writes what it scraped back to this process, where decodeRemoteWrite must accept every
 // request and see the values (NaN, ±Inf) and, once a series disappears from the page, its staleness marker.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { decodeRemoteWrite, encodeRemoteWrite, type RemoteWriteResult } from '@pushpull/wire/remote-write/write-request';
-import { stopProcess } from '../support/process';
+import { spawnError, spawnPeer, stopProcess } from '../support/process';
 
 const WAIT_MS = 45_000;
 
@@ -80,7 +80,8 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  prometheus = spawn(
+  prometheus = spawnPeer(
+    'prometheus',
     'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -109,6 +110,8 @@ async function waitFor(what: string, ok: () => boolean): Promise<void> {
   const deadline = Date.now() + WAIT_MS;
   while (!ok()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; prometheus log:\n${prometheusLog}`);
+    const failed = prometheus && spawnError(prometheus);
+    if (failed) throw new Error(`prometheus did not start: ${failed.message}`, { cause: failed });
     if (prometheus?.exitCode !== null && prometheus?.exitCode !== undefined) throw new Error(`prometheus exited: ${prometheusLog}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

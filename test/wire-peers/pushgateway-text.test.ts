@@ -2,12 +2,12 @@
 // HELP/TYPE lines are the pages parseExposition refuses with `metadataOnce` (what the metrics Worker's Pushgateway API
 // parses with), with the same message. The Pushgateway parses with client_golang's expfmt TextParser, which is
 // stricter than a scrape (promparse) in exactly these rules.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExpositionError, parseExposition } from '@pushpull/wire/prometheus-text/exposition';
-import { stopProcess, waitForHttp } from '../support/process';
+import { spawnPeer, stopProcess, waitForHttp } from '../support/process';
 
 let pushgateway: ChildProcess | undefined;
 let base = '';
@@ -35,9 +35,14 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  pushgateway = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], {
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
+  pushgateway = spawnPeer(
+    'prometheus-pushgateway',
+    'prometheus-pushgateway',
+    [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    },
+  );
   await waitForHttp(`${base}/-/ready`, pushgateway, 'prometheus-pushgateway', { okOnly: true });
 }, 30_000);
 

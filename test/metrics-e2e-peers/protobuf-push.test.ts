@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseExposition } from '@pushpull/wire/prometheus-text/exposition';
 import { parseProtobufExposition } from '@pushpull/wire/prometheus-protobuf/exposition';
-import { stopProcess, waitForHttp } from '../support/process';
+import { spawnPeer, stopProcess, waitForHttp } from '../support/process';
 
 // A real client_golang encoder: node_exporter (Debian prometheus-node-exporter) serves the delimited
 // protobuf format when asked for it, as client_golang's push package sends it to a Pushgateway.
@@ -14,7 +14,9 @@ const PROTOBUF = 'application/vnd.google.protobuf; proto=io.prometheus.client.Me
 let exporter: ChildProcess | undefined;
 
 beforeAll(async () => {
-  exporter = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=${NODE_EXPORTER}`], { stdio: 'ignore' });
+  exporter = spawnPeer('prometheus-node-exporter', 'prometheus-node-exporter', [`--web.listen-address=${NODE_EXPORTER}`], {
+    stdio: 'ignore',
+  });
   await waitForHttp(`http://${NODE_EXPORTER}/metrics`, exporter, 'node_exporter', { okOnly: true });
 });
 

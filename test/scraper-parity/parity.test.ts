@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { putConfig, query, scrapeJob, testEnv } from './scraper-client';
+import { putConfig, query, scrapeJob, testEnv as scraperEnv } from '../scraper/scraper-client';
+
+/** The scraper's test bindings plus this project's (vitest.config.ts): a real Prometheus scraping the targets, its configuration. */
+const testEnv = scraperEnv as typeof scraperEnv & { PROMETHEUS_URL: string; PARITY_CONFIG: string };
 
 type Row = { metric: Record<string, string>; value: [number, string] };
 

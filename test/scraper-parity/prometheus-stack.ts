@@ -4,11 +4,10 @@
  * targets with the same scrape configuration the scraper is given, so their stored series
  * can be diffed. Ports 19100 (Prometheus) and 19101 (node_exporter).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopProcess, waitForHttp } from '../support/process';
+import { peerBinary, spawnPeer, stopProcess, waitForHttp } from '../support/process';
 
 const PROMETHEUS_PORT = 19100;
 const NODE_EXPORTER_PORT = 19101;
@@ -23,6 +22,9 @@ export interface PrometheusStack {
 
 /** Starts node_exporter and Prometheus scraping node_exporter, the origin and the good test page. */
 export async function startPrometheusStack(originPort: number, targetsPort: number, togglePort: number): Promise<PrometheusStack> {
+  // Both found on PATH before either starts, so that a missing one leaves nothing behind.
+  peerBinary('prometheus', 'prometheus');
+  peerBinary('prometheus-node-exporter', 'prometheus-node-exporter');
   const dir = mkdtempSync(join(tmpdir(), 'pushpull-parity-'));
   const nodeExporter = `127.0.0.1:${NODE_EXPORTER_PORT}`;
   const config = {
@@ -36,9 +38,12 @@ export async function startPrometheusStack(originPort: number, targetsPort: numb
     ],
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
-  const ne = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=${nodeExporter}`], { stdio: 'ignore' });
-  const prom = spawn(
-    '/usr/bin/prometheus',
+  const ne = spawnPeer('prometheus-node-exporter', 'prometheus-node-exporter', [`--web.listen-address=${nodeExporter}`], {
+    stdio: 'ignore',
+  });
+  const prom = spawnPeer(
+    'prometheus',
+    'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,

@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { stopProcess } from '../support/process';
+import { spawnError, spawnPeer, stopProcess } from '../support/process';
 
 const url = inject('metricsUrl');
 const token = inject('metricsToken');
 const PROM_PORT = 19020;
 const PROM = `http://127.0.0.1:${PROM_PORT}`;
-const PROMETHEUS_BIN = '/usr/bin/prometheus';
 /** How long Prometheus remote_writes into pushpull before the checks. */
 const RUN_MS = 60_000;
 
@@ -20,6 +19,8 @@ let log = '';
 
 async function waitReady(deadline: number): Promise<void> {
   while (Date.now() < deadline) {
+    const failed = prometheus && spawnError(prometheus);
+    if (failed) throw new Error(`prometheus did not start: ${failed.message}`, { cause: failed });
     try {
       const r = await fetch(`${PROM}/-/ready`);
       if (r.ok) return;
@@ -49,7 +50,6 @@ async function apiData(base: string, path: string): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(PROMETHEUS_BIN)) throw new Error('the Debian package prometheus is required (apt-get install -y prometheus)');
   dir = mkdtempSync(join(tmpdir(), 'pushpull-prometheus-'));
   writeFileSync(
     join(dir, 'prometheus.yml'),
@@ -71,8 +71,9 @@ remote_write:
       min_backoff: 100ms
 `,
   );
-  prometheus = spawn(
-    PROMETHEUS_BIN,
+  prometheus = spawnPeer(
+    'prometheus',
+    'prometheus',
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--web.listen-address=127.0.0.1:${PROM_PORT}`,
