@@ -8,7 +8,7 @@
 import { varyNames } from '../cache-key';
 import { mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstraints } from '../freshness';
 import type { OriginError } from '../origin';
-import { answerFetched, answerStored, originErrorResponse, withCacheStatus } from './answer';
+import { answerFetched, answerStored, answerUnstored, originErrorResponse } from './answer';
 import type { Exchange } from './exchange';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
 import { singleFlight, type Flight } from './single-flight';
@@ -162,11 +162,17 @@ export async function validate(ex: Exchange, found: FoundEntry, why: 'stale' | '
       );
     }
     // No longer storable (e.g. the 304 said no-store): answer from the merged copy once.
-    return withCacheStatus(new Response(entryBody.reader(), { status: entry.status, headers: merged }), {
-      fwd: why,
-      fwdStatus: 304,
-      collapsed,
-    });
+    return answerUnstored(
+      request,
+      {
+        status: entry.status,
+        statusText: entry.statusText,
+        headers: merged,
+        body: entryBody.reader(),
+        length: meta.size >= 0 ? meta.size : null,
+      },
+      { fwd: why, fwdStatus: 304, collapsed },
+    );
   }
   const f = outcome.fetched;
   return answerFetched(request, f, {
