@@ -429,7 +429,6 @@ const scenarios: Scenario[] = [
  * the fix must delete its line; until then the two "pushpull is right" checks skip them.
  */
 const EDGE_FIXES_PENDING = new Set([
-  'stores and reuses a 204 with max-age (as a 204)',
   'must-understand: stores a 200 despite no-store',
   'treats an Expires with UTC instead of GMT as already expired',
   'ignores an invalid Age (1e3) instead of reading 1000 s',

@@ -10,7 +10,6 @@ const LENIENT_DATE = 'an invalid HTTP-date is read as a date (Date.parse)';
 
 const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'edge cache': {
-    'serves an origin 204 with explicit freshness as a 204, and reuses it': 'the first answer is a 500',
     'must-understand: reuses a status it implements despite no-store': 'must-understand is not implemented: no-store wins',
     'a 304 carrying Set-Cookie refreshes the stored response (200, stored body), the cookie for this client only':
       'the merged response is unstorable, so every request revalidates and every client gets the cookie',

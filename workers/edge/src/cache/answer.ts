@@ -12,6 +12,7 @@ import { buildResponse, planResponse } from '@pushpull/http/semantics/respond';
 import { fixedLength } from '../framing';
 import type { OriginError } from '../origin';
 import { appendCacheStatus, formatCacheStatus, type CacheStatus } from './cache-status';
+import { isNullBodyStatus } from './null-body';
 import { servedHeaders, type StoredMeta } from './stored-entry';
 import type { Fetched } from './upstream-fetch';
 
@@ -48,7 +49,7 @@ function answerRepresentation(request: Request, r: Representation): Response {
   const length = servedLength(headers, r.length);
   if (status !== 200) {
     // Conditionals and Range apply to a 200's representation only; other statuses pass as they are.
-    if (request.method === 'HEAD' || body === null) {
+    if (request.method === 'HEAD' || body === null || isNullBodyStatus(status)) {
       void body?.cancel();
       return new Response(null, { status, statusText, headers });
     }

@@ -6,6 +6,7 @@ import { variantKey } from '../cache-key';
 import { correctedInitialAge, entryPolicy, freshnessLifetime, parseCacheControl, whyNotStorable } from '../freshness';
 import type { CacheSettings } from '../settings';
 import type { Exchange } from './exchange';
+import { responseWithStatus } from './null-body';
 import { SharedBody } from './shared-body';
 import { EXPIRES_AT_HEADER, markerHeaders, storedHeaders, type StoredMeta } from './stored-entry';
 import type { TieredCache } from './tiers';
@@ -80,12 +81,12 @@ export async function writeEntry(tiers: TieredCache, primary: string, variant: s
   if (f.body instanceof SharedBody) {
     // Complete and in memory already: stored from one array (with its Content-Length), and kept in the memory tier if small.
     const bytes = f.body.bytes();
-    await tiers.put(variant ?? primary, new Response(bytes, { status: f.status, statusText: f.statusText, headers }), bytes);
+    await tiers.put(variant ?? primary, responseWithStatus(bytes, { status: f.status, statusText: f.statusText, headers }), bytes);
     return;
   }
   const body = f.body.reader();
   if (body === null) return;
-  await tiers.put(variant ?? primary, new Response(body, { status: f.status, statusText: f.statusText, headers }));
+  await tiers.put(variant ?? primary, responseWithStatus(body, { status: f.status, statusText: f.statusText, headers }));
 }
 
 /** Stores a fetched response if it may be stored; settles when it is in the cache. */

@@ -10,6 +10,7 @@ import { mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstrain
 import type { OriginError } from '../origin';
 import { answerFetched, answerStored, answerUnstored, originErrorResponse } from './answer';
 import type { Exchange } from './exchange';
+import { responseWithStatus } from './null-body';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
 import { singleFlight, type Flight } from './single-flight';
 import { planStorage, storeFetched, writeEntry } from './store';
@@ -121,7 +122,7 @@ export async function validate(ex: Exchange, found: FoundEntry, why: 'stale' | '
 
   const failedStatus = outcome.kind === 'full' && isServerError(outcome.fetched.status) ? outcome.fetched.status : undefined;
   if ((outcome.kind === 'error' || failedStatus !== undefined) && mayServeStaleOnError(meta, constraints, now)) {
-    const stale = new Response(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: entry.headers });
+    const stale = responseWithStatus(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: entry.headers });
     return answerStored(
       request,
       stale,
@@ -148,7 +149,7 @@ export async function validate(ex: Exchange, found: FoundEntry, why: 'stale' | '
     );
     if (plan.meta) {
       plan.meta.size = meta.size;
-      const served = new Response(entryBody.reader(), {
+      const served = responseWithStatus(entryBody.reader(), {
         status: entry.status,
         statusText: entry.statusText,
         headers: storedHeaders(merged, plan.meta, plan.storeFor),
