@@ -434,9 +434,6 @@ const EDGE_FIXES_PENDING = new Set([
   'ignores an invalid Age (1e3) instead of reading 1000 s',
   // Not fixable in the Worker: workerd answers 501 to methods outside its fixed list before the Worker runs (cloudflare/workerd#6877).
   'passes an unknown method (M-SEARCH) through and invalidates after its success',
-  'CDN-Cache-Control max-age wins over Cache-Control no-store',
-  'CDN-Cache-Control no-store wins over Cache-Control max-age',
-  'does not forward CDN-Cache-Control to clients',
   'one variant for equivalent Accept-Language values (case, order, whitespace)',
 ]);
 const required = scenarios.filter((s) => !EDGE_FIXES_PENDING.has(s.name));

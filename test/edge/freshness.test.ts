@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cachePolicyHeaders,
   correctedInitialAge,
   decideReuse,
   entryPolicy,
@@ -133,6 +134,35 @@ describe('conditionals and ranges', () => {
     expect(evaluateRange('bytes=10-12', 10)).toEqual({ kind: 'unsatisfiable' });
     expect(evaluateRange('items=0-1', 10).kind).toBe('ignore');
     expect(evaluateRange('bytes=5-2', 10).kind).toBe('ignore');
+  });
+});
+
+describe('targeted cache-control fields (RFC 9213)', () => {
+  const policy = (init: Record<string, string>): [string | null, string | null] => {
+    const h = cachePolicyHeaders(H(init));
+    return [h.get('cache-control'), h.get('expires')];
+  };
+  it('takes CDN-Cache-Control instead of Cache-Control, and ignores Expires then', () => {
+    expect(policy({ 'cache-control': 'no-store', 'cdn-cache-control': 'max-age=60', expires: 'Mon, 05 Jan 2026 07:08:09 GMT' })).toEqual([
+      'max-age=60',
+      null,
+    ]);
+  });
+  it('prefers Pushpull-Cache-Control to CDN-Cache-Control', () => {
+    expect(policy({ 'cdn-cache-control': 'max-age=60', 'pushpull-cache-control': 'no-store' })[0]).toBe('no-store');
+  });
+  it('ignores an empty or invalid targeted field (not a structured dictionary)', () => {
+    expect(policy({ 'cache-control': 'max-age=5', 'cdn-cache-control': '' })[0]).toBe('max-age=5');
+    expect(policy({ 'cache-control': 'max-age=5', 'cdn-cache-control': 'Max-Age=60' })[0]).toBe('max-age=5');
+    expect(policy({ 'cache-control': 'max-age=5', 'cdn-cache-control': 'max-age=60,,' })[0]).toBe('max-age=5');
+    expect(policy({ 'cache-control': 'max-age=5', 'pushpull-cache-control': 'max-age=1 2', 'cdn-cache-control': 'no-cache' })[0]).toBe(
+      'no-cache',
+    );
+  });
+  it('reads parameters and quoted strings as valid', () => {
+    expect(policy({ 'cdn-cache-control': 'max-age=60;x=1, private="set-cookie", stale-if-error=10' })[0]).toBe(
+      'max-age=60;x=1, private="set-cookie", stale-if-error=10',
+    );
   });
 });
 

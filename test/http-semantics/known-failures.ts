@@ -26,12 +26,6 @@ const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, string>>>>
     'uses the first of two Age field lines': 'two lines arrive as "100, 10": dropped instead of 100 used',
     'passes an unknown method (M-SEARCH) to the origin and invalidates after its success':
       'workerd answers 501 "Unrecognized request method" before the Worker runs: its HTTP server knows a fixed list of methods (cloudflare/workerd#6877); not fixable in the Worker',
-    'CDN-Cache-Control max-age wins over Cache-Control no-store': 'CDN-Cache-Control is ignored',
-    'CDN-Cache-Control no-store wins over Cache-Control max-age': 'CDN-Cache-Control is ignored',
-    'CDN-Cache-Control private wins over Cache-Control max-age': 'CDN-Cache-Control is ignored',
-    'CDN-Cache-Control no-cache wins over Cache-Control max-age': 'CDN-Cache-Control is ignored',
-    'does not forward CDN-Cache-Control to clients': 'CDN-Cache-Control is forwarded',
-    'Pushpull-Cache-Control wins over CDN-Cache-Control and is not forwarded': 'Pushpull-Cache-Control is not implemented',
     'equivalent Accept-Language values (case, order, whitespace) share one variant': 'Accept-Language is keyed as sent: two variants',
   },
 };

@@ -50,6 +50,65 @@ export function parseCacheControl(value: string | null | undefined): Directives 
 }
 
 /**
+ * Targeted cache-control fields (RFC 9213) that speak to this cache, most specific first: its
+ * own `Pushpull-Cache-Control`, then `CDN-Cache-Control` (every CDN's).
+ */
+export const TARGETED_CACHE_CONTROL = ['pushpull-cache-control', 'cdn-cache-control'] as const;
+
+/** An RFC 8941 bare item as this check reads it: a quoted string, or a run of other characters. */
+const SF_VALUE = String.raw`("([^"\\]|\\[\\"])*"|[^",;\s]+)`;
+const SF_KEY = String.raw`[a-z*][a-z0-9_.*-]*`;
+/** An RFC 8941 dictionary member: a key, an optional value, optional parameters. */
+const SF_MEMBER = new RegExp(`^${SF_KEY}(=${SF_VALUE})?(;[ ]*${SF_KEY}(=${SF_VALUE})?)*$`);
+
+/** Splits a field value on the commas outside quoted strings, trimming each member. */
+function splitMembers(value: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '\\' && quoted) i++;
+    else if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start));
+  return out.map((m) => m.replace(/^[ \t]+|[ \t]+$/g, ''));
+}
+
+/**
+ * Whether a targeted field's value is a valid, non-empty Structured Field Dictionary (RFC 9213
+ * §2.1, RFC 8941 §3.2): keys lower-case, no empty members. An invalid one is ignored, as if absent.
+ */
+function validTargetedValue(value: string | null): value is string {
+  if (value === null || value.trim() === '') return false;
+  return splitMembers(value).every((m) => SF_MEMBER.test(m));
+}
+
+/**
+ * The response fields this cache takes its policy from (RFC 9213 §2.1): when a targeted field of
+ * {@link TARGETED_CACHE_CONTROL} has a valid, non-empty value, the first such one stands in for
+ * Cache-Control, and Cache-Control, Expires and Surrogate-Control are ignored (the cache MUST);
+ * otherwise the response's own fields. The returned headers decide storability, freshness and
+ * the stale windows; clients see the response as the origin sent it, minus the targeted fields.
+ */
+export function cachePolicyHeaders(headers: Headers): Headers {
+  for (const name of TARGETED_CACHE_CONTROL) {
+    const value = headers.get(name);
+    if (!validTargetedValue(value)) continue;
+    const policy = new Headers(headers);
+    policy.set('cache-control', value);
+    policy.delete('expires');
+    policy.delete('surrogate-control');
+    return policy;
+  }
+  return headers;
+}
+
+/**
  * A directive's delta-seconds (§1.2.2). Undefined when absent; NaN when present but invalid
  * (the caller treats an invalid freshness directive as "stale", §4.2.1).
  */

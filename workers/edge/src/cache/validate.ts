@@ -6,7 +6,7 @@
  * revalidation (stale-while-revalidate, RFC 5861 §3) is the same exchange with nobody waiting.
  */
 import { varyNames } from '../cache-key';
-import { mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstraints } from '../freshness';
+import { cachePolicyHeaders, mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstraints } from '../freshness';
 import type { OriginError } from '../origin';
 import { answerFetched, answerStored, answerUnstored, originErrorResponse } from './answer';
 import type { Exchange } from './exchange';
@@ -51,7 +51,7 @@ function isServerError(status: number): boolean {
 /** Whether response fields may go to other clients than the one that caused them. */
 function mayShareFields(headers: Headers): boolean {
   if (headers.has('set-cookie')) return false;
-  const cc = parseCacheControl(headers.get('cache-control'));
+  const cc = parseCacheControl(cachePolicyHeaders(headers).get('cache-control'));
   return !(cc.get('private') === true || cc.has('no-store'));
 }
 
