@@ -430,8 +430,6 @@ const scenarios: Scenario[] = [
  */
 const EDGE_FIXES_PENDING = new Set([
   'must-understand: stores a 200 despite no-store',
-  'treats an Expires with UTC instead of GMT as already expired',
-  'ignores an invalid Age (1e3) instead of reading 1000 s',
   // Not fixable in the Worker: workerd answers 501 to methods outside its fixed list before the Worker runs (cloudflare/workerd#6877).
   'passes an unknown method (M-SEARCH) through and invalidates after its success',
   'one variant for equivalent Accept-Language values (case, order, whitespace)',

@@ -40,6 +40,15 @@ describe('freshnessLifetime', () => {
     const h = H({ date: new Date(date).toUTCString(), expires: new Date(date + 300_000).toUTCString() });
     expect(freshnessLifetime(200, h, parseCacheControl(''), Date.now(), settings).lifetime).toBe(300);
   });
+  it('reads Expires by the HTTP-date grammar: UTC for GMT or a two-digit RFC 850 year are not ISO dates', () => {
+    const date = 'Tue, 01 Jan 2030 00:00:00 GMT';
+    const lifetime = (expires: string): number =>
+      freshnessLifetime(200, H({ date, expires }), parseCacheControl(''), Date.parse(date), settings).lifetime;
+    expect(lifetime('Tue, 01 Jan 2030 00:05:00 UTC')).toBe(0);
+    expect(lifetime('Tue, 01 Jan 2030 00:05:00 GMT, Tue, 01 Jan 2030 00:06:00 GMT')).toBe(0);
+    expect(lifetime('Tuesday, 01-Jan-30 00:05:00 GMT')).toBe(300);
+    expect(lifetime('Tue Jan  1 00:05:00 2030')).toBe(300);
+  });
   it('gives a non-heuristically-cacheable status no freshness unless explicit or public', () => {
     expect(freshnessLifetime(302, H({}), parseCacheControl(''), Date.now(), settings).lifetime).toBe(0);
     expect(freshnessLifetime(302, H({}), parseCacheControl('public'), Date.now(), settings).lifetime).toBe(60);
@@ -51,6 +60,11 @@ describe('correctedInitialAge (RFC 9111 §4.2.3)', () => {
     const now = Date.now();
     expect(correctedInitialAge(H({ date: new Date(now - 10_000).toUTCString() }), now - 1000, now)).toBeGreaterThanOrEqual(10);
     expect(correctedInitialAge(H({ age: '100' }), now - 2000, now)).toBe(102);
+  });
+  it('ignores an Age that is not delta-seconds and uses the first member of a list (RFC 9111 §5.1)', () => {
+    const now = Date.now();
+    for (const age of ['1e3', '30.5', '5s', '-1']) expect(correctedInitialAge(H({ age }), now, now)).toBe(0);
+    expect(correctedInitialAge(H({ age: '100, 10' }), now, now)).toBe(100);
   });
 });
 

@@ -3,12 +3,11 @@
  * storability (RFC 9111 §3), freshness lifetime (§4.2.1), heuristic freshness (§4.2.2),
  * age (§4.2.3), and the stale-serving windows of RFC 5861.
  */
+import { DELTA_SECONDS_MAX, parseAge, parseDeltaSeconds } from '@pushpull/http/semantics/delta-seconds';
+import { parseHttpDate } from '@pushpull/http/semantics/http-date';
 
 /** Parsed Cache-Control directives: lower-cased names; `true` for directives without a value. */
 export type Directives = Map<string, string | true>;
-
-/** RFC 9111 §1.2.2: delta-seconds that overflow are taken as 2^31. */
-const DELTA_SECONDS_MAX = 2147483648;
 
 /** Parses a Cache-Control field value (RFC 9111 §5.2). The first occurrence of a directive wins (§4.2.1). */
 export function parseCacheControl(value: string | null | undefined): Directives {
@@ -115,9 +114,8 @@ export function cachePolicyHeaders(headers: Headers): Headers {
 function deltaSeconds(d: Directives, name: string): number | undefined {
   const v = d.get(name);
   if (v === undefined) return undefined;
-  if (v === true || !/^\d+$/.test(v)) return Number.NaN;
-  const n = Number(v);
-  return n > DELTA_SECONDS_MAX ? DELTA_SECONDS_MAX : n;
+  if (v === true) return Number.NaN;
+  return parseDeltaSeconds(v) ?? Number.NaN;
 }
 
 /** Field names listed in a qualified `private="a, b"` or `no-cache="a"` directive (§5.2.2.4, §5.2.2.7). */
@@ -163,11 +161,13 @@ export function whyNotStorable(status: number, requestHeaders: Headers, response
   return null;
 }
 
-/** Parses an HTTP-date (RFC 9110 §5.6.7); NaN when invalid. */
-function parseHttpDate(value: string | null): number {
-  if (!value) return Number.NaN;
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? t : Number.NaN;
+/**
+ * A date field by the HTTP-date grammar (RFC 9110 §5.6.7: IMF-fixdate, RFC 850, asctime, and
+ * nothing else); NaN when absent or invalid. `now` places a two-digit RFC 850 year.
+ */
+function dateField(headers: Headers, name: string, now: number): number {
+  const value = headers.get(name);
+  return (value === null ? null : parseHttpDate(value, now)) ?? Number.NaN;
 }
 
 /**
@@ -186,19 +186,19 @@ export function freshnessLifetime(
   const maxAge = deltaSeconds(rcc, 'max-age');
   if (maxAge !== undefined) return { lifetime: Number.isNaN(maxAge) ? 0 : maxAge, heuristic: false };
   if (headers.has('expires')) {
-    // §5.3: an invalid Expires (e.g. "0") means already expired.
-    const expires = parseHttpDate(headers.get('expires'));
+    // §5.3: an invalid Expires (e.g. "0", "UTC" for "GMT", two dates) means already expired.
+    const expires = dateField(headers, 'expires', responseTime);
     if (Number.isNaN(expires)) return { lifetime: 0, heuristic: false };
-    const date = parseHttpDate(headers.get('date'));
+    const date = dateField(headers, 'date', responseTime);
     const base = Number.isNaN(date) ? responseTime : date;
     return { lifetime: Math.max(0, Math.floor((expires - base) / 1000)), heuristic: false };
   }
   if (!HEURISTICALLY_CACHEABLE.has(status) && !rcc.has('public')) return { lifetime: 0, heuristic: false };
-  const lastModified = parseHttpDate(headers.get('last-modified'));
+  const lastModified = dateField(headers, 'last-modified', responseTime);
   const negative = status === 404 || status === 405 || status === 410 || status === 414 || status === 501;
   if (!Number.isNaN(lastModified)) {
     // §4.2.2: a typical heuristic is 10% of the time since Last-Modified.
-    const date = parseHttpDate(headers.get('date'));
+    const date = dateField(headers, 'date', responseTime);
     const base = Number.isNaN(date) ? responseTime : date;
     const tenth = Math.max(0, Math.floor((base - lastModified) / 10_000));
     return { lifetime: Math.min(tenth, settings.heuristicMax), heuristic: true };
@@ -209,10 +209,10 @@ export function freshnessLifetime(
 
 /** The age bookkeeping of §4.2.3, computed once when a response is received. */
 export function correctedInitialAge(headers: Headers, requestTime: number, responseTime: number): number {
-  const date = parseHttpDate(headers.get('date'));
+  const date = dateField(headers, 'date', responseTime);
   const apparentAge = Number.isNaN(date) ? 0 : Math.max(0, (responseTime - date) / 1000);
-  const ageHeader = Number(headers.get('age') ?? '0');
-  const ageValue = Number.isFinite(ageHeader) && ageHeader > 0 ? ageHeader : 0;
+  // §5.1: the first member of a list; an Age that is not delta-seconds (5s, 1e3, 30.5) is ignored.
+  const ageValue = parseAge(headers.get('age')) ?? 0;
   const responseDelay = Math.max(0, (responseTime - requestTime) / 1000);
   return Math.max(apparentAge, ageValue + responseDelay);
 }
