@@ -429,7 +429,6 @@ const scenarios: Scenario[] = [
  * the fix must delete its line; until then the two "pushpull is right" checks skip them.
  */
 const EDGE_FIXES_PENDING = new Set([
-  'must-understand: stores a 200 despite no-store',
   // Not fixable in the Worker: workerd answers 501 to methods outside its fixed list before the Worker runs (cloudflare/workerd#6877).
   'passes an unknown method (M-SEARCH) through and invalidates after its success',
   'one variant for equivalent Accept-Language values (case, order, whitespace)',

@@ -107,6 +107,16 @@ describe('whyNotStorable', () => {
     expect(whyNotStorable(200, H({ authorization: 'x' }), ok, parseCacheControl('s-maxage=5'))).toBeNull();
     expect(whyNotStorable(200, ok, H({ vary: 'accept, *' }), parseCacheControl(''))).toBe('vary-star');
   });
+  it('must-understand: stores a status it understands despite no-store, never one it does not (RFC 9111 §5.2.2.3)', () => {
+    const ok = H({});
+    const cc = parseCacheControl('must-understand, no-store, max-age=60');
+    expect(whyNotStorable(200, ok, ok, cc)).toBeNull();
+    expect(whyNotStorable(404, ok, ok, cc)).toBeNull();
+    expect(whyNotStorable(299, ok, ok, cc)).toBe('must-understand');
+    expect(whyNotStorable(299, ok, ok, parseCacheControl('must-understand, max-age=60'))).toBe('must-understand');
+    expect(whyNotStorable(299, ok, ok, parseCacheControl('max-age=60'))).toBeNull();
+    expect(whyNotStorable(200, H({ 'cache-control': 'no-store' }), ok, cc)).toBe('request no-store');
+  });
 });
 
 describe('cache keys', () => {

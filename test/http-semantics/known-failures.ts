@@ -7,7 +7,6 @@
 
 const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'edge cache': {
-    'must-understand: reuses a status it implements despite no-store': 'must-understand is not implemented: no-store wins',
     'a 304 carrying Set-Cookie refreshes the stored response (200, stored body), the cookie for this client only':
       'the merged response is unstorable, so every request revalidates and every client gets the cookie',
     'passes an unknown method (M-SEARCH) to the origin and invalidates after its success':

@@ -141,12 +141,25 @@ export interface FreshnessSettings {
   heuristicMax: number;
 }
 
+/**
+ * Final statuses whose caching requirements this cache understands (RFC 9111 §5.2.2.3): those
+ * RFC 9110 §15 defines, which it stores and reuses by their generic rules; 206 and 304 are never
+ * stored as such. Anything else (299, 499, 599 …) with `must-understand` is not stored.
+ */
+const UNDERSTOOD_STATUSES = new Set([
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414,
+  415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505,
+]);
+
 /** Why a response cannot be stored, or null when it can. */
 export function whyNotStorable(status: number, requestHeaders: Headers, responseHeaders: Headers, rcc: Directives): string | null {
   if (status < 200 || status === 206 || status === 304) return `status ${status}`;
   const qcc = parseCacheControl(requestHeaders.get('cache-control'));
   if (qcc.has('no-store')) return 'request no-store';
-  if (rcc.has('no-store')) return 'no-store';
+  // §5.2.2.3: must-understand stands in for no-store when the cache understands the status.
+  if (rcc.has('must-understand')) {
+    if (!UNDERSTOOD_STATUSES.has(status)) return 'must-understand';
+  } else if (rcc.has('no-store')) return 'no-store';
   if (rcc.get('private') === true) return 'private';
   if (responseHeaders.has('set-cookie')) return 'set-cookie';
   const vary = responseHeaders.get('vary');

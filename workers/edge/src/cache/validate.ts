@@ -52,7 +52,7 @@ function isServerError(status: number): boolean {
 function mayShareFields(headers: Headers): boolean {
   if (headers.has('set-cookie')) return false;
   const cc = parseCacheControl(cachePolicyHeaders(headers).get('cache-control'));
-  return !(cc.get('private') === true || cc.has('no-store'));
+  return !(cc.get('private') === true || (cc.has('no-store') && !cc.has('must-understand')));
 }
 
 /** Merges a 304's fields into the stored ones (RFC 9111 §3.2, §4.3.4). */
