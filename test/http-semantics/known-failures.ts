@@ -7,8 +7,6 @@
 
 const KNOWN_FAILURES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'edge cache': {
-    'a 304 carrying Set-Cookie refreshes the stored response (200, stored body), the cookie for this client only':
-      'the merged response is unstorable, so every request revalidates and every client gets the cookie',
     'passes an unknown method (M-SEARCH) to the origin and invalidates after its success':
       'workerd answers 501 "Unrecognized request method" before the Worker runs: its HTTP server knows a fixed list of methods (cloudflare/workerd#6877); not fixable in the Worker',
     'equivalent Accept-Language values (case, order, whitespace) share one variant': 'Accept-Language is keyed as sent: two variants',

@@ -55,6 +55,23 @@ function mayShareFields(headers: Headers): boolean {
   return !(cc.get('private') === true || (cc.has('no-store') && !cc.has('must-understand')));
 }
 
+/**
+ * A 304's Set-Cookie is for the client whose request caused it: the refreshed copy is stored
+ * without it (as any response's is never stored with one), and only that client gets it.
+ */
+function withoutSetCookie(headers: Headers): Headers {
+  if (!headers.has('set-cookie')) return headers;
+  const out = new Headers(headers);
+  out.delete('set-cookie');
+  return out;
+}
+
+/** Adds a 304's Set-Cookie lines to the answer of the client that caused them. */
+function withCookies(response: Response, fresh: Headers): Response {
+  for (const cookie of fresh.getSetCookie()) response.headers.append('set-cookie', cookie);
+  return response;
+}
+
 /** Merges a 304's fields into the stored ones (RFC 9111 §3.2, §4.3.4). */
 function mergeHeaders(stored: Headers, meta: StoredMeta, fresh: Headers): Headers {
   const merged = new Headers(stored);
@@ -142,7 +159,7 @@ export async function validate(ex: Exchange, found: FoundEntry, why: 'stale' | '
     const merged = mergeHeaders(entry.headers, meta, outcome.headers);
     const plan = planStorage(
       request,
-      new Response(null, { status: 200, headers: merged }),
+      new Response(null, { status: 200, headers: withoutSetCookie(merged) }),
       outcome.requestTime,
       outcome.responseTime,
       settings,
@@ -154,12 +171,15 @@ export async function validate(ex: Exchange, found: FoundEntry, why: 'stale' | '
         statusText: entry.statusText,
         headers: storedHeaders(merged, plan.meta, plan.storeFor),
       });
-      return answerStored(
-        request,
-        served,
-        plan.meta,
-        { fwd: why, fwdStatus: 304, stored: true, collapsed, ttl: ttlLeft(plan.meta, ex.clock.now()) },
-        ex.clock.now(),
+      return withCookies(
+        answerStored(
+          request,
+          served,
+          plan.meta,
+          { fwd: why, fwdStatus: 304, stored: true, collapsed, ttl: ttlLeft(plan.meta, ex.clock.now()) },
+          ex.clock.now(),
+        ),
+        outcome.headers,
       );
     }
     // No longer storable (e.g. the 304 said no-store): answer from the merged copy once.
@@ -193,7 +213,7 @@ async function refreshStored(
   v: { headers: Headers; requestTime: number; responseTime: number },
 ): Promise<void> {
   const { entry, meta, entryKey } = found;
-  const merged = mergeHeaders(entry.headers, meta, v.headers);
+  const merged = withoutSetCookie(mergeHeaders(entry.headers, meta, v.headers));
   const plan = planStorage(ex.request, new Response(null, { status: 200, headers: merged }), v.requestTime, v.responseTime, ex.settings);
   if (!plan.meta) return;
   let body: BodySource = entryBody;
