@@ -207,6 +207,18 @@ describe('methods (RFC 9110 §9.1, RFC 9111 §4.4)', () => {
     const seen = await hits(p);
     expect(seen.requests.map((r) => r.method)).toEqual(['GET', 'M-SEARCH', 'GET']);
   });
+
+  // A method the cache knows nothing of, but the runtime lets through (unlike M-SEARCH, above).
+  behaviour('passes a method it does not cache (PROPFIND) to the origin and invalidates after its success', async () => {
+    const p = fresh('propfind');
+    await script(p, { body: 'r', headers: { 'cache-control': 'max-age=60' } });
+    await edge(p);
+    const other = await edge(p, { method: 'PROPFIND' });
+    expect(other.status).toBe(200);
+    await edge(p);
+    const seen = await hits(p);
+    expect(seen.requests.map((r) => r.method)).toEqual(['GET', 'PROPFIND', 'GET']);
+  });
 });
 
 describe('targeted cache control (RFC 9213)', () => {

@@ -3,12 +3,11 @@
  * storability (RFC 9111 §3), freshness lifetime (§4.2.1), heuristic freshness (§4.2.2),
  * age (§4.2.3), and the stale-serving windows of RFC 5861.
  */
+import { DELTA_SECONDS_MAX, parseAge, parseDeltaSeconds } from '@pushpull/http/semantics/delta-seconds';
+import { parseHttpDate } from '@pushpull/http/semantics/http-date';
 
 /** Parsed Cache-Control directives: lower-cased names; `true` for directives without a value. */
 export type Directives = Map<string, string | true>;
-
-/** RFC 9111 §1.2.2: delta-seconds that overflow are taken as 2^31. */
-const DELTA_SECONDS_MAX = 2147483648;
 
 /** Parses a Cache-Control field value (RFC 9111 §5.2). The first occurrence of a directive wins (§4.2.1). */
 export function parseCacheControl(value: string | null | undefined): Directives {
@@ -50,15 +49,73 @@ export function parseCacheControl(value: string | null | undefined): Directives 
 }
 
 /**
+ * Targeted cache-control fields (RFC 9213) that speak to this cache, most specific first: its
+ * own `Pushpull-Cache-Control`, then `CDN-Cache-Control` (every CDN's).
+ */
+export const TARGETED_CACHE_CONTROL = ['pushpull-cache-control', 'cdn-cache-control'] as const;
+
+/** An RFC 8941 bare item as this check reads it: a quoted string, or a run of other characters. */
+const SF_VALUE = String.raw`("([^"\\]|\\[\\"])*"|[^",;\s]+)`;
+const SF_KEY = String.raw`[a-z*][a-z0-9_.*-]*`;
+/** An RFC 8941 dictionary member: a key, an optional value, optional parameters. */
+const SF_MEMBER = new RegExp(`^${SF_KEY}(=${SF_VALUE})?(;[ ]*${SF_KEY}(=${SF_VALUE})?)*$`);
+
+/** Splits a field value on the commas outside quoted strings, trimming each member. */
+function splitMembers(value: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    if (ch === '\\' && quoted) i++;
+    else if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start));
+  return out.map((m) => m.replace(/^[ \t]+|[ \t]+$/g, ''));
+}
+
+/**
+ * Whether a targeted field's value is a valid, non-empty Structured Field Dictionary (RFC 9213
+ * §2.1, RFC 8941 §3.2): keys lower-case, no empty members. An invalid one is ignored, as if absent.
+ */
+function validTargetedValue(value: string | null): value is string {
+  if (value === null || value.trim() === '') return false;
+  return splitMembers(value).every((m) => SF_MEMBER.test(m));
+}
+
+/**
+ * The response fields this cache takes its policy from (RFC 9213 §2.1): when a targeted field of
+ * {@link TARGETED_CACHE_CONTROL} has a valid, non-empty value, the first such one stands in for
+ * Cache-Control, and Cache-Control, Expires and Surrogate-Control are ignored (the cache MUST);
+ * otherwise the response's own fields. The returned headers decide storability, freshness and
+ * the stale windows; clients see the response as the origin sent it, minus the targeted fields.
+ */
+export function cachePolicyHeaders(headers: Headers): Headers {
+  for (const name of TARGETED_CACHE_CONTROL) {
+    const value = headers.get(name);
+    if (!validTargetedValue(value)) continue;
+    const policy = new Headers(headers);
+    policy.set('cache-control', value);
+    policy.delete('expires');
+    policy.delete('surrogate-control');
+    return policy;
+  }
+  return headers;
+}
+
+/**
  * A directive's delta-seconds (§1.2.2). Undefined when absent; NaN when present but invalid
  * (the caller treats an invalid freshness directive as "stale", §4.2.1).
  */
 function deltaSeconds(d: Directives, name: string): number | undefined {
   const v = d.get(name);
   if (v === undefined) return undefined;
-  if (v === true || !/^\d+$/.test(v)) return Number.NaN;
-  const n = Number(v);
-  return n > DELTA_SECONDS_MAX ? DELTA_SECONDS_MAX : n;
+  if (v === true) return Number.NaN;
+  return parseDeltaSeconds(v) ?? Number.NaN;
 }
 
 /** Field names listed in a qualified `private="a, b"` or `no-cache="a"` directive (§5.2.2.4, §5.2.2.7). */
@@ -84,12 +141,25 @@ export interface FreshnessSettings {
   heuristicMax: number;
 }
 
+/**
+ * Final statuses whose caching requirements this cache understands (RFC 9111 §5.2.2.3): those
+ * RFC 9110 §15 defines, which it stores and reuses by their generic rules; 206 and 304 are never
+ * stored as such. Anything else (299, 499, 599 …) with `must-understand` is not stored.
+ */
+const UNDERSTOOD_STATUSES = new Set([
+  200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414,
+  415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505,
+]);
+
 /** Why a response cannot be stored, or null when it can. */
 export function whyNotStorable(status: number, requestHeaders: Headers, responseHeaders: Headers, rcc: Directives): string | null {
   if (status < 200 || status === 206 || status === 304) return `status ${status}`;
   const qcc = parseCacheControl(requestHeaders.get('cache-control'));
   if (qcc.has('no-store')) return 'request no-store';
-  if (rcc.has('no-store')) return 'no-store';
+  // §5.2.2.3: must-understand stands in for no-store when the cache understands the status.
+  if (rcc.has('must-understand')) {
+    if (!UNDERSTOOD_STATUSES.has(status)) return 'must-understand';
+  } else if (rcc.has('no-store')) return 'no-store';
   if (rcc.get('private') === true) return 'private';
   if (responseHeaders.has('set-cookie')) return 'set-cookie';
   const vary = responseHeaders.get('vary');
@@ -104,11 +174,13 @@ export function whyNotStorable(status: number, requestHeaders: Headers, response
   return null;
 }
 
-/** Parses an HTTP-date (RFC 9110 §5.6.7); NaN when invalid. */
-function parseHttpDate(value: string | null): number {
-  if (!value) return Number.NaN;
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? t : Number.NaN;
+/**
+ * A date field by the HTTP-date grammar (RFC 9110 §5.6.7: IMF-fixdate, RFC 850, asctime, and
+ * nothing else); NaN when absent or invalid. `now` places a two-digit RFC 850 year.
+ */
+function dateField(headers: Headers, name: string, now: number): number {
+  const value = headers.get(name);
+  return (value === null ? null : parseHttpDate(value, now)) ?? Number.NaN;
 }
 
 /**
@@ -127,19 +199,19 @@ export function freshnessLifetime(
   const maxAge = deltaSeconds(rcc, 'max-age');
   if (maxAge !== undefined) return { lifetime: Number.isNaN(maxAge) ? 0 : maxAge, heuristic: false };
   if (headers.has('expires')) {
-    // §5.3: an invalid Expires (e.g. "0") means already expired.
-    const expires = parseHttpDate(headers.get('expires'));
+    // §5.3: an invalid Expires (e.g. "0", "UTC" for "GMT", two dates) means already expired.
+    const expires = dateField(headers, 'expires', responseTime);
     if (Number.isNaN(expires)) return { lifetime: 0, heuristic: false };
-    const date = parseHttpDate(headers.get('date'));
+    const date = dateField(headers, 'date', responseTime);
     const base = Number.isNaN(date) ? responseTime : date;
     return { lifetime: Math.max(0, Math.floor((expires - base) / 1000)), heuristic: false };
   }
   if (!HEURISTICALLY_CACHEABLE.has(status) && !rcc.has('public')) return { lifetime: 0, heuristic: false };
-  const lastModified = parseHttpDate(headers.get('last-modified'));
+  const lastModified = dateField(headers, 'last-modified', responseTime);
   const negative = status === 404 || status === 405 || status === 410 || status === 414 || status === 501;
   if (!Number.isNaN(lastModified)) {
     // §4.2.2: a typical heuristic is 10% of the time since Last-Modified.
-    const date = parseHttpDate(headers.get('date'));
+    const date = dateField(headers, 'date', responseTime);
     const base = Number.isNaN(date) ? responseTime : date;
     const tenth = Math.max(0, Math.floor((base - lastModified) / 10_000));
     return { lifetime: Math.min(tenth, settings.heuristicMax), heuristic: true };
@@ -150,10 +222,10 @@ export function freshnessLifetime(
 
 /** The age bookkeeping of §4.2.3, computed once when a response is received. */
 export function correctedInitialAge(headers: Headers, requestTime: number, responseTime: number): number {
-  const date = parseHttpDate(headers.get('date'));
+  const date = dateField(headers, 'date', responseTime);
   const apparentAge = Number.isNaN(date) ? 0 : Math.max(0, (responseTime - date) / 1000);
-  const ageHeader = Number(headers.get('age') ?? '0');
-  const ageValue = Number.isFinite(ageHeader) && ageHeader > 0 ? ageHeader : 0;
+  // §5.1: the first member of a list; an Age that is not delta-seconds (5s, 1e3, 30.5) is ignored.
+  const ageValue = parseAge(headers.get('age')) ?? 0;
   const responseDelay = Math.max(0, (responseTime - requestTime) / 1000);
   return Math.max(apparentAge, ageValue + responseDelay);
 }

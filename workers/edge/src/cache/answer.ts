@@ -1,74 +1,91 @@
 /**
  * Answering the client. Whatever the cache decided (hit, miss, revalidation), the client gets a
  * representation through {@link answerRepresentation}: its own conditionals (304/412), Range
- * (206/416) and HEAD applied to it. That one function is where the RFC 9110 module's
- * `planResponse` / `buildResponse` plug in. The rest builds the representation from a stored
+ * (206/416) and HEAD applied to it by the RFC 9110 module's `planResponse` / `buildResponse`,
+ * the body framed with its Content-Length. The rest builds the representation from a stored
  * entry (Age, restored fields) or a fetched response, and the cache's own error answers.
  */
+import { parseHttpDate } from '@pushpull/http/semantics/http-date';
+import { conditionalFields } from '@pushpull/http/semantics/preconditions';
+import { MAX_RANGE_PARTS } from '@pushpull/http/semantics/range';
+import { buildResponse, planResponse } from '@pushpull/http/semantics/respond';
+import { fixedLength } from '../framing';
 import type { OriginError } from '../origin';
 import { appendCacheStatus, formatCacheStatus, type CacheStatus } from './cache-status';
-import { evaluateConditionals, ifRangeAllows, notModified, parseRange, rangeResponse } from './conditional';
+import { isNullBodyStatus } from './null-body';
 import { servedHeaders, type StoredMeta } from './stored-entry';
 import type { Fetched } from './upstream-fetch';
 
-/** Several ranges are assembled in memory, so only for objects up to this size (a server may ignore Range). */
+/**
+ * A one-pass body holds at most this many bytes to send multipart parts in the order asked;
+ * objects larger than this answer several ranges with the full 200 (a server may ignore Range).
+ */
 const MAX_MULTIRANGE_BYTES = 16 * 1024 * 1024;
 
 /** A full response ready for the client: served headers (Cache-Status included) and body. */
-interface Representation {
+export interface Representation {
   status: number;
   statusText: string;
   headers: Headers;
   body: ReadableStream<Uint8Array> | null;
-  /** Body bytes when known (Range and Accept-Ranges need it), else null. */
+  /** Body bytes when known (Range and Content-Length need it), else null. */
   length: number | null;
+}
+
+/**
+ * The length a representation's bytes are served with, or null when it is not known. A body
+ * with a content coding is left unframed and without Range: the runtime may decode it on the
+ * way in and encode it on the way out, so its field and its bytes need not agree here.
+ */
+function servedLength(headers: Headers, length: number | null): number | null {
+  const coding = headers.get('content-encoding');
+  if (coding !== null && coding.trim().toLowerCase() !== 'identity' && coding.trim() !== '') return null;
+  return length;
 }
 
 /** The client's conditionals (304/412), Range (206/416) and HEAD, applied to a full response. */
 function answerRepresentation(request: Request, r: Representation): Response {
-  const { status, statusText, headers, body, length: size } = r;
-  const head = request.method === 'HEAD';
-  if (status === 200) {
-    const cond = evaluateConditionals(request.method, request.headers, headers.get('etag'), headers.get('last-modified'));
-    if (cond === 304) {
+  const { status, statusText, headers, body } = r;
+  const length = servedLength(headers, r.length);
+  if (status !== 200) {
+    // Conditionals and Range apply to a 200's representation only; other statuses pass as they are.
+    if (request.method === 'HEAD' || body === null || isNullBodyStatus(status)) {
       void body?.cancel();
-      return notModified(headers);
+      return new Response(null, { status, statusText, headers });
     }
-    if (cond === 412) {
-      void body?.cancel();
-      return jsonResponse(
-        412,
-        { error: 'precondition_failed', message: 'a precondition (If-Match / If-Unmodified-Since) failed' },
-        undefined,
-        headers.get('cache-status'),
-      );
-    }
-    // RFC 9110 §14.2: Range is ignored on anything but GET.
-    if (
-      size !== null &&
-      request.method === 'GET' &&
-      request.headers.has('range') &&
-      ifRangeAllows(request.headers, headers.get('etag'), headers.get('last-modified'))
-    ) {
-      const ranges = parseRange(request.headers.get('range'), size);
-      if (ranges !== null && (ranges === 'unsatisfiable' || ranges.length === 1 || size <= MAX_MULTIRANGE_BYTES)) {
-        return rangeResponse(body, headers, ranges, size, head);
-      }
-    }
-    if (size !== null) headers.set('accept-ranges', 'bytes');
+    if (length !== null) headers.set('content-length', String(length));
+    return new Response(length === null ? body : fixedLength(body, length), { status, statusText, headers });
   }
-  if (head) {
-    void body?.cancel();
-    return new Response(null, { status, statusText, headers });
-  }
-  return new Response(body, { status, statusText, headers });
+  const lastModified = headers.get('last-modified');
+  const date = headers.get('date');
+  const plan = planResponse(
+    request.method,
+    conditionalFields(request.headers),
+    {
+      etag: headers.get('etag'),
+      lastModified: lastModified === null ? null : parseHttpDate(lastModified),
+      // The stored response's Date: a Last-Modified less than a second before it is weak (§8.8.2.2).
+      date: (date === null ? null : parseHttpDate(date)) ?? undefined,
+      length,
+      contentType: headers.get('content-type'),
+    },
+    // Several ranges of a larger object would hold too much of a one-pass body: the whole 200 then.
+    {
+      maxRangeParts: length !== null && length > MAX_MULTIRANGE_BYTES ? 1 : MAX_RANGE_PARTS,
+      sequentialHoldBytes: MAX_MULTIRANGE_BYTES,
+    },
+  );
+  const response = buildResponse(plan, headers, { kind: 'sequential', stream: body }, { fixedLength });
+  // The module's 412 and 416 keep only Vary; they still say what this cache did.
+  const cacheStatus = headers.get('cache-status');
+  if ((plan.status === 412 || plan.status === 416) && cacheStatus !== null) response.headers.set('cache-status', cacheStatus);
+  return response;
 }
 
 /** Answers from a stored entry at `now`: Age, restored fields, Cache-Status, then the client's own conditionals/Range/HEAD. */
 export function answerStored(request: Request, entry: Response, meta: StoredMeta, status: CacheStatus, now: number): Response {
   const headers = servedHeaders(entry.headers, meta);
   headers.set('age', String(Math.max(0, Math.floor(meta.initialAge + (now - meta.responseTime) / 1000))));
-  if (meta.size >= 0 && !headers.has('content-length')) headers.set('content-length', String(meta.size));
   appendCacheStatus(headers, status);
   return answerRepresentation(request, {
     status: entry.status,
@@ -93,11 +110,15 @@ export function answerFetched(request: Request, f: Fetched, status: CacheStatus)
   });
 }
 
-/** Passes a response on as it is (no client conditionals), internals removed, with a Cache-Status. */
-export function withCacheStatus(response: Response, status: CacheStatus): Response {
-  const headers = servedHeaders(response.headers, null);
+/**
+ * Answers once from a representation that is not (or no longer) stored, e.g. a stored body under
+ * the fields of a 304 that made it unstorable: internals removed, a Cache-Status, then the
+ * client's own conditionals/Range/HEAD.
+ */
+export function answerUnstored(request: Request, r: Representation, status: CacheStatus): Response {
+  const headers = servedHeaders(r.headers, null);
   appendCacheStatus(headers, status);
-  return new Response(response.body, { status: response.status, headers });
+  return answerRepresentation(request, { ...r, headers });
 }
 
 /** A JSON error response with a Cache-Status. */

@@ -6,6 +6,7 @@
  * of the same location did to the Cache API (a §4.4 invalidation, a refresh) shows here
  * within that time. Freshness and purge checks apply to memory hits exactly as to others.
  */
+import { responseWithStatus } from './null-body';
 
 /** One stored response (or Vary marker) as bytes. */
 export interface MemoryEntry {
@@ -94,5 +95,5 @@ export function memoryEntry(response: Response, body: Uint8Array | null, now: nu
 
 /** A new Response over an entry (the bytes are shared, never modified). */
 export function responseOf(e: MemoryEntry): Response {
-  return new Response(e.body, { status: e.status, statusText: e.statusText, headers: e.headers });
+  return responseWithStatus(e.body, { status: e.status, statusText: e.statusText, headers: e.headers });
 }

@@ -4,6 +4,7 @@
  * (RFC 9111 §4.4).
  */
 import { primaryKey } from '../cache-key';
+import { TARGETED_CACHE_CONTROL } from '../freshness';
 import { fetchOrigin, OriginError } from '../origin';
 import type { CacheSettings } from '../settings';
 import { originErrorResponse } from './answer';
@@ -34,7 +35,7 @@ export async function passThrough(request: Request, deps: PassThroughDeps): Prom
     });
     if (request.method !== 'OPTIONS' && request.method !== 'TRACE') await invalidateAfterUnsafe(url, res, deps);
     const headers = new Headers(res.headers);
-    for (const name of ['cache-tag', 'surrogate-key', 'surrogate-control']) headers.delete(name);
+    for (const name of ['cache-tag', 'surrogate-key', 'surrogate-control', ...TARGETED_CACHE_CONTROL]) headers.delete(name);
     headers.set('cache-status', formatCacheStatus({ fwd: 'method', fwdStatus: res.status }));
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   } catch (err) {

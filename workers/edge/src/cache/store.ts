@@ -3,11 +3,12 @@
  * writing it (and, for Vary, its marker) to the tiers once its body is complete.
  */
 import { variantKey } from '../cache-key';
-import { correctedInitialAge, entryPolicy, freshnessLifetime, parseCacheControl, whyNotStorable } from '../freshness';
+import { cachePolicyHeaders, correctedInitialAge, entryPolicy, freshnessLifetime, parseCacheControl, whyNotStorable } from '../freshness';
 import type { CacheSettings } from '../settings';
 import type { Exchange } from './exchange';
+import { responseWithStatus } from './null-body';
 import { SharedBody } from './shared-body';
-import { EXPIRES_AT_HEADER, markerHeaders, storedHeaders, type StoredMeta } from './stored-entry';
+import { EXPIRES_AT_HEADER, markerHeaders, storedHeaders, targetedFields, type StoredMeta } from './stored-entry';
 import type { TieredCache } from './tiers';
 import type { Fetched } from './upstream-fetch';
 
@@ -27,7 +28,9 @@ export function planStorage(
   responseTime: number,
   settings: CacheSettings,
 ): StoragePlan {
-  const headers = response.headers;
+  const original = response.headers;
+  // RFC 9213: a targeted field (CDN-Cache-Control …) stands in for Cache-Control and Expires here.
+  const headers = cachePolicyHeaders(original);
   const rcc = parseCacheControl(headers.get('cache-control'));
   const scc = parseCacheControl(headers.get('surrogate-control'));
   if (scc.has('no-store')) return NOT_STORED;
@@ -58,10 +61,11 @@ export function planStorage(
     // The Cache API counts max-age from the put, a little after this: the cache lets go first.
     storeUntil: responseTime + storeFor * 1000,
     tags,
-    cacheControl: headers.get('cache-control'),
-    expires: headers.get('expires'),
-    date: headers.get('date'),
-    vary: headers.get('vary'),
+    cacheControl: original.get('cache-control'),
+    expires: original.get('expires'),
+    date: original.get('date'),
+    vary: original.get('vary'),
+    targeted: targetedFields(original),
     size: -1,
   };
   return { meta, storeFor };
@@ -80,12 +84,12 @@ export async function writeEntry(tiers: TieredCache, primary: string, variant: s
   if (f.body instanceof SharedBody) {
     // Complete and in memory already: stored from one array (with its Content-Length), and kept in the memory tier if small.
     const bytes = f.body.bytes();
-    await tiers.put(variant ?? primary, new Response(bytes, { status: f.status, statusText: f.statusText, headers }), bytes);
+    await tiers.put(variant ?? primary, responseWithStatus(bytes, { status: f.status, statusText: f.statusText, headers }), bytes);
     return;
   }
   const body = f.body.reader();
   if (body === null) return;
-  await tiers.put(variant ?? primary, new Response(body, { status: f.status, statusText: f.statusText, headers }));
+  await tiers.put(variant ?? primary, responseWithStatus(body, { status: f.status, statusText: f.statusText, headers }));
 }
 
 /** Stores a fetched response if it may be stored; settles when it is in the cache. */

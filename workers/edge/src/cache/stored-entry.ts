@@ -6,7 +6,7 @@
  * response is filed under a variant key, with a marker at the primary key naming the varying
  * fields.
  */
-import { parseCacheControl, qualifiedFields, type EntryTimes } from '../freshness';
+import { cachePolicyHeaders, parseCacheControl, qualifiedFields, TARGETED_CACHE_CONTROL, type EntryTimes } from '../freshness';
 
 /** Internal response header: a pushed file's expiry (unix ms), caps freshness and storage. */
 export const EXPIRES_AT_HEADER = 'x-pushpull-expires-at';
@@ -26,6 +26,8 @@ const INTERNAL_HEADERS = [
   'surrogate-key',
   'surrogate-control',
   'cf-cache-status',
+  // RFC 9213 §2.1: targeted fields are for this cache, not forwarded to clients.
+  ...TARGETED_CACHE_CONTROL,
 ];
 
 /** What the cache keeps about a stored response beside its headers and body. */
@@ -43,6 +45,11 @@ export interface StoredMeta extends EntryTimes {
   expires: string | null;
   date: string | null;
   vary: string | null;
+  /**
+   * The targeted cache-control fields (RFC 9213) as the origin sent them, name and value; kept
+   * here rather than among the stored fields so the Cache API never reads them as its own.
+   */
+  targeted?: Array<[string, string]>;
   /** Body bytes, -1 until the body is complete. */
   size: number;
 }
@@ -66,7 +73,7 @@ export function pastStorage(storeUntil: number | undefined, now: number): boolea
 /** Headers as stored: the cache's own lifetime and bookkeeping instead of the originals. */
 export function storedHeaders(headers: Headers, meta: StoredMeta, storeFor: number): Headers {
   const out = new Headers(headers);
-  const rcc = parseCacheControl(headers.get('cache-control'));
+  const rcc = parseCacheControl(cachePolicyHeaders(headers).get('cache-control'));
   // RFC 9111 §5.2.2.4 / §5.2.2.7: fields named by qualified no-cache/private are not stored.
   for (const name of [...qualifiedFields(rcc, 'no-cache'), ...qualifiedFields(rcc, 'private')]) out.delete(name);
   for (const name of [
@@ -79,6 +86,7 @@ export function storedHeaders(headers: Headers, meta: StoredMeta, storeFor: numb
     'cache-tag',
     'surrogate-key',
     'surrogate-control',
+    ...TARGETED_CACHE_CONTROL,
     EXPIRES_AT_HEADER,
   ])
     out.delete(name);
@@ -111,6 +119,15 @@ export function restoreOriginalFields(headers: Headers, meta: StoredMeta): void 
   if (meta.expires !== null) headers.set('expires', meta.expires);
   if (meta.date !== null) headers.set('date', meta.date);
   if (meta.vary !== null) headers.set('vary', meta.vary);
+  for (const [name, value] of meta.targeted ?? []) headers.set(name, value);
+}
+
+/** The targeted cache-control fields (RFC 9213) of a response, as sent. */
+export function targetedFields(headers: Headers): Array<[string, string]> {
+  return TARGETED_CACHE_CONTROL.flatMap((name): Array<[string, string]> => {
+    const value = headers.get(name);
+    return value === null ? [] : [[name, value]];
+  });
 }
 
 /** Headers served to a client: originals restored, internals removed. */

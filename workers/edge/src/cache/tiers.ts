@@ -6,6 +6,7 @@ import type { CacheSettings } from '../settings';
 import type { Clock } from './clock';
 import type { IsolateState } from './isolate';
 import { memoryEntry, responseOf, type MemoryTier } from './memory-tier';
+import { responseWithStatus } from './null-body';
 import { CACHE_NAME } from './cache-status';
 import { readMeta, VARY_MARKER_HEADER, type StoredMeta } from './stored-entry';
 
@@ -64,7 +65,7 @@ export class TieredCache {
         .then((buf) => mem.set(key, memoryEntry(found, new Uint8Array(buf), now)))
         .catch(() => undefined),
     );
-    return { response: new Response(client, { status: found.status, statusText: found.statusText, headers: found.headers }), meta };
+    return { response: responseWithStatus(client, { status: found.status, statusText: found.statusText, headers: found.headers }), meta };
   }
 
   /** Stores a response; `bytes` is its whole body when the caller has it (kept in memory too if small). */

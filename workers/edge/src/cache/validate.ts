@@ -6,10 +6,11 @@
  * revalidation (stale-while-revalidate, RFC 5861 §3) is the same exchange with nobody waiting.
  */
 import { varyNames } from '../cache-key';
-import { mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstraints } from '../freshness';
+import { cachePolicyHeaders, mayServeStaleOnError, parseCacheControl, ttlLeft, type RequestConstraints } from '../freshness';
 import type { OriginError } from '../origin';
-import { answerFetched, answerStored, originErrorResponse, withCacheStatus } from './answer';
+import { answerFetched, answerStored, answerUnstored, originErrorResponse } from './answer';
 import type { Exchange } from './exchange';
+import { responseWithStatus } from './null-body';
 import { SharedBody, TeeBody, type BodySource } from './shared-body';
 import { singleFlight, type Flight } from './single-flight';
 import { planStorage, storeFetched, writeEntry } from './store';
@@ -50,8 +51,25 @@ function isServerError(status: number): boolean {
 /** Whether response fields may go to other clients than the one that caused them. */
 function mayShareFields(headers: Headers): boolean {
   if (headers.has('set-cookie')) return false;
-  const cc = parseCacheControl(headers.get('cache-control'));
-  return !(cc.get('private') === true || cc.has('no-store'));
+  const cc = parseCacheControl(cachePolicyHeaders(headers).get('cache-control'));
+  return !(cc.get('private') === true || (cc.has('no-store') && !cc.has('must-understand')));
+}
+
+/**
+ * A 304's Set-Cookie is for the client whose request caused it: the refreshed copy is stored
+ * without it (as any response's is never stored with one), and only that client gets it.
+ */
+function withoutSetCookie(headers: Headers): Headers {
+  if (!headers.has('set-cookie')) return headers;
+  const out = new Headers(headers);
+  out.delete('set-cookie');
+  return out;
+}
+
+/** Adds a 304's Set-Cookie lines to the answer of the client that caused them. */
+function withCookies(response: Response, fresh: Headers): Response {
+  for (const cookie of fresh.getSetCookie()) response.headers.append('set-cookie', cookie);
+  return response;
 }
 
 /** Merges a 304's fields into the stored ones (RFC 9111 §3.2, §4.3.4). */
@@ -121,7 +139,7 @@ export async function validate(ex: Exchange, found: FoundEntry, why: 'stale' | '
 
   const failedStatus = outcome.kind === 'full' && isServerError(outcome.fetched.status) ? outcome.fetched.status : undefined;
   if ((outcome.kind === 'error' || failedStatus !== undefined) && mayServeStaleOnError(meta, constraints, now)) {
-    const stale = new Response(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: entry.headers });
+    const stale = responseWithStatus(entryBody.reader(), { status: entry.status, statusText: entry.statusText, headers: entry.headers });
     return answerStored(
       request,
       stale,
@@ -141,32 +159,41 @@ export async function validate(ex: Exchange, found: FoundEntry, why: 'stale' | '
     const merged = mergeHeaders(entry.headers, meta, outcome.headers);
     const plan = planStorage(
       request,
-      new Response(null, { status: 200, headers: merged }),
+      new Response(null, { status: 200, headers: withoutSetCookie(merged) }),
       outcome.requestTime,
       outcome.responseTime,
       settings,
     );
     if (plan.meta) {
       plan.meta.size = meta.size;
-      const served = new Response(entryBody.reader(), {
+      const served = responseWithStatus(entryBody.reader(), {
         status: entry.status,
         statusText: entry.statusText,
         headers: storedHeaders(merged, plan.meta, plan.storeFor),
       });
-      return answerStored(
-        request,
-        served,
-        plan.meta,
-        { fwd: why, fwdStatus: 304, stored: true, collapsed, ttl: ttlLeft(plan.meta, ex.clock.now()) },
-        ex.clock.now(),
+      return withCookies(
+        answerStored(
+          request,
+          served,
+          plan.meta,
+          { fwd: why, fwdStatus: 304, stored: true, collapsed, ttl: ttlLeft(plan.meta, ex.clock.now()) },
+          ex.clock.now(),
+        ),
+        outcome.headers,
       );
     }
     // No longer storable (e.g. the 304 said no-store): answer from the merged copy once.
-    return withCacheStatus(new Response(entryBody.reader(), { status: entry.status, headers: merged }), {
-      fwd: why,
-      fwdStatus: 304,
-      collapsed,
-    });
+    return answerUnstored(
+      request,
+      {
+        status: entry.status,
+        statusText: entry.statusText,
+        headers: merged,
+        body: entryBody.reader(),
+        length: meta.size >= 0 ? meta.size : null,
+      },
+      { fwd: why, fwdStatus: 304, collapsed },
+    );
   }
   const f = outcome.fetched;
   return answerFetched(request, f, {
@@ -186,7 +213,7 @@ async function refreshStored(
   v: { headers: Headers; requestTime: number; responseTime: number },
 ): Promise<void> {
   const { entry, meta, entryKey } = found;
-  const merged = mergeHeaders(entry.headers, meta, v.headers);
+  const merged = withoutSetCookie(mergeHeaders(entry.headers, meta, v.headers));
   const plan = planStorage(ex.request, new Response(null, { status: 200, headers: merged }), v.requestTime, v.responseTime, ex.settings);
   if (!plan.meta) return;
   let body: BodySource = entryBody;
