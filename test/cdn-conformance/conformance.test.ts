@@ -424,15 +424,13 @@ const scenarios: Scenario[] = [
 ];
 
 /**
- * Scenarios pushpull's edge still gets wrong (issue 13): Accept-Language normalisation, which
- * belongs to cache-key.ts, and M-SEARCH, which the runtime refuses before the Worker runs. Each is
- * checked to still fail, so a fix must delete its line; until then the two "pushpull is right"
- * checks skip them.
+ * Scenarios pushpull's edge still gets wrong (issue 13): M-SEARCH, which the runtime refuses before
+ * the Worker runs. Each is checked to still fail, so a fix must delete its line; until then the two
+ * "pushpull is right" checks skip them.
  */
 const EDGE_FIXES_PENDING = new Set([
   // Not fixable in the Worker: workerd answers 501 to methods outside its fixed list before the Worker runs (cloudflare/workerd#6877).
   'passes an unknown method (M-SEARCH) through and invalidates after its success',
-  'one variant for equivalent Accept-Language values (case, order, whitespace)',
 ]);
 const required = scenarios.filter((s) => !EDGE_FIXES_PENDING.has(s.name));
 

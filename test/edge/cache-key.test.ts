@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalisedPath, pathOfName } from '../../workers/edge/src/cache-key';
+import { normaliseAcceptLanguage, normalisedPath, pathOfName } from '../../workers/edge/src/cache-key';
 import { cacheStatus, edge, originHits, purgeEdge, script, uniquePath } from './edge-client';
 
 describe('pull CDN: cache key', () => {
@@ -62,6 +62,20 @@ describe('pull CDN: ignored query parameters', () => {
     await script(p, { echoUrl: true, headers: { 'cache-control': 'max-age=600' } });
     const got = await edge(`${p}?z=%FF&utm_source=mail&a=b+c&UTM_MEDIUM=x&=&flag`);
     expect(got.body).toBe(`${p}?z=%FF&a=b+c&=&flag`);
+  });
+});
+
+describe('normaliseAcceptLanguage (one variant per equivalent Accept-Language)', () => {
+  it('folds case, whitespace and the order of equal weights; keeps what differs', () => {
+    const n = normaliseAcceptLanguage;
+    expect(n('en-US,fr;q=0.5')).toBe(n(' FR;q=0.5 , en-us'));
+    expect(n('de, en')).toBe(n('en,de;q=1'));
+    expect(n('en-US,fr;q=0.5')).toBe('en-us;q=1,fr;q=0.5');
+    expect(n('fr;q=0.5,en')).not.toBe(n('fr,en;q=0.5'));
+    expect(n('en;q=0.9')).not.toBe(n('en'));
+    expect(n('en;q=2')).toBe(n('en'));
+    expect(n(null)).toBe('');
+    expect(n(' , ')).toBe('');
   });
 });
 

@@ -179,9 +179,33 @@ export function normaliseAcceptEncoding(value: string | null): string {
   return 'identity';
 }
 
+/**
+ * Accept-Language as the cache key sees it (RFC 9111 §4.1 allows normalising): language ranges are
+ * case-insensitive (RFC 4647 §2.1) and members of equal weight carry no order (RFC 9110 §12.4.2), so
+ * the list is lowercased, each weight written once (`q=1` when absent or invalid) and the members
+ * sorted by weight, then by range: `en-US,fr;q=0.5` and ` FR;q=0.5 , en-us` are one variant.
+ */
+export function normaliseAcceptLanguage(value: string | null): string {
+  if (value === null) return '';
+  const members: Array<{ range: string; q: number }> = [];
+  for (const part of value.toLowerCase().split(',')) {
+    const [range = '', ...params] = part.split(';').map((x) => x.trim());
+    if (range === '') continue;
+    let q = 1;
+    for (const p of params) {
+      const m = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    members.push({ range, q });
+  }
+  members.sort((a, b) => b.q - a.q || (a.range < b.range ? -1 : a.range > b.range ? 1 : 0));
+  return members.map((m) => `${m.range};q=${m.q}`).join(',');
+}
+
 /** The value of one request header as the cache key sees it (§4.1: whitespace and case of the list folded). */
 export function normalisedHeader(headers: Headers, name: string): string {
   if (name === 'accept-encoding') return normaliseAcceptEncoding(headers.get(name));
+  if (name === 'accept-language') return normaliseAcceptLanguage(headers.get(name));
   const v = headers.get(name);
   return v === null
     ? ''
