@@ -13,7 +13,9 @@
  * the medians are printed with pushpull ÷ Prometheus and the samples the query reads per second of pushpull's
  * time. Last, for the query with the worst ratio, where pushpull's time goes: the label lookup alone
  * (/api/v1/series), the samples fetched alone (`sum(count_over_time(...))` over the same window: every sample
- * loaded, one number out), the same with one point per series out, against the whole query.
+ * loaded, one number out), the same with one point per series out, against the whole query; then a CPU profile
+ * of the Worker and its shards (one isolate under wrangler dev, through its devtools port) over one more run,
+ * self time by function. The same for the slowest query on pushpull when that is another one.
  *
  * The Worker runs with QUERY_MAX_SAMPLES = 50,000,000, Prometheus's default --query.max-samples, so that
  * larger `--series` compare the same limit (the default size loads at most 2.9 M samples, under the var's
@@ -31,6 +33,7 @@ import { difference, type ApiAnswer } from '../test/promql-oracle/compare';
 import { startOracleStack, type OracleStack } from '../test/promql-oracle/stack';
 import { root } from '../test/support/dev-worker';
 import { median, table } from './lib/harness';
+import { profileWorker, selfTimes } from './lib/worker-profile';
 
 const { values: flags } = parseArgs({
   options: {
@@ -303,8 +306,12 @@ async function measure(stack: OracleStack, q: Query, kind: Kind): Promise<Row> {
   return { q, kind, series: a.series, values: diff === undefined ? 'equal' : `differ: ${diff.slice(0, 120)}`, ...t };
 }
 
-/** Where pushpull's time goes for one query: its label lookup, its samples fetched, against the whole query. */
-async function breakdown(stack: OracleStack, row: Row): Promise<string> {
+/**
+ * Where pushpull's time goes for one query: its label lookup alone, its samples fetched alone, against the whole
+ * query, the steps interleaved run by run so that they share the machine's load; then a CPU profile of the
+ * Worker (and its shards: one isolate) over one more run of the whole query.
+ */
+async function breakdown(stack: OracleStack, row: Row, why: string): Promise<string> {
   const { q, kind } = row;
   const w = readWindow(q, kind);
   const windowS = (w.untilMs - w.afterMs) / 1000;
@@ -319,13 +326,19 @@ async function breakdown(stack: OracleStack, row: Row): Promise<string> {
     [`${fetchAll} (every sample fetched, 1 point per series out)`, queryPath(fetchAll, 'instant')],
     [`${kind} ${q.expr} (the whole query)`, queryPath(q.expr, kind)],
   ];
-  const rows: Array<Array<string | number>> = [['step', 'pushpull ms', 'share', 'Prometheus ms', 'ratio']];
-  const timed: Array<{ pushpullMs: number; prometheusMs: number }> = [];
-  for (const [, path] of steps) {
-    await answer(stack.pushpull + path); // warm
-    timed.push(await timeBoth(stack, path, RUNS));
+  for (const [, path] of steps) await answer(stack.pushpull + path); // warm
+  const ours: number[][] = steps.map(() => []);
+  const theirs: number[][] = steps.map(() => []);
+  for (let r = 0; r < RUNS; r++) {
+    for (const [i, [, path]] of steps.entries()) {
+      const t = await timeBoth(stack, path, 1);
+      ours[i].push(t.pushpullMs);
+      theirs[i].push(t.prometheusMs);
+    }
   }
+  const timed = steps.map((_, i) => ({ pushpullMs: median(ours[i]), prometheusMs: median(theirs[i]) }));
   const whole = timed[timed.length - 1].pushpullMs;
+  const rows: Array<Array<string | number>> = [['step', 'pushpull ms', 'of the query', 'Prometheus ms', 'ratio']];
   steps.forEach(([name], i) => {
     const t = timed[i];
     rows.push([
@@ -337,12 +350,21 @@ async function breakdown(stack: OracleStack, row: Row): Promise<string> {
     ]);
   });
   const fetched = timed[1].pushpullMs;
+  const profile = await profileWorker(stack.inspectorPort, async () => {
+    const r = await timedGet(stack.pushpull + queryPath(q.expr, kind));
+    if (r.status !== 200) throw new Error(`profiled run: ${r.status}`);
+  });
+  const cpu = selfTimes(profile);
+  const top = cpu.functions.slice(0, 15).map((f) => [f.name, f.ms.toFixed(0), `${((f.ms / cpu.total) * 100).toFixed(1)}%`]);
   return [
-    `where pushpull's time goes: ${kind} ${q.expr} (worst ratio), reading ${samplesIn(w.afterMs, w.untilMs)} samples × ` +
-      `${q.metric === 'x' ? X_SERIES : H_SERIES} series = ${counted} samples (counted by pushpull; expected ${samplesRead(q, kind)})`,
+    `where pushpull's time goes: ${kind} ${q.expr} (${why}), reading ${samplesIn(w.afterMs, w.untilMs)} samples × ` +
+      `${q.metric === 'x' ? X_SERIES : H_SERIES} series = ${counted} samples (counted by pushpull; expected ${samplesRead(q, kind)}); ` +
+      `medians of ${RUNS} interleaved runs`,
     table(rows),
     `fetching the samples: ${((fetched / whole) * 100).toFixed(0)}% of the query (${((counted / fetched) * 1000).toFixed(0)} samples/s); ` +
-      `evaluating and answering: the other ${(((whole - fetched) / whole) * 100).toFixed(0)}%`,
+      `evaluating and answering: the rest`,
+    `CPU profile of the Worker and its shards over one more run (${cpu.total.toFixed(0)} ms busy, self time by function):`,
+    table([['function (bundle:line)', 'self ms', 'share'], ...top]),
   ].join('\n');
 }
 
@@ -410,7 +432,9 @@ async function main(): Promise<void> {
       ]),
     );
     const worst = rows.reduce((a, b) => (b.pushpullMs / b.prometheusMs > a.pushpullMs / a.prometheusMs ? b : a));
-    console.log(`\n${await breakdown(stack, worst)}`);
+    const slowest = rows.reduce((a, b) => (b.pushpullMs > a.pushpullMs ? b : a));
+    console.log(`\n${await breakdown(stack, worst, 'the worst ratio')}`);
+    if (slowest !== worst) console.log(`\n${await breakdown(stack, slowest, 'the slowest on pushpull')}`);
   } finally {
     await stack.stop();
   }
