@@ -18,6 +18,8 @@ export interface OracleStack {
   prometheus: string;
   pushpull: string;
   token: string;
+  /** The Worker's devtools port (CPU profiles of the Worker and its shards). */
+  inspectorPort: number;
   stop(): Promise<void>;
 }
 
@@ -65,14 +67,21 @@ async function startPrometheus(extraConfig = ''): Promise<{ url: string; stop():
   return { url, stop };
 }
 
-/** Starts Prometheus and the metrics Worker; on any failure stops what already started. */
-export async function startOracleStack(options: { prometheusConfig?: string } = {}): Promise<OracleStack> {
+/**
+ * Starts Prometheus and the metrics Worker (with `workerVars` besides its token); on any failure stops what
+ * already started.
+ */
+export async function startOracleStack(
+  options: { prometheusConfig?: string; workerVars?: Record<string, string> } = {},
+): Promise<OracleStack> {
   const prom = await startPrometheus(options.prometheusConfig);
   let worker: DevWorker;
+  let inspectorPort: number;
   try {
     const port = await freePort();
-    const inspectorPort = await freePort();
-    worker = await startWorker(join(root, 'workers/metrics/wrangler.toml'), port, { PUSHPULL_TOKEN: TOKEN }, '/api/v1/status/buildinfo', {
+    inspectorPort = await freePort();
+    const vars = { ...options.workerVars, PUSHPULL_TOKEN: TOKEN };
+    worker = await startWorker(join(root, 'workers/metrics/wrangler.toml'), port, vars, '/api/v1/status/buildinfo', {
       bundleFirst: true,
       inspectorPort,
     });
@@ -84,6 +93,7 @@ export async function startOracleStack(options: { prometheusConfig?: string } = 
     prometheus: prom.url,
     pushpull: worker.url,
     token: TOKEN,
+    inspectorPort,
     stop: async () => {
       await Promise.allSettled([prom.stop(), worker.stop()]);
     },
