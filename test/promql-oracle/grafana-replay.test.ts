@@ -150,7 +150,7 @@ const window = `start=${start}&end=${end}`;
 
 beforeAll(async () => {
   const series = await nodeExporterSeries();
-  await writeBoth({ prometheus, pushpull, token: ORACLE_TOKEN, stop: () => Promise.resolve() }, series, 10 * 60_000);
+  await writeBoth({ prometheus, pushpull, token: ORACLE_TOKEN }, series, 10 * 60_000);
   const uname = series.find((s) => s.labels.__name__ === 'node_uname_info');
   nodename = uname?.labels.nodename ?? '';
 }, 180_000);

@@ -116,7 +116,11 @@ async function post(url: string, body: Uint8Array, token?: string): Promise<void
  * Sends the same series to both stores by remote_write, in slices of `sliceMs` (every series' samples of one
  * slice per request, slices in time order, as a Prometheus catching up would send them).
  */
-export async function writeBoth(stack: OracleStack, all: readonly SeriesBatch[], sliceMs = 30 * 60_000): Promise<number> {
+export async function writeBoth(
+  stack: Pick<OracleStack, 'prometheus' | 'pushpull' | 'token'>,
+  all: readonly SeriesBatch[],
+  sliceMs = 30 * 60_000,
+): Promise<number> {
   let first = Infinity;
   let last = -Infinity;
   for (const s of all) {
