@@ -17,14 +17,27 @@ export interface TelemetrySink {
   write(batches: SeriesBatch[]): Promise<WriteResult>;
 }
 
-/** How a recorder pushes. */
-export interface RecorderOptions {
-  /** The `job` label: the Worker's name (`pushpull-edge`). */
-  job: string;
+/** A metric family as the self-metrics catalogue describes it (workers/metrics/src/dashboards/catalogue.ts). */
+export interface FamilyDefinition {
+  name: string;
+  type: string;
+  /** The labels beyond job, instance and collection; their order is the order of the values given to `inc`/`observe`. */
+  labels: Record<string, string>;
+  buckets?: readonly number[];
+}
+
+/** When a recorder flushes. */
+export interface FlushPolicy {
   /** Flush at most this often, in milliseconds (default 5000). */
   flushIntervalMs?: number;
   /** … or as soon as this many events were recorded since the last flush (default 1000). */
   flushEvents?: number;
+}
+
+/** How a recorder pushes. */
+export interface RecorderOptions extends FlushPolicy {
+  /** The `job` label: the Worker's name (`pushpull-edge`). */
+  job: string;
   /** A flush still pending after this long no longer holds the next one back (default 30 s, the `waitUntil` limit). */
   flushTimeoutMs?: number;
   /** The clock, in milliseconds since the epoch (timestamps of the flushed samples). */
@@ -193,6 +206,18 @@ export class Recorder {
     return h;
   }
 
+  /** Declares the counter a catalogue entry describes: its name, and its labels in the entry's order. */
+  counterOf(definition: FamilyDefinition): Counter {
+    if (definition.type !== 'counter') throw new Error(`${definition.name} is a ${definition.type}, not a counter`);
+    return this.counter(definition.name, Object.keys(definition.labels));
+  }
+
+  /** Declares the histogram a catalogue entry describes: its name, labels and buckets. */
+  histogramOf(definition: FamilyDefinition): Histogram {
+    if (definition.type !== 'histogram' || !definition.buckets) throw new Error(`${definition.name} is not a histogram with buckets`);
+    return this.histogram(definition.name, Object.keys(definition.labels), definition.buckets);
+  }
+
   readonly #countEvent = (): void => {
     this.#events++;
   };
@@ -218,13 +243,16 @@ export class Recorder {
   /**
    * Starts a flush through `waitUntil` when one is due (the interval has passed, or N events
    * were recorded since the last one) and none is pending; otherwise does nothing. Never
-   * throws and never waits: the request that calls it goes on at once.
+   * throws and never waits: the request that calls it goes on at once. `policy` overrides the
+   * recorder's interval and event count (a Worker's settings, read per request).
    */
-  flushIfDue(sink: TelemetrySink | undefined, waitUntil: (p: Promise<unknown>) => void): void {
+  flushIfDue(sink: TelemetrySink | undefined, waitUntil: (p: Promise<unknown>) => void, policy: FlushPolicy = {}): void {
     if (!sink || this.#events === 0) return;
     const now = this.#now();
     if (this.#pendingSince !== undefined && now - this.#pendingSince < this.#timeoutMs) return;
-    if (now - this.#lastFlush < this.#intervalMs && this.#events < this.#flushEvents) return;
+    const intervalMs = policy.flushIntervalMs ?? this.#intervalMs;
+    const events = policy.flushEvents ?? this.#flushEvents;
+    if (now - this.#lastFlush < intervalMs && this.#events < events) return;
     try {
       waitUntil(this.flush(sink));
     } catch {
