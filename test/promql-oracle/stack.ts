@@ -86,10 +86,16 @@ export async function startOracleStack(options: { prometheusConfig?: string } = 
   try {
     const port = await freePort();
     const inspectorPort = await freePort();
-    worker = await startWorker(join(root, 'workers/metrics/wrangler.toml'), port, { PUSHPULL_TOKEN: TOKEN }, '/api/v1/status/buildinfo', {
-      bundleFirst: true,
-      inspectorPort,
-    });
+    worker = await startWorker(
+      join(root, 'workers/metrics/wrangler.toml'),
+      port,
+      { PUSHPULL_TOKEN: TOKEN, TELEMETRY: 'off' },
+      '/api/v1/status/buildinfo',
+      {
+        bundleFirst: true,
+        inspectorPort,
+      },
+    );
   } catch (e) {
     await prom.stop();
     throw e;

@@ -90,4 +90,17 @@ describe('the edge pushing its own metrics into the store', () => {
     );
     expect(quantile).toHaveLength(1);
   });
+
+  it("finds the metrics Worker's own series: the edge's RPC writes as ingest, and the queries' latency", async () => {
+    // The metrics Worker flushes every TELEMETRY_FLUSH_MS (5 s by default) from its requests: these polls.
+    await eventually(async () => {
+      expect(
+        await byLabel('sum by (code) (pushpull_metrics_ingest_requests_total{protocol="rpc",job="pushpull-metrics"})', 'code'),
+      ).toHaveProperty('200');
+      const ingested = await byLabel('sum(pushpull_metrics_ingested_samples_total{protocol="rpc"})', '');
+      expect(ingested['']).toBeGreaterThan(0);
+      const queries = await byLabel('sum by (endpoint) (pushpull_metrics_query_duration_seconds_count)', 'endpoint');
+      expect(queries.query).toBeGreaterThan(0);
+    });
+  });
 });

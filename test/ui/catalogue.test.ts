@@ -88,6 +88,9 @@ describe("the dashboards' queries", () => {
         'pushpull_edge_origin_fetches_total',
         'pushpull_edge_origin_bytes_total',
         'pushpull_edge_origin_bytes_saved_total',
+        // Written by the metrics Worker into its own store (workers/metrics/src/self-metrics.ts).
+        'pushpull_metrics_ingested_samples_total',
+        'pushpull_metrics_query_duration_seconds_bucket',
       ]),
     );
   });
