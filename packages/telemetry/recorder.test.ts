@@ -125,6 +125,30 @@ describe('Recorder', () => {
     await Promise.all(pending);
   });
 
+  it("takes the flush interval and event count from the Worker's settings when given", async () => {
+    const { r, clock } = recorder({ flushIntervalMs: 60_000, flushEvents: 1000 });
+    const c = r.counter('pushpull_x_total', []);
+    const { sink, writes } = memorySink();
+    const pending: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>) => void pending.push(p);
+    const settle = () => Promise.all(pending);
+    c.inc([]);
+    r.flushIfDue(sink, waitUntil);
+    await settle();
+    expect(writes).toHaveLength(1);
+    c.inc([]);
+    clock.t += 1000;
+    r.flushIfDue(sink, waitUntil);
+    expect(writes).toHaveLength(1);
+    r.flushIfDue(sink, waitUntil, { flushIntervalMs: 500 });
+    await settle();
+    expect(writes).toHaveLength(2);
+    c.inc([]);
+    r.flushIfDue(sink, waitUntil, { flushIntervalMs: 500, flushEvents: 1 });
+    await settle();
+    expect(writes).toHaveLength(3);
+  });
+
   it('swallows failed writes, counts them and sends the count with the next flush', async () => {
     const { r } = recorder();
     r.counter('pushpull_x_total', []).inc([]);
