@@ -6,10 +6,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SettingSpec } from '@pushpull/http/settings';
-import { cacheSettingsSchema } from '../../workers/edge/src/settings';
+import { cacheSettingsSchema, edgeTelemetrySettings } from '../../workers/edge/src/settings';
 import { pushSettingsSchema } from '../../workers/edge/src/push/settings';
 import { feedSettingsSchema } from '../../workers/feed/src/settings';
-import { metricsSettingsSchema } from '../../workers/metrics/src/limits';
+import { metricsSettingsSchema, metricsTelemetrySettings } from '../../workers/metrics/src/limits';
 import { scraperSettingsSchema } from '../../workers/scraper/src/settings';
 
 /** The repository's root. */
@@ -17,8 +17,8 @@ export const root = resolve(import.meta.dirname, '../..');
 
 /** Every Worker's settings, by its folder under workers/. */
 export const workerSettings: Record<string, readonly SettingSpec<unknown>[]> = {
-  edge: [...cacheSettingsSchema.specs, ...pushSettingsSchema.specs],
-  metrics: metricsSettingsSchema.specs,
+  edge: [...cacheSettingsSchema.specs, ...pushSettingsSchema.specs, ...edgeTelemetrySettings.specs],
+  metrics: [...metricsSettingsSchema.specs, ...metricsTelemetrySettings.specs],
   scraper: scraperSettingsSchema.specs,
   feed: feedSettingsSchema.specs,
 };

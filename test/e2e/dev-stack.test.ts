@@ -181,4 +181,23 @@ describe('npm run dev', () => {
     expect(mine).toEqual(own);
     expect(theirs).toEqual(other);
   });
+
+  it("finds the edge's own metrics in its stack's store: pushed over the METRICS binding through the run's dev registry", async () => {
+    const edgeUrl = `http://127.0.0.1:${port('edge')}`;
+    const query = encodeURIComponent('sum by (cache_status) (pushpull_edge_requests_total{job="pushpull-edge",collection="push"})');
+    const deadline = Date.now() + 45_000;
+    let byStatus: Record<string, string> = {};
+    while (Date.now() < deadline) {
+      // The edge flushes from a request, at most every TELEMETRY_FLUSH_MS (5 s): its API answers without being counted.
+      await (await fetch(`${edgeUrl}/_cache/purge`)).arrayBuffer();
+      const q = (await (await fetch(`http://127.0.0.1:${port('metrics')}/api/v1/query?query=${query}`)).json()) as {
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+      byStatus = Object.fromEntries(q.data.result.map((x) => [x.metric.cache_status, x.value[1]]));
+      if (Number(byStatus.hit ?? 0) >= 1) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(Number(byStatus.hit ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(Number(byStatus.miss ?? 0)).toBeGreaterThanOrEqual(1);
+  });
 });

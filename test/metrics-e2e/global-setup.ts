@@ -24,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const state = mkdtempSync(join(tmpdir(), 'pushpull-metrics-e2e-'));
   const worker = await unstable_startWorker({
     config: resolve(import.meta.dirname, '../../workers/metrics/wrangler.toml'),
-    bindings: { PUSHPULL_TOKEN: { type: 'plain_text', value: TOKEN } },
+    bindings: { PUSHPULL_TOKEN: { type: 'plain_text', value: TOKEN }, TELEMETRY: { type: 'plain_text', value: 'off' } },
     dev: { server: { hostname: '127.0.0.1', port: await freePort() }, persist: state, inspector: false, logLevel: 'warn' },
   });
   const url = (await worker.url).toString().replace(/\/$/, '');

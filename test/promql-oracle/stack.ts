@@ -80,7 +80,7 @@ export async function startOracleStack(
   try {
     const port = await freePort();
     inspectorPort = await freePort();
-    const vars = { ...options.workerVars, PUSHPULL_TOKEN: TOKEN };
+    const vars = { TELEMETRY: 'off', ...options.workerVars, PUSHPULL_TOKEN: TOKEN };
     worker = await startWorker(join(root, 'workers/metrics/wrangler.toml'), port, vars, '/api/v1/status/buildinfo', {
       bundleFirst: true,
       inspectorPort,

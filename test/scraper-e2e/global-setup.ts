@@ -31,7 +31,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.WRANGLER_REGISTRY_PATH = registry;
   let metrics, scraper;
   try {
-    metrics = await startWorker('workers/metrics/wrangler.toml', METRICS_PORT, { PUSHPULL_TOKEN: 'e2e-token' }, '/api/v1/query?query=up');
+    metrics = await startWorker(
+      'workers/metrics/wrangler.toml',
+      METRICS_PORT,
+      { PUSHPULL_TOKEN: 'e2e-token', TELEMETRY: 'off' },
+      '/api/v1/query?query=up',
+    );
     // The default configuration, pointed at this origin and at a 2 s interval.
     scraper = await startWorker(
       'workers/scraper/wrangler.toml',

@@ -50,6 +50,7 @@ export function scraperProject(
                 bindings: {
                   ...(metrics.bindings as Record<string, string> | undefined),
                   PUSHPULL_TOKEN: 'test-token',
+                  TELEMETRY: 'off',
                   SHARD_COUNT: '2',
                   MAX_SERIES_PER_REQUEST: '15000',
                 },

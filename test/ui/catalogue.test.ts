@@ -72,7 +72,7 @@ describe("the dashboards' queries", () => {
     expect(pushpull.dashboard.rows.map((r) => r.title)).toEqual(['Content delivery', 'Metrics', 'News feed']);
     const kinds = new Set(pushpull.dashboard.rows.flatMap((r) => r.panels.map((p) => p.kind)));
     expect([...kinds].sort()).toEqual(['line', 'stacked-area', 'stat', 'table']);
-    // The pull side is charted from the series the stack already has.
+    // The pull side is charted from the series the stack already has, beside what the Workers push so far.
     const live = pushpull.dashboard.rows
       .flatMap((r) => r.panels.flatMap((p) => p.queries.flatMap((q) => selectedMetrics(q.expr))))
       .filter((n) => catalogueEntry(n)?.status === 'live');
@@ -83,6 +83,14 @@ describe("the dashboards' queries", () => {
         'scrape_samples_scraped',
         'up',
         'scrape_duration_seconds',
+        // Pushed by the edge (workers/edge/src/self-metrics.ts).
+        'pushpull_edge_requests_total',
+        'pushpull_edge_origin_fetches_total',
+        'pushpull_edge_origin_bytes_total',
+        'pushpull_edge_origin_bytes_saved_total',
+        // Written by the metrics Worker into its own store (workers/metrics/src/self-metrics.ts).
+        'pushpull_metrics_ingested_samples_total',
+        'pushpull_metrics_query_duration_seconds_bucket',
       ]),
     );
   });

@@ -1,7 +1,8 @@
 /**
  * The edge Worker's routes: the edge's own API under /_cache (purge) and /_push, GET and HEAD
- * through the pull cache, every other method passed through to the origin. Wiring only; the
- * logic lives in cache/, push/ and purge*.ts.
+ * through the pull cache, every other method passed through to the origin; every request
+ * recorded in the edge's own metrics (self-metrics.ts). Wiring only; the logic lives in
+ * cache/, push/, purge*.ts and self-metrics.ts.
  */
 import { Hono } from 'hono';
 import { jsonErrorHandler, jsonNotFound } from '@pushpull/http/errors';
@@ -12,6 +13,7 @@ import { fetchOrigin } from './origin';
 import { cacheApi } from './purge-api';
 import { pushApi } from './push/api';
 import { upstreamFor } from './push/upstream';
+import { edgeSelfMetrics, tracedOrigin, type EdgeMetrics } from './self-metrics';
 
 /** The pull upstream: the configured origin, and only it. */
 function originUpstream(env: Env, settings: CacheSettings, clientIp: string | null): Upstream {
@@ -33,10 +35,14 @@ function canonicalRequest(request: Request, settings: CacheSettings): Request {
   return url === request.url ? request : new Request(url, request);
 }
 
-/** The edge Worker, its cache reading the time from `clock` (the deployed Worker: the system clock). */
-export function edgeApp(clock: Clock): Hono<{ Bindings: Env }> {
+/**
+ * The edge Worker, its cache reading the time from `clock` (the deployed Worker: the system
+ * clock), recording into `metrics` (default: this isolate's).
+ */
+export function edgeApp(clock: Clock, metrics?: EdgeMetrics): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
   app.onError(jsonErrorHandler);
+  app.use(edgeSelfMetrics(metrics));
 
   app.route('/_cache', cacheApi);
   app.all('/_cache/*', jsonNotFound);
@@ -53,7 +59,7 @@ export function edgeApp(clock: Clock): Hono<{ Bindings: Env }> {
         clock,
         isolate: thisIsolate,
         waitUntil: (p) => c.executionCtx.waitUntil(p),
-        upstream: upstreamFor(request, c.env, originUpstream(c.env, settings, clientIp)),
+        upstream: upstreamFor(request, c.env, tracedOrigin(originUpstream(c.env, settings, clientIp), c.get('edgeTrace'), metrics)),
       }),
     );
   });

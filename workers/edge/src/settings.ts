@@ -4,6 +4,7 @@
  * throws a SettingError naming it; the JSON error handler answers 500 "misconfigured").
  */
 import { httpUrl, integer, custom, settingsSchema } from '@pushpull/http/settings';
+import { telemetrySettingsSchema } from '@pushpull/telemetry/settings';
 import { ignoredParams } from './cache-key';
 import type { FreshnessSettings } from './freshness';
 
@@ -72,6 +73,9 @@ export const cacheSettingsSchema = settingsSchema({
       'bodies above this many bytes (by `Content-Length`) stream to one client and the cache instead of being held for collapsed requests',
   }),
 });
+
+/** The edge's self-metrics settings (TELEMETRY, TELEMETRY_FLUSH_MS, TELEMETRY_FLUSH_EVENTS; workers/edge/src/self-metrics.ts). */
+export const edgeTelemetrySettings = telemetrySettingsSchema('docs/edge.md');
 
 /** The cache's settings, from the Worker's vars. */
 export interface CacheSettings extends FreshnessSettings {

@@ -10,11 +10,13 @@ import { metaApi } from './meta-api';
 import { pushgatewayApi } from './pushgateway';
 import { queryApi } from './query-api';
 import { remoteWriteApi } from './remote-write-route';
+import { metricsSelfMetrics } from './self-metrics';
 import { storeStatusApi } from './store-status';
 
 const app = new Hono<{ Bindings: Env }>();
 app.onError(jsonErrorHandler);
 app.notFound(jsonNotFound);
+app.use(metricsSelfMetrics());
 
 app.route('/api/v1/write', remoteWriteApi);
 app.route('/api/v1/status/store', storeStatusApi);

@@ -23,6 +23,7 @@ import { parseLineProtocol, type LineError, type ParseResult, type Precision } f
 import type { Point } from '@pushpull/wire/influx/point-columns';
 import { BodyError, readBody } from '@pushpull/http/request-body';
 import { prepareSeries, type PreparedWrite } from './series';
+import { recordIngested } from './self-metrics';
 import { storePrepared } from './store';
 
 /** The version the ping and health endpoints report. */
@@ -198,7 +199,7 @@ async function ingest(c: Context<{ Bindings: Env }>, precision: Precision, mappi
         `nothing written`,
     );
   }
-  if (prepared.series.length) await storePrepared(c.env, prepared, limits);
+  if (prepared.series.length) recordIngested(c.env, 'influx', (await storePrepared(c.env, prepared, limits)).samples);
   const errors = [...parsed.errors, ...refused].sort((a, b) => a.line - b.line);
   if (errors.length === 0) return c.body(null, 204);
   const shown = errors

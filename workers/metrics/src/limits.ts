@@ -5,11 +5,15 @@
  * var throws a SettingError naming it (never a silent default: a typo must not mean another limit).
  */
 import { decimal, httpUrl, integer, settingsSchema } from '@pushpull/http/settings';
+import { telemetrySettingsSchema } from '@pushpull/telemetry/settings';
 
 const doc = 'docs/metrics.md';
 const MiB = 1024 * 1024;
 
 /** The metrics Worker's settings schema. */
+/** The metrics Worker's self-metrics settings (TELEMETRY, TELEMETRY_FLUSH_MS, TELEMETRY_FLUSH_EVENTS; src/self-metrics.ts). */
+export const metricsTelemetrySettings = telemetrySettingsSchema(doc);
+
 export const metricsSettingsSchema = settingsSchema({
   shardCount: integer('SHARD_COUNT', 8, {
     min: 1,

@@ -26,6 +26,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
 import { canonicalKey, prepareSeries, sortedLabelPairs } from './series';
+import { flushFromObject, recordIngested } from './self-metrics';
 import { writeSeries } from './store';
 
 /** A family as the group stores it: labels already merged with the grouping key. */
@@ -159,8 +160,10 @@ export class PushGroup extends DurableObject<Env> {
     });
     const current = this.currentSeries(after, grouping, nowMs);
     const owed = this.owedStale();
-    await writeSeries(this.env, [...current, ...owed.markers], nowMs, limits);
+    const written = await writeSeries(this.env, [...current, ...owed.markers], nowMs, limits);
     this.paid(owed.rows);
+    recordIngested(this.env, 'pushgateway', written.samples);
+    flushFromObject(this.env, (p) => this.ctx.waitUntil(p));
     return { ok: true, series: current.length };
   }
 

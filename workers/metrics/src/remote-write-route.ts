@@ -12,6 +12,7 @@ import { readLimits } from './limits';
 import { decodeRemoteWrite } from '@pushpull/wire/remote-write/write-request';
 import { BodyError, readBody } from '@pushpull/http/request-body';
 import { recordMetadata } from './metadata';
+import { recordIngested } from './self-metrics';
 import { writeSeries } from './store';
 
 /** The remote_write sub-app, mounted at /api/v1/write. */
@@ -66,6 +67,7 @@ remoteWriteApi.post('/', requireToken({ secret: (env) => (env as Env).PUSHPULL_T
   const stored = decoded.series.length
     ? await writeSeries(c.env, decoded.series, Date.now(), limits)
     : { series: 0, samples: 0, refused: [] };
+  recordIngested(c.env, 'remote_write', stored.samples);
   const errors = [...decoded.errors, ...stored.refused.map((r) => r.message)];
   if (errors.length) {
     const shown = errors.slice(0, 10).join('; ') + (errors.length > 10 ? `; and ${errors.length - 10} more` : '');

@@ -6,6 +6,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import type { MetricsWriter, SeriesBatch, WriteResult } from '@pushpull/contracts/metrics';
 import { readLimits } from './limits';
+import { recordIngested, recordRpcWrite } from './self-metrics';
 import { writeSeries } from './store';
 
 /** `MetricsRpc.write(batches)`: validated, sharded, stored; see the contract in packages/contracts/metrics.ts. */
@@ -19,6 +20,7 @@ export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
     const limits = readLimits(this.env);
     if (!Array.isArray(batches)) return { series: 0, samples: 0, refused: [], rejected: 'write expects an array of SeriesBatch' };
     if (batches.length > limits.maxSeriesPerRequest) {
+      recordRpcWrite(this.env, 413, (p) => this.ctx.waitUntil(p));
       return {
         series: 0,
         samples: 0,
@@ -27,6 +29,8 @@ export class MetricsRpc extends WorkerEntrypoint<Env> implements MetricsWriter {
       };
     }
     const result = await writeSeries(this.env, batches, Date.now(), limits);
+    recordIngested(this.env, 'rpc', result.samples);
+    recordRpcWrite(this.env, 200, (p) => this.ctx.waitUntil(p));
     return { series: result.series, samples: result.samples, refused: result.refused };
   }
 }

@@ -60,7 +60,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'edge',
-    status: 'planned',
+    status: 'live',
     help: 'Requests answered by the edge, by how the cache answered them.',
     labels: { cache_status: CACHE_STATUS, model: MODEL, code: 'HTTP status code of the response' },
   },
@@ -69,7 +69,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'histogram',
     collection: 'push',
     source: 'edge',
-    status: 'planned',
+    status: 'live',
     help: 'Time from request to response headers at the edge.',
     labels: { cache_status: CACHE_STATUS, model: MODEL },
     buckets: LATENCY_BUCKETS,
@@ -79,7 +79,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'edge',
-    status: 'planned',
+    status: 'live',
     help: 'Requests the edge sent to the origin.',
     labels: {
       reason:
@@ -93,7 +93,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'edge',
-    status: 'planned',
+    status: 'live',
     help: 'Response body bytes the edge received from the origin.',
     labels: {},
   },
@@ -102,7 +102,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'edge',
-    status: 'planned',
+    status: 'live',
     help: 'Response body bytes the edge sent to clients.',
     labels: { cache_status: CACHE_STATUS, model: MODEL },
   },
@@ -111,7 +111,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'edge',
-    status: 'planned',
+    status: 'live',
     help:
       'Body bytes sent to clients that the origin did not send for that request ' +
       '(hits, 304-revalidated and collapsed responses, push-store answers).',
@@ -122,7 +122,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'edge',
-    status: 'planned',
+    status: 'live',
     help: 'Purge requests accepted, by what they named.',
     labels: { kind: 'urls | prefixes | tags | everything' },
   },
@@ -169,7 +169,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'metrics',
-    status: 'planned',
+    status: 'live',
     help: 'Samples written into the store, by the protocol that brought them.',
     labels: { protocol: "influx (line protocol) | pushgateway | remote_write | rpc (the scraper's writes: pull)" },
   },
@@ -178,7 +178,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'counter',
     collection: 'push',
     source: 'metrics',
-    status: 'planned',
+    status: 'live',
     help: 'Write requests, by protocol and status code (refusals included).',
     labels: { protocol: 'influx | pushgateway | remote_write | rpc', code: 'HTTP status code answered' },
   },
@@ -187,7 +187,7 @@ export const METRIC_CATALOGUE: readonly MetricDefinition[] = [
     type: 'histogram',
     collection: 'push',
     source: 'metrics',
-    status: 'planned',
+    status: 'live',
     help: 'Time to answer a read API request.',
     labels: { endpoint: 'query | query_range | series | labels | label_values' },
     buckets: LATENCY_BUCKETS,
@@ -344,4 +344,11 @@ export function catalogueEntry(seriesName: string): MetricDefinition | undefined
     if (family) return family;
   }
   return undefined;
+}
+
+/** The catalogue entry of a metric family a Worker records (throws for a name the catalogue does not list). */
+export function catalogueDefinition(name: string): MetricDefinition {
+  const entry = METRIC_CATALOGUE.find((m) => m.name === name);
+  if (!entry) throw new Error(`${name} is not in the metric catalogue`);
+  return entry;
 }
