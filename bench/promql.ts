@@ -400,7 +400,8 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const written = await load(stack);
     console.log(
-      `written: ${written.samples} samples in ${written.bodies} remote_write bodies to both, ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
+      `written: ${written.samples} samples in ${written.bodies} remote_write bodies to both, ` +
+        `${((performance.now() - t0) / 1000).toFixed(1)} s ` +
         `(answering: pushpull ${written.pushpullS.toFixed(1)} s = ${(written.samples / written.pushpullS).toFixed(0)} samples/s, ` +
         `Prometheus ${written.prometheusS.toFixed(1)} s)`,
     );
@@ -410,7 +411,8 @@ async function main(): Promise<void> {
         const row = await measure(stack, q, kind);
         rows.push(row);
         console.log(
-          `  ${kind} ${q.expr}: ${row.series} series, pushpull ${row.pushpullMs.toFixed(0)} ms, Prometheus ${row.prometheusMs.toFixed(0)} ms`,
+          `  ${kind} ${q.expr}: ${row.series} series, pushpull ${row.pushpullMs.toFixed(0)} ms, ` +
+            `Prometheus ${row.prometheusMs.toFixed(0)} ms`,
         );
       }
     }
