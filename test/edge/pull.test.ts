@@ -307,7 +307,7 @@ describe('pull CDN: coalescing', () => {
     expect(bodies.every((b) => b === body)).toBe(true);
     expect(responses.filter((r) => cacheStatus(r).includes('collapsed')).length).toBe(999);
     expect((await originHits(p)).count).toBe(1);
-  });
+  }, 30_000); // a budget for a loaded machine (1,000 requests), not a speed claim
 
   it('shares one validation among 200 concurrent requests for a stale entry', async () => {
     const { clock, app, edge } = edgeWithClock();
