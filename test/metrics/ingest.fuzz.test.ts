@@ -14,26 +14,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { expositionTexts, lineProtocolBodies, protobufExpositions, remoteWriteBodies } from '@pushpull/wire/fuzz/documents';
 import { canonicalKey, sortedLabelPairs } from '../../workers/metrics/src/series';
-import { auth, call, env, instant, uniqueName } from './metrics-client';
+import { auth, call, env, instant, uniqueName, withinBudget } from './metrics-client';
 
 /** Settings the test config passes from the shell (empty when unset). */
 const fuzzVars = env as unknown as { FUZZ_SEED: string; FUZZ_RUNS: string; FUZZ_BUDGET_MS: string };
 const SEED = Number(fuzzVars.FUZZ_SEED || 16_016);
 const RUNS = Number(fuzzVars.FUZZ_RUNS || 60);
 const BUDGET_MS = Number(fuzzVars.FUZZ_BUDGET_MS || 15_000);
-
-/** A request that must be answered within the budget. */
-async function withinBudget<T>(what: string, pending: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${BUDGET_MS} ms`)), BUDGET_MS);
-  });
-  try {
-    return await Promise.race([pending, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Statuses answered, by endpoint: the fuzzing must reach the store (some 2xx) as well as the refusals (some 4xx). */
 const statuses = new Map<string, Set<number>>();
@@ -49,7 +36,7 @@ function expectStoredAndRefused(endpoint: string): void {
 
 /** Sends one request and checks the status and the error body's shape. */
 async function send(path: string, init: RequestInit, shape: 'influx' | 'project'): Promise<number> {
-  const r = await withinBudget(`${init.method ?? 'GET'} ${path}`, call(path, init));
+  const r = await withinBudget(`${init.method ?? 'GET'} ${path}`, BUDGET_MS, call(path, init));
   expect({ path, status: r.status, text: r.text.slice(0, 300) }).toEqual({ path, status: expect.any(Number), text: expect.any(String) });
   const endpoint = path.split('?')[0].startsWith('/metrics/') ? '/metrics/' : path.split('?')[0];
   statuses.set(endpoint, (statuses.get(endpoint) ?? new Set()).add(r.status));
@@ -226,7 +213,7 @@ describe('fuzzing the ingest endpoints (no 5xx, no hang, previous data intact)',
     await fc.assert(
       fc.asyncProperty(fc.array(batch, { maxLength: 8 }), async (batches) => {
         const sent = batches as unknown as SeriesBatch[];
-        const result = await withinBudget('MetricsRpc.write', exports.MetricsRpc.write(sent));
+        const result = await withinBudget('MetricsRpc.write', BUDGET_MS, exports.MetricsRpc.write(sent));
         expect(result.rejected).toBeUndefined();
         const indexes = result.refused.map((r) => r.index);
         expect(indexes).toEqual([...new Set(indexes)].sort((a, b) => a - b));

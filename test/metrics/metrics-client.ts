@@ -34,4 +34,17 @@ export async function instant(query: string, timeSeconds?: number): Promise<{ me
   return body.data.result;
 }
 
+/** `pending`, or an error naming `what` once `budgetMs` passed without an answer (the fuzz tests' hang check). */
+export async function withinBudget<T>(what: string, budgetMs: number, pending: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${budgetMs} ms`)), budgetMs);
+  });
+  try {
+    return await Promise.race([pending, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export { env };

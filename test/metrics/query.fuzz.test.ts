@@ -12,7 +12,7 @@ import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../workers/metrics/src/promql/signatures';
-import { call, env, instant, uniqueName } from './metrics-client';
+import { call, env, instant, uniqueName, withinBudget } from './metrics-client';
 
 const fuzzVars = env as unknown as { FUZZ_SEED: string; FUZZ_RUNS: string; FUZZ_BUDGET_MS: string };
 const SEED = Number(fuzzVars.FUZZ_SEED || 16_010);
@@ -88,22 +88,10 @@ const garbage = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('{', ')',
 const seconds = fc.constantFrom(String(T0 / 1000 + 600), String(T0 / 1000), '0', '-1', '1e20', 'now', '2026-12-04T00:00:00Z', 'NaN', '');
 const step = fc.constantFrom('15', '15s', '0', '-1', '1ms', '0.001', '1e-9', 'x', '1h', '60');
 
-async function withinBudget<T>(what: string, pending: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${BUDGET_MS} ms`)), BUDGET_MS);
-  });
-  try {
-    return await Promise.race([pending, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const seen = new Set<number>();
 
 async function ask(path: string): Promise<void> {
-  const r = await withinBudget(path, call(path));
+  const r = await withinBudget(path, BUDGET_MS, call(path));
   seen.add(r.status);
   if (r.status >= 500 && r.status !== 503) throw new Error(`${path} answered ${r.status}: ${r.text.slice(0, 500)}`);
   const body = r.json() as { status: string; errorType?: string; error?: string };

@@ -5,6 +5,17 @@
  * unless `ordered` (sort, sort_desc), where Prometheus's order is part of the answer.
  */
 
+/** One request to `<url>/api/v1/<path>`: its status and JSON body (a body that is not JSON, kept as an error). */
+export async function ask(url: string, path: string, init?: RequestInit): Promise<ApiAnswer> {
+  const r = await fetch(`${url}/api/v1/${path}`, init);
+  const text = await r.text();
+  try {
+    return { status: r.status, body: JSON.parse(text) };
+  } catch {
+    return { status: r.status, body: { status: 'not json', error: text.slice(0, 200) } };
+  }
+}
+
 /** One HTTP answer of /api/v1/*. */
 export interface ApiAnswer {
   status: number;

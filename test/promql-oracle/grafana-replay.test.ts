@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { root } from '../support/dev-worker';
 import { spawnPeer, stopProcess, waitForHttp } from '../support/process';
 import { freePort } from '../http-semantics/http';
-import { difference, type ApiAnswer } from './compare';
+import { ask as askApi, difference, type ApiAnswer } from './compare';
 import { ORACLE_TOKEN, writeBoth } from './stack';
 
 const prometheus = inject('prometheusUrl');
@@ -108,17 +108,12 @@ async function nodeExporterSeries(): Promise<SeriesBatch[]> {
   return out;
 }
 
-async function ask(url: string, path: string, form?: Record<string, string>): Promise<ApiAnswer> {
+/** A Grafana request: GET, or a form POST as its data source sends queries. */
+function ask(url: string, path: string, form?: Record<string, string>): Promise<ApiAnswer> {
   const init: RequestInit | undefined = form
     ? { method: 'POST', body: new URLSearchParams(form), headers: { 'content-type': 'application/x-www-form-urlencoded' } }
     : undefined;
-  const r = await fetch(`${url}/api/v1/${path}`, init);
-  const text = await r.text();
-  try {
-    return { status: r.status, body: JSON.parse(text) };
-  } catch {
-    return { status: r.status, body: { status: 'not json', error: text.slice(0, 200) } };
-  }
+  return askApi(url, path, init);
 }
 
 /** Compares one Grafana request on both; string lists (labels, values) as sets. */

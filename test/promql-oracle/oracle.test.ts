@@ -3,23 +3,13 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { difference, type ApiAnswer } from './compare';
+import { ask, difference } from './compare';
 import { readCorpus, requestsFor, type CorpusQuery } from './corpus';
 import { dataset } from './dataset';
 
 const prometheus = inject('prometheusUrl');
 const pushpull = inject('pushpullUrl');
 const base = inject('oracleBase');
-
-async function ask(url: string, path: string, init?: RequestInit): Promise<ApiAnswer> {
-  const r = await fetch(`${url}/api/v1/${path}`, init);
-  const text = await r.text();
-  try {
-    return { status: r.status, body: JSON.parse(text) };
-  } catch {
-    return { status: r.status, body: { status: 'not json', error: text.slice(0, 200) } };
-  }
-}
 
 /** `sort(…)` and `sort_desc(…)` answers are ordered; every other vector is a set. */
 const ordered = (expr: string): boolean => /^\s*sort(_desc)?\s*\(/.test(expr);

@@ -39,8 +39,11 @@ const UNSUPPORTED: Record<string, string> = {
 };
 const SUPPORTED = 'only vector selectors, range selectors and number literals are supported';
 
-/** Parses a query: a vector selector with an optional range, or a number literal. */
-export function parseSelector(input: string): SelectorExpr {
+/**
+ * The top expression node of a query read with Prometheus's grammar; a syntax error is refused
+ * with its position (shared with the PromQL parser, promql/parse.ts).
+ */
+export function topExpression(input: string): SyntaxNode {
   const tree = parser.parse(input);
   let errorAt = -1;
   tree.iterate({
@@ -50,8 +53,14 @@ export function parseSelector(input: string): SelectorExpr {
     },
   });
   if (errorAt >= 0) fail(errorAt, `unexpected ${describeAt(input, errorAt)}`);
-  let node = child(tree.topNode);
+  const node = child(tree.topNode);
   if (node === null) return fail(0, 'no expression found in input');
+  return node;
+}
+
+/** Parses a query: a vector selector with an optional range, or a number literal. */
+export function parseSelector(input: string): SelectorExpr {
+  let node = topExpression(input);
   while (node.name === 'ParenExpr') {
     const inner: SyntaxNode | null = child(node);
     if (inner === null) return fail(node.from, 'no expression found in parentheses');

@@ -9,14 +9,16 @@
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import type { LabelMatcher } from '../selector';
 import { COMPARISON_OPS, SET_OPS, type AggregateOp, type AtModifier, type BinaryOp, type Expr, type VectorMatching } from './ast';
-import { callFunction, quantile } from './functions';
+import { byValue, callFunction, kahanSum, maxOf, mean, minOf, quantile, variance } from './functions';
 import { typeOf } from './parse';
+import { stepCount } from '../evaluate';
 import { formatPromValue } from '../sample-value';
 import {
   assertUniqueLabelSets,
   dropName,
   EvalError,
   labelsKey,
+  perLabels,
   QueryTimeoutError,
   signature,
   TooManySamplesInQueryError,
@@ -534,16 +536,7 @@ const grouped = new WeakMap<Labels, Map<string, Labels>>();
 
 /** The labels an aggregation keeps for a group (memoised per input label set, so that the group's key is too). */
 function groupLabels(metric: Labels, grouping: readonly string[], without: boolean, spec = groupingSpec(grouping, without)): Labels {
-  let perMetric = grouped.get(metric);
-  const cached = perMetric?.get(spec);
-  if (cached !== undefined) return cached;
-  const out = computeGroupLabels(metric, grouping, without);
-  if (perMetric === undefined) {
-    perMetric = new Map();
-    grouped.set(metric, perMetric);
-  }
-  perMetric.set(spec, out);
-  return out;
+  return perLabels(grouped, metric, spec, () => computeGroupLabels(metric, grouping, without));
 }
 
 function groupingSpec(grouping: readonly string[], without: boolean): string {
@@ -594,43 +587,21 @@ function aggregate(op: AggregateOp, input: Sample[], grouping: string[], without
       case 'bottomk': {
         const k = Math.trunc((param as { value: number }).value);
         if (!(k >= 1)) break;
-        const kept = selectK(g.samples, k, op === 'topk').sort((a, b) => {
-          if (Number.isNaN(a.value)) return Number.isNaN(b.value) ? 0 : 1;
-          if (Number.isNaN(b.value)) return -1;
-          return op === 'topk' ? b.value - a.value : a.value - b.value;
-        });
+        const kept = selectK(g.samples, k, op === 'topk').sort(byValue(op === 'topk'));
         for (const s of kept) out.push({ metric: s.metric, value: s.value });
         break;
       }
-      case 'sum': {
-        let sum = 0;
-        let c = 0;
-        for (const x of values) {
-          const t = sum + x;
-          if (Number.isFinite(t)) {
-            c += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
-          } else c = 0;
-          sum = t;
-        }
-        out.push({ metric: g.metric, value: Number.isFinite(sum) ? sum + c : sum });
+      case 'sum':
+        out.push({ metric: g.metric, value: kahanSum(values) });
         break;
-      }
-      case 'avg': {
-        let sum = 0;
-        for (const x of values) sum += x;
-        let value = sum / values.length;
-        if (!Number.isFinite(sum) && values.every(Number.isFinite)) {
-          value = 0;
-          values.forEach((x, i) => (value += (x - value) / (i + 1)));
-        }
-        out.push({ metric: g.metric, value });
+      case 'avg':
+        out.push({ metric: g.metric, value: mean(values) });
         break;
-      }
       case 'min':
-        out.push({ metric: g.metric, value: values.reduce((a, x) => (x < a || Number.isNaN(a) ? x : a)) });
+        out.push({ metric: g.metric, value: minOf(values) });
         break;
       case 'max':
-        out.push({ metric: g.metric, value: values.reduce((a, x) => (x > a || Number.isNaN(a) ? x : a)) });
+        out.push({ metric: g.metric, value: maxOf(values) });
         break;
       case 'count':
         out.push({ metric: g.metric, value: values.length });
@@ -639,20 +610,11 @@ function aggregate(op: AggregateOp, input: Sample[], grouping: string[], without
         out.push({ metric: g.metric, value: 1 });
         break;
       case 'stddev':
-      case 'stdvar': {
-        let count = 0;
-        let mean = 0;
-        let acc = 0;
-        for (const x of values) {
-          count++;
-          const delta = x - mean;
-          mean += delta / count;
-          acc += delta * (x - mean);
-        }
-        const variance = acc / count;
-        out.push({ metric: g.metric, value: op === 'stddev' ? Math.sqrt(variance) : variance });
+        out.push({ metric: g.metric, value: Math.sqrt(variance(values)) });
         break;
-      }
+      case 'stdvar':
+        out.push({ metric: g.metric, value: variance(values) });
+        break;
       case 'quantile':
         out.push({ metric: g.metric, value: quantile((param as { value: number }).value, values) });
         break;
@@ -704,7 +666,7 @@ export async function rangeQuery(
   const bySeries = new Map<string, { metric: Labels; values: Point[] }>();
   // Label sets are mostly the same objects from step to step: found by identity first, by key otherwise.
   const byObject = new Map<Labels, { metric: Labels; values: Point[] }>();
-  const steps = Math.floor((end - start) / step) + 1;
+  const steps = stepCount(start, end, step);
   const scalarLabels: Labels = {};
   let points = 0;
   for (let k = 0; k < steps; k++) {

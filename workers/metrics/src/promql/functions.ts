@@ -178,11 +178,40 @@ export function quantile(q: number, values: Numbers): number {
   return sorted[lower] * (1 - weight) + sorted[upper] * weight;
 }
 
-function mean(values: Numbers): number {
+/** Kahan-compensated sum, as Prometheus's sum and sum_over_time. */
+export function kahanSum(values: Numbers): number {
   let sum = 0;
   let c = 0;
   for (const x of values) [sum, c] = kahanInc(x, sum, c);
-  const total = sum + c;
+  return Number.isFinite(sum) ? sum + c : sum;
+}
+
+/** The smallest value, NaN only when every value is (Prometheus's min and min_over_time). */
+export function minOf(values: Numbers): number {
+  let m = values[0];
+  for (const x of values) if (x < m || Number.isNaN(m)) m = x;
+  return m;
+}
+
+/** The largest value, NaN only when every value is (Prometheus's max and max_over_time). */
+export function maxOf(values: Numbers): number {
+  let m = values[0];
+  for (const x of values) if (x > m || Number.isNaN(m)) m = x;
+  return m;
+}
+
+/** Samples by value, ascending or descending, NaN last (sort, sort_desc, topk and bottomk output). */
+export function byValue(desc: boolean): (a: Sample, b: Sample) => number {
+  return (a, b) => {
+    if (Number.isNaN(a.value)) return Number.isNaN(b.value) ? 0 : 1;
+    if (Number.isNaN(b.value)) return -1;
+    return desc ? b.value - a.value : a.value - b.value;
+  };
+}
+
+/** The mean, Kahan-compensated; the incremental mean where the sum overflows (avg, avg_over_time). */
+export function mean(values: Numbers): number {
+  const total = kahanSum(values);
   if (!Number.isFinite(total) && Array.from(values).every(Number.isFinite)) {
     // Overflow: the incremental mean, as Prometheus falls back to.
     let m = 0;
@@ -192,7 +221,8 @@ function mean(values: Numbers): number {
   return total / values.length;
 }
 
-function variance(values: Numbers): number {
+/** The population variance, Welford's way (stdvar, stddev and their _over_time). */
+export function variance(values: Numbers): number {
   let count = 0;
   let m = 0;
   let acc = 0;
@@ -394,10 +424,9 @@ function round(x: number, toNearest: number): number {
   return Math.floor(x * inv + 0.5) / inv;
 }
 
-function holtWinters(m: Mat, sf: number, tf: number, name: string): Vec {
+function holtWinters(m: Mat, sf: number, tf: number): Vec {
   if (!(sf > 0 && sf < 1)) throw new EvalError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf}`);
   if (!(tf > 0 && tf < 1)) throw new EvalError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf}`);
-  void name;
   return overTime(m, (s) => {
     const n = s.v.length;
     if (n < 2) return undefined;
@@ -412,14 +441,6 @@ function holtWinters(m: Mat, sf: number, tf: number, name: string): Vec {
       s1 = x + y;
     }
     return s1;
-  });
-}
-
-function sortSamples(samples: Sample[], desc: boolean): Sample[] {
-  return [...samples].sort((a, b) => {
-    if (Number.isNaN(a.value)) return Number.isNaN(b.value) ? 0 : 1;
-    if (Number.isNaN(b.value)) return -1;
-    return desc ? b.value - a.value : a.value - b.value;
   });
 }
 
@@ -459,9 +480,9 @@ export function callFunction(name: string, args: Value[], ctx: CallContext): Val
       return mapValues(args[0], (x) => round(x, to));
     }
     case 'sort':
-      return vec(sortSamples(asVec(args[0]), false));
+      return vec([...asVec(args[0])].sort(byValue(false)));
     case 'sort_desc':
-      return vec(sortSamples(asVec(args[0]), true));
+      return vec([...asVec(args[0])].sort(byValue(true)));
     case 'absent':
       return asVec(args[0]).length > 0 ? vec([]) : vec([{ metric: absentLabels(ctx.argExprs[0]), value: 1 }]);
     case 'absent_over_time':
@@ -507,22 +528,17 @@ export function callFunction(name: string, args: Value[], ctx: CallContext): Val
     }
     case 'holt_winters':
     case 'double_exponential_smoothing':
-      return holtWinters(asMat(args[0]), asNum(args[1]), asNum(args[2]), name);
+      return holtWinters(asMat(args[0]), asNum(args[1]), asNum(args[2]));
     case 'avg_over_time':
       return overTime(asMat(args[0]), (s) => mean(s.v));
     case 'sum_over_time':
-      return overTime(asMat(args[0]), (s) => {
-        let sum = 0;
-        let c = 0;
-        for (const x of s.v) [sum, c] = kahanInc(x, sum, c);
-        return Number.isFinite(sum) ? sum + c : sum;
-      });
+      return overTime(asMat(args[0]), (s) => kahanSum(s.v));
     case 'count_over_time':
       return overTime(asMat(args[0]), (s) => s.v.length);
     case 'min_over_time':
-      return overTime(asMat(args[0]), (s) => s.v.reduce((a, x) => (x < a || Number.isNaN(a) ? x : a), s.v[0]));
+      return overTime(asMat(args[0]), (s) => minOf(s.v));
     case 'max_over_time':
-      return overTime(asMat(args[0]), (s) => s.v.reduce((a, x) => (x > a || Number.isNaN(a) ? x : a), s.v[0]));
+      return overTime(asMat(args[0]), (s) => maxOf(s.v));
     case 'last_over_time':
       return overTime(asMat(args[0]), (s) => s.v[s.v.length - 1], true);
     case 'stddev_over_time':

@@ -4,9 +4,8 @@
  * `1:<col>: parse error: …` (400 `bad_data` on the API), worded as Prometheus words it.
  */
 import type { SyntaxNode } from '@lezer/common';
-import { parser } from '@prometheus-io/lezer-promql';
 import { parsePromDuration } from '@pushpull/wire/prometheus-model/duration';
-import { child, describeAt, fail, numberLiteral, stringLiteral, text, vectorMatchers } from '../selector';
+import { child, describeAt, fail, numberLiteral, stringLiteral, text, topExpression, vectorMatchers } from '../selector';
 import {
   COMPARISON_OPS,
   SET_OPS,
@@ -76,18 +75,7 @@ function normaliseNumbers(input: string): string {
 /** Parses and type-checks a PromQL expression. Throws SelectorParseError. */
 export function parsePromQL(raw: string): Expr {
   const input = normaliseNumbers(raw);
-  const tree = parser.parse(input);
-  let errorAt = -1;
-  tree.iterate({
-    enter: (n) => {
-      if (errorAt < 0 && n.type.isError) errorAt = n.from;
-      return errorAt < 0;
-    },
-  });
-  if (errorAt >= 0) fail(errorAt, `unexpected ${describeAt(input, errorAt)}`);
-  const top = child(tree.topNode);
-  if (top === null) return fail(0, 'no expression found in input');
-  return new Reader(input).expr(top);
+  return new Reader(input).expr(topExpression(input));
 }
 
 /** The value type of an expression. */

@@ -69,17 +69,22 @@ export function labelsKey(metric: Labels): string {
  * every label except `names` and `__name__` (Prometheus's signatureFunc).
  */
 export function signature(metric: Labels, on: boolean, names: readonly string[]): string {
-  const spec = (on ? 'on' : 'ignoring') + SEP + names.join(SEP);
-  let perMetric = signatures.get(metric);
-  const cached = perMetric?.get(spec);
-  if (cached !== undefined) return cached;
-  const key = computeSignature(metric, on, names);
+  return perLabels(signatures, metric, (on ? 'on' : 'ignoring') + SEP + names.join(SEP), () => computeSignature(metric, on, names));
+}
+
+/** A value derived from a label set and a spec string, computed once per (label set, spec). */
+export function perLabels<T>(cache: WeakMap<Labels, Map<string, T>>, metric: Labels, spec: string, compute: () => T): T {
+  let perMetric = cache.get(metric);
   if (perMetric === undefined) {
     perMetric = new Map();
-    signatures.set(metric, perMetric);
+    cache.set(metric, perMetric);
   }
-  perMetric.set(spec, key);
-  return key;
+  let value = perMetric.get(spec);
+  if (value === undefined) {
+    value = compute();
+    perMetric.set(spec, value);
+  }
+  return value;
 }
 
 function computeSignature(metric: Labels, on: boolean, names: readonly string[]): string {
