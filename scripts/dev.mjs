@@ -36,32 +36,25 @@ function start(label, cmd, args, childEnv = env) {
 }
 
 let stopping = false;
-function stop(code = 0) {
-  stopping = true;
-  const signal = (sig) => {
-    for (const c of children) {
-      try {
-        if (c.pid !== undefined) process.kill(-c.pid, sig);
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  signal('SIGTERM');
-  setTimeout(() => {
-    signal('SIGKILL');
-    process.exit(code);
-  }, 3000);
-}
-process.on('exit', () => {
+/** Signals every server's process group (each was started detached, as its group's leader). */
+function signalAll(sig) {
   for (const c of children) {
     try {
-      if (c.pid !== undefined) process.kill(-c.pid, 'SIGKILL');
+      if (c.pid !== undefined) process.kill(-c.pid, sig);
     } catch {
       /* already gone */
     }
   }
-});
+}
+function stop(code = 0) {
+  stopping = true;
+  signalAll('SIGTERM');
+  setTimeout(() => {
+    signalAll('SIGKILL');
+    process.exit(code);
+  }, 3000);
+}
+process.on('exit', () => signalAll('SIGKILL'));
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
