@@ -1,28 +1,30 @@
 // The Grafana replay: the requests Grafana's Prometheus data source sends for its health check, its metric
 // browser, the variables and every panel of the Node Exporter Full dashboard (grafana.com 1860, read from
-// ../shared/grafana/), sent to pushpull and to the same Prometheus 2.42 holding the same samples, the answers
-// compared as the oracle compares them. The samples: one real node_exporter page (this machine's), its counters
-// advancing and its gauges moving for an hour at 15 s, written into both stores by remote_write.
+// ../shared/grafana/), sent to pushpull and to a Prometheus 2.42 holding the same samples, the answers compared
+// as the oracle compares them. The samples: one real node_exporter page (this machine's), its counters advancing
+// and its gauges moving for an hour at 15 s, written into both stores by remote_write. The replay has a pair of
+// its own (not the oracle's, which runs at the same time in another vitest worker): no file sees another's data.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesBatch } from '@pushpull/contracts/metrics';
 import { parseExposition } from '@pushpull/wire/prometheus-text/exposition';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../support/dev-worker';
 import { spawnPeer, stopProcess, waitForHttp } from '../support/process';
 import { freePort } from '../http-semantics/http';
 import { ask as askApi, difference, type ApiAnswer } from './compare';
-import { ORACLE_TOKEN, writeBoth } from './stack';
+import { startOracleStack, writeBoth, type OracleStack } from './stack';
 
-const prometheus = inject('prometheusUrl');
-const pushpull = inject('pushpullUrl');
+let stack: OracleStack | undefined;
+let prometheus = '';
+let pushpull = '';
 
 const DASHBOARD = join(root, '..', 'shared', 'grafana', 'node-exporter-full.json');
 const JOB = 'node';
 const INSTANCE = 'replay:9100';
 const STEP_MS = 15_000;
 const POINTS = 240; // one hour
-// A whole hour, 2 h ago: apart from the oracle's data (other metric names), samples at +0.25 s, instants at +0.5 s.
+// A whole hour, 2 h ago, samples at +0.25 s, instants at +0.5 s.
 const base = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
 const start = base / 1000 + 1800.5;
 const end = base / 1000 + 3540.5;
@@ -125,7 +127,7 @@ async function same(path: string, form?: Record<string, string>): Promise<string
     const sa = new Set(a.data);
     const sb = new Set(b.data as string[]);
     const onlyOurs = [...sa].filter((x) => !sb.has(x));
-    const onlyTheirs = [...sb].filter((x) => !sa.has(x) && !HEAD_ONLY.has(x));
+    const onlyTheirs = [...sb].filter((x) => !sa.has(x));
     if (ours.status === theirs.status && onlyOurs.length === 0 && onlyTheirs.length === 0) return undefined;
     const only = `only pushpull ${JSON.stringify(onlyOurs)}; only Prometheus ${JSON.stringify(onlyTheirs)}`;
     return `status ${ours.status} vs ${theirs.status}; ${only}`;
@@ -133,22 +135,22 @@ async function same(path: string, form?: Record<string, string>): Promise<string
   return difference(ours, theirs);
 }
 
-/**
- * The one known difference: Prometheus answers label values from its head block's index, so it also lists
- * the oracle data set's `ended` and `vanished`, whose samples all lie before this window; pushpull lists only
- * series with a sample in [start, end].
- */
-const HEAD_ONLY = new Set(['ended', 'vanished']);
-
 let nodename = '';
 const window = `start=${start}&end=${end}`;
 
 beforeAll(async () => {
   const series = await nodeExporterSeries();
-  await writeBoth({ prometheus, pushpull, token: ORACLE_TOKEN }, series, 10 * 60_000);
+  stack = await startOracleStack();
+  prometheus = stack.prometheus;
+  pushpull = stack.pushpull;
+  await writeBoth(stack, series, 10 * 60_000);
   const uname = series.find((s) => s.labels.__name__ === 'node_uname_info');
   nodename = uname?.labels.nodename ?? '';
 }, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
 
 describe('Grafana replay: pushpull answers as Prometheus 2.42 does', () => {
   it('health check, build info and the metric browser', async () => {

@@ -23,8 +23,7 @@ export interface OracleStack {
   stop(): Promise<void>;
 }
 
-export const ORACLE_TOKEN = 'oracle-token';
-const TOKEN = ORACLE_TOKEN;
+const TOKEN = 'oracle-token';
 
 async function startPrometheus(extraConfig = ''): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
